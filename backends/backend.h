@@ -1,0 +1,77 @@
+#pragma once
+// The Backend interface: start N workers that each run one workload file's worker(ch, params),
+// give the driver a ChannelPair per worker, join them and return each worker's outcome (exception
+// text, exit status or signal) instead of hiding it. Implementations: subinterp/, subprocess/,
+// thread/; runners/ pick one by name through make_backend().
+#include <sys/types.h>
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backends/buffer_pool.h"
+#include "backends/channel.h"
+#include "backends/deadline.h"
+
+namespace interpbench {
+
+// The Python workload a worker runs: import `file` as module `module_name`, then call
+// worker(ch, params) where params = json.loads(params_json).
+struct WorkloadRef {
+  std::filesystem::path file;
+  std::string module_name;
+  std::string params_json = "{}";
+};
+
+struct ChannelOptions {
+  std::size_t ring_bytes = 1 << 20;  // capacity of each direction's ring
+};
+
+// How one worker ended.
+struct WorkerOutcome {
+  std::size_t worker_id = 0;
+  bool ok = true;
+  std::string error;      // one line: "ValueError: boom", "killed by SIGSEGV", "exit status 3"
+  std::string traceback;  // full Python traceback when there is one
+};
+
+// Where a worker group's memory can be read: each worker's own process, or only the process
+// that hosts them all (in-process backends; the driver measures the delta).
+enum class MemoryScope { kPerWorkerProcess, kHostProcess };
+
+class WorkerGroup {
+ public:
+  virtual ~WorkerGroup() = default;  // kills and joins whatever is still running; never hangs
+  virtual std::size_t size() const = 0;
+  virtual ChannelPair& channels(std::size_t worker) = 0;  // the driver's view
+  virtual BufferPool& buffer_pool() = 0;                  // shared with the workers
+  virtual MemoryScope memory_scope() const = 0;
+  virtual std::vector<pid_t> worker_pids() const = 0;     // empty for in-process backends
+  // Closes every to_worker channel (end of stream for the workers), waits for every worker until
+  // the deadline, kills (processes) or abandons-and-reports (threads) the rest.
+  virtual std::vector<WorkerOutcome> join(Deadline deadline) = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string_view name() const = 0;
+  // "own" (a GIL per worker), "shared" (one GIL for all), "process" (a process per worker).
+  virtual std::string gil_mode() const = 0;
+  // Starts n workers; returns once they are launched (not once they are ready: startup is timed
+  // to the first message). Called by the driver thread without holding the GIL.
+  virtual std::unique_ptr<WorkerGroup> start(const WorkloadRef& workload, std::size_t n,
+                                             const ChannelOptions& options) = 0;
+};
+
+struct BackendOptions {
+  bool shared_gil = false;  // subinterp only: PyInterpreterConfig.gil = SHARED
+};
+
+std::unique_ptr<Backend> make_backend(std::string_view name, const BackendOptions& options = {});
+std::vector<std::string> backend_names();  // "subinterp", "subprocess", "thread"
+
+}  // namespace interpbench

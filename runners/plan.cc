@@ -1,0 +1,372 @@
+#include "runners/plan.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <limits>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "runners/errors.h"
+
+namespace interpbench {
+namespace {
+
+constexpr std::size_t kKiB = 1024;
+constexpr std::size_t kMiB = 1024 * kKiB;
+constexpr std::size_t kGiB = 1024 * kMiB;
+constexpr std::size_t kMaxSize = kGiB;  // one message above 1 GiB is a typo, not a benchmark
+
+// Workloads the C++-only floor row implements (backends/floor.h); elsewhere it has no meaning.
+const std::set<std::string, std::less<>> kFloorWorkloads = {"pingpong", "stream"};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// Sizes from `lo` to `hi` multiplying by `factor`, plus `hi` itself when the steps miss it.
+std::vector<std::size_t> geometric(std::size_t lo, std::size_t hi, std::size_t factor) {
+  std::vector<std::size_t> out;
+  for (std::size_t s = lo; s <= hi; s *= factor) out.push_back(s);
+  if (out.back() != hi) out.push_back(hi);
+  return out;
+}
+
+// 1 .. 2 x cores: every count on small machines, powers of two plus cores and 2 x cores above.
+std::vector<int> scaling_workers(int cores) {
+  const int top = 2 * std::max(cores, 1);
+  std::set<int> counts;
+  if (top <= 8) {
+    for (int n = 1; n <= top; ++n) counts.insert(n);
+  } else {
+    for (int n = 1; n <= top; n *= 2) counts.insert(n);
+    counts.insert(cores);
+    counts.insert(top);
+  }
+  return {counts.begin(), counts.end()};
+}
+
+nlohmann::json json_list(const std::vector<std::size_t>& v) { return nlohmann::json(v); }
+
+Suite quick_suite(int cores) {
+  Suite s;
+  s.name = "quick";
+  s.description = "every workload x every row at tiny sizes, 2 repetitions (<= 20 s on 2 cores)";
+  s.defaults = {{"sizes", json_list({8, 64 * kKiB})},
+                {"repetitions", 2},
+                {"warmup", 5},
+                {"iterations", 50},
+                {"workers", {1, 2}},
+                {"timeout", 5.0}};
+  s.per_workload["pingpong"] = {{"sizes", json_list({8, 1 * kKiB, 64 * kKiB})}};
+  s.per_workload["stream"] = {{"sizes", json_list({64, 64 * kKiB})}};
+  s.per_workload["objects"] = {{"sizes", json_list({16, 256})}, {"iterations", 20}};
+  s.per_workload["startup"] = {{"iterations", 3}, {"workers", nlohmann::json::array({1})}};
+  s.per_workload["memory"] = {{"workers", {1, 2}}, {"iterations", 1}};
+  s.per_workload["scaling"] = {{"workers", {1, 2}}, {"iterations", 1}};
+  s.per_workload["taskfarm"] = {{"sizes", json_list({8, 64 * kKiB})},
+                                {"compute_us", {10, 1000}},
+                                {"workers", nlohmann::json::array({std::max(cores, 1)})},
+                                {"iterations", 20}};
+  s.mp_methods = {"fork"};
+  s.child_wall_s = 30;
+  return s;
+}
+
+Suite default_suite(int cores) {
+  Suite s;
+  s.name = "default";
+  s.description = "the figures scripts/run reports: full size ranges, 5 repetitions (<= 3 min)";
+  s.defaults = {{"sizes", json_list({8, 1 * kKiB, 64 * kKiB, 1 * kMiB})},
+                {"repetitions", 5},
+                {"warmup", 50},
+                {"iterations", 500},
+                {"workers", {1, 2, 4}},
+                {"timeout", 10.0}};
+  s.per_workload["pingpong"] = {{"sizes", json_list(geometric(8, 16 * kMiB, 4))}};
+  s.per_workload["stream"] = {{"sizes", json_list(geometric(64, 16 * kMiB, 4))}};
+  s.per_workload["objects"] = {{"sizes", json_list({16, 256, 4096, 65536})}, {"iterations", 100}};
+  s.per_workload["startup"] = {{"iterations", 10}, {"workers", nlohmann::json::array({1})}};
+  s.per_workload["memory"] = {{"workers", {1, 2, 4, 8}}, {"iterations", 1}};
+  s.per_workload["scaling"] = {{"workers", scaling_workers(cores)}, {"iterations", 1}};
+  s.per_workload["taskfarm"] = {{"sizes", json_list({8, 1 * kKiB, 64 * kKiB, 1 * kMiB})},
+                                {"compute_us", {10, 100, 1000, 10000, 100000}},
+                                {"workers", nlohmann::json::array({std::max(cores, 1)})},
+                                {"iterations", 100}};
+  s.mp_methods = {"fork", "spawn"};
+  s.child_wall_s = 120;
+  return s;
+}
+
+Suite full_suite(int cores) {
+  Suite s = default_suite(cores);
+  s.name = "full";
+  s.description = "finer grids, 10 repetitions, every multiprocessing start method (minutes)";
+  s.defaults["repetitions"] = 10;
+  s.defaults["iterations"] = 2000;
+  s.defaults["warmup"] = 200;
+  s.per_workload["pingpong"] = {{"sizes", json_list(geometric(8, 16 * kMiB, 2))}};
+  s.per_workload["stream"] = {{"sizes", json_list(geometric(64, 16 * kMiB, 2))}};
+  s.per_workload["objects"] = {{"sizes", json_list({16, 256, 4096, 65536, 262144})},
+                               {"iterations", 300}};
+  s.per_workload["startup"] = {{"iterations", 30}, {"workers", nlohmann::json::array({1})}};
+  s.per_workload["taskfarm"] = {
+      {"sizes", json_list({8, 256, 8 * kKiB, 64 * kKiB, 256 * kKiB, 1 * kMiB})},
+      {"compute_us", {10, 30, 100, 300, 1000, 3000, 10000, 100000}},
+      {"workers", nlohmann::json::array({std::max(cores, 1)})},
+      {"iterations", 200}};
+  s.mp_methods = {"fork", "forkserver", "spawn"};
+  s.child_wall_s = 600;
+  return s;
+}
+
+}  // namespace
+
+std::size_t parse_size(std::string_view text) {
+  const std::string_view t = trim(text);
+  if (t.empty()) throw BadInput("bad size '': empty");
+  std::size_t value = 0;
+  const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+  if (end == t.data()) {
+    throw BadInput(fmt::format("bad size '{}': expected a positive number of bytes such as 8, 1K, 64KiB, 1M", text));
+  }
+  if (ec == std::errc::result_out_of_range) throw BadInput(fmt::format("bad size '{}': too large", text));
+  const std::string unit = lower(trim(std::string_view(end, t.data() + t.size() - end)));
+  std::size_t scale = 0;
+  if (unit.empty() || unit == "b") scale = 1;
+  else if (unit == "k" || unit == "kb" || unit == "kib") scale = kKiB;
+  else if (unit == "m" || unit == "mb" || unit == "mib") scale = kMiB;
+  else if (unit == "g" || unit == "gb" || unit == "gib") scale = kGiB;
+  else throw BadInput(fmt::format("bad size '{}': unknown unit '{}' (use B, K, KiB, M, MiB, G, GiB)", text, std::string_view(end, t.data() + t.size() - end)));
+  if (value == 0) throw BadInput(fmt::format("bad size '{}': must be at least 1 byte", text));
+  if (value > kMaxSize / scale) throw BadInput(fmt::format("bad size '{}': above the 1 GiB limit", text));
+  return value * scale;
+}
+
+std::vector<std::size_t> parse_sizes(std::string_view csv) {
+  std::vector<std::size_t> out;
+  if (trim(csv).empty()) throw BadInput("bad size '': --sizes needs at least one size");
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = csv.find(',', start);
+    const std::string_view item = csv.substr(start, comma == std::string_view::npos ? csv.npos : comma - start);
+    const std::size_t size = parse_size(item);
+    if (std::find(out.begin(), out.end(), size) == out.end()) out.push_back(size);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+int parse_count(std::string_view text, std::string_view what) {
+  const std::string_view t = trim(text);
+  long long value = 0;
+  const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+  if (t.empty() || end != t.data() + t.size() || ec != std::errc{}) {
+    throw BadInput(fmt::format("bad {} '{}': expected a whole number >= 1", what, text));
+  }
+  if (value < 1) throw BadInput(fmt::format("bad {} '{}': must be at least 1", what, text));
+  if (value > 1'000'000'000) throw BadInput(fmt::format("bad {} '{}': too large", what, text));
+  return static_cast<int>(value);
+}
+
+std::vector<int> parse_counts(std::string_view csv, std::string_view what) {
+  std::vector<int> out;
+  if (trim(csv).empty()) throw BadInput(fmt::format("bad {} '': needs at least one count", what));
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = csv.find(',', start);
+    const int n = parse_count(csv.substr(start, comma == std::string_view::npos ? csv.npos : comma - start), what);
+    if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> split_list(std::string_view csv) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= csv.size()) {
+    const std::size_t comma = csv.find(',', start);
+    const std::string_view item = trim(csv.substr(start, comma == std::string_view::npos ? csv.npos : comma - start));
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string format_size(std::size_t bytes) {
+  if (bytes >= kGiB && bytes % kGiB == 0) return fmt::format("{} GiB", bytes / kGiB);
+  if (bytes >= kMiB && bytes % kMiB == 0) return fmt::format("{} MiB", bytes / kMiB);
+  if (bytes >= kKiB && bytes % kKiB == 0) return fmt::format("{} KiB", bytes / kKiB);
+  return fmt::format("{} B", bytes);
+}
+
+std::string_view to_string(RowKind kind) {
+  switch (kind) {
+    case RowKind::kBackend: return "backend";
+    case RowKind::kReference: return "reference";
+    case RowKind::kFloor: return "floor";
+  }
+  return "backend";
+}
+
+std::vector<std::string> backend_row_names() { return {"subinterp", "subprocess", "thread"}; }
+std::vector<std::string> reference_row_names() {
+  return {"py-threading", "py-multiprocessing", "py-interpreters"};
+}
+
+const std::vector<std::string>& row_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all = backend_row_names();
+    for (auto& r : reference_row_names()) all.push_back(r);
+    all.push_back("floor");
+    return all;
+  }();
+  return names;
+}
+
+std::vector<Suite> make_suites(int cores) {
+  return {quick_suite(cores), default_suite(cores), full_suite(cores)};
+}
+
+Suite find_suite(std::string_view name, int cores) {
+  std::vector<std::string> names;
+  for (auto& s : make_suites(cores)) {
+    if (s.name == name) return s;
+    names.push_back(s.name);
+  }
+  throw BadInput(fmt::format("unknown suite '{}' (valid: {})", name, fmt::join(names, ", ")));
+}
+
+std::vector<WorkloadFile> discover_workloads(const std::filesystem::path& dir) {
+  std::vector<WorkloadFile> out;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const auto& p = it->path();
+    if (p.extension() != ".py" || p.filename().string().starts_with("_")) continue;
+    if (!it->is_regular_file(ec)) continue;
+    out.push_back({p.stem().string(), p});
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  return out;
+}
+
+nlohmann::json workload_params(const Suite& suite, const std::string& workload,
+                               const PlanRequest& request) {
+  nlohmann::json params = suite.defaults;
+  if (auto it = suite.per_workload.find(workload); it != suite.per_workload.end()) {
+    for (auto& [key, value] : it->second.items()) params[key] = value;
+  }
+  // The command line beats the suite, per-workload settings included: the user asked for it.
+  if (request.sizes) params["sizes"] = *request.sizes;
+  if (request.workers) params["workers"] = *request.workers;
+  if (request.repetitions) params["repetitions"] = *request.repetitions;
+  if (request.iterations) params["iterations"] = *request.iterations;
+  if (request.timeout_s) params["timeout"] = *request.timeout_s;
+  params["cores"] = request.cores;
+  params["suite"] = suite.name;
+  return params;
+}
+
+Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& available) {
+  Plan plan;
+  plan.suite = find_suite(request.suite, request.cores);
+
+  // Rows: validate every name first so one message lists them all.
+  std::vector<std::string> wanted = request.rows.empty() ? row_names() : request.rows;
+  for (auto& r : wanted) {
+    if (std::find(row_names().begin(), row_names().end(), r) == row_names().end()) {
+      throw BadInput(fmt::format("unknown backend '{}' (valid: {})", r, fmt::join(row_names(), ", ")));
+    }
+  }
+  std::vector<RowSpec> rows;
+  for (auto& name : row_names()) {  // report order, whatever order the user typed
+    if (std::find(wanted.begin(), wanted.end(), name) == wanted.end()) continue;
+    const auto refs = reference_row_names();
+    if (name == "floor") {
+      rows.push_back({name, RowKind::kFloor, ""});
+    } else if (std::find(refs.begin(), refs.end(), name) != refs.end()) {
+      if (name == "py-multiprocessing") {
+        for (auto& m : plan.suite.mp_methods) rows.push_back({name, RowKind::kReference, m});
+      } else {
+        rows.push_back({name, RowKind::kReference, ""});
+      }
+    } else {
+      rows.push_back({name, RowKind::kBackend, ""});
+    }
+  }
+
+  // Workloads: the named ones from the workloads dir, then the user's files.
+  std::vector<WorkloadFile> workloads;
+  if (request.workloads.empty() && request.workload_files.empty()) {
+    workloads = available;
+  }
+  for (auto& w : request.workloads) {
+    auto it = std::find_if(available.begin(), available.end(), [&](auto& a) { return a.name == w; });
+    if (it == available.end()) {
+      std::vector<std::string> names;
+      for (auto& a : available) names.push_back(a.name);
+      throw BadInput(fmt::format("unknown workload '{}' (valid: {})", w,
+                                 names.empty() ? std::string("none found") : fmt::format("{}", fmt::join(names, ", "))));
+    }
+    if (std::none_of(workloads.begin(), workloads.end(), [&](auto& x) { return x.name == w; })) {
+      workloads.push_back(*it);
+    }
+  }
+  for (auto& f : request.workload_files) {
+    std::string stem = f.stem().string();
+    if (std::any_of(workloads.begin(), workloads.end(), [&](auto& x) { return x.name == stem; })) {
+      throw BadInput(fmt::format("workload file '{}': a workload named '{}' is already in this run", f.string(), stem));
+    }
+    workloads.push_back({stem, f});
+  }
+  if (workloads.empty()) throw BadInput("no workloads to run (none found in the workloads directory)");
+
+  for (auto& w : workloads) {
+    const nlohmann::json base = workload_params(plan.suite, w.name, request);
+    const double timeout_s = base.value("timeout", 10.0);
+    for (auto& row : rows) {
+      if (row.kind == RowKind::kFloor && !kFloorWorkloads.contains(w.name)) continue;
+      PlannedChild child;
+      child.row = row;
+      child.workload = w;
+      child.params = base;
+      child.params["backend"] = row.label();
+      child.timeout_s = timeout_s;
+      // The wall limit is a backstop for a child that hangs outside any timed wait; every
+      // blocking operation inside already gives up after `timeout`.
+      child.wall_timeout_s = std::max(plan.suite.child_wall_s, 10 * timeout_s);
+      child.shared_gil = request.shared_gil;
+      plan.children.push_back(std::move(child));
+    }
+  }
+
+  std::vector<std::string> row_labels;
+  for (auto& r : rows) row_labels.push_back(r.label());
+  std::vector<std::string> workload_names;
+  for (auto& w : workloads) workload_names.push_back(w.name);
+  plan.options = {{"suite", plan.suite.name}, {"rows", row_labels}, {"workloads", workload_names},
+                  {"shared_gil", request.shared_gil}};
+  if (request.sizes) plan.options["sizes"] = *request.sizes;
+  if (request.workers) plan.options["workers"] = *request.workers;
+  if (request.repetitions) plan.options["repetitions"] = *request.repetitions;
+  if (request.iterations) plan.options["iterations"] = *request.iterations;
+  if (request.timeout_s) plan.options["timeout"] = *request.timeout_s;
+  return plan;
+}
+
+}  // namespace interpbench

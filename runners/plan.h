@@ -1,0 +1,116 @@
+#pragma once
+// Planning a run: suites as data, the rows and workloads a run covers, the params each child gets.
+// A plan is rows x workloads; each entry becomes one supervised child (runners/supervisor.h).
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace interpbench {
+
+// Parses one message size: "8", "1K", "64KiB", "1M", "16MiB" (K/M/G are binary: 1K = 1024 B).
+// Throws BadInput naming the value for "12XB", "0", "-1", "" and sizes above 1 GiB.
+std::size_t parse_size(std::string_view text);
+// A comma-separated list of sizes, in the order given, duplicates removed.
+std::vector<std::size_t> parse_sizes(std::string_view csv);
+// "1,2,4": counts >= 1. `what` names the option in the error ("--workers").
+std::vector<int> parse_counts(std::string_view csv, std::string_view what);
+// One count >= 1 ("--repetitions").
+int parse_count(std::string_view text, std::string_view what);
+// "a,b" -> {"a", "b"}; empty items are dropped.
+std::vector<std::string> split_list(std::string_view csv);
+// "1048576" -> "1 MiB", "8" -> "8 B": the inverse of parse_size for labels.
+std::string format_size(std::size_t bytes);
+
+enum class RowKind { kBackend, kReference, kFloor };
+
+// One thing that runs a workload: a backend of ours, a standard-library reference row, or the
+// C++-only floor.
+struct RowSpec {
+  std::string name;    // "subinterp", "py-multiprocessing", "floor"
+  RowKind kind = RowKind::kBackend;
+  std::string method;  // py-multiprocessing start method ("fork", "forkserver", "spawn"), else ""
+  // What reports call the row: the name, with the start method for py-multiprocessing
+  // ("py-multiprocessing-spawn", docs/json-schema.md).
+  std::string label() const { return method.empty() ? name : name + "-" + method; }
+};
+
+std::string_view to_string(RowKind kind);  // "backend" | "reference" | "floor"
+
+// Every row name the CLI accepts for --backend, in report order.
+const std::vector<std::string>& row_names();
+std::vector<std::string> backend_row_names();    // subinterp, subprocess, thread
+std::vector<std::string> reference_row_names();  // py-threading, py-multiprocessing, py-interpreters
+
+// Settings of a suite. `defaults` holds the workload params of docs/design.md ("sizes",
+// "repetitions", "warmup", "iterations", "workers", "timeout"); `per_workload` overrides or adds
+// keys for one workload (taskfarm's "compute_us" grid, memory's worker counts...).
+struct Suite {
+  std::string name;
+  std::string description;
+  nlohmann::json defaults;
+  std::map<std::string, nlohmann::json> per_workload;
+  std::vector<std::string> mp_methods;  // py-multiprocessing start methods this suite runs
+  double child_wall_s = 60;             // wall-clock limit of one child (one row x workload)
+};
+
+// The suites, built for this machine (`cores` shapes the scaling and taskfarm worker counts).
+std::vector<Suite> make_suites(int cores);
+// Throws BadInput listing the valid names.
+Suite find_suite(std::string_view name, int cores);
+
+// A workload file the run can execute.
+struct WorkloadFile {
+  std::string name;  // file stem: the workload's name and its module name
+  std::filesystem::path path;
+};
+
+// Workloads found in `dir`: every *.py whose name does not start with '_', sorted by name.
+std::vector<WorkloadFile> discover_workloads(const std::filesystem::path& dir);
+
+// What the user asked for on the command line; unset fields keep the suite's values.
+struct PlanRequest {
+  std::string suite = "default";
+  std::vector<std::string> workloads;                 // names from the workloads dir; empty: all
+  std::vector<std::filesystem::path> workload_files;  // user files (--workload-file)
+  std::vector<std::string> rows;                      // --backend; empty: every row
+  std::optional<std::vector<std::size_t>> sizes;
+  std::optional<std::vector<int>> workers;
+  std::optional<int> repetitions;
+  std::optional<int> iterations;
+  std::optional<double> timeout_s;  // per blocking operation
+  bool shared_gil = false;
+  int cores = 1;
+};
+
+// One supervised child: run `workload` on `row` with `params`.
+struct PlannedChild {
+  RowSpec row;
+  WorkloadFile workload;
+  nlohmann::json params;     // the workload's params (docs/design.md), backend included
+  double timeout_s = 60;     // per blocking operation inside the child
+  double wall_timeout_s = 60;  // the supervisor kills the child's group after this
+  bool shared_gil = false;
+};
+
+struct Plan {
+  Suite suite;
+  std::vector<PlannedChild> children;  // in execution order: workload by workload, rows inside
+  nlohmann::json options;              // the request as given, for the report's context
+};
+
+// Builds the plan: rows x workloads with params = suite defaults <- per-workload <- command line.
+// Throws BadInput for an unknown suite, row or workload (naming it and listing the valid ones).
+// `available` are the workloads of the workloads dir.
+Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& available);
+
+// The params one workload gets from a suite and the command line (without "backend").
+nlohmann::json workload_params(const Suite& suite, const std::string& workload,
+                               const PlanRequest& request);
+
+}  // namespace interpbench

@@ -1,0 +1,195 @@
+#include "runners/plan.h"
+
+#include <algorithm>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "runners/errors.h"
+
+namespace interpbench {
+namespace {
+
+std::string error_of(auto&& f) {
+  try {
+    f();
+  } catch (const BadInput& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ParseSizeTest, AcceptsBytesAndBinaryUnits) {
+  EXPECT_EQ(parse_size("8"), 8u);
+  EXPECT_EQ(parse_size("1K"), 1024u);
+  EXPECT_EQ(parse_size("64KiB"), 64u * 1024);
+  EXPECT_EQ(parse_size("1M"), 1024u * 1024);
+  EXPECT_EQ(parse_size("16MiB"), 16u * 1024 * 1024);
+  EXPECT_EQ(parse_size("64kb"), 64u * 1024);
+  EXPECT_EQ(parse_size("100B"), 100u);
+  EXPECT_EQ(parse_size(" 2K "), 2048u);
+}
+
+TEST(ParseSizeTest, RejectsBadValuesNamingThem) {
+  for (const char* bad : {"12XB", "0", "-1", "", "K", "1.5K", "2G"}) {
+    const std::string msg = error_of([&] { parse_size(bad); });
+    EXPECT_NE(msg, "") << bad;
+    EXPECT_NE(msg.find(std::string("'") + bad + "'"), std::string::npos) << msg;
+  }
+}
+
+TEST(ParseSizeTest, ListKeepsOrderAndDropsDuplicates) {
+  EXPECT_EQ(parse_sizes("8,1K,64K,1M"), (std::vector<std::size_t>{8, 1024, 65536, 1048576}));
+  EXPECT_EQ(parse_sizes("1K,1024"), (std::vector<std::size_t>{1024}));
+  EXPECT_NE(error_of([] { parse_sizes("8,,1K"); }), "");
+  EXPECT_NE(error_of([] { parse_sizes(""); }), "");
+}
+
+TEST(ParseCountTest, AcceptsPositiveWholeNumbersOnly) {
+  EXPECT_EQ(parse_count("3", "--repetitions"), 3);
+  EXPECT_EQ(parse_counts("1,2,4", "--workers"), (std::vector<int>{1, 2, 4}));
+  for (const char* bad : {"0", "-2", "x", "", "1.5", "3x"}) {
+    const std::string msg = error_of([&] { parse_count(bad, "--repetitions"); });
+    EXPECT_NE(msg.find("--repetitions"), std::string::npos) << bad << ": " << msg;
+  }
+}
+
+TEST(FormatSizeTest, UsesTheLargestExactUnit) {
+  EXPECT_EQ(format_size(8), "8 B");
+  EXPECT_EQ(format_size(1024), "1 KiB");
+  EXPECT_EQ(format_size(1536), "1536 B");
+  EXPECT_EQ(format_size(16u << 20), "16 MiB");
+}
+
+TEST(SuiteTest, EverySuiteHasTheParamsOfTheContract) {
+  for (const Suite& s : make_suites(2)) {
+    for (const char* key : {"sizes", "repetitions", "warmup", "iterations", "workers", "timeout"}) {
+      EXPECT_TRUE(s.defaults.contains(key)) << s.name << " lacks " << key;
+    }
+    EXPECT_FALSE(s.mp_methods.empty()) << s.name;
+    EXPECT_GT(s.child_wall_s, 0) << s.name;
+    for (auto& [workload, overrides] : s.per_workload) {
+      ASSERT_TRUE(overrides.is_object()) << s.name << "/" << workload;
+      if (overrides.contains("workers")) {
+        ASSERT_TRUE(overrides["workers"].is_array()) << s.name << "/" << workload;
+        for (auto& n : overrides["workers"]) EXPECT_GE(n.get<int>(), 1);
+      }
+      if (overrides.contains("sizes")) {
+        for (auto& n : overrides["sizes"]) EXPECT_GE(n.get<std::size_t>(), 1u);
+      }
+    }
+  }
+}
+
+TEST(SuiteTest, UnknownSuiteIsBadInputListingTheValidOnes) {
+  const std::string msg = error_of([] { find_suite("huge", 2); });
+  EXPECT_NE(msg.find("'huge'"), std::string::npos);
+  EXPECT_NE(msg.find("quick"), std::string::npos);
+}
+
+TEST(SuiteTest, ScalingCoversOneToTwiceTheCores) {
+  const Suite s = find_suite("default", 2);
+  EXPECT_EQ(s.per_workload.at("scaling")["workers"], nlohmann::json({1, 2, 3, 4}));
+  EXPECT_EQ(s.per_workload.at("memory")["workers"], nlohmann::json({1, 2, 4, 8}));
+  const auto sizes = s.per_workload.at("pingpong")["sizes"];
+  EXPECT_EQ(sizes.front().get<std::size_t>(), 8u);
+  EXPECT_EQ(sizes.back().get<std::size_t>(), 16u << 20);
+}
+
+std::vector<WorkloadFile> some_workloads() {
+  return {{"pingpong", "/w/pingpong.py"}, {"memory", "/w/memory.py"}, {"stream", "/w/stream.py"}};
+}
+
+TEST(PlanTest, PerWorkloadOverridesApplyAndTheCommandLineWins) {
+  PlanRequest req;
+  req.suite = "default";
+  req.cores = 2;
+  const Suite s = find_suite("default", 2);
+  EXPECT_EQ(workload_params(s, "memory", req)["workers"], nlohmann::json({1, 2, 4, 8}));
+  EXPECT_EQ(workload_params(s, "pingpong", req)["workers"], s.defaults["workers"]);
+  req.workers = std::vector<int>{3};
+  req.repetitions = 7;
+  req.sizes = std::vector<std::size_t>{16};
+  const auto p = workload_params(s, "memory", req);
+  EXPECT_EQ(p["workers"], nlohmann::json({3}));
+  EXPECT_EQ(p["repetitions"], 7);
+  EXPECT_EQ(p["sizes"], nlohmann::json({16}));
+  EXPECT_EQ(p["suite"], "default");
+  EXPECT_EQ(p["cores"], 2);
+}
+
+TEST(PlanTest, RowsTimesWorkloadsInReportOrder) {
+  PlanRequest req;
+  req.suite = "quick";
+  req.rows = {"thread", "subinterp"};
+  req.workloads = {"pingpong", "memory"};
+  const Plan plan = make_plan(req, some_workloads());
+  ASSERT_EQ(plan.children.size(), 4u);
+  EXPECT_EQ(plan.children[0].workload.name, "pingpong");
+  EXPECT_EQ(plan.children[0].row.name, "subinterp");
+  EXPECT_EQ(plan.children[1].row.name, "thread");
+  EXPECT_EQ(plan.children[2].workload.name, "memory");
+  EXPECT_EQ(plan.children[0].params["backend"], "subinterp");
+  EXPECT_GT(plan.children[0].wall_timeout_s, 0);
+}
+
+TEST(PlanTest, MultiprocessingExpandsToTheSuiteStartMethods) {
+  PlanRequest req;
+  req.suite = "full";
+  req.rows = {"py-multiprocessing"};
+  req.workloads = {"pingpong"};
+  const Plan plan = make_plan(req, some_workloads());
+  std::vector<std::string> labels;
+  for (auto& c : plan.children) labels.push_back(c.row.label());
+  EXPECT_EQ(labels, (std::vector<std::string>{"py-multiprocessing-fork", "py-multiprocessing-forkserver",
+                                              "py-multiprocessing-spawn"}));
+  EXPECT_EQ(plan.children[0].row.kind, RowKind::kReference);
+}
+
+TEST(PlanTest, FloorRunsOnlyWhereItHasAMeaning) {
+  PlanRequest req;
+  req.suite = "quick";
+  req.rows = {"floor"};
+  const Plan plan = make_plan(req, some_workloads());
+  for (auto& c : plan.children) {
+    EXPECT_NE(c.workload.name, "memory");
+    EXPECT_EQ(c.row.kind, RowKind::kFloor);
+  }
+  EXPECT_FALSE(plan.children.empty());
+}
+
+TEST(PlanTest, UnknownRowOrWorkloadIsBadInputNamingIt) {
+  PlanRequest req;
+  req.rows = {"nosuch"};
+  std::string msg = error_of([&] { make_plan(req, some_workloads()); });
+  EXPECT_NE(msg.find("'nosuch'"), std::string::npos);
+  EXPECT_NE(msg.find("subinterp"), std::string::npos);
+  req.rows = {};
+  req.workloads = {"nbody"};
+  msg = error_of([&] { make_plan(req, some_workloads()); });
+  EXPECT_NE(msg.find("'nbody'"), std::string::npos);
+  EXPECT_NE(msg.find("pingpong"), std::string::npos);
+}
+
+TEST(PlanTest, WorkloadFilesReplaceTheDefaultWorkloads) {
+  PlanRequest req;
+  req.rows = {"thread"};
+  req.workload_files = {"/tmp/mine.py"};
+  const Plan plan = make_plan(req, some_workloads());
+  ASSERT_EQ(plan.children.size(), 1u);
+  EXPECT_EQ(plan.children[0].workload.name, "mine");
+}
+
+TEST(DiscoverTest, FindsPythonFilesButNotPrivateOnes) {
+  const auto dir = std::filesystem::temp_directory_path() / ("plan_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  for (const char* f : {"b.py", "a.py", "_helper.py", "notes.txt"}) std::ofstream(dir / f) << "\n";
+  const auto found = discover_workloads(dir);
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].name, "a");
+  EXPECT_EQ(found[1].name, "b");
+}
+
+}  // namespace
+}  // namespace interpbench

@@ -1,0 +1,22 @@
+#pragma once
+// What the machine, the OS, the Python and interpbench were when a run was made (the JSON's
+// "environment" and Google Benchmark "context"), and pyperf-style warnings about it.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace interpbench {
+
+// Reads /proc, /sys, uname and runs `python_executable` once (with a timeout) for its version and
+// build flags. Never throws for a missing source: absent facts are null, a Python that can't be
+// queried gives python.error. Keys: docs/json-schema.md, "environment".
+nlohmann::json collect_environment(const std::string& python_executable);
+
+// Warnings about conditions that make timings unreliable, each ending with a suggested fix:
+// CPU governor not "performance", high load average, virtual machine, fewer CPUs than
+// `max_workers`, a debug build of interpbench or of Python. Works on any env json (missing keys
+// are skipped), so it can be tested with synthetic input.
+std::vector<std::string> environment_warnings(const nlohmann::json& env, int max_workers);
+
+}  // namespace interpbench

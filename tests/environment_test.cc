@@ -1,0 +1,92 @@
+#include "runners/environment.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace interpbench {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+// A quiet machine: no warning expected.
+json quiet_env() {
+  return {{"num_cpus", 4},
+          {"load_avg", {0.1, 0.1, 0.1}},
+          {"cpu_governor", "performance"},
+          {"virtualization", {{"detected", false}, {"what", "none"}, {"hypervisor_flag", false}}},
+          {"python", {{"debug", false}}},
+          {"interpbench", {{"build_type", "release"}}}};
+}
+
+bool any_contains(const std::vector<std::string>& lines, const std::string& needle) {
+  return std::any_of(lines.begin(), lines.end(),
+                     [&](const std::string& l) { return l.find(needle) != std::string::npos; });
+}
+
+TEST(EnvironmentTest, QuietMachineGivesNoWarning) {
+  EXPECT_TRUE(environment_warnings(quiet_env(), 4).empty());
+}
+
+TEST(EnvironmentTest, EveryWarningSuggestsAFix) {
+  json env = quiet_env();
+  env["cpu_governor"] = "powersave";
+  env["load_avg"] = {3.5, 1.0, 1.0};
+  env["virtualization"] = {{"detected", true}, {"what", "kvm"}, {"hypervisor_flag", true}};
+  env["python"]["debug"] = true;
+  env["interpbench"]["build_type"] = "debug";
+  const auto w = environment_warnings(env, 8);
+  ASSERT_EQ(w.size(), 6u);
+  for (const auto& line : w) EXPECT_THAT(line, HasSubstr("fix:"));
+  EXPECT_TRUE(any_contains(w, "'powersave'"));
+  EXPECT_TRUE(any_contains(w, "load average 3.50 on 4 CPUs"));
+  EXPECT_TRUE(any_contains(w, "virtual machine (kvm)"));
+  EXPECT_TRUE(any_contains(w, "8 workers on 4 CPUs"));
+  EXPECT_TRUE(any_contains(w, "interpbench is a debug build"));
+  EXPECT_TRUE(any_contains(w, "Python is a debug build"));
+}
+
+TEST(EnvironmentTest, AbsentGovernorIsNotAWarning) {
+  json env = quiet_env();
+  env["cpu_governor"] = nullptr;
+  EXPECT_TRUE(environment_warnings(env, 1).empty());
+  env.erase("cpu_governor");
+  EXPECT_TRUE(environment_warnings(env, 1).empty());
+}
+
+TEST(EnvironmentTest, WorkersUpToTheCpuCountAreFine) {
+  EXPECT_FALSE(any_contains(environment_warnings(quiet_env(), 4), "workers"));
+  EXPECT_TRUE(any_contains(environment_warnings(quiet_env(), 5), "workers"));
+}
+
+TEST(EnvironmentTest, CollectsMachineAndPythonFacts) {
+  const json env = collect_environment(INTERPBENCH_PYTHON_EXECUTABLE);
+  EXPECT_TRUE(env["date"].is_string());
+  EXPECT_GE(env["num_cpus"].get<int>(), 1);
+  EXPECT_TRUE(env["host_name"].is_string());
+  EXPECT_TRUE(env["caches"].is_array());
+  for (const auto& c : env["caches"]) {
+    EXPECT_TRUE(c.contains("type") && c.contains("level") && c.contains("size") &&
+                c.contains("num_sharing"));
+  }
+  EXPECT_EQ(env["load_avg"].size(), 3u);
+  EXPECT_TRUE(env["kernel"]["release"].is_string());
+  ASSERT_TRUE(env["python"]["error"].is_null()) << env["python"].dump();
+  EXPECT_THAT(env["python"]["version_info"].get<std::string>(), ::testing::MatchesRegex("3\\.[0-9]+\\.[0-9]+"));
+  EXPECT_TRUE(env["python"]["shared"].is_boolean());
+  EXPECT_TRUE(env["python"]["gil_disabled"].is_boolean());
+  EXPECT_TRUE(env["interpbench"]["build_type"].is_string());
+}
+
+TEST(EnvironmentTest, UnusablePythonIsReportedNotThrown) {
+  const json env = collect_environment("/nonexistent/python3");
+  EXPECT_THAT(env["python"]["error"].get<std::string>(), HasSubstr("/nonexistent/python3"));
+  EXPECT_GE(env["num_cpus"].get<int>(), 1);
+}
+
+}  // namespace
+}  // namespace interpbench

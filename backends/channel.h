@@ -21,7 +21,7 @@ struct ChannelClosed : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 // A wait reached its deadline. A timeout before any byte of a message moved leaves the channel
-// intact; one in the middle of a message larger than the ring closes the channel (see shm_ring.h).
+// intact; one in the middle of a message larger than the ring closes the channel (see spsc_ring.h).
 struct ChannelTimeout : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -55,7 +55,9 @@ class Channel {
 
   // True when recv would not block (a message is waiting, or the channel is closed).
   virtual bool readable() const noexcept = 0;
-  // The 32-bit futex word select() sleeps on: it changes whenever readable() may have changed.
+  // The 32-bit futex word select() sleeps on, following the event word protocol of futex.h: a
+  // sleeper sets bit 0 (futex::prepare_wait), re-checks readable(), then sleeps on the value; the
+  // word then changes (and sleepers are woken) whenever readable() may have changed.
   // `shared` says whether it lives in memory shared between processes (no FUTEX_PRIVATE_FLAG).
   struct WaitWord {
     const std::uint32_t* word;

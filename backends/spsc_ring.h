@@ -1,0 +1,366 @@
+#pragma once
+// A lock-free single-producer single-consumer ring of variable-size byte messages, in the style of
+// rigtorp/SPSCQueue, that works in any memory: heap (InProcessChannel) or a shared-memory segment
+// mapped at different addresses by different processes (ShmChannel).
+//
+// Layout of a ring region: RingHeader (3 cache lines), then `capacity` data bytes (a power of
+// two). The header is trivial, holds no pointers (positions are byte counts since creation, taken
+// modulo the capacity) and is the only thing both sides share. Each message is an 8-byte length
+// followed by its bytes; neither is padded, and either may wrap around the end of the data area.
+//
+// Messages that fit (8 + size <= capacity) are published at once: the reader sees all or none.
+// Larger ones are streamed: the writer publishes the header and whatever fits, waits for room while
+// the reader drains, and so on. Timeout rule (channel.h): a timeout before the first byte of a
+// message moved leaves the channel intact; a timeout in the middle of a streamed message (on
+// either side) closes the channel, since the other side cannot resynchronise. A reader that sees
+// the channel closed in the middle of a streamed message drops the partial message and reports
+// end of stream.
+//
+// Waiting: spin ~kSpinNs with a pause instruction (the peer usually answers within
+// microseconds), then sleep on a futex event word (futex.h) with the deadline as the timeout. The
+// writer sleeps on space_word, the reader (and select) on data_word. The other side calls futex
+// wake only when a sleeper announced itself, so the fast path makes no system call.
+//
+// Robustness against a dead or hostile peer: each side keeps its own position in process-local
+// memory and never trusts the shared copy of it; the peer's position and every length read from
+// the ring are bounds-checked (a bad one closes the ring and throws ChannelCorrupt). Anyone, e.g.
+// a supervisor whose worker died, can close() the ring, which wakes every sleeper.
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+#include "backends/channel.h"
+#include "backends/deadline.h"
+#include "backends/futex.h"
+
+namespace interpbench {
+
+inline constexpr std::size_t kCacheLineSize = 64;
+
+// A length or position read from the ring is impossible: the shared header was overwritten.
+struct ChannelCorrupt : ChannelClosed {
+  using ChannelClosed::ChannelClosed;
+};
+
+// The shared part of a ring. Every field but the constants is accessed through std::atomic_ref.
+struct RingHeader {
+  static constexpr std::uint64_t kMagic = 0x31676e6972627069ULL;  // "ipbring1"
+
+  // Read-mostly line: constants set by the creator, and the closed flag (set once, by anyone).
+  std::uint64_t magic;
+  std::uint64_t capacity_bytes;
+  std::uint32_t closed;
+
+  // The producer's line: what it writes on every message.
+  alignas(kCacheLineSize) std::uint64_t write_pos;  // no false sharing with the consumer's line
+  std::uint32_t data_word;  // event word: the consumer and select() sleep here
+
+  // The consumer's line.
+  alignas(kCacheLineSize) std::uint64_t read_pos;
+  std::uint32_t space_word;  // event word: the producer sleeps here while the ring is full
+};
+static_assert(std::is_trivial_v<RingHeader> && std::is_standard_layout_v<RingHeader>,
+              "RingHeader lives in shared memory: no constructors, no pointers");
+static_assert(sizeof(RingHeader) == 3 * kCacheLineSize);
+static_assert(offsetof(RingHeader, write_pos) == kCacheLineSize);
+static_assert(offsetof(RingHeader, read_pos) == 2 * kCacheLineSize);
+static_assert(std::atomic_ref<std::uint64_t>::is_always_lock_free &&
+                  std::atomic_ref<std::uint32_t>::is_always_lock_free,
+              "positions must be lock-free to be shared between processes");
+
+inline constexpr std::size_t kMinRingCapacity = 64;
+inline constexpr std::uint64_t kMaxMessageBytes = std::uint64_t{1} << 40;  // sanity bound
+
+// The capacity a ring really gets for a requested one: a power of two >= kMinRingCapacity.
+inline std::size_t ring_capacity(std::size_t requested) {
+  std::size_t c = kMinRingCapacity;
+  while (c < requested) c <<= 1;
+  return c;
+}
+// Bytes a ring region of that capacity takes (header + data), a multiple of the cache line.
+inline std::size_t ring_region_bytes(std::size_t capacity) {
+  return sizeof(RingHeader) + ring_capacity(capacity);
+}
+
+enum class RingInit { kCreate, kAttach };
+
+// A view of one ring region, implementing Channel. One producer and one consumer; they may share
+// this object (threads) or each hold their own view of the same region (processes).
+class SpscRing : public Channel {
+ public:
+  static constexpr std::uint64_t kLenBytes = sizeof(std::uint64_t);
+  static constexpr std::int64_t kSpinNs = 5'000;
+
+  // `region` holds ring_region_bytes(capacity) bytes aligned to a cache line. kCreate writes a
+  // fresh header; kAttach checks the existing one (throws ChannelCorrupt when it does not match).
+  // `shared`: the region is shared between processes (futex without FUTEX_PRIVATE_FLAG).
+  // `keepalive` owns the memory (heap block or mapped segment), if the caller wants it tied here.
+  SpscRing(void* region, std::size_t capacity, bool shared, RingInit init,
+           std::shared_ptr<void> keepalive = {})
+      : keepalive_(std::move(keepalive)),
+        h_(static_cast<RingHeader*>(region)),
+        data_(static_cast<std::byte*>(region) + sizeof(RingHeader)),
+        capacity_(capacity),
+        shared_(shared) {
+    if (capacity != ring_capacity(capacity)) {
+      throw std::invalid_argument("ring capacity must be a power of two >= 64");
+    }
+    if (reinterpret_cast<std::uintptr_t>(region) % kCacheLineSize != 0) {
+      throw std::invalid_argument("ring region must be cache-line aligned");
+    }
+    if (init == RingInit::kCreate) {
+      std::memset(static_cast<void*>(h_), 0, sizeof(RingHeader));
+      h_->capacity_bytes = capacity;
+      // Publishes the initialised header (and capacity) before the magic that attachers check.
+      std::atomic_ref<std::uint64_t>(h_->magic).store(RingHeader::kMagic, std::memory_order_release);
+    } else {
+      if (std::atomic_ref<std::uint64_t>(h_->magic).load(std::memory_order_acquire) !=
+              RingHeader::kMagic ||
+          h_->capacity_bytes != capacity) {
+        throw ChannelCorrupt("ring header does not match: not an interpbench ring of this size");
+      }
+    }
+    // Each side's own position, from now on kept here (the shared copy is only published).
+    write_pos_ = cached_write_pos_ = pos(h_->write_pos).load(std::memory_order_acquire);
+    read_pos_ = cached_read_pos_ = pos(h_->read_pos).load(std::memory_order_acquire);
+    if (read_pos_ > write_pos_ || write_pos_ - read_pos_ > capacity_) {
+      throw ChannelCorrupt("ring positions out of bounds");
+    }
+  }
+  SpscRing(const SpscRing&) = delete;
+  SpscRing& operator=(const SpscRing&) = delete;
+
+  std::size_t capacity() const noexcept { return capacity_; }
+
+  // ---- producer ----------------------------------------------------------------------------
+
+  void send(std::span<const std::byte> msg, Deadline deadline) override {
+    const std::uint64_t total = kLenBytes + msg.size();
+    if (is_closed()) throw ChannelClosed("send on a closed channel");
+    if (total <= capacity_) {
+      if (!wait_for_room(total, deadline)) throw ChannelTimeout("send timed out: ring full");
+      if (is_closed()) throw ChannelClosed("send on a closed channel");
+      put_message(msg);
+      return;
+    }
+    // Larger than the ring: stream it. Until the first byte is published, a timeout is harmless.
+    if (!wait_for_room(capacity_ / 2, deadline)) throw ChannelTimeout("send timed out: ring full");
+    if (is_closed()) throw ChannelClosed("send on a closed channel");
+    std::uint64_t len = msg.size();
+    copy_in(write_pos_, reinterpret_cast<const std::byte*>(&len), kLenBytes);
+    publish(kLenBytes);
+    std::size_t done = 0;
+    while (done < msg.size()) {
+      const std::uint64_t left = msg.size() - done;
+      if (!wait_for_room(std::min<std::uint64_t>(left, capacity_ / 2), deadline)) {
+        close();
+        throw ChannelTimeout(
+            "send timed out in the middle of a message larger than the ring; channel closed");
+      }
+      if (is_closed()) throw ChannelClosed("channel closed in the middle of a message");
+      const std::uint64_t n = std::min(left, room());
+      copy_in(write_pos_, msg.data() + done, n);
+      publish(n);
+      done += n;
+    }
+  }
+
+  TryResult try_send(std::span<const std::byte> msg) override {
+    if (is_closed()) return TryResult::kClosed;
+    const std::uint64_t total = kLenBytes + msg.size();
+    // A message larger than the ring can only be streamed, which blocks: use send().
+    if (total > capacity_ || !has_room(total)) return TryResult::kWouldBlock;
+    put_message(msg);
+    return TryResult::kDone;
+  }
+
+  // ---- consumer ----------------------------------------------------------------------------
+
+  std::optional<std::size_t> recv_into(const MessageSink& sink, Deadline deadline) override {
+    if (!wait_until(&h_->data_word, deadline, [&] { return is_closed() || has_bytes(kLenBytes); })) {
+      throw ChannelTimeout("recv timed out");
+    }
+    return take_message(sink, deadline);
+  }
+
+  TryResult try_recv_into(const MessageSink& sink) override {
+    // closed is read before the positions: whatever was sent before close() is then visible.
+    const bool closed = is_closed();
+    if (!has_bytes(kLenBytes)) return closed ? TryResult::kClosed : TryResult::kWouldBlock;
+    // A streamed message that has begun is received to its end; the writer is in the middle of
+    // send(), and close() (by it, by a timeout, or by a supervisor) ends the wait.
+    return take_message(sink, Deadline::never()) ? TryResult::kDone : TryResult::kClosed;
+  }
+
+  // ---- either side, or a supervisor --------------------------------------------------------
+
+  void close() noexcept override {
+    std::atomic_ref<std::uint32_t>(h_->closed).store(1, std::memory_order_seq_cst);
+    // Unconditional wake-ups: close is rare, and must reach sleepers whatever state flags are in.
+    futex::notify_all(&h_->data_word, shared_);
+    futex::notify_all(&h_->space_word, shared_);
+  }
+
+  bool is_closed() const noexcept override {
+    return std::atomic_ref<std::uint32_t>(h_->closed).load(std::memory_order_seq_cst) != 0;
+  }
+
+  // Reads only shared state, so any thread may ask (select runs beside the consumer).
+  bool readable() const noexcept override {
+    return is_closed() || pos(h_->write_pos).load(std::memory_order_seq_cst) !=
+                              pos(h_->read_pos).load(std::memory_order_seq_cst);
+  }
+
+  WaitWord recv_wait_word() const noexcept override { return {&h_->data_word, shared_}; }
+
+ private:
+  static std::atomic_ref<std::uint64_t> pos(std::uint64_t& p) {
+    return std::atomic_ref<std::uint64_t>(p);
+  }
+  static void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+  }
+
+  [[noreturn]] void corrupt(const char* what) {
+    close();
+    throw ChannelCorrupt(std::string("corrupted ring: ") + what + "; channel closed");
+  }
+
+  // Spins, then sleeps on `word` until done() or the deadline. False: timed out.
+  template <class Done>
+  bool wait_until(std::uint32_t* word, Deadline deadline, Done done) {
+    if (done()) return true;
+    if (deadline.expired()) return false;
+    const auto spin_until = Clock::now() + std::chrono::nanoseconds(kSpinNs);
+    for (unsigned i = 1;; ++i) {
+      cpu_relax();
+      if (done()) return true;
+      if ((i & 63) == 0 && Clock::now() >= spin_until) break;
+    }
+    for (;;) {
+      const std::uint32_t seen = futex::prepare_wait(word);
+      if (done()) return true;  // re-check after announcing ourselves: no lost wake-up
+      const auto left = deadline.remaining();
+      if (left && left->count() == 0) return false;
+      futex::wait(word, seen, shared_, left);
+    }
+  }
+
+  // Producer: free bytes, refreshing the cached consumer position only when needed.
+  std::uint64_t room() const noexcept { return capacity_ - (write_pos_ - cached_read_pos_); }
+  bool has_room(std::uint64_t need) {
+    if (room() >= need) return true;
+    // seq_cst: pairs with prepare_wait in wait_until (see futex.h); acquire is what the data
+    // needs: the consumer finished reading the bytes before it released them.
+    const std::uint64_t r = pos(h_->read_pos).load(std::memory_order_seq_cst);
+    if (r < cached_read_pos_ || r > write_pos_) corrupt("read position out of bounds");
+    cached_read_pos_ = r;
+    return room() >= need;
+  }
+  bool wait_for_room(std::uint64_t need, Deadline deadline) {
+    return wait_until(&h_->space_word, deadline, [&] { return is_closed() || has_room(need); });
+  }
+
+  void copy_in(std::uint64_t at, const std::byte* src, std::uint64_t n) noexcept {
+    const std::uint64_t off = at & (capacity_ - 1);
+    const std::uint64_t first = std::min(n, capacity_ - off);
+    std::memcpy(data_ + off, src, first);
+    std::memcpy(data_, src + first, n - first);
+  }
+  void put_message(std::span<const std::byte> msg) {
+    const std::uint64_t len = msg.size();
+    copy_in(write_pos_, reinterpret_cast<const std::byte*>(&len), kLenBytes);
+    copy_in(write_pos_ + kLenBytes, msg.data(), msg.size());
+    publish(kLenBytes + msg.size());
+  }
+  void publish(std::uint64_t n) {
+    write_pos_ += n;
+    // release: the bytes are written before the consumer can see the position move; seq_cst
+    // because notify()'s check of the waiter flag must not be ordered before this store.
+    pos(h_->write_pos).store(write_pos_, std::memory_order_seq_cst);
+    futex::notify(&h_->data_word, shared_);
+  }
+
+  // Consumer: bytes available, refreshing the cached producer position only when needed.
+  std::uint64_t available() const noexcept { return cached_write_pos_ - read_pos_; }
+  bool has_bytes(std::uint64_t need) {
+    if (available() >= need) return true;
+    // acquire (as seq_cst, for prepare_wait): the producer wrote the bytes before this position.
+    const std::uint64_t w = pos(h_->write_pos).load(std::memory_order_seq_cst);
+    if (w < cached_write_pos_ || w - read_pos_ > capacity_) corrupt("write position out of bounds");
+    cached_write_pos_ = w;
+    return available() >= need;
+  }
+
+  void copy_out(std::uint64_t at, std::byte* dst, std::uint64_t n) const noexcept {
+    const std::uint64_t off = at & (capacity_ - 1);
+    const std::uint64_t first = std::min(n, capacity_ - off);
+    std::memcpy(dst, data_ + off, first);
+    std::memcpy(dst + first, data_, n - first);
+  }
+  void consume(std::uint64_t n) {
+    read_pos_ += n;
+    // release: our reads of the bytes are done before the producer may overwrite them.
+    pos(h_->read_pos).store(read_pos_, std::memory_order_seq_cst);
+    futex::notify(&h_->space_word, shared_);
+  }
+
+  // Called once a length header is visible, or the ring is closed. nullopt: end of stream.
+  std::optional<std::size_t> take_message(const MessageSink& sink, Deadline deadline) {
+    if (!has_bytes(kLenBytes)) return std::nullopt;  // closed and drained
+    std::uint64_t len = 0;
+    copy_out(read_pos_, reinterpret_cast<std::byte*>(&len), kLenBytes);
+    if (len > kMaxMessageBytes) corrupt("message length out of bounds");
+    const std::uint64_t total = kLenBytes + len;
+    if (total <= capacity_) {
+      // Published at once by the producer: all of it must be there.
+      if (!has_bytes(total)) corrupt("message shorter than its length");
+      std::byte* dst = sink(len);
+      copy_out(read_pos_ + kLenBytes, dst, len);
+      consume(total);
+      return len;
+    }
+    std::byte* dst = sink(len);  // before consuming anything: a throwing sink loses nothing
+    consume(kLenBytes);
+    std::uint64_t done = 0;
+    while (done < len) {
+      if (!has_bytes(1)) {
+        if (!wait_until(&h_->data_word, deadline, [&] { return is_closed() || has_bytes(1); })) {
+          close();
+          throw ChannelTimeout(
+              "recv timed out in the middle of a message larger than the ring; channel closed");
+        }
+        if (!has_bytes(1)) return std::nullopt;  // closed mid-message: drop the partial message
+      }
+      const std::uint64_t n = std::min(available(), len - done);
+      copy_out(read_pos_, dst + done, n);
+      consume(n);
+      done += n;
+    }
+    return len;
+  }
+
+  std::shared_ptr<void> keepalive_;
+  RingHeader* h_;
+  std::byte* data_;
+  std::uint64_t capacity_;
+  bool shared_;
+  // Process-local state of each side, on its own cache line (no false sharing when the producer
+  // and consumer threads share this object).
+  alignas(kCacheLineSize) std::uint64_t write_pos_ = 0;  // producer: authoritative position
+  std::uint64_t cached_read_pos_ = 0;                    // producer: last seen consumer position
+  alignas(kCacheLineSize) std::uint64_t read_pos_ = 0;   // consumer: authoritative position
+  std::uint64_t cached_write_pos_ = 0;                   // consumer: last seen producer position
+};
+
+}  // namespace interpbench

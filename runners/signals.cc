@@ -1,0 +1,59 @@
+#include "runners/signals.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "runners/errors.h"
+
+namespace interpbench {
+namespace {
+
+// Async-signal-safe state: the handler touches only these.
+volatile std::sig_atomic_t g_received = 0;
+int g_pipe[2] = {-1, -1};
+struct sigaction g_old_int, g_old_term;
+
+extern "C" void on_stop_signal(int signal_number) {
+  const int saved_errno = errno;
+  if (g_received == 0) g_received = signal_number;
+  if (g_pipe[1] >= 0) {
+    // Non-blocking: a full pipe already says "stop".
+    [[maybe_unused]] auto n = ::write(g_pipe[1], "!", 1);
+  }
+  errno = saved_errno;
+}
+
+}  // namespace
+
+StopSignals::StopSignals() {
+  g_received = 0;
+  if (::pipe2(g_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+    throw RunFailed(fmt::format("cannot create the signal pipe: {}", std::strerror(errno)));
+  }
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;  // other blocking calls go on; the supervisor polls fd()
+  ::sigaction(SIGINT, &sa, &g_old_int);
+  ::sigaction(SIGTERM, &sa, &g_old_term);
+}
+
+StopSignals::~StopSignals() {
+  ::sigaction(SIGINT, &g_old_int, nullptr);
+  ::sigaction(SIGTERM, &g_old_term, nullptr);
+  ::close(g_pipe[0]);
+  ::close(g_pipe[1]);
+  g_pipe[0] = g_pipe[1] = -1;
+}
+
+int StopSignals::fd() const noexcept { return g_pipe[0]; }
+
+int StopSignals::received() noexcept { return g_received; }
+
+}  // namespace interpbench

@@ -1,0 +1,229 @@
+#include "runners/supervisor.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "runners/errors.h"
+#include "runners/signals.h"
+
+namespace interpbench {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string last_line(const std::string& text) {
+  std::istringstream in(text);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
+  }
+  return last;
+}
+
+bool fd_readable(int fd, int timeout_ms) {
+  if (fd < 0) return false;
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, timeout_ms) > 0 && (p.revents & (POLLIN | POLLHUP));
+}
+
+// What stopped the run, for the row's error: "interrupted by SIGINT".
+std::string stop_reason() {
+  const int sig = StopSignals::received();
+  return sig ? fmt::format("interrupted by {}", signal_name(sig)) : "interrupted";
+}
+
+std::string format_seconds(double s) { return s < 10 ? fmt::format("{:.2f} s", s) : fmt::format("{:.0f} s", s); }
+
+void progress_start(const SupervisorOptions& o, std::size_t index, std::size_t total,
+                    const PlannedChild& c) {
+  if (o.progress != SupervisorOptions::Progress::kTerminal) return;
+  fmt::print(stderr, "\r\033[K[{}/{}] {} · {} ...", index, total, c.workload.name, c.row.label());
+  std::fflush(stderr);
+}
+
+void progress_end(const SupervisorOptions& o, std::size_t index, std::size_t total,
+                  const PlannedChild& c, const ChildRun& run) {
+  const std::string outcome = !run.error.empty() ? run.error
+                              : (run.child.is_object() && run.child.value("skipped", nlohmann::json()).is_string())
+                                  ? "skipped: " + run.child["skipped"].get<std::string>()
+                                  : "ok";
+  switch (o.progress) {
+    case SupervisorOptions::Progress::kNone: return;
+    case SupervisorOptions::Progress::kLog:
+      fmt::print(stderr, "[{}/{}] {} · {}: {} ({})\n", index, total, c.workload.name, c.row.label(),
+                 outcome, format_seconds(run.wall_s));
+      return;
+    case SupervisorOptions::Progress::kTerminal:
+      // Keep failures on screen; let the next child's line overwrite a success.
+      if (!run.error.empty()) {
+        fmt::print(stderr, "\r\033[K[{}/{}] {} · {}: {}\n", index, total, c.workload.name,
+                   c.row.label(), run.error);
+      }
+      if (index == total) fmt::print(stderr, "\r\033[K");
+      std::fflush(stderr);
+      return;
+  }
+}
+
+}  // namespace
+
+SpawnOptions child_command(const PlannedChild& child, const SupervisorOptions& options,
+                           const std::filesystem::path& result_file) {
+  SpawnOptions spawn;
+  const std::string params = child.params.dump();
+  if (child.row.kind == RowKind::kReference) {
+    spawn.executable = options.python;
+    spawn.args = {options.reference_script.string(), "--row", child.row.name};
+    if (!child.row.method.empty()) {
+      spawn.args.insert(spawn.args.end(), {"--method", child.row.method});
+    }
+    spawn.args.insert(spawn.args.end(), {"--workload", child.workload.path.string(), "--params",
+                                         params, "--result", result_file.string()});
+  } else {
+    spawn.executable = options.self_exe;
+    spawn.args = {"_child", "--row", child.row.name, "--workload", child.workload.path.string(),
+                  "--module", child.workload.name, "--params", params, "--result",
+                  result_file.string(), "--timeout", fmt::format("{}", child.timeout_s)};
+    if (child.shared_gil) spawn.args.push_back("--shared-gil");
+  }
+  spawn.own_process_group = true;  // one kill takes the child and every worker it started
+  spawn.stdin_null = true;
+  // Workload prints would mix with our stdout (the table, or --format json): drop them.
+  spawn.stdout_mode = SpawnOptions::Output::kNull;
+  spawn.capture_stderr = true;
+  spawn.echo_stderr = options.verbose;
+  spawn.stderr_tail_lines = 20;
+  return spawn;
+}
+
+ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
+                   const std::filesystem::path& result_file, bool* stopped) {
+  ChildRun run;
+  run.row = child.row.label();
+  run.kind = std::string(to_string(child.row.kind));
+  run.workload = child.workload.name;
+  run.child = nullptr;
+  std::error_code ec;
+  std::filesystem::remove(result_file, ec);
+
+  const auto started = Clock::now();
+  const Deadline deadline =
+      Deadline::after(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(child.wall_timeout_s)));
+  std::optional<ChildProcess> process;
+  try {
+    process.emplace(child_command(child, options, result_file));
+  } catch (const std::exception& e) {
+    run.error = fmt::format("cannot start the child: {}", e.what());
+    return run;
+  }
+
+  bool timed_out = false, interrupted = false;
+  std::optional<ExitStatus> status;
+  while (!status) {
+    const auto left = deadline.remaining().value_or(0ns);
+    if (left <= 0ns) {
+      timed_out = true;
+      break;
+    }
+    pollfd fds[2] = {{process->pidfd(), POLLIN, 0}, {options.stop_fd, POLLIN, 0}};
+    const int wait_ms = static_cast<int>(std::min<long long>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(left).count() + 1, 1000));
+    const int n = ::poll(fds, options.stop_fd >= 0 ? 2 : 1, wait_ms);
+    if (n < 0 && errno != EINTR) break;  // cannot happen with valid fds; the kill below cleans up
+    if (options.stop_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP))) {
+      interrupted = true;
+      break;
+    }
+    if (fds[0].revents & POLLIN) status = process->wait(Deadline::after(1s));
+  }
+  if (!status) status = process->kill_and_reap();  // SIGKILLs the whole group, then reaps
+  run.wall_s = std::chrono::duration<double>(Clock::now() - started).count();
+  run.stderr_tail = process->stderr_tail();
+  if (status->signal != 0) {
+    run.signal = signal_name(status->signal);
+  } else {
+    run.exit_code = status->exit_code;
+  }
+
+  if (std::filesystem::exists(result_file, ec)) {
+    std::ifstream in(result_file);
+    try {
+      run.child = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+      run.child = nullptr;
+      if (!interrupted && !timed_out && status->signal == 0) {
+        run.error = fmt::format("the child's result file is not valid JSON: {}", e.what());
+      }
+    }
+  }
+
+  if (interrupted) {
+    if (stopped) *stopped = true;
+    run.error = stop_reason();
+  } else if (timed_out) {
+    run.error = fmt::format("timed out after {}", format_seconds(child.wall_timeout_s));
+  } else if (status->signal != 0) {
+    run.error = status->describe();
+  } else if (run.child.is_object() && run.child.value("error", nlohmann::json()).is_string()) {
+    run.error = run.child["error"].get<std::string>();
+  } else if (run.error.empty() && status->exit_code != 0) {
+    const std::string why = last_line(run.stderr_tail);
+    run.error = why.empty() ? status->describe() : fmt::format("{}: {}", status->describe(), why);
+  } else if (run.error.empty() && run.child.is_null()) {
+    run.error = "the child exited without writing its result file";
+  }
+  return run;
+}
+
+SupervisedRun supervise(const Plan& plan, const SupervisorOptions& options) {
+  SupervisedRun out;
+  const std::size_t total = plan.children.size();
+  for (std::size_t i = 0; i < total; ++i) {
+    if (fd_readable(options.stop_fd, 0)) {
+      out.stopped = true;
+      break;
+    }
+    const PlannedChild& c = plan.children[i];
+    const auto result_file =
+        options.result_dir / fmt::format("{:03}-{}-{}.json", i, c.workload.name, c.row.label());
+    progress_start(options, i + 1, total, c);
+    bool stopped = false;
+    out.children.push_back(run_child(c, options, result_file, &stopped));
+    if (options.after_child) options.after_child();
+    progress_end(options, i + 1, total, c, out.children.back());
+    if (stopped) {
+      out.stopped = true;
+      break;
+    }
+  }
+  return out;
+}
+
+TempDir::TempDir(const std::string& prefix) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::filesystem::path base = (tmp && *tmp) ? tmp : "/tmp";
+  std::string pattern = (base / (prefix + "-XXXXXX")).string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw RunFailed(fmt::format("cannot create a temporary directory in '{}': {}", base.string(),
+                                std::strerror(errno)));
+  }
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+}  // namespace interpbench

@@ -1,0 +1,60 @@
+#pragma once
+// The supervisor: runs each planned (row, workload) as its own child process, one after another
+// (measurements never overlap), each in its own process group with a wall-clock limit, and turns
+// whatever happened (results, a crash, a hang) into a ChildRun. A crash is an error row; the run
+// goes on. A stop request (SIGINT/SIGTERM through StopSignals' pipe) kills the current child's
+// group and ends the run early.
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "backends/subprocess/child_process.h"
+#include "reports/run_model.h"
+#include "runners/plan.h"
+
+namespace interpbench {
+
+struct SupervisorOptions {
+  std::filesystem::path self_exe;          // runs `_child` (backend rows and floor)
+  std::filesystem::path python;            // runs reference_script (reference rows)
+  std::filesystem::path reference_script;  // runners/reference.py
+  std::filesystem::path result_dir;        // child result files go here (the run's temp dir)
+  enum class Progress { kNone, kLog, kTerminal } progress = Progress::kNone;
+  bool verbose = false;  // copy each child's stderr to ours as it comes
+  int stop_fd = -1;      // readable once the run must stop (StopSignals::fd()); -1: never
+  // Called after each child is reaped (the runner sweeps the shared memory its dead children
+  // left behind).
+  std::function<void()> after_child;
+};
+
+// How one child is started: argv (never through a shell), own process group, stderr captured.
+SpawnOptions child_command(const PlannedChild& child, const SupervisorOptions& options,
+                           const std::filesystem::path& result_file);
+
+// Runs one child until it exits, its wall timeout passes (its group is killed) or stop_fd
+// becomes readable (its group is killed, *stopped is set).
+ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
+                   const std::filesystem::path& result_file, bool* stopped);
+
+struct SupervisedRun {
+  std::vector<ChildRun> children;  // one per child that ran (or was running when stopped)
+  bool stopped = false;            // a stop request ended the run early
+};
+
+SupervisedRun supervise(const Plan& plan, const SupervisorOptions& options);
+
+// A directory under $TMPDIR (or /tmp) created for one run and removed with everything in it.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix);  // throws RunFailed
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace interpbench

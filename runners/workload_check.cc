@@ -1,0 +1,93 @@
+#include "runners/workload_check.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "backends/subprocess/child_process.h"
+#include "runners/errors.h"
+
+namespace interpbench {
+namespace {
+
+// argv[1] is the file. Prints one line and exits 3 when the file breaks the contract.
+constexpr const char* kCheckScript = R"PY(
+import ast, sys
+path = sys.argv[1]
+try:
+    with open(path, "rb") as f:
+        source = f.read()
+    tree = ast.parse(source, path)
+    compile(tree, path, "exec")
+except SyntaxError as e:
+    print(f"{type(e).__name__} at line {e.lineno}: {e.msg}")
+    sys.exit(3)
+except (OSError, ValueError) as e:
+    print(f"cannot read it: {e}")
+    sys.exit(3)
+defined = set()
+for node in tree.body:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        defined.add(node.name)
+    elif isinstance(node, ast.Assign):
+        defined.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        defined.add(node.target.id)
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        defined.update((a.asname or a.name).split(".")[0] for a in node.names)
+missing = [name for name in ("driver", "worker", "TIMED") if name not in defined]
+if missing:
+    print("does not define " + ", ".join(missing) + " (see the workload contract in the README)")
+    sys.exit(3)
+)PY";
+
+}  // namespace
+
+void check_workload_file(const std::filesystem::path& file, const std::filesystem::path& python) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
+    throw BadInput(fmt::format("cannot open workload '{}': No such file or directory", file.string()));
+  }
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    throw BadInput(fmt::format("cannot open workload '{}': not a regular file", file.string()));
+  }
+  if (std::ifstream probe(file); !probe) {
+    throw BadInput(fmt::format("cannot open workload '{}': {}", file.string(), std::strerror(errno)));
+  }
+  if (file.extension() != ".py") {
+    throw BadInput(fmt::format("workload '{}': expected a .py file", file.string()));
+  }
+
+  SpawnOptions spawn;
+  spawn.executable = python;
+  spawn.args = {"-I", "-c", kCheckScript, file.string()};
+  spawn.stdout_mode = SpawnOptions::Output::kCapture;
+  std::optional<ExitStatus> status;
+  std::string out, err;
+  try {
+    ChildProcess check(spawn);
+    status = check.wait(Deadline::after(std::chrono::seconds(30)));
+    if (!status) status = check.kill_and_reap();
+    out = check.captured_stdout();
+    err = check.stderr_tail();
+  } catch (const std::system_error& e) {
+    throw RunFailed(fmt::format("cannot run '{}' to check workload '{}': {}", python.string(),
+                                file.string(), e.what()));
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  if (status->success()) return;
+  if (status->signal == 0 && status->exit_code == 3) {
+    throw BadInput(fmt::format("workload '{}': {}", file.string(), out));
+  }
+  while (!err.empty() && err.back() == '\n') err.pop_back();
+  const auto nl = err.rfind('\n');
+  throw RunFailed(fmt::format("checking workload '{}' failed ({}): {}", file.string(),
+                              status->describe(), nl == std::string::npos ? err : err.substr(nl + 1)));
+}
+
+}  // namespace interpbench

@@ -1,0 +1,367 @@
+// Channel semantics, one suite run against every implementation (in-process ring, shared-memory
+// ring), plus the shared-memory ring across a fork()ed process, select, and corrupted headers.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "backends/channel.h"
+#include "backends/inproc_channel.h"
+#include "backends/shm_channel.h"
+#include "backends/shm_segment.h"
+#include "backends/spsc_ring.h"
+
+namespace interpbench {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Generous: a deadline that is only reached when something is broken (then the test fails
+// instead of hanging).
+constexpr auto kLong = 20s;
+
+Message bytes_of(std::size_t size, unsigned seed) {
+  Message m(size);
+  for (std::size_t i = 0; i < size; ++i) m[i] = static_cast<std::byte>((i * 131 + seed * 7) & 0xff);
+  return m;
+}
+
+struct Impl {
+  std::string name;
+  std::function<std::shared_ptr<Channel>(std::size_t capacity_bytes)> make;
+};
+
+std::shared_ptr<Channel> make_shm_channel(std::size_t capacity_bytes) {
+  static int counter = 0;
+  auto set = ShmChannelSet::create(
+      segment_name(make_run_id(), "test" + std::to_string(counter++)), 1, capacity_bytes);
+  return set.channels(0).to_worker;  // keeps the segment mapped; its name goes with it
+}
+
+std::vector<Impl> impls() {
+  return {{"inproc", make_inproc_channel}, {"shm", make_shm_channel}};
+}
+
+class ChannelTest : public ::testing::TestWithParam<Impl> {
+ protected:
+  std::shared_ptr<Channel> make(std::size_t capacity_bytes) { return GetParam().make(capacity_bytes); }
+};
+
+TEST_P(ChannelTest, DeliversMessagesInFifoOrder) {
+  auto ch = make(4096);
+  for (unsigned i = 0; i < 20; ++i) ch->send(bytes_of(i * 10, i), Deadline::after(kLong));
+  for (unsigned i = 0; i < 20; ++i) {
+    auto m = ch->recv(Deadline::after(kLong));
+    ASSERT_TRUE(m);
+    EXPECT_EQ(*m, bytes_of(i * 10, i)) << "message " << i;
+  }
+}
+
+TEST_P(ChannelTest, EmptyMessageIsAMessage) {
+  auto ch = make(256);
+  ch->send({}, Deadline::after(kLong));
+  ch->close();
+  auto m = ch->recv(Deadline::after(kLong));
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->empty());
+  EXPECT_FALSE(ch->recv(Deadline::after(kLong)));
+}
+
+TEST_P(ChannelTest, TrySendWouldBlockWhenRingIsFull) {
+  auto ch = make(64);  // two 24-byte messages (8-byte header each) fill it
+  const auto msg = bytes_of(24, 1);
+  EXPECT_EQ(ch->try_send(msg), TryResult::kDone);
+  EXPECT_EQ(ch->try_send(msg), TryResult::kDone);
+  EXPECT_EQ(ch->try_send(msg), TryResult::kWouldBlock);
+  Message got;
+  auto sink = [&](std::size_t n) { got.resize(n); return got.data(); };
+  EXPECT_EQ(ch->try_recv_into(sink), TryResult::kDone);
+  EXPECT_EQ(got, msg);
+  EXPECT_EQ(ch->try_send(msg), TryResult::kDone);  // room again
+}
+
+TEST_P(ChannelTest, SendTimesOutWhileFullAndLeavesChannelIntact) {
+  auto ch = make(64);
+  const auto msg = bytes_of(24, 2);
+  ch->send(msg, Deadline::after(kLong));
+  ch->send(msg, Deadline::after(kLong));
+  EXPECT_THROW(ch->send(msg, Deadline::after(10ms)), ChannelTimeout);
+  EXPECT_THROW(ch->send(msg, Deadline::after(0ms)), ChannelTimeout);
+  EXPECT_FALSE(ch->is_closed());
+  EXPECT_EQ(ch->recv(Deadline::after(kLong)), msg);
+  EXPECT_EQ(ch->recv(Deadline::after(kLong)), msg);
+}
+
+TEST_P(ChannelTest, TrySendOfMessageLargerThanRingWouldBlock) {
+  auto ch = make(64);
+  EXPECT_EQ(ch->try_send(bytes_of(100, 3)), TryResult::kWouldBlock);
+}
+
+TEST_P(ChannelTest, RecvTimesOutWhenEmpty) {
+  auto ch = make(256);
+  EXPECT_THROW(ch->recv(Deadline::after(10ms)), ChannelTimeout);
+  Message got;
+  EXPECT_EQ(ch->try_recv_into([&](std::size_t n) { got.resize(n); return got.data(); }),
+            TryResult::kWouldBlock);
+  EXPECT_FALSE(ch->is_closed());
+  EXPECT_FALSE(ch->readable());
+}
+
+TEST_P(ChannelTest, RecvDrainsQueuedMessagesAfterCloseThenEndsStream) {
+  auto ch = make(1024);
+  for (unsigned i = 0; i < 3; ++i) ch->send(bytes_of(5, i), Deadline::after(kLong));
+  ch->close();
+  ch->close();  // idempotent
+  EXPECT_TRUE(ch->is_closed());
+  for (unsigned i = 0; i < 3; ++i) EXPECT_EQ(ch->recv(Deadline::after(kLong)), bytes_of(5, i));
+  EXPECT_EQ(ch->recv(Deadline::after(kLong)), std::nullopt);
+  Message got;
+  EXPECT_EQ(ch->try_recv_into([&](std::size_t n) { got.resize(n); return got.data(); }),
+            TryResult::kClosed);
+  EXPECT_TRUE(ch->readable());  // recv would not block
+}
+
+TEST_P(ChannelTest, SendAfterCloseThrows) {
+  auto ch = make(1024);
+  ch->close();
+  EXPECT_THROW(ch->send(bytes_of(8, 0), Deadline::after(kLong)), ChannelClosed);
+  EXPECT_EQ(ch->try_send(bytes_of(8, 0)), TryResult::kClosed);
+}
+
+TEST_P(ChannelTest, CloseWakesBlockedReceiver) {
+  auto ch = make(1024);
+  std::optional<Message> got = Message{};
+  std::thread receiver([&] { got = ch->recv(Deadline::after(kLong)); });
+  std::this_thread::sleep_for(20ms);  // let it block (the outcome is the same if it has not yet)
+  ch->close();
+  receiver.join();
+  EXPECT_EQ(got, std::nullopt);
+}
+
+TEST_P(ChannelTest, CloseWakesBlockedSender) {
+  auto ch = make(64);
+  ch->send(bytes_of(40, 0), Deadline::after(kLong));
+  bool closed_error = false;
+  std::thread sender([&] {
+    try {
+      ch->send(bytes_of(40, 1), Deadline::after(kLong));
+    } catch (const ChannelClosed&) {
+      closed_error = true;
+    }
+  });
+  std::this_thread::sleep_for(20ms);
+  ch->close();
+  sender.join();
+  EXPECT_TRUE(closed_error);
+}
+
+TEST_P(ChannelTest, HundredThousandSmallMessagesArriveInOrderAcrossThreads) {
+  auto ch = make(4096);
+  constexpr std::uint32_t kCount = 100'000;
+  std::thread producer([&] {
+    for (std::uint32_t i = 0; i < kCount; ++i) {
+      std::array<std::byte, 12> m{};
+      std::memcpy(m.data(), &i, sizeof i);
+      const std::uint32_t tag = i * 2654435761u;
+      std::memcpy(m.data() + 4, &tag, sizeof tag);
+      const std::size_t len = 8 + i % 5;  // varying sizes exercise wrap-around
+      ch->send(std::span(m.data(), len), Deadline::after(kLong));
+    }
+    ch->close();
+  });
+  std::uint32_t expected = 0;
+  bool intact = true;
+  while (auto m = ch->recv(Deadline::after(kLong))) {
+    std::uint32_t i = 0, tag = 0;
+    std::memcpy(&i, m->data(), 4);
+    std::memcpy(&tag, m->data() + 4, 4);
+    intact = intact && i == expected && tag == i * 2654435761u && m->size() == 8 + i % 5;
+    ++expected;
+  }
+  producer.join();
+  EXPECT_EQ(expected, kCount);
+  EXPECT_TRUE(intact);
+}
+
+TEST_P(ChannelTest, MessagesLargerThanRingArriveIntact) {
+  auto ch = make(64 * 1024);
+  const std::vector<std::size_t> sizes = {4 << 20, 10, 64 * 1024 - 8, 64 * 1024 - 7, 200'001, 3};
+  std::thread producer([&] {
+    for (unsigned i = 0; i < sizes.size(); ++i) ch->send(bytes_of(sizes[i], i), Deadline::after(kLong));
+  });
+  for (unsigned i = 0; i < sizes.size(); ++i) {
+    auto m = ch->recv(Deadline::after(kLong));
+    ASSERT_TRUE(m);
+    EXPECT_TRUE(*m == bytes_of(sizes[i], i)) << "message " << i << " of " << sizes[i] << " bytes";
+  }
+  producer.join();
+}
+
+TEST_P(ChannelTest, TimeoutInTheMiddleOfALargeMessageClosesChannel) {
+  auto ch = make(1024);
+  // Nobody reads: the first chunk goes in, then the sender waits for room and times out.
+  EXPECT_THROW(ch->send(bytes_of(10'000, 0), Deadline::after(20ms)), ChannelTimeout);
+  EXPECT_TRUE(ch->is_closed());
+  EXPECT_EQ(ch->recv(Deadline::after(kLong)), std::nullopt);  // the partial message is dropped
+}
+
+TEST_P(ChannelTest, SelectReturnsTheReadyChannelAndTimesOutWhenNoneIs) {
+  auto a = make(1024);
+  auto b = make(1024);
+  std::array<Channel*, 2> both = {a.get(), b.get()};
+  EXPECT_EQ(select_readable(both, Deadline::after(10ms)), std::nullopt);
+  b->send(bytes_of(3, 0), Deadline::after(kLong));
+  EXPECT_EQ(select_readable(both, Deadline::after(kLong)), 1u);
+  ASSERT_TRUE(b->recv(Deadline::after(kLong)));
+  a->close();  // closed counts as readable (recv would not block)
+  EXPECT_EQ(select_readable(both, Deadline::after(kLong)), 0u);
+}
+
+TEST_P(ChannelTest, SelectWakesWhenAnotherThreadSends) {
+  auto a = make(1024);
+  auto b = make(1024);
+  std::array<Channel*, 2> both = {a.get(), b.get()};
+  std::thread sender([&] {
+    std::this_thread::sleep_for(20ms);
+    a->send(bytes_of(3, 0), Deadline::after(kLong));
+  });
+  EXPECT_EQ(select_readable(both, Deadline::after(kLong)), 0u);
+  sender.join();
+}
+
+INSTANTIATE_TEST_SUITE_P(AllChannels, ChannelTest, ::testing::ValuesIn(impls()),
+                         [](const auto& info) { return info.param.name; });
+
+// ---- the shared-memory ring across processes ------------------------------------------------
+
+// A fork()ed child that is killed and reaped whatever happens to the test.
+class ForkedChild {
+ public:
+  explicit ForkedChild(const std::function<int()>& body) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      int status = 99;
+      try {
+        status = body();
+      } catch (...) {
+      }
+      _exit(status);  // no gtest teardown, no destructors of the parent's objects
+    }
+  }
+  ~ForkedChild() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  pid_t pid() const { return pid_; }
+  // Exit status, or -1 if it did not exit before the deadline (then it is killed).
+  int wait(Deadline deadline) {
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (deadline.expired()) return -1;
+      std::this_thread::sleep_for(1ms);
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+TEST(ShmChannelAcrossProcessesTest, ForkedEchoReturnsEveryMessageByteForByte) {
+  auto set = ShmChannelSet::create(segment_name(make_run_id(), "echo"), 1, 64 * 1024);
+  const std::string name = set.name();
+  ForkedChild child([&] {
+    auto mine = ShmChannelSet::attach(name);
+    auto& ch = mine.channels(0);
+    while (auto m = ch.to_worker->recv(Deadline::after(kLong))) {
+      ch.from_worker->send(*m, Deadline::after(kLong));
+    }
+    ch.from_worker->close();
+    return 0;
+  });
+  auto& ch = set.channels(0);
+  const std::vector<std::size_t> sizes = {0, 1, 8, 1024, 64 * 1024 - 8, 4 << 20, 8};
+  for (unsigned i = 0; i < sizes.size(); ++i) {
+    const auto msg = bytes_of(sizes[i], i);
+    ch.to_worker->send(msg, Deadline::after(kLong));
+    auto echo = ch.from_worker->recv(Deadline::after(kLong));
+    ASSERT_TRUE(echo);
+    EXPECT_TRUE(*echo == msg) << sizes[i] << " bytes";
+  }
+  ch.to_worker->close();
+  EXPECT_EQ(ch.from_worker->recv(Deadline::after(kLong)), std::nullopt);
+  EXPECT_EQ(child.wait(Deadline::after(kLong)), 0);
+}
+
+TEST(ShmChannelAcrossProcessesTest, SupervisorCloseWakesReceiverOfADeadPeer) {
+  auto set = ShmChannelSet::create(segment_name(make_run_id(), "dead"), 1, 4096);
+  ForkedChild child([] {
+    pause();  // never answers
+    return 0;
+  });
+  auto& ch = set.channels(0);
+  std::optional<Message> got = Message{};
+  std::thread receiver([&] { got = ch.from_worker->recv(Deadline::after(kLong)); });
+  kill(child.pid(), SIGKILL);
+  EXPECT_EQ(child.wait(Deadline::after(kLong)), 128 + SIGKILL);
+  set.close_all();
+  receiver.join();
+  EXPECT_EQ(got, std::nullopt);
+}
+
+// ---- corrupted shared headers -----------------------------------------------------------------
+
+TEST(RingCorruptionTest, RandomHeadersAreRejectedCleanly) {
+  constexpr std::size_t kCapacity = 256;
+  std::vector<std::byte> storage(ring_region_bytes(kCapacity) + kCacheLineSize);
+  void* region = storage.data() + (kCacheLineSize - reinterpret_cast<std::uintptr_t>(storage.data()) %
+                                                        kCacheLineSize) % kCacheLineSize;
+  std::mt19937_64 rng(12345);
+  int rejected = 0;
+  for (int round = 0; round < 3000; ++round) {
+    SpscRing writer(region, kCapacity, false, RingInit::kCreate);
+    for (int i = 0; i < static_cast<int>(rng() % 4); ++i) (void)writer.try_send(bytes_of(rng() % 60, i));
+    auto* h = static_cast<RingHeader*>(region);
+    auto* data = static_cast<std::byte*>(region) + sizeof(RingHeader);
+    switch (rng() % 4) {  // what a hostile or broken peer could scribble
+      case 0: h->write_pos = rng() % 4 == 0 ? rng() : h->write_pos + rng() % 600; break;
+      case 1: h->read_pos = rng() % 4 == 0 ? rng() : h->read_pos + rng() % 600; break;
+      case 2: for (std::size_t i = 0; i < 8; ++i) data[(h->read_pos + i) % kCapacity] = std::byte(rng()); break;
+      default: h->capacity_bytes = rng(); break;
+    }
+    try {
+      SpscRing reader(region, kCapacity, false, RingInit::kAttach);
+      // The sink refuses absurd sizes the way a real allocation would fail.
+      auto sink = [](std::size_t n) -> std::byte* {
+        static std::vector<std::byte> buf;
+        if (n > (1 << 20)) throw std::bad_alloc();
+        buf.resize(n);
+        return buf.data();
+      };
+      while (reader.recv_into(sink, Deadline::after(0ms))) {
+      }
+    } catch (const ChannelCorrupt&) {
+      ++rejected;
+    } catch (const ChannelTimeout&) {
+    } catch (const std::bad_alloc&) {
+    }
+  }
+  EXPECT_GT(rejected, 0);  // the checks fired (and nothing read or wrote out of bounds)
+}
+
+}  // namespace
+}  // namespace interpbench

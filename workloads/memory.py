@@ -1,0 +1,65 @@
+"""memory: resident memory per worker as the number of workers grows.
+
+For each N in params["workers"] (default 1, 2, 4, 8), per repetition: the driver reads its
+baseline, starts N workers, waits until each has sent "ready" (the worker imported this file
+and is idle in recv), reads ctx.memory(), then stops them.
+  ctx.memory_scope == "process": the mean over the N worker processes of RSS, PSS and USS.
+  ctx.memory_scope == "host": (host process after start - host baseline before start) / N.
+Read from /proc/PID/smaps_rollup (Rss, Pss, Private_Clean + Private_Dirty); unit KiB. One
+sample per repetition; params["repetitions"] capped by params["memory_repetitions"] (default 3).
+Not a timing: "timed" says what is measured.
+"""
+import gc
+
+TIMED = ("not timed: KiB per worker from /proc/PID/smaps_rollup after N workers reported ready; "
+         "per worker process, or the host process's growth over its pre-start baseline / N")
+
+METRICS = (("memory_rss", "rss_kib"), ("memory_pss", "pss_kib"), ("memory_uss", "uss_kib"))
+
+
+def worker(ch, params):
+    timeout = params.get("timeout")
+    ch.send(b"ready", timeout=timeout)
+    while True:
+        try:
+            ch.recv(timeout=timeout)
+        except EOFError:
+            return
+
+
+def measure(ctx, n, timeout):
+    """{field: KiB per worker} for n running workers."""
+    gc.collect()
+    baseline = ctx.memory()[0] if ctx.memory_scope == "host" else None
+    channels = ctx.start(n)
+    try:
+        for ch in channels:
+            if ch.recv(timeout=timeout) != b"ready":
+                raise ValueError(f"worker {ch.worker_id} did not report ready")
+        readings = ctx.memory()
+    finally:
+        ctx.stop()
+    if baseline is not None:
+        return {f: (readings[0][f] - baseline[f]) / n for _, f in METRICS}
+    if len(readings) != n:
+        raise ValueError(f"ctx.memory() gave {len(readings)} readings for {n} workers")
+    return {f: sum(r[f] for r in readings) / n for _, f in METRICS}
+
+
+def driver(ctx, params):
+    timeout = params.get("timeout")
+    repetitions = max(1, min(params.get("repetitions", 3), params.get("memory_repetitions", 3)))
+    results = []
+    for n in params.get("workers", [1, 2, 4, 8]):
+        per_rep = [measure(ctx, n, timeout) for _ in range(repetitions)]
+        for metric, field in METRICS:
+            results.append({
+                "name": f"memory/{n}/{field[:-4]}",
+                "metric": metric,
+                "unit": "KiB",
+                "timed": TIMED,
+                "higher_is_better": False,
+                "params": {"workers": n, "scope": ctx.memory_scope},
+                "repetitions": [[m[field]] for m in per_rep],
+            })
+    return results

@@ -1,0 +1,95 @@
+"""scaling: a fixed CPU-bound pure-Python kernel on N workers at once (weak scaling).
+
+For each N in params["workers"] (N = 1 is always added: it is the base), the driver starts N
+workers and waits until each has reported ready. A round sends every worker the same task (run
+the integer loop `kernel` for params["loops"] iterations, default 300000) and waits for every
+result; the results must all be equal. One untimed warm-up round, then `iterations` timed rounds
+per repetition (params["iterations"], default 3).
+
+Timed (driver clock, time.perf_counter_ns): from just before the first task is sent to just
+after the last result arrived; starting and stopping the workers is outside. One sample per
+round. Each worker does the same work, so perfect scaling keeps the wall time flat:
+speedup(N) = N * median wall(1) / median wall(N) (1 at N = 1 by construction), efficiency =
+speedup / N. Both are added to each result as extra fields; the report may recompute them.
+"""
+import statistics
+import struct
+import time
+
+TIMED = ("wall time of one round (every worker runs the same fixed integer loop), driver clock "
+         "(time.perf_counter_ns) from before the first task sent to after the last result")
+
+TASK = struct.Struct("<q")
+RESULT = struct.Struct("<Q")
+DEFAULT_LOOPS = 300_000
+
+
+def kernel(loops):
+    x = 0
+    for i in range(loops):
+        x = (x * 31 + i) & 0xFFFFFFFF
+    return x
+
+
+def worker(ch, params):
+    timeout = params.get("timeout")
+    ch.send(b"ready", timeout=timeout)
+    while True:
+        try:
+            task = ch.recv(timeout=timeout)
+        except EOFError:
+            return
+        ch.send(RESULT.pack(kernel(TASK.unpack(task)[0])), timeout=timeout)
+
+
+def run_round(channels, task, timeout):
+    clock = time.perf_counter_ns
+    t0 = clock()
+    for ch in channels:
+        ch.send(task, timeout=timeout)
+    results = {RESULT.unpack(ch.recv(timeout=timeout))[0] for ch in channels}
+    elapsed = clock() - t0
+    if len(results) != 1:
+        raise ValueError(f"workers disagree on the kernel's result: {sorted(results)}")
+    return elapsed
+
+
+def worker_counts(params):
+    counts = params.get("workers") or list(range(1, 2 * params.get("cores", 1) + 1))
+    return sorted(set(counts) | {1})
+
+
+def driver(ctx, params):
+    timeout = params.get("timeout")
+    loops = params.get("loops", DEFAULT_LOOPS)
+    task = TASK.pack(loops)
+    rounds = max(1, params.get("iterations", 3))
+    results = []
+    for n in worker_counts(params):
+        channels = ctx.start(n)
+        try:
+            for ch in channels:
+                if ch.recv(timeout=timeout) != b"ready":
+                    raise ValueError(f"worker {ch.worker_id} did not report ready")
+            if params.get("warmup", 1):
+                run_round(channels, task, timeout)
+            reps = [[run_round(channels, task, timeout) for _ in range(rounds)]
+                    for _ in range(params.get("repetitions", 5))]
+        finally:
+            ctx.stop()
+        results.append({
+            "name": f"scaling/{n}",
+            "metric": "wall",
+            "unit": "ns",
+            "timed": TIMED,
+            "higher_is_better": False,
+            "params": {"workers": n, "loops": loops, "cores": ctx.cores},
+            "repetitions": reps,
+        })
+    base = statistics.median(s for rep in results[0]["repetitions"] for s in rep)
+    for r in results:
+        n = r["params"]["workers"]
+        median = statistics.median(s for rep in r["repetitions"] for s in rep)
+        r["speedup"] = 1.0 if n == 1 else n * base / median
+        r["efficiency"] = r["speedup"] / n
+    return results

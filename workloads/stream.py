@@ -1,0 +1,83 @@
+"""stream: one-way throughput from one producer (the driver) to one consumer (a worker).
+
+For each size in params["sizes"], per repetition, the driver sends `batches` batches
+(params["batches"], default 5). A batch is `iterations` messages of that size (fewer for big
+sizes: at most params["bytes_budget"] bytes per batch, at least 4 messages) followed by an empty
+end-of-batch marker; the worker counts what it received and answers the marker with an 8-byte
+count, which the driver checks. One untimed warm-up batch comes first.
+
+Timed (driver clock, time.perf_counter_ns): from just before the batch's first send to just after
+the worker's count arrived, divided by the batch's message count: ns per message at steady state,
+including the consumer's recv and the single small acknowledgement per batch. One sample per
+batch. bytes_per_op is the message size, so MB/s = bytes_per_op / ns * 1e3 and
+messages/s = 1e9 / ns.
+"""
+import struct
+import time
+
+TIMED = ("one-way, ns per message: driver clock (time.perf_counter_ns) from before the first "
+         "send of a batch to after the worker's count of that batch arrived, / messages")
+
+DEFAULT_BYTES_BUDGET = 32 << 20
+COUNT = struct.Struct("<q")
+
+
+def worker(ch, params):
+    timeout = params.get("timeout")
+    received = 0
+    while True:
+        try:
+            msg = ch.recv(timeout=timeout)
+        except EOFError:
+            return
+        if len(msg):
+            received += 1
+        else:
+            ch.send(COUNT.pack(received), timeout=timeout)
+            received = 0
+
+
+def batch_size(params, size):
+    budget = params.get("bytes_budget", DEFAULT_BYTES_BUDGET)
+    return max(4, min(params.get("iterations", 500), budget // max(size, 1)))
+
+
+def run_batch(ch, payload, n, timeout):
+    """Sends n messages and the marker; returns ns per message (driver clock)."""
+    clock = time.perf_counter_ns
+    t0 = clock()
+    for _ in range(n):
+        ch.send(payload, timeout=timeout)
+    ch.send(b"", timeout=timeout)
+    count = COUNT.unpack(ch.recv(timeout=timeout))[0]
+    elapsed = clock() - t0
+    if count != n:
+        raise ValueError(f"worker received {count} of {n} messages")
+    return elapsed / n
+
+
+def driver(ctx, params):
+    timeout = params.get("timeout")
+    batches = params.get("batches", 5)
+    results = []
+    ch = ctx.start(1)[0]
+    try:
+        for size in params.get("sizes", [64, 1024, 65536, 1048576]):
+            payload = b"\xa5" * size
+            n = batch_size(params, size)
+            run_batch(ch, payload, min(n, max(4, params.get("warmup", 50))), timeout)
+            repetitions = [[run_batch(ch, payload, n, timeout) for _ in range(batches)]
+                           for _ in range(params.get("repetitions", 5))]
+            results.append({
+                "name": f"stream/{size}",
+                "metric": "one_way",
+                "unit": "ns",
+                "timed": TIMED,
+                "higher_is_better": False,
+                "params": {"size_bytes": size, "workers": 1, "messages_per_batch": n},
+                "repetitions": repetitions,
+                "bytes_per_op": size,
+            })
+    finally:
+        ctx.stop()
+    return results

@@ -1,0 +1,132 @@
+"""taskfarm: the crossover map. Task throughput over a grid of compute per task x payload per task.
+
+N workers (each entry of params["workers"], default ctx.cores) take tasks from the driver. A task
+is one message: an 8-byte loop count followed by the payload (params["sizes"], bytes: 8 B .. 1 MiB
+by default); the worker runs `kernel` for that many iterations (params["compute_us"] microseconds
+of Python work, default 10 us .. 100 ms) and answers with 8 bytes. The loop count per microsecond
+is calibrated once in the driver, before any worker starts, so every backend runs the same number
+of iterations per task. The driver keeps params["depth"] (default 2) tasks outstanding per worker
+and collects results from whichever worker answers first (ctx.select).
+
+Tasks per cell and repetition: params["iterations"] (default 100), fewer so that a cell takes
+about params["cell_budget_ms"] (default 50) of ideal compute time and moves at most
+params["bytes_budget"] bytes, but at least 2 per worker. One untimed warm-up of one task per
+worker per cell.
+
+Timed (driver clock, time.perf_counter_ns): from before the first task of the repetition is sent
+to after its last result arrived. One sample per repetition: tasks / elapsed, in tasks per second
+(metric task_throughput, unit items/s, higher is better). "ideal_items_per_s" = N * 1e6 /
+compute_us is what N truly parallel workers with free communication would reach.
+"""
+import struct
+import time
+
+TIMED = ("tasks/s: tasks / driver clock (time.perf_counter_ns) from before the first task sent "
+         "to after the last result arrived; compute per task calibrated in the driver")
+
+HEADER = struct.Struct("<q")
+RESULT = struct.Struct("<Q")
+DEFAULT_BYTES_BUDGET = 64 << 20
+
+
+def kernel(loops):
+    x = 0
+    for i in range(loops):
+        x = (x * 31 + i) & 0xFFFFFFFF
+    return x
+
+
+def worker(ch, params):
+    timeout = params.get("timeout")
+    ch.send(b"ready", timeout=timeout)
+    while True:
+        try:
+            task = ch.recv(timeout=timeout)
+        except EOFError:
+            return
+        ch.send(RESULT.pack(kernel(HEADER.unpack_from(task)[0])), timeout=timeout)
+
+
+def calibrate(target_ns=20_000_000):
+    """Kernel loops per microsecond on this Python, best of 3 runs of >= target_ns."""
+    clock = time.perf_counter_ns
+    loops = 1000
+    while True:
+        t0 = clock()
+        kernel(loops)
+        if clock() - t0 >= target_ns // 4:
+            break
+        loops *= 2
+    best = min(_timed(kernel, loops) for _ in range(3))
+    return loops * 1000 / best
+
+
+def _timed(fn, arg):
+    t0 = time.perf_counter_ns()
+    fn(arg)
+    return time.perf_counter_ns() - t0
+
+
+def farm(ctx, channels, message, tasks, depth, timeout):
+    """Runs `tasks` tasks over the channels; returns elapsed ns."""
+    clock = time.perf_counter_ns
+    sent = done = 0
+    t0 = clock()
+    for _ in range(depth):
+        for ch in channels:
+            if sent < tasks:
+                ch.send(message, timeout=timeout)
+                sent += 1
+    while done < tasks:
+        ch = ctx.select(channels, timeout=timeout)
+        ch.recv(timeout=timeout)
+        done += 1
+        if sent < tasks:
+            ch.send(message, timeout=timeout)
+            sent += 1
+    return clock() - t0
+
+
+def tasks_per_cell(params, n, compute_us, payload):
+    budget_us = params.get("cell_budget_ms", 50) * 1000
+    bytes_budget = params.get("bytes_budget", DEFAULT_BYTES_BUDGET)
+    tasks = min(params.get("iterations", 100), int(budget_us * n / compute_us),
+                bytes_budget // max(payload, 1))
+    return max(2 * n, tasks)
+
+
+def driver(ctx, params):
+    timeout = params.get("timeout")
+    depth = max(1, params.get("depth", 2))
+    loops_per_us = calibrate()
+    results = []
+    for n in params.get("workers") or [ctx.cores]:
+        channels = ctx.start(n)
+        try:
+            for ch in channels:
+                if ch.recv(timeout=timeout) != b"ready":
+                    raise ValueError(f"worker {ch.worker_id} did not report ready")
+            for compute_us in params.get("compute_us", [10, 100, 1000, 10000, 100000]):
+                loops = max(1, round(compute_us * loops_per_us))
+                for payload in params.get("sizes", [8, 1024, 65536, 1048576]):
+                    message = HEADER.pack(loops) + b"\x33" * payload
+                    tasks = tasks_per_cell(params, n, compute_us, payload)
+                    if params.get("warmup", 1):
+                        farm(ctx, channels, message, n, 1, timeout)
+                    reps = [[tasks * 1e9 / farm(ctx, channels, message, tasks, depth, timeout)]
+                            for _ in range(params.get("repetitions", 5))]
+                    results.append({
+                        "name": f"taskfarm/{compute_us}us/{payload}B",
+                        "metric": "task_throughput",
+                        "unit": "items/s",
+                        "timed": TIMED,
+                        "higher_is_better": True,
+                        "params": {"compute_us": compute_us, "payload_bytes": payload,
+                                   "workers": n, "tasks": tasks, "loops": loops, "depth": depth},
+                        "repetitions": reps,
+                        "bytes_per_op": payload,
+                        "ideal_items_per_s": n * 1e6 / compute_us,
+                    })
+        finally:
+            ctx.stop()
+    return results

@@ -1,0 +1,22 @@
+#pragma once
+// The "floor" row: the same workloads written in C++ over the raw channels, with no Python, to
+// show what the hardware and the rings allow. Each transport is measured separately:
+//   inproc: an InProcessChannel pair and a peer std::thread (what subinterp/thread build on);
+//   shm:    an ShmChannelSet in a fresh segment and a fork()ed peer process (what subprocess uses).
+// Result names: "<workload>/<size>" for inproc (so they line up with the backends' results) and
+// "<workload>/<size>/shm" for shm; params carry "transport" ("inproc" | "shm") and "size_bytes".
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace interpbench {
+
+// Runs `workload` ("pingpong" or "stream") with `params` (docs/design.md: sizes, repetitions,
+// warmup, iterations, timeout; plus bytes_budget and, for stream, batches, as the Python
+// workloads use them) and returns the whole child result object (schema interpbench-child/1,
+// row "floor", kind "floor", gil "none"). An unknown workload gives "skipped". Throws
+// std::runtime_error when a measurement fails (a peer died, a timeout). The peer thread or
+// process never outlives the call.
+nlohmann::json run_floor(const std::string& workload, const nlohmann::json& params);
+
+}  // namespace interpbench

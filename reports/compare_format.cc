@@ -1,0 +1,171 @@
+// Renderings of a CompareResult: a terminal table, Markdown for PR comments, JSON for tools.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "reports/compare.h"
+
+namespace interpbench {
+namespace {
+
+// A figure with a unit scaled to 3 significant digits: 1830 ns -> "1.83 µs".
+std::string quantity(double v, const std::string& unit) {
+  struct Step {
+    double factor;
+    const char* name;
+  };
+  auto scaled = [&](std::initializer_list<Step> steps) {
+    Step pick = *steps.begin();
+    for (const auto& s : steps)
+      if (std::abs(v) >= s.factor) pick = s;
+    return fmt::format("{:.3g} {}", v / pick.factor, pick.name);
+  };
+  if (unit == "ns") return scaled({{1, "ns"}, {1e3, "µs"}, {1e6, "ms"}, {1e9, "s"}});
+  if (unit == "KiB") return scaled({{1, "KiB"}, {1024, "MiB"}, {1024.0 * 1024, "GiB"}});
+  if (unit == "B/s") return scaled({{1, "B/s"}, {1e3, "kB/s"}, {1e6, "MB/s"}, {1e9, "GB/s"}});
+  if (unit == "items/s")
+    return scaled({{1, "items/s"}, {1e3, "k items/s"}, {1e6, "M items/s"}});
+  return fmt::format("{:.3g} {}", v, unit);
+}
+
+bool has_candidate(const ResultComparison& c) { return c.verdict != Verdict::kOnlyInBase; }
+bool has_base(const ResultComparison& c) { return c.verdict != Verdict::kOnlyInCandidate; }
+
+std::string change_text(const ResultComparison& c) {
+  if (!has_base(c) || !has_candidate(c)) return "";
+  return fmt::format("{:+.1f}%", c.change * 100);
+}
+
+std::string p_text(const std::optional<double>& p) {
+  if (!p) return "n/a";
+  return *p < 1e-4 ? fmt::format("{:.1e}", *p) : fmt::format("{:.4f}", *p);
+}
+
+std::string overall_text(const CompareResult& r) {
+  return fmt::format("{:+.1f}%", (r.overall_worse_ratio - 1) * 100);
+}
+
+std::string summary_line(const CompareResult& r) {
+  const auto count = [&](Verdict v) {
+    return std::count_if(r.results.begin(), r.results.end(),
+                         [v](const auto& c) { return c.verdict == v; });
+  };
+  return fmt::format(
+      "{}: {} regression(s), {} improvement(s), {} not significant, {} unchanged; whole run {} "
+      "(worse in {}, better in {} results; sign test p = {}) [threshold {:.3g}%, alpha {:.3g}]",
+      r.has_regression() ? "REGRESSION" : "OK", count(Verdict::kRegression),
+      count(Verdict::kImprovement), count(Verdict::kNotSignificant), count(Verdict::kUnchanged),
+      overall_text(r), r.overall_worse, r.overall_better, p_text(r.overall_p_value),
+      r.threshold * 100, r.alpha);
+}
+
+}  // namespace
+
+std::string format_compare_table(const CompareResult& r, const CompareOptions& o) {
+  std::vector<std::array<std::string, 6>> rows;
+  rows.push_back({"benchmark", "base", "candidate", "change", "p-value", "verdict"});
+  for (const auto& c : r.results)
+    rows.push_back({c.name, has_base(c) ? quantity(c.base_mean, c.unit) : "",
+                    has_candidate(c) ? quantity(c.candidate_mean, c.unit) : "", change_text(c),
+                    p_text(c.p_value), std::string(verdict_name(c.verdict))});
+  rows.push_back({"OVERALL_GEOMEAN", "", "", overall_text(r), p_text(r.overall_p_value),
+                  std::string(verdict_name(r.overall_verdict))});
+  std::array<std::size_t, 6> width{};
+  // Width in code points so "µs" lines up.
+  auto length = [](const std::string& s) {
+    return static_cast<std::size_t>(
+        std::count_if(s.begin(), s.end(), [](char ch) { return (ch & 0xC0) != 0x80; }));
+  };
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], length(row[i]));
+  std::string out = fmt::format("Comparing {} (base) with {} (candidate)\n", o.base_path,
+                                o.candidate_path);
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      const std::string pad(width[i] - length(row[i]), ' ');
+      // Names and verdicts left-aligned, figures right-aligned.
+      line += (i == 0 || i == 5) ? row[i] + pad : pad + row[i];
+      if (i + 1 < row.size()) line += "  ";
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  for (const auto& w : r.warnings) out += "warning: " + w + "\n";
+  out += summary_line(r) + "\n";
+  return out;
+}
+
+std::string format_compare_markdown(const CompareResult& r, const CompareOptions& o) {
+  auto table = [&](auto keep) {
+    std::string t =
+        "| benchmark | base | candidate | change | p-value | verdict |\n"
+        "|---|---:|---:|---:|---:|---|\n";
+    for (const auto& c : r.results) {
+      if (!keep(c)) continue;
+      const bool bad = c.verdict == Verdict::kRegression;
+      t += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", c.name,
+                       has_base(c) ? quantity(c.base_mean, c.unit) : "",
+                       has_candidate(c) ? quantity(c.candidate_mean, c.unit) : "",
+                       change_text(c), p_text(c.p_value),
+                       bad ? "**REGRESSION**" : std::string(verdict_name(c.verdict)));
+    }
+    return t;
+  };
+  std::string out = fmt::format("## interpbench compare: {}\n\n", r.has_regression()
+                                                                     ? "regression found"
+                                                                     : "no significant regression");
+  out += fmt::format("Base `{}`, candidate `{}`.\n\n{}\n\n", o.base_path, o.candidate_path,
+                     summary_line(r));
+  for (const auto& w : r.warnings) out += "- ⚠ " + w + "\n";
+  if (!r.warnings.empty()) out += "\n";
+  const auto significant = [](const ResultComparison& c) {
+    return c.verdict == Verdict::kRegression || c.verdict == Verdict::kImprovement;
+  };
+  if (std::any_of(r.results.begin(), r.results.end(), significant))
+    out += "### Significant changes\n\n" + table(significant) + "\n";
+  out += "<details><summary>All " + std::to_string(r.results.size()) +
+         " results</summary>\n\n" + table([](const auto&) { return true; }) +
+         fmt::format("| **OVERALL_GEOMEAN** | | | {} | {} | {} |\n", overall_text(r),
+                     p_text(r.overall_p_value), verdict_name(r.overall_verdict)) +
+         "\n</details>\n";
+  return out;
+}
+
+nlohmann::json compare_to_json(const CompareResult& r, const CompareOptions& o) {
+  nlohmann::json results = nlohmann::json::array();
+  for (const auto& c : r.results) {
+    results.push_back({
+        {"name", c.name},
+        {"metric", c.metric},
+        {"unit", c.unit},
+        {"higher_is_better", c.higher_is_better},
+        {"base_mean", has_base(c) ? nlohmann::json(c.base_mean) : nlohmann::json()},
+        {"candidate_mean", has_candidate(c) ? nlohmann::json(c.candidate_mean) : nlohmann::json()},
+        {"change", has_base(c) && has_candidate(c) ? nlohmann::json(c.change) : nlohmann::json()},
+        {"p_value", c.p_value ? nlohmann::json(*c.p_value) : nlohmann::json()},
+        {"base_repetitions", c.base_repetitions},
+        {"candidate_repetitions", c.candidate_repetitions},
+        {"verdict", verdict_name(c.verdict)},
+    });
+  }
+  return {
+      {"schema", "interpbench-compare/1"},
+      {"base", o.base_path},
+      {"candidate", o.candidate_path},
+      {"threshold", r.threshold},
+      {"alpha", r.alpha},
+      {"regression", r.has_regression()},
+      {"results", results},
+      {"overall",
+       {{"geomean_change", r.overall_worse_ratio - 1},
+        {"worse", r.overall_worse},
+        {"better", r.overall_better},
+        {"p_value", r.overall_p_value},
+        {"verdict", verdict_name(r.overall_verdict)}}},
+      {"warnings", r.warnings},
+  };
+}
+
+}  // namespace interpbench

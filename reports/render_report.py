@@ -1,0 +1,860 @@
+#!/usr/bin/python3
+"""Renders interpbench run JSON files (docs/json-schema.md) into a report a person reads.
+
+    render_report.py --out DIR RUN.json [RUN2.json ...]
+
+Writes DIR/index.html (self-contained: CSS inline, plots beside it as relative links, opens from
+disk without network), DIR/report.md, and a PNG + SVG per plot. Several runs overlay in each
+plot, labelled by run. A plot whose data is absent from every run is still written, showing
+"no data for ... in this run", and the HTML says so.
+
+Run by `interpbench report` with Debian's python3 (python3-matplotlib), not the embedded Python.
+Input has been validated by the C++ side (load_report); this script trusts the schema.
+Output is deterministic: Agg backend, fixed svg.hashsalt, no dates in the file metadata.
+"""
+import argparse
+import html
+import json
+import math
+import os
+import sys
+
+try:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+except ImportError as e:  # exit 3: the C++ side names the fix
+    print(f"matplotlib is not available for {sys.executable}: {e}; "
+          "install python3-matplotlib (scripts/setup)", file=sys.stderr)
+    sys.exit(3)
+
+plt.rcParams.update({
+    "svg.hashsalt": "interpbench",   # stable ids in the SVG
+    "svg.fonttype": "none",          # text stays text: smaller, searchable SVG
+    "figure.dpi": 100,
+    "savefig.dpi": 110,
+    "font.size": 9.5,
+    "axes.titlesize": 11,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.fontsize": 8,
+    "legend.framealpha": 0.85,
+})
+PNG_METADATA = {"Software": None}
+SVG_METADATA = {"Date": None, "Creator": None}
+
+# One colour per row name across every plot and run, so a backend is recognisable everywhere.
+ROW_COLOURS = {
+    "subinterp": "#1f77b4", "subprocess": "#d62728", "thread": "#2ca02c",
+    "py-threading": "#98df8a", "py-interpreters": "#aec7e8", "floor": "#7f7f7f",
+}
+FALLBACK_COLOURS = ["#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
+                    "#ffbb78", "#c5b0d5", "#c49c94", "#f7b6d2"]
+RUN_MARKERS = ["o", "s", "^", "D", "v", "P"]
+
+
+def row_colour(row, _cache={}):
+    if row in ROW_COLOURS:
+        return ROW_COLOURS[row]
+    if row not in _cache:
+        # py-multiprocessing-fork / -forkserver / -spawn and other rows: stable order of arrival.
+        _cache[row] = FALLBACK_COLOURS[len(_cache) % len(FALLBACK_COLOURS)]
+    return _cache[row]
+
+
+def row_style(kind):
+    """Backends solid, reference rows dashed, the C++ floor dotted."""
+    return {"reference": "--", "floor": ":"}.get(kind, "-")
+
+
+def bar_hatch(kind):
+    return {"reference": "//", "floor": ".."}.get(kind, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Input
+
+class Run:
+    def __init__(self, path, doc):
+        self.path = path
+        self.doc = doc
+        ib = doc.get("interpbench", {})
+        self.ib = ib
+        self.env = ib.get("environment", {}) or {}
+        self.rows = ib.get("rows", []) or []
+        self.label = os.path.basename(path)
+        # Flat list of results with their row's identity attached.
+        self.results = []
+        for row in self.rows:
+            for r in row.get("results", []) or []:
+                item = dict(r)
+                item["row"] = row.get("row", "?")
+                item["kind"] = row.get("kind", "backend")
+                item["workload"] = row.get("workload", "?")
+                item["params"] = r.get("params") or {}
+                item["summary"] = r.get("summary") or {}
+                self.results.append(item)
+
+    def python_version(self):
+        return (self.env.get("python") or {}).get("version") or ""
+
+    def of(self, *metrics):
+        return [r for r in self.results if r.get("metric") in metrics]
+
+    def caption(self):
+        e = self.env
+        py = e.get("python") or {}
+        kern = e.get("kernel") or {}
+        virt = e.get("virtualization") or {}
+        ibv = e.get("interpbench") or {}
+        parts = [
+            f"{e.get('host_name', '?')}",
+            f"{e.get('cpu_model', '?')} x{e.get('num_cpus', '?')}",
+            f"{kern.get('sysname', '')} {kern.get('release', '')}".strip(),
+            f"Python {py.get('version', '?')}" + (" (debug)" if py.get("debug") else ""),
+            f"interpbench {ibv.get('version', '?')} {ibv.get('build_type', '')}".strip(),
+            f"suite {self.ib.get('options', {}).get('suite', '?')}",
+            f"{e.get('date', '')[:16].replace('T', ' ')}",
+        ]
+        if virt.get("detected"):
+            parts.append(f"VM: {virt.get('what') or 'yes'}")
+        if e.get("cpu_governor") not in (None, "performance"):
+            parts.append(f"governor {e.get('cpu_governor')}")
+        return " | ".join(p for p in parts if p)
+
+
+def label_runs(runs):
+    """Label runs by Python version when that tells them apart, else by file name."""
+    versions = [r.python_version() for r in runs]
+    if len(runs) > 1 and all(versions) and len(set(versions)) == len(runs):
+        for r, v in zip(runs, versions):
+            r.label = f"Python {v}"
+    elif len(runs) > 1:
+        stems = [os.path.splitext(os.path.basename(r.path))[0] for r in runs]
+        if len(set(stems)) < len(stems):
+            stems = [f"run {i + 1}: {s}" for i, s in enumerate(stems)]
+        for r, s in zip(runs, stems):
+            r.label = s
+
+
+# ---------------------------------------------------------------------------------------------
+# Units
+
+def fmt_bytes(n, _pos=None):
+    n = float(n)
+    for unit, f in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= f:
+            v = n / f
+            return f"{v:.0f} {unit}" if v == int(v) else f"{v:.3g} {unit}"
+    return f"{n:.0f} B"
+
+
+def time_scale(values_ns):
+    """Pick one display unit for a set of nanosecond figures."""
+    finite = [v for v in values_ns if v and v > 0 and math.isfinite(v)]
+    top = max(finite) if finite else 1
+    for unit, f in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if top >= f * 2:
+            return unit, f
+    return "ns", 1.0
+
+
+def fmt_time(ns):
+    unit, f = time_scale([ns])
+    return f"{ns / f:.3g} {unit}"
+
+
+def fmt_value(v, unit):
+    if unit == "ns":
+        return fmt_time(v)
+    if unit == "KiB":
+        return fmt_bytes(v * 1024)
+    if unit == "B/s":
+        for u, f in (("GB/s", 1e9), ("MB/s", 1e6), ("kB/s", 1e3)):
+            if abs(v) >= f:
+                return f"{v / f:.3g} {u}"
+        return f"{v:.3g} B/s"
+    if unit == "items/s":
+        for u, f in (("M/s", 1e6), ("k/s", 1e3)):
+            if abs(v) >= f:
+                return f"{v / f:.3g} {u}"
+        return f"{v:.3g} /s"
+    return f"{v:.3g} {unit}"
+
+
+def num(params, *keys):
+    for k in keys:
+        v = params.get(k)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return v
+    return None
+
+
+def start_method(r):
+    p = r["params"]
+    for k in ("method", "start_method"):
+        if isinstance(p.get(k), str):
+            return p[k]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Figure helpers
+
+class Plot:
+    """One figure: what it shows, and whether the runs had data for it."""
+
+    def __init__(self, key, title, what):
+        self.key = key
+        self.title = title
+        self.what = what          # "round trips", used in the no-data message
+        self.missing = []         # run labels without data
+        self.has_data = False
+        self.notes = []           # extra lines under the plot in the HTML
+
+
+def new_figure(width=8.0, height=4.8):
+    return plt.figure(figsize=(width, height))
+
+
+def finish(fig, plot, runs, out_dir):
+    caption = "\n".join(f"{r.label}: {r.caption()}" if len(runs) > 1 else r.caption()
+                        for r in runs)
+    fig.text(0.01, 0.005, caption, fontsize=7, color="#555555", va="bottom", ha="left", wrap=True)
+    n_lines = caption.count("\n") + 1
+    bottom = 0.035 + 0.03 * n_lines
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    fig.savefig(os.path.join(out_dir, plot.key + ".png"), metadata=PNG_METADATA)
+    fig.savefig(os.path.join(out_dir, plot.key + ".svg"), metadata=SVG_METADATA)
+    plt.close(fig)
+
+
+def no_data(fig, plot, runs):
+    fig.clf()
+    ax = fig.add_subplot(1, 1, 1)
+    ax.set_axis_off()
+    ax.set_title(plot.title)
+    ax.text(0.5, 0.5, f"no data for {plot.what} in this run"
+            + ("" if len(runs) == 1 else "s"),
+            ha="center", va="center", fontsize=14, color="#888888", transform=ax.transAxes)
+
+
+def log_bytes_axis(axis):
+    axis.set_major_formatter(FuncFormatter(fmt_bytes))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def legend_below_or_beside(ax, n_entries):
+    if n_entries > 8:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    elif n_entries:
+        ax.legend(loc="best")
+
+
+def run_suffix(runs, run):
+    return f" [{run.label}]" if len(runs) > 1 else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# The seven plots
+
+def plot_round_trip(runs, out_dir):
+    p = Plot("round_trip", "Round trip vs message size (p50, band to p99)", "round trips")
+    fig = new_figure(8.5, 5.2)
+    ax = fig.add_subplot(1, 1, 1)
+    series = []
+    for ri, run in enumerate(runs):
+        rows = {}
+        for r in run.of("round_trip"):
+            size = num(r["params"], "size_bytes", "payload_bytes")
+            if size is None:
+                continue
+            rows.setdefault((r["row"], r["kind"]), []).append((size, r["summary"]))
+        if not rows:
+            p.missing.append(run.label)
+        for (row, kind), pts in rows.items():
+            pts.sort(key=lambda t: t[0])
+            series.append((ri, run, row, kind, pts))
+    if not series:
+        no_data(fig, p, runs)
+    else:
+        p.has_data = True
+        unit, f = time_scale([s.get("p99", 0) for *_, pts in series for _, s in pts])
+        for ri, run, row, kind, pts in series:
+            xs = [x for x, _ in pts]
+            p50 = [s.get("p50", s.get("median", 0)) / f for _, s in pts]
+            p99 = [s.get("p99", 0) / f for _, s in pts]
+            c = row_colour(row)
+            ax.plot(xs, p50, row_style(kind), color=c, marker=RUN_MARKERS[ri % len(RUN_MARKERS)],
+                    markersize=4, label=row + run_suffix(runs, run), lw=1.6)
+            ax.fill_between(xs, p50, p99, color=c, alpha=0.12, lw=0)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        log_bytes_axis(ax.xaxis)
+        ax.set_xlabel("message size (bytes, log scale)")
+        ax.set_ylabel(f"round trip ({unit}, log scale)")
+        ax.set_title("Round trip vs message size: p50 line, shaded up to p99\n"
+                     "(driver sends, worker echoes; driver clock; lower is better)")
+        legend_below_or_beside(ax, len(series))
+    finish(fig, p, runs, out_dir)
+    return p
+
+
+def throughput_points(run):
+    """(row, kind, size, B/s) from throughput results, else from one_way results' throughput."""
+    pts = []
+    for r in run.of("throughput"):
+        size = num(r["params"], "size_bytes", "payload_bytes")
+        if size is None or r.get("unit") != "B/s":
+            continue
+        s = r["summary"]
+        pts.append((r["row"], r["kind"], size, s.get("median", s.get("mean", 0)),
+                    s.get("p1", None)))
+    if pts:
+        return pts
+    for r in run.of("one_way"):
+        size = num(r["params"], "size_bytes", "payload_bytes")
+        t = r.get("throughput")
+        if size is None or not t:
+            continue
+        pts.append((r["row"], r["kind"], size, t.get("median", t.get("mean", 0)), None))
+    return pts
+
+
+def plot_throughput(runs, out_dir):
+    p = Plot("throughput", "One-way throughput vs message size", "throughput")
+    fig = new_figure(8.5, 5.2)
+    ax = fig.add_subplot(1, 1, 1)
+    n = 0
+    all_vals = []
+    for ri, run in enumerate(runs):
+        by_row = {}
+        for row, kind, size, v, _ in throughput_points(run):
+            by_row.setdefault((row, kind), []).append((size, v))
+        if not by_row:
+            p.missing.append(run.label)
+        for (row, kind), pts in by_row.items():
+            pts.sort()
+            xs = [x for x, _ in pts]
+            ys = [v / 1e6 for _, v in pts]
+            all_vals += ys
+            ax.plot(xs, ys, row_style(kind), color=row_colour(row),
+                    marker=RUN_MARKERS[ri % len(RUN_MARKERS)], markersize=4,
+                    label=row + run_suffix(runs, run), lw=1.6)
+            n += 1
+    if not n:
+        no_data(fig, p, runs)
+    else:
+        p.has_data = True
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        log_bytes_axis(ax.xaxis)
+        ax.set_xlabel("message size (bytes, log scale)")
+        ax.set_ylabel("throughput (MB/s, median, log scale)")
+        ax.set_title("One-way throughput vs message size\n"
+                     "(one producer to one consumer; higher is better)")
+        legend_below_or_beside(ax, n)
+    finish(fig, p, runs, out_dir)
+    return p
+
+
+def object_variant(r):
+    """(codec, graph, size) of an objects result, from params or from its name."""
+    params = r["params"]
+    parts = [x for x in r.get("name", "").split("/") if x != r.get("metric")]
+    codec = params.get("codec") if isinstance(params.get("codec"), str) else (
+        parts[1] if len(parts) > 1 else "?")
+    graph = None
+    for k in ("graph", "shape", "object", "kind", "type"):
+        if isinstance(params.get(k), str):
+            graph = params[k]
+            break
+    if graph is None:
+        graph = parts[2] if len(parts) > 2 else ""
+    size = num(params, "items", "count", "n", "size", "length", "size_bytes")
+    return codec, graph, size if size is not None else 0
+
+
+def plot_objects(runs, out_dir):
+    p = Plot("objects", "Object-graph cost: encode / transfer / decode", "object-graph costs")
+    phases = ["encode", "transfer", "decode"]
+    # (graph) -> (codec, row, kind, run index) -> phase -> mean ns, at the largest size
+    data = {}
+    for ri, run in enumerate(runs):
+        found = False
+        largest = {}
+        rs = run.of(*phases)
+        for r in rs:
+            codec, graph, size = object_variant(r)
+            largest[(codec, graph)] = max(largest.get((codec, graph), 0), size)
+        for r in rs:
+            codec, graph, size = object_variant(r)
+            if size != largest[(codec, graph)]:
+                continue
+            found = True
+            key = (codec, r["row"], r["kind"], ri)
+            data.setdefault((graph, size), {}).setdefault(key, {})[r["metric"]] = \
+                r["summary"].get("mean", 0)
+        if not found:
+            p.missing.append(run.label)
+    graphs = sorted(data)
+    ncols = max(1, min(2, len(graphs)))
+    nrows = max(1, math.ceil(len(graphs) / ncols))
+    fig = new_figure(6.0 * ncols + 1.8, 3.9 * nrows + 0.9)
+    if not graphs:
+        no_data(fig, p, runs)
+        finish(fig, p, runs, out_dir)
+        return p
+    p.has_data = True
+    unit, f = time_scale([sum(v.values()) for g in graphs for v in data[g].values()])
+    phase_alpha = {"encode": 1.0, "transfer": 0.6, "decode": 0.3}
+    rows_seen = {}
+    for gi, g in enumerate(graphs):
+        ax = fig.add_subplot(nrows, ncols, gi + 1)
+        bars = data[g]
+        codecs = sorted({k[0] for k in bars})
+        members = sorted({k[1:] for k in bars}, key=lambda t: (t[2], t[1] != "backend", t[0]))
+        width = 0.8 / max(1, len(members))
+        for ci, codec in enumerate(codecs):
+            for mi, (row, kind, ri) in enumerate(members):
+                phases_ns = bars.get((codec, row, kind, ri))
+                if not phases_ns:
+                    continue
+                x = ci - 0.4 + width * (mi + 0.5)
+                bottom = 0
+                for ph in phases:
+                    v = phases_ns.get(ph, 0) / f
+                    ax.bar(x, v, width * 0.92, bottom=bottom, color=row_colour(row),
+                           alpha=phase_alpha[ph], hatch=bar_hatch(kind), edgecolor="white",
+                           linewidth=0.4)
+                    bottom += v
+                rows_seen[(row, kind, ri)] = True
+        ax.set_xticks(range(len(codecs)))
+        ax.set_xticklabels(codecs)
+        ax.set_xlabel("codec")
+        ax.set_ylabel(f"time per message ({unit})")
+        graph, size = g
+        ax.set_title(f"{graph or 'object graph'}" + (f", {size:g} items" if size else ""))
+        ax.grid(axis="x", visible=False)
+    handles = [Patch(facecolor="#666666", alpha=phase_alpha[ph], label=ph) for ph in phases]
+    handles += [Patch(facecolor=row_colour(row), hatch=bar_hatch(kind),
+                      label=row + run_suffix(runs, runs[ri]))
+                for (row, kind, ri) in sorted(rows_seen, key=lambda t: (t[2], t[1] != "backend", t[0]))]
+    fig.legend(handles=handles, loc="upper right", fontsize=8)
+    fig.suptitle("Cost of passing one object graph, split into encode / transfer / decode "
+                 "(mean per message; stacked bottom to top; lower is better)", fontsize=10.5)
+    finish_with_legend_room(fig, p, runs, out_dir)
+    return p
+
+
+def finish_with_legend_room(fig, p, runs, out_dir):
+    """finish() for figures whose legend sits at the right edge of the figure."""
+    caption = "\n".join(f"{r.label}: {r.caption()}" if len(runs) > 1 else r.caption()
+                        for r in runs)
+    fig.text(0.01, 0.005, caption, fontsize=7, color="#555555", va="bottom", ha="left")
+    bottom = 0.035 + 0.03 * (caption.count("\n") + 1)
+    fig.tight_layout(rect=(0, bottom, 0.84, 0.95))
+    fig.savefig(os.path.join(out_dir, p.key + ".png"), metadata=PNG_METADATA)
+    fig.savefig(os.path.join(out_dir, p.key + ".svg"), metadata=SVG_METADATA)
+    plt.close(fig)
+
+
+def plot_startup(runs, out_dir):
+    p = Plot("startup", "Startup and teardown per row and start method", "startup and teardown")
+    entries = {}  # (run index, row, kind, method) -> {metric: summary}
+    for ri, run in enumerate(runs):
+        rs = run.of("startup", "teardown")
+        if not rs:
+            p.missing.append(run.label)
+        for r in rs:
+            key = (ri, r["row"], r["kind"], start_method(r))
+            entries.setdefault(key, {})[r["metric"]] = r["summary"]
+    fig = new_figure(max(7.5, 1.0 + 0.75 * len(entries)), 5.4)
+    ax = fig.add_subplot(1, 1, 1)
+    if not entries:
+        no_data(fig, p, runs)
+        finish(fig, p, runs, out_dir)
+        return p
+    p.has_data = True
+    keys = sorted(entries, key=lambda k: (k[0], {"backend": 0, "reference": 1}.get(k[2], 2), k[1],
+                                          k[3] or ""))
+    unit, f = time_scale([s.get("mean", 0) for v in entries.values() for s in v.values()])
+    labels = []
+    for i, key in enumerate(keys):
+        ri, row, kind, method = key
+        for j, (metric, shade) in enumerate((("startup", 1.0), ("teardown", 0.45))):
+            s = entries[key].get(metric)
+            if not s:
+                continue
+            ax.bar(i + (j - 0.5) * 0.38, s.get("mean", 0) / f, 0.36,
+                   yerr=s.get("stddev", 0) / f, capsize=2, color=row_colour(row), alpha=shade,
+                   hatch=bar_hatch(kind), edgecolor="white", linewidth=0.4,
+                   error_kw={"elinewidth": 0.8, "ecolor": "#333333"})
+        name = row + (f"\n{method}" if method else "") + (f"\n[{runs[ri].label}]" if len(runs) > 1 else "")
+        labels.append(name)
+    ax.set_xticks(range(len(keys)))
+    ax.set_xticklabels(labels, rotation=30 if len(keys) > 6 else 0, ha="right" if len(keys) > 6 else "center",
+                       fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylabel(f"time ({unit}, mean ± σ, log scale)")
+    ax.set_xlabel("row and start method")
+    ax.grid(axis="x", visible=False)
+    ax.legend(handles=[Patch(facecolor="#555555", alpha=1.0, label="startup: spawn to first message"),
+                       Patch(facecolor="#555555", alpha=0.45, label="teardown: close to joined")],
+              loc="upper left")
+    ax.set_title("Starting one worker and tearing it down, per row and start method\n"
+                 "(lower is better; hatched bars are standard-library reference rows)")
+    finish(fig, p, runs, out_dir)
+    return p
+
+
+def plot_memory(runs, out_dir):
+    p = Plot("memory", "Memory per worker (RSS / PSS / USS) vs workers", "memory")
+    metrics = [("memory_rss", "RSS"), ("memory_pss", "PSS"), ("memory_uss", "USS")]
+    fig = new_figure(12.5, 4.6)
+    axes = [fig.add_subplot(1, 3, i + 1) for i in range(3)]
+    n = 0
+    handles = {}
+    for ri, run in enumerate(runs):
+        found = False
+        for ax, (metric, label) in zip(axes, metrics):
+            by_row = {}
+            for r in run.of(metric):
+                w = num(r["params"], "workers", "n_workers")
+                if w is None:
+                    continue
+                by_row.setdefault((r["row"], r["kind"]), []).append(
+                    (w, r["summary"].get("mean", 0) / 1024.0, r["summary"].get("stddev", 0) / 1024.0))
+            for (row, kind), pts in by_row.items():
+                pts.sort()
+                found = True
+                n += 1
+                line = ax.errorbar([x for x, _, _ in pts], [y for _, y, _ in pts],
+                                   yerr=[e for _, _, e in pts], fmt=row_style(kind),
+                                   color=row_colour(row), marker=RUN_MARKERS[ri % len(RUN_MARKERS)],
+                                   markersize=4, capsize=2, lw=1.5)
+                handles[row + run_suffix(runs, run)] = Line2D(
+                    [], [], color=row_colour(row), linestyle=row_style(kind),
+                    marker=RUN_MARKERS[ri % len(RUN_MARKERS)], markersize=4)
+        if not found:
+            p.missing.append(run.label)
+    if not n:
+        no_data(fig, p, runs)
+        finish(fig, p, runs, out_dir)
+        return p
+    p.has_data = True
+    for ax, (metric, label) in zip(axes, metrics):
+        ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+        ax.set_xlabel("workers")
+        ax.set_ylabel(f"{label} per worker (MiB, mean ± σ)")
+        ax.set_title(label)
+        ax.set_ylim(bottom=0)
+    fig.legend(list(handles.values()), list(handles.keys()), loc="center right", fontsize=8)
+    fig.suptitle("Memory per worker vs number of workers (/proc/PID/smaps_rollup; "
+                 "thread and subinterp rows: host-process delta / workers; lower is better)",
+                 fontsize=10.5)
+    finish_with_legend_room(fig, p, runs, out_dir)
+    return p
+
+
+def plot_scaling(runs, out_dir):
+    p = Plot("scaling", "Speedup vs workers (CPU-bound kernel)", "scaling")
+    fig = new_figure(8.5, 5.2)
+    ax = fig.add_subplot(1, 1, 1)
+    n = 0
+    top = 1
+    cores = set()
+    for ri, run in enumerate(runs):
+        by_row = {}
+        for r in run.of("wall"):
+            w = num(r["params"], "workers", "n_workers")
+            if w is None:
+                continue
+            by_row.setdefault((r["row"], r["kind"]), {})[w] = r["summary"].get("mean", 0)
+        if not by_row:
+            p.missing.append(run.label)
+        if run.env.get("num_cpus"):
+            cores.add(run.env["num_cpus"])
+        for (row, kind), walls in by_row.items():
+            if 1 not in walls or not walls[1]:
+                continue
+            ws = sorted(walls)
+            # N workers each run the same kernel: speedup = N x wall(1) / wall(N).
+            sp = [w * walls[1] / walls[w] if walls[w] else 0 for w in ws]
+            top = max(top, max(ws))
+            ax.plot(ws, sp, row_style(kind), color=row_colour(row),
+                    marker=RUN_MARKERS[ri % len(RUN_MARKERS)], markersize=5,
+                    label=row + run_suffix(runs, run), lw=1.6)
+            n += 1
+    if not n:
+        no_data(fig, p, runs)
+    else:
+        p.has_data = True
+        ideal = list(range(1, int(top) + 1))
+        ax.plot(ideal, ideal, color="black", lw=1, alpha=0.6, label="ideal (linear)")
+        for c in sorted(cores):
+            ax.axvline(c, color="#999999", lw=0.8, ls="-.")
+            ax.text(c, 1.02, f" {c} cores", transform=ax.get_xaxis_transform(), fontsize=8,
+                    color="#666666", va="bottom", ha="center")
+        ax.set_xlabel("workers")
+        ax.set_ylabel("speedup over 1 worker (x)")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        ax.set_xlim(left=0.8)
+        ax.set_ylim(bottom=0)
+        ax.set_title("Multicore scaling: N workers each running the same CPU-bound kernel\n"
+                     "(speedup = N x wall(1) / wall(N); higher is better)")
+        legend_below_or_beside(ax, n + 1)
+        p.notes.append("Speedup assumes each worker runs the same amount of work "
+                       "(weak scaling); rows sharing one GIL stay near 1x.")
+    finish(fig, p, runs, out_dir)
+    return p
+
+
+def plot_crossover(runs, out_dir):
+    p = Plot("crossover", "Crossover map: which row wins per compute x payload cell",
+             "the task farm (crossover map)")
+    grids = []
+    for run in runs:
+        cells = {}
+        for r in run.of("task_throughput"):
+            cu = num(r["params"], "compute_us")
+            pb = num(r["params"], "payload_bytes", "size_bytes")
+            if cu is None or pb is None:
+                continue
+            cells.setdefault((cu, pb), []).append((r["summary"].get("mean", 0), r["row"], r["kind"]))
+        if not cells:
+            p.missing.append(run.label)
+        else:
+            grids.append((run, cells))
+    ncols = max(1, len(grids))
+    fig = new_figure(min(7.2 * ncols + 2.2, 22), 5.6)
+    if not grids:
+        no_data(fig, p, runs)
+        finish(fig, p, runs, out_dir)
+        return p
+    p.has_data = True
+    winners_all = {}
+    for gi, (run, cells) in enumerate(grids):
+        ax = fig.add_subplot(1, ncols, gi + 1)
+        cus = sorted({c for c, _ in cells})
+        pbs = sorted({b for _, b in cells})
+        for (cu, pb), entries in cells.items():
+            entries.sort(reverse=True)
+            best = entries[0]
+            second = entries[1] if len(entries) > 1 else None
+            x, y = pbs.index(pb), cus.index(cu)
+            colour = row_colour(best[1])
+            winners_all[best[1]] = best[2]
+            ax.add_patch(matplotlib.patches.Rectangle((x - 0.5, y - 0.5), 1, 1, color=colour,
+                                                      alpha=0.85, hatch=bar_hatch(best[2]),
+                                                      ec="white", lw=1.5))
+            text = best[1]
+            if second and second[0] > 0:
+                text += f"\n{best[0] / second[0]:.2f}x\nvs {second[1]}"
+            ax.text(x, y, text, ha="center", va="center", fontsize=6.5, color="black",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.75, "lw": 0})
+        ax.set_xlim(-0.5, len(pbs) - 0.5)
+        ax.set_ylim(-0.5, len(cus) - 0.5)
+        ax.set_xticks(range(len(pbs)))
+        ax.set_xticklabels([fmt_bytes(b) for b in pbs])
+        ax.set_yticks(range(len(cus)))
+        ax.set_yticklabels([fmt_time(c * 1000) for c in cus])
+        ax.set_xlabel("payload per task (bytes each way)")
+        ax.set_ylabel("Python compute per task")
+        ax.grid(False)
+        ax.set_title(run.label if len(grids) > 1 else "")
+    handles = [Patch(facecolor=row_colour(row), hatch=bar_hatch(kind), label=row)
+               for row, kind in sorted(winners_all.items())]
+    fig.legend(handles=handles, title="winner", loc="center right", fontsize=8)
+    fig.suptitle("Crossover map: row with the highest task throughput in each cell,\n"
+                 "its ratio over the runner-up (task farm on all cores; higher is better)",
+                 fontsize=10.5)
+    finish_with_legend_room(fig, p, runs, out_dir)
+    return p
+
+
+PLOTTERS = [plot_round_trip, plot_throughput, plot_objects, plot_startup, plot_memory,
+            plot_scaling, plot_crossover]
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents
+
+CSS = """
+body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1180px;
+padding:0 20px 40px;color:#222}
+h1{font-size:24px;margin:22px 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd}
+.meta{color:#666;font-size:12px}.verdict{background:#eef6ee;border-left:4px solid #3a3;padding:8px 14px}
+.warn{background:#fff6e0;border-left:4px solid #e0a000;padding:8px 14px}
+.err{background:#fdecec;border-left:4px solid #c33;padding:8px 14px}
+figure{margin:12px 0 26px}figure img{max-width:100%;border:1px solid #eee}
+figcaption{color:#555;font-size:12px}.nodata{color:#a60;font-weight:600}
+table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:2px 6px}
+th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
+tr.reference td{color:#555;font-style:italic}
+"""
+
+
+def esc(s):
+    return html.escape(str(s), quote=True)
+
+
+def run_problems(run):
+    """Error and skipped rows, each one line."""
+    out = []
+    for row in run.rows:
+        if row.get("error"):
+            out.append(("error", f"{row.get('row')} on {row.get('workload')}: {row['error']}"))
+        elif row.get("skipped"):
+            out.append(("skipped", f"{row.get('row')} on {row.get('workload')}: {row['skipped']}"))
+        for we in row.get("worker_errors") or []:
+            out.append(("error", f"{row.get('row')} on {row.get('workload')}, worker "
+                                 f"{we.get('worker')}: {we.get('error')}"))
+    return out
+
+
+def result_rows(run):
+    for r in run.results:
+        s = r["summary"]
+        yield r, [r["row"], r["workload"], r.get("name", ""), r.get("metric", ""),
+                  r.get("unit", ""), s.get("n", ""), s.get("mean"), s.get("stddev"),
+                  s.get("median"), s.get("p99")]
+
+
+def write_html(runs, plots, out_dir):
+    h = ["<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
+         "<meta name=viewport content='width=device-width,initial-scale=1'>",
+         "<title>interpbench report</title><style>", CSS, "</style></head><body>",
+         "<h1>interpbench report</h1>"]
+    for run in runs:
+        h.append(f"<p class=meta><b>{esc(run.label)}</b> ({esc(os.path.basename(run.path))}): "
+                 f"{esc(run.caption())}</p>")
+    for run in runs:
+        lines = (run.ib.get("verdict") or {}).get("lines") or []
+        if lines:
+            h.append(f"<div class=verdict><b>Verdict{esc(run_suffix(runs, run))}</b><ul>")
+            h += [f"<li>{esc(x)}</li>" for x in lines]
+            h.append("</ul></div>")
+        warns = list(run.ib.get("warnings") or [])
+        if run.ib.get("incomplete"):
+            warns.insert(0, "this run is incomplete: " + (run.ib.get("incomplete_reason") or "interrupted"))
+        if warns:
+            h.append(f"<div class=warn><b>Warnings{esc(run_suffix(runs, run))}</b><ul>")
+            h += [f"<li>{esc(x)}</li>" for x in warns]
+            h.append("</ul></div>")
+        probs = run_problems(run)
+        if probs:
+            h.append(f"<div class=err><b>Rows with errors or skipped{esc(run_suffix(runs, run))}</b><ul>")
+            h += [f"<li>{esc(kind)}: {esc(x)}</li>" for kind, x in probs]
+            h.append("</ul></div>")
+    h.append("<h2>Plots</h2><p>Solid lines: interpbench backends; dashed (hatched bars): "
+             "standard-library reference rows; dotted: the C++ floor (no Python). "
+             "Click a plot for its SVG.</p>")
+    for p in plots:
+        h.append(f"<figure id={esc(p.key)}><h3>{esc(p.title)}</h3>")
+        h.append(f"<a href='{esc(p.key)}.svg'><img src='{esc(p.key)}.png' alt='{esc(p.title)}'></a>")
+        cap = []
+        if not p.has_data:
+            cap.append(f"<span class=nodata>No data for {esc(p.what)} in "
+                       f"{'this run' if len(runs) == 1 else 'these runs'}.</span>")
+        elif p.missing:
+            cap.append(f"<span class=nodata>No data for {esc(p.what)} in: "
+                       f"{esc(', '.join(p.missing))}.</span>")
+        cap += [esc(x) for x in p.notes]
+        cap.append(f"<a href='{esc(p.key)}.png'>PNG</a> · <a href='{esc(p.key)}.svg'>SVG</a>")
+        h.append("<figcaption>" + " ".join(cap) + "</figcaption></figure>")
+    h.append("<h2>All results</h2>")
+    for run in runs:
+        h.append(f"<h3>{esc(run.label)}</h3><table><tr><th>row</th><th>workload</th><th>name</th>"
+                 "<th>metric</th><th>n</th><th>mean</th><th>σ</th><th>median</th><th>p99</th></tr>")
+        for r, cells in result_rows(run):
+            unit = r.get("unit", "")
+            fmt = lambda v: "" if v is None else fmt_value(v, unit)
+            h.append(f"<tr class={esc(r['kind'])}><td>{esc(cells[0])}</td><td>{esc(cells[1])}</td>"
+                     f"<td>{esc(cells[2])}</td><td>{esc(cells[3])}</td><td class=n>{esc(cells[5])}</td>"
+                     f"<td class=n>{esc(fmt(cells[6]))}</td><td class=n>{esc(fmt(cells[7]))}</td>"
+                     f"<td class=n>{esc(fmt(cells[8]))}</td><td class=n>{esc(fmt(cells[9]))}</td></tr>")
+        h.append("</table>")
+    h.append("</body></html>\n")
+    with open(os.path.join(out_dir, "index.html"), "w", encoding="utf-8") as f:
+        f.write("\n".join(h))
+
+
+def md_cell(s):
+    return str(s).replace("|", "\\|").replace("\n", " ")
+
+
+def write_markdown(runs, plots, out_dir):
+    m = ["# interpbench report", ""]
+    for run in runs:
+        m.append(f"- **{md_cell(run.label)}** (`{md_cell(os.path.basename(run.path))}`): "
+                 f"{md_cell(run.caption())}")
+    m.append("")
+    for run in runs:
+        lines = (run.ib.get("verdict") or {}).get("lines") or []
+        if lines:
+            m += [f"## Verdict{run_suffix(runs, run)}", ""] + [f"- {md_cell(x)}" for x in lines] + [""]
+        warns = list(run.ib.get("warnings") or [])
+        if run.ib.get("incomplete"):
+            warns.insert(0, "this run is incomplete: " + (run.ib.get("incomplete_reason") or "interrupted"))
+        if warns:
+            m += [f"## Warnings{run_suffix(runs, run)}", ""] + [f"- ⚠ {md_cell(x)}" for x in warns] + [""]
+        probs = run_problems(run)
+        if probs:
+            m += [f"## Rows with errors or skipped{run_suffix(runs, run)}", ""]
+            m += [f"- {kind}: {md_cell(x)}" for kind, x in probs] + [""]
+    m += ["## Plots", ""]
+    for p in plots:
+        m += [f"### {p.title}", "", f"![{p.title}]({p.key}.png)", ""]
+        if not p.has_data:
+            m += [f"_No data for {p.what} in {'this run' if len(runs) == 1 else 'these runs'}._", ""]
+        elif p.missing:
+            m += [f"_No data for {p.what} in: {', '.join(p.missing)}._", ""]
+        m += [x for x in p.notes] + ([""] if p.notes else [])
+        m += [f"[SVG]({p.key}.svg)", ""]
+    m += ["## All results", ""]
+    for run in runs:
+        m += [f"### {md_cell(run.label)}", "",
+              "| row | workload | name | metric | n | mean | σ | median | p99 |",
+              "|---|---|---|---|---:|---:|---:|---:|---:|"]
+        for r, cells in result_rows(run):
+            unit = r.get("unit", "")
+            fmt = lambda v: "" if v is None else fmt_value(v, unit)
+            m.append("| " + " | ".join(md_cell(x) for x in (
+                cells[0], cells[1], cells[2], cells[3], cells[5], fmt(cells[6]), fmt(cells[7]),
+                fmt(cells[8]), fmt(cells[9]))) + " |")
+        m.append("")
+    with open(os.path.join(out_dir, "report.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(m))
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", required=True, help="output directory (created)")
+    ap.add_argument("runs", nargs="+", help="run JSON files (interpbench run --out)")
+    args = ap.parse_args(argv)
+    runs = []
+    for path in args.runs:
+        try:
+            with open(path, encoding="utf-8") as f:
+                runs.append(Run(path, json.load(f)))
+        except (OSError, ValueError) as e:
+            print(f"{path}: {e}", file=sys.stderr)
+            return 2
+    label_runs(runs)
+    os.makedirs(args.out, exist_ok=True)
+    plots = [plotter(runs, args.out) for plotter in PLOTTERS]
+    write_html(runs, plots, args.out)
+    write_markdown(runs, plots, args.out)
+    for p in plots:
+        if not p.has_data:
+            print(f"note: no data for {p.what}; {p.key}.png says so", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

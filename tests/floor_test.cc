@@ -1,0 +1,76 @@
+// The C++-only floor row: the result object's shape, both transports, and cleanup.
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "backends/floor.h"
+
+namespace interpbench {
+namespace {
+
+using json = nlohmann::json;
+
+std::set<std::string> our_segments() {
+  std::set<std::string> out;
+  const std::string prefix = "interpbench-" + std::to_string(getpid()) + "-";
+  for (const auto& e : std::filesystem::directory_iterator("/dev/shm")) {
+    const std::string name = e.path().filename().string();
+    if (name.starts_with(prefix)) out.insert(name);
+  }
+  return out;
+}
+
+const json kSmall = {{"sizes", {8, 100000}}, {"repetitions", 2}, {"warmup", 2},
+                     {"iterations", 5},      {"timeout", 10},    {"ring_bytes", 4096}};
+
+TEST(FloorTest, PingpongMeasuresBothTransportsAsAChildResult) {
+  const json r = run_floor("pingpong", kSmall);
+  EXPECT_EQ(r["schema"], "interpbench-child/1");
+  EXPECT_EQ(r["row"], "floor");
+  EXPECT_EQ(r["kind"], "floor");
+  EXPECT_EQ(r["gil"], "none");
+  EXPECT_TRUE(r["error"].is_null());
+  EXPECT_TRUE(r["skipped"].is_null());
+  std::set<std::string> names;
+  for (const auto& res : r["results"]) {
+    names.insert(res["name"].get<std::string>());
+    EXPECT_EQ(res["metric"], "round_trip");
+    EXPECT_EQ(res["unit"], "ns");
+    ASSERT_EQ(res["repetitions"].size(), 2u);
+    for (const auto& rep : res["repetitions"]) {
+      ASSERT_EQ(rep.size(), 5u);
+      for (const auto& sample : rep) EXPECT_GT(sample.get<double>(), 0);
+    }
+    EXPECT_EQ(res["bytes_per_op"], res["params"]["size_bytes"]);
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"pingpong/8", "pingpong/100000", "pingpong/8/shm",
+                                          "pingpong/100000/shm"}));
+  EXPECT_TRUE(our_segments().empty());  // the shm peer's segment is gone
+}
+
+TEST(FloorTest, StreamReportsNsPerMessage) {
+  const json r = run_floor("stream", kSmall);
+  ASSERT_EQ(r["results"].size(), 4u);
+  for (const auto& res : r["results"]) {
+    EXPECT_EQ(res["metric"], "one_way");
+    EXPECT_EQ(res["repetitions"].size(), 2u);
+    EXPECT_TRUE(res["params"]["transport"] == "inproc" || res["params"]["transport"] == "shm");
+  }
+}
+
+TEST(FloorTest, UnknownWorkloadIsSkippedWithAReason) {
+  const json r = run_floor("nbody", kSmall);
+  EXPECT_EQ(r["skipped"], "no C++ floor for workload nbody");
+  EXPECT_TRUE(r["results"].empty());
+}
+
+TEST(FloorTest, BadParamsAreRejected) {
+  EXPECT_THROW(run_floor("pingpong", {{"sizes", "8"}}), std::invalid_argument);
+  EXPECT_THROW(run_floor("pingpong", {{"timeout", -1}}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace interpbench

@@ -725,8 +725,10 @@ class InterpGroup:
                 outcome["error"] = failure.formatted
                 outcome["traceback"] = failure.errdisplay
         except BaseException as exc:  # noqa: BLE001 - 3.12 raises RunFailedError("T: msg")
-            outcome["error"] = str(exc) if type(exc).__name__ == "RunFailedError" \
-                else describe_exception(exc)
+            outcome["error"] = describe_exception(exc)
+            if type(exc).__name__ == "RunFailedError":  # "<class 'ValueError'>: boom"
+                import re
+                outcome["error"] = re.sub(r"^<class '(?:builtins\.)?([\w.]+)'>", r"\1", str(exc))
             outcome["traceback"] = ""
 
     def memory(self):
@@ -862,7 +864,7 @@ def skip_reason(family, method):
     if family == "py-interpreters":
         v = sys.version_info
         if v < (3, 12):
-            return (f"Python {v.major}.{v.minor} has no per-interpreter GIL and no "
+            return (f"Python {v[0]}.{v[1]} has no per-interpreter GIL and no "
                     "_xxinterpchannels (needs 3.12+)")
         names = ("_interpreters", "_interpqueues") if v >= (3, 13) else \
                 ("_xxsubinterpreters", "_xxinterpchannels")
@@ -998,8 +1000,12 @@ def run(args):
             code = 1
     write_result(args.result, results=results, worker_errors=ctx.worker_errors, error=error,
                  **base)
-    if ctx.abandoned:
+    if ctx.abandoned or (family == "py-interpreters" and sys.version_info < (3, 13)):
         # A thread or subinterpreter that never ended can't be joined: leave without waiting.
+        # 3.12: a subinterpreter that used pickle.PickleBuffer makes the main interpreter's
+        # finalization abort (munmap_chunk(): invalid pointer); everything is joined and
+        # written by now, so skip finalization.
+        sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
     return code

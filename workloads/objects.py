@@ -32,6 +32,7 @@ and the worker's readings compare, even across processes):
 The worker then answers with its two readings (untimed). bytes_per_op = encoded bytes per
 message (frame + out-of-band buffers). One sample per message; `iterations` messages per
 repetition, fewer for big encodings (params["bytes_budget"] bytes per repetition, at least 3).
+params["graphs"] and params["codecs"] restrict the graph kinds and codecs run (default: all).
 """
 import json
 import marshal
@@ -210,6 +211,8 @@ def driver(ctx, params):
             for n in params.get("sizes", [16, 256, 4096, 65536]):
                 graph = make_graph(kind, n)
                 for codec in codecs_for(kind, ctx.handoff):
+                    if codec not in params.get("codecs", [codec]):
+                        continue
                     sender = Sender(ch, codec, graph, timeout)
                     count = max(3, min(params.get("iterations", 100),
                                        budget // max(sender.encoded_bytes, 1)))

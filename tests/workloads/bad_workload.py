@@ -1,0 +1,2 @@
+"""Fixture: a workload file without the required functions."""
+TIMED = "nothing"

@@ -1,0 +1,173 @@
+"""The reference rows' channel adapters behave as docs/design.md says, on every row; bad input
+exits 2 with one line; a row that can't run writes "skipped" with a reason."""
+import contextlib
+import importlib.util
+import io
+import json
+import os
+import sys
+import tempfile
+import unittest
+from unittest import mock
+
+from rows import HERE, REFERENCE, ROWS, run_reference, workload
+
+SEMANTICS = os.path.join(HERE, "semantics_workload.py")
+
+
+class ChannelSemantics:
+    row = method = None
+
+    @classmethod
+    def setUpClass(cls):
+        code, doc, err = run_reference(cls.row, SEMANTICS, {"timeout": 10}, cls.method)
+        cls.code, cls.doc, cls.err = code, doc, err
+
+    def obs(self):
+        if self.doc.get("skipped"):
+            self.skipTest(self.doc["skipped"])
+        self.assertIsNone(self.doc["error"], self.err)
+        return self.doc["results"][0]["params"]
+
+    def test_runs_and_writes_the_child_schema(self):
+        self.assertEqual(self.code, 0, self.err)
+        self.assertEqual(self.doc["schema"], "interpbench-child/1")
+        self.assertEqual(self.doc["kind"], "reference")
+        self.assertEqual(self.doc["workload"], "semantics_workload")
+        self.assertIn(self.doc["gil"], ("shared", "process", "own"))
+
+    def test_recv_and_select_time_out(self):
+        obs = self.obs()
+        self.assertEqual(obs["recv_timeout"], "TimeoutError")
+        self.assertEqual(obs["select_timeout"], "TimeoutError")
+        self.assertEqual(obs["worker_recv_timeout"], "TimeoutError")
+        self.assertEqual(obs["try_recv_empty"], "None")
+
+    def test_messages_arrive(self):
+        obs = self.obs()
+        self.assertEqual(obs["try_send"], "True")
+        self.assertEqual(obs["echo"], "hello")
+        self.assertEqual(obs["worker_ids"], [0, 1])
+
+    def test_closed_and_drained_raises_eof_every_time(self):
+        obs = self.obs()
+        self.assertTrue(obs["select_closed"])
+        self.assertEqual(obs["eof"], "EOFError")
+        self.assertEqual(obs["eof_again"], "EOFError")
+        self.assertEqual(obs["try_recv_eof"], "EOFError")
+
+    def test_send_after_close_raises_broken_pipe(self):
+        self.assertEqual(self.obs()["send_after_close"], "BrokenPipeError")
+
+    def test_worker_error_surfaces_in_stop_and_result_file(self):
+        obs = self.obs()
+        self.assertEqual(obs["stop_error"], "RuntimeError")
+        self.assertEqual(obs["stop_again"], "ok")  # a stopped group is gone
+        errors = self.doc["worker_errors"]
+        self.assertEqual(len(errors), 1)
+        self.assertEqual(errors[0]["worker"], 0)
+        self.assertEqual(errors[0]["error"], "ValueError: boom")
+
+
+class ThreadingSemantics(ChannelSemantics, unittest.TestCase):
+    row = "py-threading"
+
+    def test_threads_hand_buffers_off(self):
+        self.assertTrue(self.obs()["handoff"])
+        self.assertEqual(self.obs()["scope"], "host")
+
+
+class MultiprocessingForkSemantics(ChannelSemantics, unittest.TestCase):
+    row, method = "py-multiprocessing", "fork"
+
+    def test_row_name_carries_the_method_and_memory_is_per_process(self):
+        self.assertEqual(self.doc["row"], "py-multiprocessing-fork")
+        self.assertEqual(self.obs()["scope"], "process")
+
+
+class MultiprocessingSpawnSemantics(ChannelSemantics, unittest.TestCase):
+    row, method = "py-multiprocessing-spawn", None
+
+
+class InterpretersSemantics(ChannelSemantics, unittest.TestCase):
+    row = "py-interpreters"
+
+
+def load_reference():
+    spec = importlib.util.spec_from_file_location("reference_under_test", REFERENCE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class BadInput(unittest.TestCase):
+    def assert_bad_input(self, row, workload_file, params, *extra):
+        code, doc, err = run_reference(row, workload_file, params, extra=extra)
+        self.assertEqual(code, 2)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIsNone(doc)
+        return err
+
+    def test_unknown_row(self):
+        self.assertIn("nosuch", self.assert_bad_input("nosuch", workload("pingpong"), {}))
+
+    def test_unknown_start_method(self):
+        self.assert_bad_input("py-multiprocessing", workload("pingpong"), {}, "--method", "vfork")
+
+    def test_missing_workload_file(self):
+        self.assertIn("nosuch.py", self.assert_bad_input("py-threading", "nosuch.py", {}))
+
+    def test_workload_without_driver(self):
+        err = self.assert_bad_input("py-threading", os.path.join(HERE, "bad_workload.py"), {})
+        self.assertIn("worker", err)
+
+    def test_params_not_an_object(self):
+        self.assert_bad_input("py-threading", workload("pingpong"), [1])
+
+
+class SkippedRow(unittest.TestCase):
+    def test_interpreters_on_311_writes_a_reason(self):
+        ref = load_reference()
+        with tempfile.TemporaryDirectory() as tmp:
+            result = os.path.join(tmp, "r.json")
+            with mock.patch.object(ref.sys, "version_info", (3, 11, 7)):
+                code = ref.main(["--row", "py-interpreters", "--workload", workload("pingpong"),
+                                 "--result", result])
+            with open(result) as f:
+                doc = json.load(f)
+        self.assertEqual(code, 0)
+        self.assertIn("3.11", doc["skipped"])
+        self.assertEqual(doc["results"], [])
+
+    def test_unavailable_start_method_writes_a_reason(self):
+        ref = load_reference()
+        with tempfile.TemporaryDirectory() as tmp:
+            result = os.path.join(tmp, "r.json")
+            with mock.patch("multiprocessing.get_all_start_methods", return_value=["spawn"]):
+                code = ref.main(["--row", "py-multiprocessing", "--method", "fork",
+                                 "--workload", workload("pingpong"), "--result", result])
+            with open(result) as f:
+                doc = json.load(f)
+        self.assertEqual(code, 0)
+        self.assertIn("fork", doc["skipped"])
+
+
+class DriverFailure(unittest.TestCase):
+    def test_driver_exception_becomes_the_error_line_exit_1(self):
+        ref = load_reference()
+        with tempfile.TemporaryDirectory() as tmp:
+            bad = os.path.join(tmp, "raising.py")
+            with open(bad, "w") as f:
+                f.write("TIMED = 'x'\ndef worker(ch, params): pass\n"
+                        "def driver(ctx, params):\n    ctx.start(1)\n    raise KeyError('k')\n")
+            result = os.path.join(tmp, "r.json")
+            with contextlib.redirect_stderr(io.StringIO()):
+                code = ref.main(["--row", "py-threading", "--workload", bad, "--result", result])
+            with open(result) as f:
+                doc = json.load(f)
+        self.assertEqual(code, 1)
+        self.assertEqual(doc["error"], "KeyError: 'k'")
+
+
+if __name__ == "__main__":
+    unittest.main()

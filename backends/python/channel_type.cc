@@ -1,0 +1,410 @@
+// `_interpbench.Channel` and `_interpbench.Buffer`: a Python face on one side of a ChannelPair
+// and on a buffer-pool allocation.
+//
+// GIL policy: every call first tries the non-blocking operation with the GIL held (no GIL
+// hand-off on the fast path); only when it would block is the GIL released for the wait.
+// recv()'s bytes object can only be allocated with the GIL held, and the channel calls its sink
+// while holding its own lock, so the sink never takes the GIL (that would invert the lock order
+// against a try_send under the GIL). Hence: on the non-blocking path the message is copied
+// straight into a new bytes object; when recv had to block, it lands in a plain heap buffer with
+// the GIL released and is copied once more into bytes after the GIL is taken back.
+#include <cstring>
+#include <memory>
+#include <new>
+
+#include "backends/python/module.h"
+#include "backends/python/module_state.h"
+
+namespace interpbench::py {
+namespace {
+
+struct ChannelEnds {
+  std::shared_ptr<Channel> send;
+  std::shared_ptr<Channel> recv;
+  std::shared_ptr<BufferPool> pool;
+  std::size_t worker_id = 0;
+  std::size_t worker_count = 1;
+};
+
+struct ChannelObject {
+  PyObject_HEAD
+  ChannelEnds* ends;
+};
+
+struct BufferState {
+  std::shared_ptr<BufferPool> pool;
+  BufferPool::Handle handle{};
+  bool owned = false;         // false once handed over by send_buffer
+  Py_ssize_t exports = 0;     // live buffer-protocol views
+};
+
+struct BufferObject {
+  PyObject_HEAD
+  BufferState* state;
+};
+
+ChannelEnds& ends(PyObject* self) { return *reinterpret_cast<ChannelObject*>(self)->ends; }
+ModuleState* st(PyObject* self) { return state_of(Py_TYPE(self)); }
+
+void channel_dealloc(PyObject* self) {
+  PyTypeObject* type = Py_TYPE(self);
+  delete reinterpret_cast<ChannelObject*>(self)->ends;
+  type->tp_free(self);
+  Py_DECREF(type);
+}
+
+// A buffer-protocol view of `obj`, released on scope exit.
+class BufferView {
+ public:
+  bool acquire(PyObject* obj) {
+    if (PyObject_GetBuffer(obj, &view_, PyBUF_SIMPLE) < 0) return false;
+    held_ = true;
+    return true;
+  }
+  ~BufferView() {
+    if (held_) PyBuffer_Release(&view_);
+  }
+  std::span<const std::byte> bytes() const {
+    return {static_cast<const std::byte*>(view_.buf), static_cast<std::size_t>(view_.len)};
+  }
+
+ private:
+  Py_buffer view_{};
+  bool held_ = false;
+};
+
+// Sends `msg`: try first with the GIL, then block without it.
+bool send_bytes(PyObject* self, std::span<const std::byte> msg, std::optional<double> timeout) {
+  Channel& ch = *ends(self).send;
+  try {
+    TryResult r = ch.try_send(msg);
+    if (r == TryResult::kDone) return true;
+    if (r == TryResult::kClosed) throw ChannelClosed("send on a closed channel");
+    Deadline deadline = Deadline::from_seconds(timeout);
+    if (deadline.expired()) throw ChannelTimeout("send timed out");
+    GilRelease nogil;
+    ch.send(msg, deadline);
+    return true;
+  } catch (...) {
+    set_python_error(st(self), std::current_exception());
+    return false;
+  }
+}
+
+PyObject* end_of_stream(PyObject* self) {
+  PyErr_SetString(st(self)->end_of_stream, "channel closed");
+  return nullptr;
+}
+
+// Receives one message as bytes. `block` false: Py_None when nothing is waiting.
+PyObject* recv_bytes(PyObject* self, bool block, std::optional<double> timeout) {
+  Channel& ch = *ends(self).recv;
+  PyObject* result = nullptr;
+  try {
+    TryResult r = ch.try_recv_into([&](std::size_t size) {
+      result = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(size));
+      if (result == nullptr) throw std::bad_alloc();
+      return reinterpret_cast<std::byte*>(PyBytes_AS_STRING(result));
+    });
+    if (r == TryResult::kDone) return result;
+    if (r == TryResult::kClosed) return end_of_stream(self);
+    if (!block) Py_RETURN_NONE;
+    Deadline deadline = Deadline::from_seconds(timeout);
+    if (deadline.expired()) throw ChannelTimeout("recv timed out");
+    std::unique_ptr<std::byte[]> heap;
+    std::optional<std::size_t> size;
+    {
+      GilRelease nogil;
+      size = ch.recv_into(
+          [&](std::size_t n) {
+            heap.reset(new std::byte[n == 0 ? 1 : n]);
+            return heap.get();
+          },
+          deadline);
+    }
+    if (!size) return end_of_stream(self);
+    return PyBytes_FromStringAndSize(reinterpret_cast<const char*>(heap.get()),
+                                     static_cast<Py_ssize_t>(*size));
+  } catch (...) {
+    Py_XDECREF(result);
+    return set_python_error(st(self), std::current_exception());
+  }
+}
+
+PyObject* channel_send(PyObject* self, PyObject* args, PyObject* kwargs) {
+  static const char* kwlist[] = {"buffer", "timeout", nullptr};
+  PyObject* buffer = nullptr;
+  PyObject* timeout_arg = Py_None;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|O:send", const_cast<char**>(kwlist), &buffer,
+                                   &timeout_arg)) {
+    return nullptr;
+  }
+  std::optional<double> timeout;
+  if (!parse_timeout(timeout_arg, &timeout)) return nullptr;
+  BufferView view;
+  if (!view.acquire(buffer)) return nullptr;
+  if (!send_bytes(self, view.bytes(), timeout)) return nullptr;
+  Py_RETURN_NONE;
+}
+
+PyObject* channel_try_send(PyObject* self, PyObject* buffer) {
+  BufferView view;
+  if (!view.acquire(buffer)) return nullptr;
+  try {
+    TryResult r = ends(self).send->try_send(view.bytes());
+    if (r == TryResult::kClosed) throw ChannelClosed("send on a closed channel");
+    return PyBool_FromLong(r == TryResult::kDone);
+  } catch (...) {
+    return set_python_error(st(self), std::current_exception());
+  }
+}
+
+PyObject* channel_recv(PyObject* self, PyObject* args, PyObject* kwargs) {
+  static const char* kwlist[] = {"timeout", nullptr};
+  PyObject* timeout_arg = Py_None;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:recv", const_cast<char**>(kwlist),
+                                   &timeout_arg)) {
+    return nullptr;
+  }
+  std::optional<double> timeout;
+  if (!parse_timeout(timeout_arg, &timeout)) return nullptr;
+  return recv_bytes(self, true, timeout);
+}
+
+PyObject* channel_try_recv(PyObject* self, PyObject*) { return recv_bytes(self, false, {}); }
+
+PyObject* channel_close(PyObject* self, PyObject*) {
+  ends(self).send->close();
+  Py_RETURN_NONE;
+}
+
+PyObject* new_buffer(ModuleState* s, std::shared_ptr<BufferPool> pool, BufferPool::Handle h) {
+  auto* type = reinterpret_cast<PyTypeObject*>(s->buffer_type);
+  PyObject* obj = type->tp_alloc(type, 0);
+  if (obj == nullptr) {
+    pool->release(h);
+    return nullptr;
+  }
+  reinterpret_cast<BufferObject*>(obj)->state = new BufferState{std::move(pool), h, true, 0};
+  return obj;
+}
+
+BufferPool* pool_or_raise(PyObject* self) {
+  if (!ends(self).pool) {
+    PyErr_SetString(PyExc_RuntimeError, "this channel has no buffer pool (no handoff)");
+    return nullptr;
+  }
+  return ends(self).pool.get();
+}
+
+PyObject* channel_alloc(PyObject* self, PyObject* arg) {
+  Py_ssize_t n = PyLong_AsSsize_t(arg);
+  if (n == -1 && PyErr_Occurred()) return nullptr;
+  if (n < 0) {
+    PyErr_SetString(PyExc_ValueError, "alloc() size must be >= 0");
+    return nullptr;
+  }
+  BufferPool* pool = pool_or_raise(self);
+  if (pool == nullptr) return nullptr;
+  try {
+    BufferPool::Handle h = pool->allocate(static_cast<std::size_t>(n));
+    return new_buffer(st(self), ends(self).pool, h);
+  } catch (...) {
+    return set_python_error(st(self), std::current_exception());
+  }
+}
+
+PyObject* channel_send_buffer(PyObject* self, PyObject* args, PyObject* kwargs) {
+  static const char* kwlist[] = {"buffer", "timeout", nullptr};
+  PyObject* buffer = nullptr;
+  PyObject* timeout_arg = Py_None;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|O:send_buffer", const_cast<char**>(kwlist),
+                                   &buffer, &timeout_arg)) {
+    return nullptr;
+  }
+  std::optional<double> timeout;
+  if (!parse_timeout(timeout_arg, &timeout)) return nullptr;
+  ModuleState* s = st(self);
+  if (!PyObject_TypeCheck(buffer, reinterpret_cast<PyTypeObject*>(s->buffer_type))) {
+    PyErr_SetString(PyExc_TypeError, "send_buffer() takes a Buffer from alloc() or recv_buffer()");
+    return nullptr;
+  }
+  BufferState& b = *reinterpret_cast<BufferObject*>(buffer)->state;
+  if (!b.owned) {
+    PyErr_SetString(PyExc_ValueError, "this buffer was already handed over");
+    return nullptr;
+  }
+  if (b.exports > 0) {
+    // The receiver may release the memory: no view of it may outlive the handover.
+    PyErr_SetString(PyExc_BufferError, "release every memoryview of the buffer before send_buffer()");
+    return nullptr;
+  }
+  if (b.pool != ends(self).pool) {
+    PyErr_SetString(PyExc_ValueError, "the buffer belongs to another group's pool");
+    return nullptr;
+  }
+  auto handle = std::as_bytes(std::span(&b.handle, 1));
+  if (!send_bytes(self, handle, timeout)) return nullptr;
+  b.owned = false;
+  Py_RETURN_NONE;
+}
+
+PyObject* channel_recv_buffer(PyObject* self, PyObject* args, PyObject* kwargs) {
+  static const char* kwlist[] = {"timeout", nullptr};
+  PyObject* timeout_arg = Py_None;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:recv_buffer", const_cast<char**>(kwlist),
+                                   &timeout_arg)) {
+    return nullptr;
+  }
+  std::optional<double> timeout;
+  if (!parse_timeout(timeout_arg, &timeout)) return nullptr;
+  if (pool_or_raise(self) == nullptr) return nullptr;
+  PyRef msg = PyRef::steal(recv_bytes(self, true, timeout));
+  if (!msg) return nullptr;
+  if (PyBytes_GET_SIZE(msg.get()) != sizeof(BufferPool::Handle)) {
+    PyErr_SetString(PyExc_ValueError, "recv_buffer(): the message is not a buffer handle");
+    return nullptr;
+  }
+  BufferPool::Handle h;
+  std::memcpy(&h, PyBytes_AS_STRING(msg.get()), sizeof h);
+  try {
+    (void)ends(self).pool->address(h);  // validates the handle where the pool can
+  } catch (...) {
+    return set_python_error(st(self), std::current_exception());
+  }
+  return new_buffer(st(self), ends(self).pool, h);
+}
+
+PyObject* channel_get_worker_id(PyObject* self, void*) {
+  return PyLong_FromSize_t(ends(self).worker_id);
+}
+PyObject* channel_get_worker_count(PyObject* self, void*) {
+  return PyLong_FromSize_t(ends(self).worker_count);
+}
+
+PyObject* channel_repr(PyObject* self) {
+  return PyUnicode_FromFormat("<_interpbench.Channel worker %zu of %zu>", ends(self).worker_id,
+                              ends(self).worker_count);
+}
+
+PyMethodDef g_channel_methods[] = {
+    {"send", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(channel_send)),
+     METH_VARARGS | METH_KEYWORDS, "send(buffer, timeout=None): blocks while the ring is full."},
+    {"recv", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(channel_recv)),
+     METH_VARARGS | METH_KEYWORDS, "recv(timeout=None) -> bytes; EOFError at end of stream."},
+    {"try_send", channel_try_send, METH_O, "try_send(buffer) -> bool, never blocks."},
+    {"try_recv", channel_try_recv, METH_NOARGS, "try_recv() -> bytes or None, never blocks."},
+    {"close", channel_close, METH_NOARGS, "Close this side's sending direction."},
+    {"alloc", channel_alloc, METH_O, "alloc(n) -> Buffer: writable pool memory for send_buffer."},
+    {"send_buffer", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(channel_send_buffer)),
+     METH_VARARGS | METH_KEYWORDS, "send_buffer(buf, timeout=None): hand buf over without a copy."},
+    {"recv_buffer", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(channel_recv_buffer)),
+     METH_VARARGS | METH_KEYWORDS, "recv_buffer(timeout=None) -> Buffer handed over by the peer."},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+PyGetSetDef g_channel_getset[] = {
+    {"worker_id", channel_get_worker_id, nullptr, "index of the worker, 0-based", nullptr},
+    {"worker_count", channel_get_worker_count, nullptr, "workers in the group", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr},
+};
+
+PyType_Slot g_channel_slots[] = {
+    {Py_tp_dealloc, reinterpret_cast<void*>(channel_dealloc)},
+    {Py_tp_methods, g_channel_methods},
+    {Py_tp_getset, g_channel_getset},
+    {Py_tp_repr, reinterpret_cast<void*>(channel_repr)},
+    {Py_tp_doc, const_cast<char*>("One side of a worker's channel pair (made by interpbench).")},
+    {0, nullptr},
+};
+
+PyType_Spec g_channel_spec = {
+    "_interpbench.Channel",
+    sizeof(ChannelObject),
+    0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION | Py_TPFLAGS_IMMUTABLETYPE,
+    g_channel_slots,
+};
+
+// --- Buffer ---
+
+BufferState& bstate(PyObject* self) { return *reinterpret_cast<BufferObject*>(self)->state; }
+
+void buffer_dealloc(PyObject* self) {
+  PyTypeObject* type = Py_TYPE(self);
+  BufferState* b = reinterpret_cast<BufferObject*>(self)->state;
+  if (b != nullptr && b->owned) b->pool->release(b->handle);
+  delete b;
+  type->tp_free(self);
+  Py_DECREF(type);
+}
+
+int buffer_getbuffer(PyObject* self, Py_buffer* view, int flags) {
+  BufferState& b = bstate(self);
+  if (!b.owned) {
+    PyErr_SetString(PyExc_BufferError, "this buffer was handed over: its memory is the peer's");
+    view->obj = nullptr;
+    return -1;
+  }
+  void* addr = b.pool->address(b.handle);
+  if (PyBuffer_FillInfo(view, self, addr, static_cast<Py_ssize_t>(b.handle.size), 0, flags) < 0)
+    return -1;
+  ++b.exports;
+  return 0;
+}
+
+void buffer_releasebuffer(PyObject* self, Py_buffer*) { --bstate(self).exports; }
+
+Py_ssize_t buffer_length(PyObject* self) { return static_cast<Py_ssize_t>(bstate(self).handle.size); }
+
+PyType_Slot g_buffer_slots[] = {
+    {Py_tp_dealloc, reinterpret_cast<void*>(buffer_dealloc)},
+    {Py_bf_getbuffer, reinterpret_cast<void*>(buffer_getbuffer)},
+    {Py_bf_releasebuffer, reinterpret_cast<void*>(buffer_releasebuffer)},
+    {Py_mp_length, reinterpret_cast<void*>(buffer_length)},
+    {Py_tp_doc, const_cast<char*>("Memory of the group's buffer pool; memoryview(buf) to use it.")},
+    {0, nullptr},
+};
+
+PyType_Spec g_buffer_spec = {
+    "_interpbench.Buffer",
+    sizeof(BufferObject),
+    0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION | Py_TPFLAGS_IMMUTABLETYPE,
+    g_buffer_slots,
+};
+
+PyRef new_channel(ChannelEnds e) {
+  PyRef module = interpbench_module();
+  ModuleState* s = module_state(module.get());
+  auto* type = reinterpret_cast<PyTypeObject*>(s->channel_type);
+  PyRef obj = PyRef::checked(type->tp_alloc(type, 0));
+  reinterpret_cast<ChannelObject*>(obj.get())->ends = new ChannelEnds(std::move(e));
+  return obj;
+}
+
+}  // namespace
+
+PyType_Spec* channel_type_spec() { return &g_channel_spec; }
+PyType_Spec* buffer_type_spec() { return &g_buffer_spec; }
+
+Channel* channel_recv_end(ModuleState* s, PyObject* obj) {
+  if (!PyObject_TypeCheck(obj, reinterpret_cast<PyTypeObject*>(s->channel_type))) {
+    PyErr_Format(PyExc_TypeError, "expected a Channel, got %s", Py_TYPE(obj)->tp_name);
+    return nullptr;
+  }
+  return ends(obj).recv.get();
+}
+
+PyRef make_worker_channel(const WorkerBinding& b) {
+  return new_channel(ChannelEnds{b.channels.from_worker, b.channels.to_worker, b.pool, b.worker_id,
+                                 b.worker_count});
+}
+
+PyRef make_driver_channel(const ChannelPair& pair, std::shared_ptr<BufferPool> pool,
+                          std::size_t worker_id, std::size_t worker_count) {
+  return new_channel(
+      ChannelEnds{pair.to_worker, pair.from_worker, std::move(pool), worker_id, worker_count});
+}
+
+}  // namespace interpbench::py

@@ -1,0 +1,131 @@
+#include "backends/python/worker_runner.h"
+
+#include <filesystem>
+#include <string>
+
+namespace interpbench::py {
+namespace {
+
+std::string module_name_of(const WorkloadRef& ref) {
+  return ref.module_name.empty() ? ref.file.stem().string() : ref.module_name;
+}
+
+// sys.path[0] = dir, unless it is already on sys.path.
+void prepend_sys_path(const std::string& dir) {
+  PyObject* path = PySys_GetObject("path");  // borrowed
+  if (path == nullptr || !PyList_Check(path)) return;
+  PyRef entry = PyRef::checked(PyUnicode_FromString(dir.c_str()));
+  int present = PySequence_Contains(path, entry.get());
+  if (present < 0) throw_python_error();
+  if (present == 0 && PyList_Insert(path, 0, entry.get()) < 0) throw_python_error();
+}
+
+// sys.modules[name] if it was loaded from `file`, else null.
+PyRef loaded_from(const std::string& name, const std::string& file) {
+  PyObject* modules = PyImport_GetModuleDict();               // borrowed
+  PyObject* existing = PyDict_GetItemString(modules, name.c_str());  // borrowed
+  if (existing == nullptr) return {};
+  PyRef existing_file = PyRef::steal(PyObject_GetAttrString(existing, "__file__"));
+  if (!existing_file) {
+    PyErr_Clear();
+    return {};
+  }
+  const char* s = PyUnicode_Check(existing_file.get()) ? PyUnicode_AsUTF8(existing_file.get())
+                                                        : nullptr;
+  if (s == nullptr) {
+    PyErr_Clear();
+    return {};
+  }
+  return s == file ? PyRef::borrow(existing) : PyRef{};
+}
+
+}  // namespace
+
+PyRef import_workload(const WorkloadRef& ref) {
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(ref.file, ec);
+  std::string file = (ec ? ref.file : abs.lexically_normal()).string();
+  std::string name = module_name_of(ref);
+  if (PyRef existing = loaded_from(name, file)) return existing;
+
+  prepend_sys_path(std::filesystem::path(file).parent_path().string());
+  PyRef util = PyRef::checked(PyImport_ImportModule("importlib.util"));
+  PyRef spec = PyRef::checked(
+      PyObject_CallMethod(util.get(), "spec_from_file_location", "ss", name.c_str(), file.c_str()));
+  if (spec.get() == Py_None) {
+    PyErr_Format(PyExc_ImportError, "cannot import workload '%s': not a Python source file",
+                 file.c_str());
+    throw_python_error();
+  }
+  PyRef module =
+      PyRef::checked(PyObject_CallMethod(util.get(), "module_from_spec", "O", spec.get()));
+  PyObject* modules = PyImport_GetModuleDict();  // borrowed
+  // Registered before running, as the import system does: dataclasses, pickle by reference
+  // and the workload's own `import` of itself need it.
+  if (PyDict_SetItemString(modules, name.c_str(), module.get()) < 0) throw_python_error();
+  PyRef loader = PyRef::checked(PyObject_GetAttrString(spec.get(), "loader"));
+  PyRef done = PyRef::steal(PyObject_CallMethod(loader.get(), "exec_module", "O", module.get()));
+  if (!done) {
+    ErrorText error = fetch_error_text();
+    if (PyDict_DelItemString(modules, name.c_str()) < 0) PyErr_Clear();
+    throw PythonError(std::move(error.line), std::move(error.traceback));
+  }
+  return module;
+}
+
+PyRef workload_function(PyObject* module, const WorkloadRef& ref, const char* name,
+                        const char* signature) {
+  PyRef fn = PyRef::steal(PyObject_GetAttrString(module, name));
+  if (!fn || !PyCallable_Check(fn.get())) {
+    PyErr_Clear();
+    throw PythonError("workload '" + ref.file.string() + "' defines no " + signature, "");
+  }
+  return fn;
+}
+
+PyRef load_params(const std::string& params_json) {
+  PyRef json = PyRef::checked(PyImport_ImportModule("json"));
+  return PyRef::checked(PyObject_CallMethod(json.get(), "loads", "s", params_json.c_str()));
+}
+
+WorkerOutcome run_worker_in_module(PyObject* module, const WorkloadRef& ref,
+                                   const WorkerBinding& binding, bool interpreter_wide) {
+  WorkerOutcome outcome;
+  outcome.worker_id = binding.worker_id;
+  try {
+    PyRef fn = workload_function(module, ref, "worker", "worker(ch, params)");
+    PyRef params = load_params(ref.params_json);
+    PyRef ch = bind_worker(binding, interpreter_wide);
+    PyRef result = PyRef::steal(PyObject_CallFunctionObjArgs(fn.get(), ch.get(), params.get(), nullptr));
+    if (!result) throw_python_error();
+  } catch (const PythonError& e) {
+    outcome.ok = false;
+    outcome.error = e.what();
+    outcome.traceback = e.traceback;
+  } catch (const std::exception& e) {
+    outcome.ok = false;
+    outcome.error = e.what();
+  }
+  unbind_worker();
+  if (binding.channels.from_worker) binding.channels.from_worker->close();
+  if (binding.channels.to_worker) binding.channels.to_worker->close();
+  return outcome;
+}
+
+WorkerOutcome run_worker_function(const WorkloadRef& ref, const WorkerBinding& binding) {
+  try {
+    PyRef module = import_workload(ref);
+    return run_worker_in_module(module.get(), ref, binding, true);
+  } catch (const PythonError& e) {
+    if (binding.channels.from_worker) binding.channels.from_worker->close();
+    if (binding.channels.to_worker) binding.channels.to_worker->close();
+    WorkerOutcome outcome;
+    outcome.worker_id = binding.worker_id;
+    outcome.ok = false;
+    outcome.error = e.what();
+    outcome.traceback = e.traceback;
+    return outcome;
+  }
+}
+
+}  // namespace interpbench::py

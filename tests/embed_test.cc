@@ -1,0 +1,306 @@
+// The embedding layer and the _interpbench module: PyRef ownership, GIL guards, subinterpreter
+// isolation and GIL mode, exception text, and the Channel/Buffer types as Python code sees them.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+
+#include "backends/heap_buffer_pool.h"
+#include "backends/inproc_channel.h"
+#include "backends/python/embed.h"
+#include "backends/python/module.h"
+#include "tests/python_test_env.h"
+
+namespace interpbench {
+namespace {
+
+using py::GilAcquire;
+using py::PyRef;
+
+// Runs `code` in `globals`; throws PythonError on an exception.
+void run(const std::string& code, PyObject* globals) {
+  PyRef r = PyRef::checked(PyRun_String(code.c_str(), Py_file_input, globals, globals));
+}
+
+PyRef new_globals() {
+  PyRef g = PyRef::checked(PyDict_New());
+  PyDict_SetItemString(g.get(), "__builtins__", PyEval_GetBuiltins());
+  return g;
+}
+
+std::string str_of(PyObject* globals, const char* name) {
+  PyObject* v = PyDict_GetItemString(globals, name);  // borrowed
+  if (v == nullptr || !PyUnicode_Check(v)) return "<missing>";
+  return PyUnicode_AsUTF8(v);
+}
+
+TEST(PyRefTest, MoveLeavesSourceEmptyAndKeepsOneReference) {
+  GilAcquire gil;
+  PyRef a = PyRef::steal(PyList_New(0));
+  Py_ssize_t before = Py_REFCNT(a.get());
+  PyRef b = std::move(a);
+  EXPECT_FALSE(a);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(Py_REFCNT(b.get()), before);
+  PyRef c;
+  c = std::move(b);
+  EXPECT_FALSE(b);
+  EXPECT_EQ(Py_REFCNT(c.get()), before);
+}
+
+TEST(PyRefTest, BorrowAddsAReferenceAndDestructorDropsIt) {
+  GilAcquire gil;
+  PyRef owner = PyRef::steal(PyList_New(0));
+  Py_ssize_t before = Py_REFCNT(owner.get());
+  {
+    PyRef borrowed = PyRef::borrow(owner.get());
+    EXPECT_EQ(Py_REFCNT(owner.get()), before + 1);
+  }
+  EXPECT_EQ(Py_REFCNT(owner.get()), before);
+  PyObject* raw = owner.release();
+  EXPECT_FALSE(owner);
+  Py_DECREF(raw);
+}
+
+TEST(PyRefTest, CheckedThrowsThePendingPythonError) {
+  GilAcquire gil;
+  EXPECT_THROW(PyRef::checked(PyImport_ImportModule("no_such_module_interpbench")),
+               py::PythonError);
+  EXPECT_FALSE(PyErr_Occurred());
+}
+
+TEST(GilTest, ReleaseLetsAnotherThreadTakeTheGil) {
+  GilAcquire gil;
+  EXPECT_TRUE(PyGILState_Check());
+  PyRef globals = new_globals();
+  {
+    py::GilRelease released;
+    std::thread other([&] {
+      GilAcquire inner;
+      run("value = 'set by another thread'", globals.get());
+    });
+    other.join();  // would deadlock if the GIL were still held here
+  }
+  EXPECT_TRUE(PyGILState_Check());
+  EXPECT_EQ(str_of(globals.get(), "value"), "set by another thread");
+}
+
+TEST(GilTest, AcquireIsReentrant) {
+  GilAcquire outer;
+  {
+    GilAcquire inner;
+    EXPECT_TRUE(PyGILState_Check());
+  }
+  EXPECT_TRUE(PyGILState_Check());
+}
+
+TEST(ErrorTextTest, OneLineTypeAndMessagePlusTraceback) {
+  GilAcquire gil;
+  PyRef globals = new_globals();
+  try {
+    run("def f():\n    raise ValueError('boom')\nf()\n", globals.get());
+    FAIL() << "no exception";
+  } catch (const py::PythonError& e) {
+    EXPECT_STREQ(e.what(), "ValueError: boom");
+    EXPECT_NE(e.traceback.find("Traceback"), std::string::npos) << e.traceback;
+    EXPECT_NE(e.traceback.find("in f"), std::string::npos) << e.traceback;
+  }
+  EXPECT_FALSE(PyErr_Occurred());
+}
+
+TEST(ErrorTextTest, EmptyMessageGivesTheTypeAlone) {
+  GilAcquire gil;
+  PyErr_SetNone(PyExc_RuntimeError);
+  EXPECT_EQ(py::fetch_error_text().line, "RuntimeError");
+}
+
+TEST(ErrorTextTest, MultiLineMessageKeepsItsFirstLine) {
+  GilAcquire gil;
+  PyErr_SetString(PyExc_KeyError, "first\nsecond");
+  EXPECT_EQ(py::fetch_error_text().line, "KeyError: 'first\\nsecond'");  // KeyError repr()s
+  PyErr_SetString(PyExc_OSError, "first\nsecond");
+  EXPECT_EQ(py::fetch_error_text().line, "OSError: first");
+}
+
+TEST(ModuleTest, MainInterpreterSeesTheModuleAndItsExceptionHierarchy) {
+  GilAcquire gil;
+  PyRef globals = new_globals();
+  run("import _interpbench as m\n"
+      "ok = (issubclass(m.EndOfStream, EOFError) and issubclass(m.ChannelClosedError, BrokenPipeError)"
+      " and issubclass(m.ChannelTimeout, TimeoutError))\n"
+      "gil = m.gil_mode()\n"
+      "try:\n"
+      "    m.channel()\n"
+      "    unbound = 'no error'\n"
+      "except RuntimeError as e:\n"
+      "    unbound = 'RuntimeError'\n",
+      globals.get());
+  EXPECT_EQ(PyDict_GetItemString(globals.get(), "ok"), Py_True);
+  EXPECT_EQ(str_of(globals.get(), "gil"), "main");
+  EXPECT_EQ(str_of(globals.get(), "unbound"), "RuntimeError");
+}
+
+// A driver Channel and a worker Channel over one in-process pair, as Python objects.
+struct ChannelFixture {
+  ChannelPair pair = make_inproc_channel_pair(256);
+  std::shared_ptr<HeapBufferPool> pool = std::make_shared<HeapBufferPool>();
+  PyRef globals = new_globals();
+  ChannelFixture() {
+    PyRef d = py::make_driver_channel(pair, pool, 0, 1);
+    PyRef w = py::make_worker_channel(py::WorkerBinding{pair, pool, 0, 1});
+    PyDict_SetItemString(globals.get(), "d", d.get());
+    PyDict_SetItemString(globals.get(), "w", w.get());
+  }
+};
+
+bool flag(PyObject* globals, const char* name) {
+  return PyDict_GetItemString(globals, name) == Py_True;
+}
+
+TEST(ChannelTypeTest, MessagesLargerThanTheRingArriveWhole) {
+  GilAcquire gil;
+  ChannelFixture f;
+  run("import threading\n"
+      "got = []\n"
+      "t = threading.Thread(target=lambda: got.append(w.recv(timeout=30)))\n"
+      "t.start()\n"
+      "msg = bytes(range(256)) * 40\n"  // 10240 bytes through a 256-byte ring
+      "d.send(msg, timeout=30)\n"
+      "t.join(30)\n"
+      "ok = got == [msg]\n",
+      f.globals.get());
+  EXPECT_TRUE(flag(f.globals.get(), "ok"));
+}
+
+TEST(ChannelTypeTest, NonBlockingCallsAndTimeouts) {
+  GilAcquire gil;
+  ChannelFixture f;
+  run("empty = w.try_recv() is None\n"
+      "sent = d.try_send(memoryview(b'abc'))\n"
+      "got = w.try_recv() == b'abc'\n"
+      "try:\n"
+      "    w.recv(timeout=0)\n"
+      "    timed_out = False\n"
+      "except TimeoutError:\n"
+      "    timed_out = True\n"
+      "ids = (d.worker_id, d.worker_count, w.worker_id, w.worker_count) == (0, 1, 0, 1)\n",
+      f.globals.get());
+  EXPECT_TRUE(flag(f.globals.get(), "empty"));
+  EXPECT_TRUE(flag(f.globals.get(), "sent"));
+  EXPECT_TRUE(flag(f.globals.get(), "got"));
+  EXPECT_TRUE(flag(f.globals.get(), "timed_out"));
+  EXPECT_TRUE(flag(f.globals.get(), "ids"));
+}
+
+TEST(ChannelTypeTest, CloseDrainsThenEndOfStreamAndSendFails) {
+  GilAcquire gil;
+  ChannelFixture f;
+  run("import _interpbench\n"
+      "d.send(b'last')\n"
+      "d.close()\n"
+      "drained = w.recv(timeout=5) == b'last'\n"
+      "try:\n"
+      "    w.recv(timeout=5)\n"
+      "    eof = False\n"
+      "except _interpbench.EndOfStream:\n"
+      "    eof = True\n"
+      "try:\n"
+      "    d.send(b'x')\n"
+      "    broken = False\n"
+      "except BrokenPipeError:\n"
+      "    broken = True\n"
+      "w.send(b'other direction still open')\n"
+      "other = d.recv(timeout=5) == b'other direction still open'\n",
+      f.globals.get());
+  EXPECT_TRUE(flag(f.globals.get(), "drained"));
+  EXPECT_TRUE(flag(f.globals.get(), "eof"));
+  EXPECT_TRUE(flag(f.globals.get(), "broken"));
+  EXPECT_TRUE(flag(f.globals.get(), "other"));
+}
+
+TEST(ChannelTypeTest, HandoffMovesPoolBuffersAndReleasesThem) {
+  GilAcquire gil;
+  ChannelFixture f;
+  run("b = d.alloc(8)\n"
+      "memoryview(b)[:] = b'abcdefgh'\n"
+      "v = memoryview(b)\n"
+      "try:\n"
+      "    d.send_buffer(b)\n"
+      "    refused_with_view = False\n"
+      "except BufferError:\n"
+      "    refused_with_view = True\n"
+      "v.release()\n"
+      "d.send_buffer(b)\n"
+      "r = w.recv_buffer(timeout=5)\n"
+      "same = bytes(memoryview(r)) == b'abcdefgh' and len(r) == 8\n"
+      "try:\n"
+      "    memoryview(b)\n"
+      "    sender_locked_out = False\n"
+      "except BufferError:\n"
+      "    sender_locked_out = True\n",
+      f.globals.get());
+  EXPECT_TRUE(flag(f.globals.get(), "refused_with_view"));
+  EXPECT_TRUE(flag(f.globals.get(), "same"));
+  EXPECT_TRUE(flag(f.globals.get(), "sender_locked_out"));
+  EXPECT_EQ(f.pool->outstanding(), 1);
+  run("del r, b\n", f.globals.get());
+  EXPECT_EQ(f.pool->outstanding(), 0);
+}
+
+// Runs `code` in the subinterpreter's __main__ and returns __main__.result as text.
+std::string run_in(py::SubInterpreter& interp, const std::string& code) {
+  py::SubInterpreter::Activate active(interp);
+  PyObject* main_dict = PyModule_GetDict(PyImport_AddModule("__main__"));  // borrowed
+  try {
+    run(code, main_dict);
+  } catch (const py::PythonError& e) {
+    return std::string("error: ") + e.what();
+  }
+  return str_of(main_dict, "result");
+}
+
+TEST(SubInterpreterTest, ModuleGlobalsAreNotSharedBetweenInterpreters) {
+  py::SubInterpreter a;
+  py::SubInterpreter b;
+  EXPECT_EQ(run_in(a, "import json\njson.marker = 'a'\nresult = str(hasattr(json, 'marker'))"),
+            "True");
+  EXPECT_EQ(run_in(b, "import json\nresult = str(hasattr(json, 'marker'))"), "False");
+  EXPECT_EQ(run_in(b, "result = str('marker' in globals())"), "False");
+  GilAcquire gil;  // nor does the main interpreter see it
+  PyRef json = PyRef::checked(PyImport_ImportModule("json"));
+  EXPECT_FALSE(PyObject_HasAttrString(json.get(), "marker"));
+}
+
+TEST(SubInterpreterTest, ReportsItsGilMode) {
+  py::SubInterpreter own(py::GilMode::kOwn);
+  py::SubInterpreter shared(py::GilMode::kShared);
+  const std::string expected_own = py::kHasPerInterpreterGil ? "own" : "shared";
+  EXPECT_EQ(own.gil_mode() == py::GilMode::kOwn ? "own" : "shared", expected_own);
+  EXPECT_EQ(run_in(own, "import _interpbench\nresult = _interpbench.gil_mode()"), expected_own);
+  EXPECT_EQ(run_in(shared, "import _interpbench\nresult = _interpbench.gil_mode()"), "shared");
+#if PY_VERSION_HEX >= 0x030D0000
+  // 3.13 exposes the interpreter's actual config: check it, not just what we recorded.
+  const char* ask = "import _interpreters as i\nresult = i.get_config(i.get_current()[0]).gil";
+  EXPECT_EQ(run_in(own, ask), "own");
+  EXPECT_EQ(run_in(shared, ask), "shared");
+#endif
+}
+
+TEST(SubInterpreterTest, CanBeCreatedAndRunOnManyThreadsAtOnce) {
+  std::vector<std::string> results(4);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&results, i] {
+      py::SubInterpreter interp;
+      results[i] = run_in(interp, "result = str(sum(range(" + std::to_string(i + 1) + "000)))");
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    long n = static_cast<long>(i + 1) * 1000;
+    EXPECT_EQ(results[i], std::to_string(n * (n - 1) / 2));
+  }
+}
+
+}  // namespace
+}  // namespace interpbench

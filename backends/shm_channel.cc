@@ -53,8 +53,9 @@ ShmChannelSet ShmChannelSet::attach(const std::string& name) {
   // Copies: the shared header could change under us.
   const std::uint64_t workers = header->workers;
   const std::uint64_t capacity = header->ring_capacity;
-  if (workers == 0 || workers > kMaxWorkers || capacity != interpbench::ring_capacity(capacity) ||
-      capacity > segment->size() || segment_bytes(workers, capacity) > segment->size()) {
+  if (workers == 0 || workers > kMaxWorkers || capacity > segment->size() ||
+      capacity != interpbench::ring_capacity(capacity) ||
+      segment_bytes(workers, capacity) > segment->size()) {
     throw ChannelCorrupt("channel set '" + name + "': header out of bounds");
   }
   return ShmChannelSet(segment, workers, capacity, RingInit::kAttach);

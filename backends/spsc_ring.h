@@ -75,10 +75,13 @@ static_assert(std::atomic_ref<std::uint64_t>::is_always_lock_free &&
               "positions must be lock-free to be shared between processes");
 
 inline constexpr std::size_t kMinRingCapacity = 64;
+inline constexpr std::size_t kMaxRingCapacity = std::size_t{1} << 36;       // 64 GiB
 inline constexpr std::uint64_t kMaxMessageBytes = std::uint64_t{1} << 40;  // sanity bound
 
 // The capacity a ring really gets for a requested one: a power of two >= kMinRingCapacity.
+// Throws std::invalid_argument above kMaxRingCapacity.
 inline std::size_t ring_capacity(std::size_t requested) {
+  if (requested > kMaxRingCapacity) throw std::invalid_argument("ring capacity too large");
   std::size_t c = kMinRingCapacity;
   while (c < requested) c <<= 1;
   return c;

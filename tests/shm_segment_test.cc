@@ -111,8 +111,16 @@ TEST(ShmChannelSetTest, AttachRejectsAForeignOrCorruptSegment) {
   auto seg = SharedSegment::create(segment_name(make_run_id(), "junk"), 4096);
   EXPECT_THROW(ShmChannelSet::attach(seg.name()), ChannelCorrupt);  // all zeros: no magic
   auto set = ShmChannelSet::create(segment_name(make_run_id(), "bad"), 1, 256);
-  static_cast<ChannelSetHeader*>(set.segment().data())->workers = 1000;  // beyond the segment
+  auto* header = static_cast<ChannelSetHeader*>(set.segment().data());
+  header->workers = 1000;  // beyond the segment
   EXPECT_THROW(ShmChannelSet::attach(set.name()), ChannelCorrupt);
+  header->workers = 1;
+  header->ring_capacity = std::uint64_t{1} << 62;
+  EXPECT_THROW(ShmChannelSet::attach(set.name()), ChannelCorrupt);
+  header->ring_capacity = 100;  // not a power of two
+  EXPECT_THROW(ShmChannelSet::attach(set.name()), ChannelCorrupt);
+  header->ring_capacity = 256;
+  EXPECT_EQ(ShmChannelSet::attach(set.name()).workers(), 1u);  // intact again
 }
 
 TEST(ShmChannelSetTest, SegmentGoesAwayWithTheLastChannel) {

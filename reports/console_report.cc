@@ -1,1 +1,203 @@
-// placeholder: not yet written
+#include "reports/console_report.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "reports/human_units.h"
+#include "runners/statistics.h"
+
+namespace interpbench {
+namespace {
+
+using json = nlohmann::json;
+
+struct Item {
+  const json* row;
+  const json* result;
+};
+
+std::string str(const json& j, const char* key) {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+
+double num(const json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0;
+}
+
+std::string row_label(const json& row) {
+  const std::string kind = str(row, "kind");
+  std::string label = "[" + str(row, "row") + "]";
+  if (kind == "reference") label += " (reference)";
+  if (kind == "floor") label += " (floor: C++ only, no Python)";
+  return label;
+}
+
+// "20000 x 5" when every repetition has the same count, else "n = 99998 in 5 repetitions".
+std::string counts_text(const json& r) {
+  const json counts = r.value("repetition_counts", json::array());
+  if (counts.empty()) return "";
+  bool same = true;
+  for (const auto& c : counts) same = same && c == counts[0];
+  if (same) return fmt::format("{} x {}", counts[0].dump(), counts.size());
+  return fmt::format("n = {} in {} repetitions", r["summary"].value("n", 0), counts.size());
+}
+
+void print_result(const json& r, std::ostream& out) {
+  const json& s = r["summary"];
+  const std::string unit = str(r, "unit");
+  const std::string label = metric_label(str(r, "metric"));
+  std::string line = fmt::format("  {:<24} {:<22}  [p50 … p99: {} … {}]  {}",
+                                 label + " (mean ± σ):",
+                                 format_mean_sd(num(s, "mean"), num(s, "stddev"), unit),
+                                 format_value(num(s, "p50"), unit), format_value(num(s, "p99"), unit),
+                                 counts_text(r));
+  const json rs = r.value("repetition_stats", json::object());
+  if (rs.value("n", 0) >= 2 && rs.value("cv", 0.0) > 0.10)
+    line += fmt::format("  (unstable: σ {:.0f}% between repetitions)", 100 * rs.value("cv", 0.0));
+  out << line << '\n';
+  if (r.contains("throughput") && r["throughput"].is_object()) {
+    out << fmt::format("  {:<24} {}\n", "Throughput (mean):",
+                       format_value(num(r["throughput"], "mean"), "B/s"));
+  }
+}
+
+std::string better_word(const json& r) {
+  if (str(r, "unit") == "KiB") return "smaller";
+  return "faster";
+}
+
+// mean and sd over the repetition means when there are 2+, else over the samples.
+std::pair<double, double> mean_sd(const json& r) {
+  const json rs = r.value("repetition_stats", json::object());
+  if (rs.value("n", 0) >= 2) return {num(rs, "mean"), num(rs, "stddev")};
+  return {num(r["summary"], "mean"), num(r["summary"], "stddev")};
+}
+
+void print_summary(const std::string& title, std::vector<Item> items, std::ostream& out) {
+  std::erase_if(items, [](const Item& i) { return str(*i.row, "kind") == "floor"; });
+  if (items.size() < 2) return;
+  const bool higher = items[0].result->value("higher_is_better", false);
+  std::stable_sort(items.begin(), items.end(), [&](const Item& a, const Item& b) {
+    const double ma = mean_sd(*a.result).first, mb = mean_sd(*b.result).first;
+    return higher ? ma > mb : ma < mb;
+  });
+  out << fmt::format("Summary ({})\n  {}\n", title, str(*items[0].row, "row"));
+  const auto [best_mean, best_sd] = mean_sd(*items[0].result);
+  for (std::size_t i = 1; i < items.size(); ++i) {
+    const auto [m, sd] = mean_sd(*items[i].result);
+    const RatioWithError r = ratio_with_error(best_mean, best_sd, m, sd);
+    out << fmt::format("    {:.2f} ± {:.2f} times {} than {}{}\n", r.ratio, r.error,
+                       better_word(*items[0].result), str(*items[i].row, "row"),
+                       r.significant ? "" : " (not significant)");
+  }
+}
+
+}  // namespace
+
+std::string metric_label(const std::string& metric) {
+  if (metric.rfind("memory_", 0) == 0) {
+    std::string kind = metric.substr(7);
+    for (auto& c : kind) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return "Memory " + kind;
+  }
+  std::string label = metric;
+  std::replace(label.begin(), label.end(), '_', ' ');
+  if (!label.empty()) label[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(label[0])));
+  return label;
+}
+
+void print_console_report(const json& report, std::ostream& out, std::ostream& err) {
+  const json& ib = report.at("interpbench");
+  // Group results by workload, then variant (result name), then row, in the order they ran.
+  std::vector<std::string> workloads;
+  std::map<std::string, std::vector<std::string>> variants;             // workload -> names
+  std::map<std::string, std::vector<Item>> items_of;                    // name -> items
+  std::map<std::string, std::vector<const json*>> problems;             // workload -> rows
+  for (const auto& row : ib.at("rows")) {
+    const std::string w = str(row, "workload");
+    if (std::find(workloads.begin(), workloads.end(), w) == workloads.end()) workloads.push_back(w);
+    if (!row["error"].is_null() || !row.value("skipped", json()).is_null() ||
+        !row.value("worker_errors", json::array()).empty())
+      problems[w].push_back(&row);
+    for (const auto& r : row.at("results")) {
+      const std::string name = str(r, "name");
+      auto& names = variants[w];
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+      items_of[name].push_back({&row, &r});
+    }
+  }
+
+  for (const auto& w : workloads) {
+    for (const auto& name : variants[w]) {
+      const auto& items = items_of[name];
+      // A block per row: every metric this row measured for this variant.
+      std::vector<std::string> rows_seen;
+      std::vector<std::string> metrics;
+      for (const Item& it : items) {
+        const std::string row = str(*it.row, "row");
+        if (std::find(rows_seen.begin(), rows_seen.end(), row) == rows_seen.end())
+          rows_seen.push_back(row);
+        const std::string m = str(*it.result, "metric");
+        if (std::find(metrics.begin(), metrics.end(), m) == metrics.end()) metrics.push_back(m);
+      }
+      for (const auto& row : rows_seen) {
+        bool header = false;
+        for (const Item& it : items) {
+          if (str(*it.row, "row") != row) continue;
+          if (!header) {
+            out << fmt::format("{} {}\n", name, row_label(*it.row));
+            header = true;
+          }
+          print_result(*it.result, out);
+        }
+      }
+      out << '\n';
+      for (const auto& m : metrics) {
+        std::vector<Item> same;
+        for (const Item& it : items)
+          if (str(*it.result, "metric") == m) same.push_back(it);
+        std::string unit = same.empty() ? "" : str(*same[0].result, "unit");
+        print_summary(fmt::format("{} {}", name, metric_label(m)), same, out);
+      }
+    }
+    for (const json* row : problems[w]) {
+      if (row->contains("error") && (*row)["error"].is_string()) {
+        out << fmt::format("{} {}: error: {}\n", w, row_label(*row),
+                           (*row)["error"].get<std::string>());
+        const json exit = row->value("exit", json::object());
+        const std::string tail = exit.is_object() ? str(exit, "stderr_tail") : "";
+        if (!tail.empty()) {
+          // the last non-empty line of the child's stderr says most about the crash
+          std::string last = tail;
+          while (!last.empty() && (last.back() == '\n' || last.back() == '\r')) last.pop_back();
+          const auto nl = last.rfind('\n');
+          out << fmt::format("  stderr: {}\n", nl == std::string::npos ? last : last.substr(nl + 1));
+        }
+      } else if (row->contains("skipped") && (*row)["skipped"].is_string()) {
+        out << fmt::format("{} {}: skipped: {}\n", w, row_label(*row),
+                           (*row)["skipped"].get<std::string>());
+      }
+      for (const auto& we : row->value("worker_errors", json::array()))
+        out << fmt::format("{} {}: worker {}: {}\n", w, row_label(*row), we.value("worker", -1),
+                           we.value("error", ""));
+    }
+    out << '\n';
+  }
+
+  if (ib.contains("verdict") && ib["verdict"].contains("lines"))
+    for (const auto& line : ib["verdict"]["lines"]) out << line.get<std::string>() << '\n';
+
+  for (const auto& w : ib.value("warnings", json::array()))
+    err << "warning: " << w.get<std::string>() << '\n';
+  if (ib.value("incomplete", false)) {
+    const std::string msg = fmt::format("incomplete run: {}", ib.value("incomplete_reason", ""));
+    out << msg << '\n';
+  }
+}
+
+}  // namespace interpbench

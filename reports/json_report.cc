@@ -1,1 +1,380 @@
-// placeholder: not yet written
+#include "reports/json_report.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "reports/verdict.h"
+#include "runners/errors.h"
+#include "runners/statistics.h"
+
+namespace interpbench {
+namespace {
+
+using json = nlohmann::json;
+
+// Above this coefficient of variation of the repetition means a result is called unstable
+// (pyperf's threshold).
+constexpr double kUnstableCv = 0.10;
+// An exact two-sided Mann-Whitney U test needs 4 repetitions per side to reach p < 0.05
+// (smallest p = 2 / C(8, 4) = 0.029; with 3 it is 2 / C(6, 3) = 0.1).
+constexpr std::size_t kMinRepetitionsForTest = 4;
+
+json summary_json(const Summary& s) {
+  return {{"n", s.n},       {"mean", s.mean}, {"stddev", s.stddev}, {"median", s.median},
+          {"p1", s.p1},     {"p50", s.p50},   {"p90", s.p90},       {"p99", s.p99},
+          {"min", s.min},   {"max", s.max},   {"cv", s.cv}};
+}
+
+json context_of(const json& env) {
+  const json e = env.is_object() ? env : json::object();
+  json ctx;
+  ctx["date"] = e.value("date", "");
+  ctx["host_name"] = e.value("host_name", "");
+  ctx["executable"] = e.value("executable", "");
+  ctx["num_cpus"] = e.value("num_cpus", 0);
+  ctx["mhz_per_cpu"] = e.value("mhz_per_cpu", 0);
+  // Google Benchmark: true when a governor other than "performance" may scale the clock.
+  ctx["cpu_scaling_enabled"] = e.contains("cpu_governor") && e["cpu_governor"].is_string() &&
+                               e["cpu_governor"] != "performance";
+  ctx["caches"] = e.contains("caches") && e["caches"].is_array() ? e["caches"] : json::array();
+  ctx["load_avg"] = e.contains("load_avg") && e["load_avg"].is_array() ? e["load_avg"]
+                                                                         : json::array();
+  const json ib = e.value("interpbench", json::object());
+  ctx["library_build_type"] = ib.is_object() ? ib.value("build_type", "release") : "release";
+  return ctx;
+}
+
+// A result as the workload returned it, checked, with its samples. Throws std::runtime_error
+// naming the problem when it is malformed.
+struct ParsedResult {
+  json meta;  // name, metric, unit, timed, params, higher_is_better, bytes_per_op
+  std::vector<std::vector<double>> repetitions;
+};
+
+ParsedResult parse_result(const json& r) {
+  if (!r.is_object()) throw std::runtime_error("not an object");
+  ParsedResult p;
+  for (const char* key : {"name", "metric", "unit"}) {
+    if (!r.contains(key) || !r[key].is_string())
+      throw std::runtime_error(fmt::format("'{}' missing or not a string", key));
+    p.meta[key] = r[key];
+  }
+  p.meta["timed"] = r.contains("timed") && r["timed"].is_string() ? r["timed"] : json("");
+  p.meta["params"] = r.contains("params") ? r["params"] : json::object();
+  p.meta["higher_is_better"] =
+      r.contains("higher_is_better") && r["higher_is_better"].is_boolean() && r["higher_is_better"].get<bool>();
+  p.meta["bytes_per_op"] =
+      r.contains("bytes_per_op") && r["bytes_per_op"].is_number() ? r["bytes_per_op"] : json(nullptr);
+  if (!r.contains("repetitions") || !r["repetitions"].is_array())
+    throw std::runtime_error("'repetitions' missing or not a list");
+  std::size_t total = 0;
+  for (const auto& rep : r["repetitions"]) {
+    if (!rep.is_array()) throw std::runtime_error("a repetition is not a list of samples");
+    std::vector<double> samples;
+    samples.reserve(rep.size());
+    for (const auto& x : rep) {
+      if (!x.is_number()) throw std::runtime_error("a sample is not a number");
+      const double v = x.get<double>();
+      if (!std::isfinite(v)) throw std::runtime_error("a sample is not finite");
+      samples.push_back(v);
+    }
+    total += samples.size();
+    if (!samples.empty()) p.repetitions.push_back(std::move(samples));
+  }
+  if (total == 0) throw std::runtime_error("no samples");
+  return p;
+}
+
+std::string row_error(const ChildRun& c) {
+  if (!c.error.empty()) return c.error;
+  if (c.child.is_object() && c.child.contains("error") && c.child["error"].is_string())
+    return c.child["error"].get<std::string>();
+  if (!c.child.is_object()) return "no result file";
+  return "";
+}
+
+json child_field(const ChildRun& c, const char* key, json fallback) {
+  if (c.child.is_object() && c.child.contains(key) && !c.child[key].is_null()) return c.child[key];
+  return fallback;
+}
+
+json gb_entry(const std::string& name, int family, int instance, std::size_t repetitions) {
+  json e;
+  e["name"] = name;
+  e["family_index"] = family;
+  e["per_family_instance_index"] = instance;
+  e["run_name"] = name;
+  e["run_type"] = "iteration";
+  e["repetitions"] = repetitions;
+  e["threads"] = 1;
+  return e;
+}
+
+void set_times(json& e, double value) {
+  e["real_time"] = value;
+  e["cpu_time"] = value;  // not CPU time: the drivers time with a wall clock (docs/json-schema.md)
+  e["time_unit"] = "ns";
+}
+
+// One iteration entry per repetition, then Google Benchmark's aggregates over the repetition
+// means (only with 2+ repetitions, as Google Benchmark does).
+void add_benchmark_entries(json& benchmarks, const std::string& name, int family, int instance,
+                           const ParsedResult& p) {
+  const std::size_t reps = p.repetitions.size();
+  const std::vector<double> means = repetition_means(p.repetitions);
+  const json& bytes = p.meta["bytes_per_op"];
+  for (std::size_t i = 0; i < reps; ++i) {
+    json e = gb_entry(name, family, instance, reps);
+    e["repetition_index"] = i;
+    e["iterations"] = p.repetitions[i].size();
+    set_times(e, means[i]);
+    if (bytes.is_number() && means[i] > 0)
+      e["bytes_per_second"] = bytes.get<double>() / (means[i] * 1e-9);
+    benchmarks.push_back(std::move(e));
+  }
+  if (reps < 2) return;
+  const Summary s = summarize(means);
+  const std::pair<const char*, double> aggregates[] = {
+      {"mean", s.mean}, {"median", s.median}, {"stddev", s.stddev}, {"cv", s.cv}};
+  for (const auto& [agg, value] : aggregates) {
+    json e = gb_entry(name + "_" + agg, family, instance, reps);
+    e["run_name"] = name;
+    e["run_type"] = "aggregate";
+    e["aggregate_name"] = agg;
+    e["aggregate_unit"] = std::string(agg) == "cv" ? "percentage" : "time";
+    e["iterations"] = reps;
+    set_times(e, value);
+    benchmarks.push_back(std::move(e));
+  }
+}
+
+json result_json(const ParsedResult& p, const std::string& bench_name) {
+  json out = p.meta;
+  out["benchmark_name"] = bench_name;
+  std::vector<double> all;
+  json counts = json::array();
+  for (const auto& rep : p.repetitions) {
+    all.insert(all.end(), rep.begin(), rep.end());
+    counts.push_back(rep.size());
+  }
+  const Summary s = summarize(all);
+  out["summary"] = summary_json(s);
+  out["summary"]["outliers"] = mad_outliers(all).size();
+  const std::vector<double> means = repetition_means(p.repetitions);
+  out["repetition_means"] = means;
+  out["repetition_counts"] = counts;
+  const Summary rs = summarize(means);
+  out["repetition_stats"] = {
+      {"n", rs.n}, {"mean", rs.mean}, {"stddev", rs.stddev}, {"median", rs.median}, {"cv", rs.cv}};
+  const json& bytes = p.meta["bytes_per_op"];
+  if (p.meta["unit"] == "ns" && bytes.is_number() && s.mean > 0 && s.median > 0) {
+    const double b = bytes.get<double>();
+    out["throughput"] = {{"unit", "B/s"}, {"mean", b / (s.mean * 1e-9)},
+                         {"median", b / (s.median * 1e-9)}};
+  }
+  return out;
+}
+
+// pyperf-style instability and too-few-repetitions warnings, one line each with a fix.
+std::vector<std::string> result_warnings(const json& rows) {
+  std::vector<std::string> unstable;
+  std::size_t total = 0, few_reps = 0, min_reps = SIZE_MAX;
+  for (const auto& row : rows) {
+    for (const auto& r : row["results"]) {
+      ++total;
+      const auto& rs = r["repetition_stats"];
+      const std::size_t n = rs["n"].get<std::size_t>();
+      if (n < kMinRepetitionsForTest) {
+        ++few_reps;
+        min_reps = std::min(min_reps, n);
+      }
+      if (n >= 2 && rs["cv"].get<double>() > kUnstableCv)
+        unstable.push_back(fmt::format("{} (σ {:.0f}% of the mean)",
+                                       r["benchmark_name"].get<std::string>(),
+                                       100 * rs["cv"].get<double>()));
+    }
+  }
+  std::vector<std::string> w;
+  if (!unstable.empty()) {
+    std::string names;
+    for (std::size_t i = 0; i < unstable.size() && i < 3; ++i)
+      names += (i ? ", " : "") + unstable[i];
+    if (unstable.size() > 3) names += fmt::format(" and {} more", unstable.size() - 3);
+    w.push_back(fmt::format(
+        "unstable: {} of {} results vary by more than 10% between repetitions: {}; fix: more "
+        "--repetitions, an idle machine, or pin the run to cores (taskset)",
+        unstable.size(), total, names));
+  }
+  if (few_reps > 0) {
+    w.push_back(fmt::format(
+        "{} of {} results have {} repetition(s), too few for a significance test (compare needs "
+        "at least {} per side for p < 0.05); fix: --repetitions {} or more",
+        few_reps, total, min_reps, kMinRepetitionsForTest, kMinRepetitionsForTest + 1));
+  }
+  return w;
+}
+
+}  // namespace
+
+std::string benchmark_name(const std::string& result_name, const std::string& metric,
+                           const std::string& row) {
+  const std::string padded = "/" + result_name + "/";
+  const bool has_metric = metric.empty() || padded.find("/" + metric + "/") != std::string::npos;
+  return result_name + (has_metric ? "" : "/" + metric) + "/" + row;
+}
+
+json make_json_report(const Run& run) {
+  json benchmarks = json::array();
+  json rows = json::array();
+  std::map<std::string, int> family_of;       // "<name>/<metric>" -> family_index
+  std::map<std::string, int> instances_of;    // family key -> instances so far
+  for (const ChildRun& c : run.children) {
+    json row;
+    row["row"] = c.row;
+    row["kind"] = c.kind;
+    row["workload"] = c.workload;
+    row["gil"] = child_field(c, "gil", nullptr);
+    row["python"] = child_field(c, "python", nullptr);
+    row["notes"] = child_field(c, "notes", json::array());
+    const std::string error = row_error(c);
+    row["error"] = error.empty() ? json(nullptr) : json(error);
+    row["skipped"] = child_field(c, "skipped", nullptr);
+    row["worker_errors"] = child_field(c, "worker_errors", json::array());
+    row["exit"] = {{"exit_code", c.exit_code ? json(*c.exit_code) : json(nullptr)},
+                   {"signal", c.signal.empty() ? json(nullptr) : json(c.signal)},
+                   {"wall_s", c.wall_s},
+                   {"stderr_tail", c.stderr_tail}};
+    json results = json::array();
+    const json child_results = child_field(c, "results", json::array());
+    if (child_results.is_array()) {
+      for (std::size_t i = 0; i < child_results.size(); ++i) {
+        ParsedResult p;
+        try {
+          p = parse_result(child_results[i]);
+        } catch (const std::exception& e) {
+          if (!row["notes"].is_array()) row["notes"] = json::array();
+          row["notes"].push_back(fmt::format("ignored malformed result #{}: {}", i, e.what()));
+          continue;
+        }
+        const std::string name = p.meta["name"], metric = p.meta["metric"];
+        const std::string bench = benchmark_name(name, metric, c.row);
+        if (p.meta["unit"] == "ns") {
+          const std::string family_key = bench.substr(0, bench.size() - c.row.size() - 1);
+          const auto [it, fresh] =
+              family_of.try_emplace(family_key, static_cast<int>(family_of.size()));
+          add_benchmark_entries(benchmarks, bench, it->second, instances_of[family_key]++, p);
+        }
+        results.push_back(result_json(p, bench));
+      }
+    }
+    if (results.empty() && !error.empty()) {
+      // Google Benchmark's shape for a benchmark that was skipped with an error.
+      const std::string name = c.workload + "/" + c.row;
+      const auto [it, fresh] = family_of.try_emplace(name, static_cast<int>(family_of.size()));
+      json e = gb_entry(name, it->second, instances_of[name]++, 0);
+      e["repetition_index"] = 0;
+      e["error_occurred"] = true;
+      e["error_message"] = error;
+      e["iterations"] = 0;
+      set_times(e, 0);
+      benchmarks.push_back(std::move(e));
+    }
+    row["results"] = std::move(results);
+    rows.push_back(std::move(row));
+  }
+
+  json ib;
+  ib["schema_version"] = kReportSchemaVersion;
+  ib["interpbench_version"] =
+      run.environment.is_object() && run.environment.contains("interpbench")
+          ? run.environment["interpbench"].value("version", "")
+          : "";
+  ib["environment"] = run.environment.is_null() ? json::object() : run.environment;
+  ib["options"] = run.options.is_null() ? json::object() : run.options;
+  std::vector<std::string> warnings = run.warnings;
+  for (auto& w : result_warnings(rows)) warnings.push_back(std::move(w));
+  ib["rows"] = std::move(rows);
+  ib["warnings"] = warnings;
+  ib["incomplete"] = run.incomplete;
+  ib["incomplete_reason"] = run.incomplete_reason;
+  ib["wall_s"] = run.wall_s;
+  ib["verdict"] = make_verdict(ib);
+
+  json report;
+  report["context"] = context_of(run.environment);
+  report["benchmarks"] = std::move(benchmarks);
+  report["interpbench"] = std::move(ib);
+  return report;
+}
+
+json load_report(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw BadInput(fmt::format("{}: cannot read: {}", path.string(), std::strerror(errno)));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  json report;
+  try {
+    report = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // Distinguish a cut-off file (a run killed while writing, a partial copy) from non-JSON.
+    const bool truncated = std::string(e.what()).find("end of input") != std::string::npos &&
+                           text.find_first_not_of(" \t\r\n") != std::string::npos;
+    throw BadInput(fmt::format("{}: {} (byte {})", path.string(),
+                               truncated ? "truncated JSON" : "not JSON", e.byte));
+  }
+  if (!report.is_object() || !report.contains("interpbench") || !report["interpbench"].is_object())
+    throw BadInput(fmt::format("{}: not an interpbench report (no 'interpbench' section)",
+                               path.string()));
+  const json& ib = report["interpbench"];
+  if (!ib.contains("schema_version") || !ib["schema_version"].is_number_integer())
+    throw BadInput(fmt::format("{}: no schema_version", path.string()));
+  const int version = ib["schema_version"].get<int>();
+  if (version != kReportSchemaVersion)
+    throw BadInput(fmt::format("{}: schema_version {}, this interpbench reads {}", path.string(),
+                               version, kReportSchemaVersion));
+  if (!ib.contains("rows") || !ib["rows"].is_array())
+    throw BadInput(fmt::format("{}: 'interpbench.rows' missing or not a list", path.string()));
+  for (const auto& row : ib["rows"])
+    if (!row.is_object() || !row.contains("results") || !row["results"].is_array())
+      throw BadInput(fmt::format("{}: a row has no 'results' list", path.string()));
+  if (!report.contains("benchmarks") || !report["benchmarks"].is_array() ||
+      !report.contains("context") || !report["context"].is_object())
+    throw BadInput(fmt::format("{}: 'context' or 'benchmarks' missing", path.string()));
+  return report;
+}
+
+void write_json_file(const json& report, const std::filesystem::path& path) {
+  const std::filesystem::path tmp = path.string() + fmt::format(".tmp-{}", getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out)
+      throw BadInput(fmt::format("cannot write '{}': {}", path.string(), std::strerror(errno)));
+    // replace: a child's stderr tail may hold invalid UTF-8, which must not lose the report.
+    out << report.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+    out.flush();
+    if (!out) {
+      const int err = errno;
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      throw BadInput(fmt::format("cannot write '{}': {}", path.string(), std::strerror(err)));
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw BadInput(fmt::format("cannot write '{}': {}", path.string(), ec.message()));
+  }
+}
+
+}  // namespace interpbench

@@ -1,0 +1,17 @@
+#pragma once
+// Human-readable figures with units: 1834 ns -> "1.83 µs", 3200 KiB -> "3.13 MiB",
+// 2.5e8 B/s -> "250 MB/s". Three significant digits, like hyperfine.
+#include <string>
+
+namespace interpbench {
+
+// `unit` is a result unit: "ns", "KiB", "B", "B/s", "items/s"; others are printed as given.
+std::string format_value(double value, const std::string& unit);
+
+// "2.10 µs ± 0.30 µs": both in the scale of `value`.
+std::string format_mean_sd(double value, double sd, const std::string& unit);
+
+// "1.5 ms" from seconds, for wall times.
+std::string format_seconds(double seconds);
+
+}  // namespace interpbench

@@ -1,0 +1,477 @@
+#include "reports/verdict.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "reports/human_units.h"
+#include "runners/statistics.h"
+
+namespace interpbench {
+namespace {
+
+using json = nlohmann::json;
+
+// One summarized result of one row, with the mean and spread the verdict compares: over the
+// repetition means when there are 2+ repetitions (run-to-run noise, what a ratio must beat),
+// else over the samples.
+struct Entry {
+  std::string row, kind, workload, name, metric, unit, bench;
+  bool higher_is_better = false;
+  double mean = 0, sd = 0;
+  std::string source;  // "repetition_means" | "samples"
+  const json* result = nullptr;
+};
+
+std::vector<Entry> entries_of(const json& ib) {
+  std::vector<Entry> out;
+  if (!ib.contains("rows") || !ib["rows"].is_array()) return out;
+  for (const auto& row : ib["rows"]) {
+    if (!row.contains("results") || !row["results"].is_array()) continue;
+    for (const auto& r : row["results"]) {
+      Entry e;
+      e.row = row.value("row", "");
+      e.kind = row.value("kind", "");
+      e.workload = row.value("workload", "");
+      e.name = r.value("name", "");
+      e.metric = r.value("metric", "");
+      e.unit = r.value("unit", "");
+      e.bench = r.value("benchmark_name", "");
+      e.higher_is_better = r.value("higher_is_better", false);
+      const json rs = r.value("repetition_stats", json::object());
+      if (rs.value("n", 0) >= 2) {
+        e.mean = rs.value("mean", 0.0);
+        e.sd = rs.value("stddev", 0.0);
+        e.source = "repetition_means";
+      } else {
+        const json s = r.value("summary", json::object());
+        e.mean = s.value("mean", 0.0);
+        e.sd = s.value("stddev", 0.0);
+        e.source = "samples";
+      }
+      e.result = &r;
+      out.push_back(std::move(e));
+    }
+  }
+  return out;
+}
+
+bool is_cost_metric(const std::string& metric) {
+  return metric.rfind("memory_", 0) == 0 || metric == "startup" || metric == "teardown";
+}
+
+std::string variant_of(const Entry& e) {
+  const std::string prefix = e.workload + "/";
+  return e.name.rfind(prefix, 0) == 0 ? e.name.substr(prefix.size()) : e.name;
+}
+
+std::string ratio_text(const RatioWithError& r) {
+  return fmt::format("{:.2f} ± {:.2f}", r.ratio, r.error);
+}
+
+std::string better_word(const Entry& e) { return e.unit == "KiB" ? "smaller" : "faster"; }
+
+// Is a better than b (by mean), for this metric's direction?
+bool better(const Entry& a, const Entry& b) {
+  return a.higher_is_better ? a.mean > b.mean : a.mean < b.mean;
+}
+
+// a compared with b: ratio (always >= 1) of the worse over the better, hyperfine's error.
+struct Comparison {
+  RatioWithError r;
+  bool a_better = false;
+};
+Comparison compare(const Entry& a, const Entry& b) {
+  Comparison c;
+  c.r = ratio_with_error(a.mean, a.sd, b.mean, b.sd);
+  c.a_better = a.higher_is_better ? !c.r.a_is_faster : c.r.a_is_faster;
+  if (a.mean == b.mean) c.a_better = false;
+  return c;
+}
+
+json pair_finding(const std::string& kind, const Entry& a, const Entry& b, const Comparison& c) {
+  json f;
+  f["kind"] = kind;
+  f["workload"] = a.workload;
+  f["variant"] = a.name;
+  f["metric"] = a.metric;
+  f["rows"] = {a.row, b.row};
+  f["results"] = {a.bench, b.bench};
+  f["numbers"] = {{"ratio", c.r.ratio},   {"ratio_error", c.r.error}, {"a_mean", a.mean},
+                  {"a_stddev", a.sd},     {"b_mean", b.mean},         {"b_stddev", b.sd},
+                  {"unit", a.unit},       {"source", a.source}};
+  f["significant"] = c.r.significant;
+  return f;
+}
+
+// Groups of entries that measure the same thing on different rows, in first-seen order.
+using Groups = std::vector<std::pair<std::string, std::vector<const Entry*>>>;
+Groups group_by(const std::vector<Entry>& entries, auto key_of) {
+  Groups groups;
+  std::map<std::string, std::size_t> index;
+  for (const auto& e : entries) {
+    const std::string key = key_of(e);
+    const auto [it, fresh] = index.try_emplace(key, groups.size());
+    if (fresh) groups.push_back({key, {}});
+    groups[it->second].second.push_back(&e);
+  }
+  return groups;
+}
+
+std::string list_some(const std::vector<std::string>& items, std::size_t max_items = 4,
+                      const std::string& separator = "; ") {
+  std::string s;
+  for (std::size_t i = 0; i < items.size() && i < max_items; ++i)
+    s += (i ? separator : "") + items[i];
+  if (items.size() > max_items) s += fmt::format("; and {} more", items.size() - max_items);
+  return s;
+}
+
+const Entry* find_row(const std::vector<const Entry*>& group, const std::string& row) {
+  for (const Entry* e : group)
+    if (e->row == row) return e;
+  return nullptr;
+}
+
+// Per workload and metric: the winner of each variant over the runner-up.
+void winners(const std::vector<Entry>& entries, json& findings, std::vector<std::string>& lines) {
+  const Groups groups = group_by(entries, [](const Entry& e) {
+    return e.workload + "\n" + e.metric + "\n" + e.name;
+  });
+  // workload+metric -> the per-variant texts and the tally of winners
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<std::string>> texts;
+  std::map<std::string, std::map<std::string, int>> tally;
+  std::map<std::string, int> significant;
+  for (const auto& [key, group] : groups) {
+    std::vector<const Entry*> rows;
+    for (const Entry* e : group)
+      if (e->kind != "floor" && !is_cost_metric(e->metric)) rows.push_back(e);
+    if (rows.size() < 2) continue;
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Entry* a, const Entry* b) { return better(*a, *b); });
+    const Entry& best = *rows[0];
+    const Entry& next = *rows[1];
+    const Comparison c = compare(best, next);
+    findings.push_back(pair_finding("winner", best, next, c));
+    const std::string wm = best.workload + " " + best.metric;
+    if (!texts.count(wm)) order.push_back(wm);
+    tally[wm][best.row]++;
+    if (c.r.significant) significant[wm]++;
+    texts[wm].push_back(
+        c.r.significant
+            ? fmt::format("{}: {} {} times {} than {}", variant_of(best), best.row,
+                          ratio_text(c.r), better_word(best), next.row)
+            : fmt::format("{}: {} and {} not significantly different ({})", variant_of(best),
+                          best.row, next.row, ratio_text(c.r)));
+  }
+  for (const auto& wm : order) {
+    const auto& t = texts[wm];
+    if (t.size() <= 4) {
+      lines.push_back(fmt::format("  {}: {}", wm, list_some(t)));
+      continue;
+    }
+    std::vector<std::pair<int, std::string>> counts;
+    for (const auto& [row, n] : tally[wm]) counts.push_back({-n, row});
+    std::sort(counts.begin(), counts.end());
+    std::string who;
+    for (const auto& [n, row] : counts) who += fmt::format("{}{} {}", who.empty() ? "" : ", ", row, -n);
+    lines.push_back(fmt::format("  {}: best in {} variants: {} ({} of them significant)", wm,
+                                t.size(), who, significant[wm]));
+  }
+}
+
+// subprocess (shared memory) against subinterp, on the communication and throughput results.
+void match_or_gap(const std::vector<Entry>& entries, json& findings,
+                  std::vector<std::string>& lines) {
+  const Groups groups = group_by(entries, [](const Entry& e) {
+    return e.workload + "\n" + e.metric + "\n" + e.name;
+  });
+  std::vector<std::string> match, sub_faster, proc_faster;
+  for (const auto& [key, group] : groups) {
+    const Entry* si = find_row(group, "subinterp");
+    const Entry* sp = find_row(group, "subprocess");
+    if (!si || !sp || is_cost_metric(si->metric)) continue;
+    const Comparison c = compare(*si, *sp);
+    const bool matches = !c.r.significant || c.r.ratio <= 1 + kMatchWithin;
+    json f = pair_finding(matches ? "match" : "gap", *si, *sp, c);
+    f["within"] = kMatchWithin;
+    findings.push_back(std::move(f));
+    const std::string label = fmt::format("{} {}", si->name, si->metric);
+    if (matches)
+      match.push_back(fmt::format("{} ({})", label, ratio_text(c.r)));
+    else if (c.a_better)
+      sub_faster.push_back(fmt::format("{} {}x", label, ratio_text(c.r)));
+    else
+      proc_faster.push_back(fmt::format("{} {}x", label, ratio_text(c.r)));
+  }
+  if (match.empty() && sub_faster.empty() && proc_faster.empty()) {
+    lines.push_back("  (needs both subinterp and subprocess rows on the same workloads)");
+    return;
+  }
+  const std::size_t total = match.size() + sub_faster.size() + proc_faster.size();
+  lines.push_back(fmt::format("  subprocess (shared memory) matches subinterp within {:.0f}% or "
+                              "within noise in {} of {} results{}{}",
+                              100 * kMatchWithin, match.size(), total,
+                              match.empty() ? "" : ": ", list_some(match, 3)));
+  if (!sub_faster.empty())
+    lines.push_back(fmt::format("  subinterp is better in {}: {}", sub_faster.size(),
+                                list_some(sub_faster)));
+  if (!proc_faster.empty())
+    lines.push_back(fmt::format("  subprocess is better in {}: {}", proc_faster.size(),
+                                list_some(proc_faster)));
+}
+
+// How much of passing an object is the channel (transfer) versus the codec (encode + decode).
+void codec_share(const std::vector<Entry>& entries, json& findings,
+                 std::vector<std::string>& lines) {
+  auto strip_metric = [](const Entry& e) {
+    const std::string suffix = "/" + e.metric;
+    return e.name.size() > suffix.size() &&
+                   e.name.compare(e.name.size() - suffix.size(), suffix.size(), suffix) == 0
+               ? e.name.substr(0, e.name.size() - suffix.size())
+               : e.name;
+  };
+  std::vector<Entry> parts;
+  for (const auto& e : entries)
+    if (e.metric == "encode" || e.metric == "transfer" || e.metric == "decode") parts.push_back(e);
+  const Groups groups = group_by(parts, [&](const Entry& e) { return e.row + "\n" + strip_metric(e); });
+  std::vector<std::string> row_order;
+  std::map<std::string, std::pair<double, double>> range;  // row -> min, max transfer share
+  std::map<std::string, int> count;
+  for (const auto& [key, group] : groups) {
+    const Entry *enc = nullptr, *tr = nullptr, *dec = nullptr;
+    for (const Entry* e : group) {
+      if (e->metric == "encode") enc = e;
+      if (e->metric == "transfer") tr = e;
+      if (e->metric == "decode") dec = e;
+    }
+    if (!enc || !tr || !dec) continue;
+    const double total = enc->mean + tr->mean + dec->mean;
+    if (total <= 0) continue;
+    const double share = tr->mean / total;
+    findings.push_back({{"kind", "codec_share"},
+                        {"workload", tr->workload},
+                        {"variant", strip_metric(*tr)},
+                        {"rows", {tr->row}},
+                        {"results", {enc->bench, tr->bench, dec->bench}},
+                        {"numbers",
+                         {{"encode_mean", enc->mean},
+                          {"transfer_mean", tr->mean},
+                          {"decode_mean", dec->mean},
+                          {"transfer_share", share},
+                          {"unit", tr->unit}}}});
+    if (!range.count(tr->row)) {
+      row_order.push_back(tr->row);
+      range[tr->row] = {share, share};
+    }
+    range[tr->row].first = std::min(range[tr->row].first, share);
+    range[tr->row].second = std::max(range[tr->row].second, share);
+    count[tr->row]++;
+  }
+  if (row_order.empty()) return;
+  std::vector<std::string> per_row;
+  for (const auto& row : row_order) {
+    const auto [lo, hi] = range[row];
+    per_row.push_back(lo == hi ? fmt::format("{} {:.0f}%", row, 100 * lo)
+                               : fmt::format("{} {:.0f}–{:.0f}%", row, 100 * lo, 100 * hi));
+  }
+  lines.push_back(fmt::format(
+      "  passing objects: the channel (transfer) is this share of encode + transfer + decode "
+      "per message, the rest is the codec: {} (over {} variant{})",
+      list_some(per_row, 8, ", "), count[row_order.front()],
+      count[row_order.front()] == 1 ? "" : "s"));
+}
+
+// Startup and teardown per worker, per row.
+void startup_costs(const std::vector<Entry>& entries, json& findings,
+                   std::vector<std::string>& lines) {
+  std::vector<Entry> costs;
+  for (const auto& e : entries)
+    if (e.metric == "startup" || e.metric == "teardown") costs.push_back(e);
+  const Groups groups = group_by(costs, [](const Entry& e) { return e.metric + "\n" + e.name; });
+  for (const auto& [key, group] : groups) {
+    json f = {{"kind", "startup"}, {"workload", group[0]->workload}, {"variant", group[0]->name},
+              {"metric", group[0]->metric}, {"rows", json::array()}, {"results", json::array()},
+              {"numbers", json::object()}};
+    std::vector<std::string> parts;
+    for (const Entry* e : group) {
+      f["rows"].push_back(e->row);
+      f["results"].push_back(e->bench);
+      f["numbers"][e->row] = {{"mean", e->mean}, {"stddev", e->sd}, {"unit", e->unit}};
+      parts.push_back(fmt::format("{} {}", e->row, format_value(e->mean, e->unit)));
+    }
+    std::string ratio;
+    const Entry* si = find_row(group, "subinterp");
+    const Entry* sp = find_row(group, "subprocess");
+    if (si && sp && si->mean > 0) {
+      const RatioWithError r = ratio_with_error(sp->mean, sp->sd, si->mean, si->sd);
+      f["numbers"]["subprocess_over_subinterp"] = sp->mean / si->mean;
+      f["numbers"]["ratio_error"] = r.error;
+      f["significant"] = r.significant;
+      ratio = r.significant ? fmt::format("; subprocess takes {:.2f} ± {:.2f} times subinterp's",
+                                          sp->mean / si->mean, r.error)
+                            : "; subprocess and subinterp not significantly different";
+    }
+    findings.push_back(std::move(f));
+    lines.push_back(fmt::format("  {} ({}): {}{}", group[0]->metric, group[0]->name,
+                                list_some(parts, 8, ", "), ratio));
+  }
+}
+
+std::optional<double> workers_of(const Entry& e) {
+  const json p = e.result->value("params", json::object());
+  if (p.is_object() && p.contains("workers") && p["workers"].is_number())
+    return p["workers"].get<double>();
+  return std::nullopt;
+}
+
+// Memory at the largest worker count each row measured (USS, else PSS, else RSS).
+void memory_costs(const std::vector<Entry>& entries, json& findings,
+                  std::vector<std::string>& lines) {
+  for (const char* metric : {"memory_uss", "memory_pss", "memory_rss"}) {
+    std::vector<std::string> row_order;
+    std::map<std::string, const Entry*> at_max;
+    for (const auto& e : entries) {
+      if (e.metric != metric || e.kind == "floor") continue;
+      const auto it = at_max.find(e.row);
+      if (it == at_max.end()) {
+        row_order.push_back(e.row);
+        at_max[e.row] = &e;
+      } else if (workers_of(e).value_or(0) > workers_of(*it->second).value_or(0)) {
+        it->second = &e;
+      }
+    }
+    if (row_order.empty()) continue;
+    json f = {{"kind", "memory"}, {"metric", metric}, {"rows", json::array()},
+              {"results", json::array()}, {"numbers", json::object()}};
+    std::vector<std::string> parts;
+    for (const auto& row : row_order) {
+      const Entry* e = at_max[row];
+      f["rows"].push_back(row);
+      f["results"].push_back(e->bench);
+      f["numbers"][row] = {{"mean", e->mean}, {"unit", e->unit},
+                           {"workers", workers_of(*e) ? json(*workers_of(*e)) : json(nullptr)}};
+      parts.push_back(fmt::format("{} {}{}", row, format_value(e->mean, e->unit),
+                                  workers_of(*e) ? fmt::format(" ({} at {:.0f} workers)",
+                                                               e->name, *workers_of(*e))
+                                                 : fmt::format(" ({})", e->name)));
+    }
+    findings.push_back(std::move(f));
+    lines.push_back(fmt::format("  memory ({}): {}", metric, list_some(parts, 8, ", ")));
+    return;  // one memory metric is enough for the verdict; the report has them all
+  }
+}
+
+// Speedup and efficiency of the wall-time results at the largest worker count <= cores.
+void scaling(const std::vector<Entry>& entries, int cores, json& findings,
+             std::vector<std::string>& lines) {
+  std::vector<std::string> row_order;
+  std::map<std::string, std::map<double, const Entry*>> by_row;
+  for (const auto& e : entries) {
+    if (e.metric != "wall" || !workers_of(e)) continue;
+    if (!by_row.count(e.row)) row_order.push_back(e.row);
+    by_row[e.row].try_emplace(*workers_of(e), &e);
+  }
+  std::vector<std::string> parts;
+  json f = {{"kind", "scaling"}, {"rows", json::array()}, {"results", json::array()},
+            {"numbers", json::object()}};
+  double shown_k = 0;
+  for (const auto& row : row_order) {
+    const auto& m = by_row[row];
+    const auto one = m.find(1.0);
+    if (one == m.end()) continue;
+    const Entry* best = nullptr;
+    double k = 0;
+    for (const auto& [w, e] : m)
+      if (w > 1 && (cores <= 0 || w <= cores) && w > k) {
+        k = w;
+        best = e;
+      }
+    if (!best || best->mean <= 0) continue;
+    const double speedup = one->second->mean / best->mean;
+    f["rows"].push_back(row);
+    f["results"].push_back(one->second->bench);
+    f["results"].push_back(best->bench);
+    f["numbers"][row] = {{"workers", k}, {"wall_1", one->second->mean}, {"wall_n", best->mean},
+                         {"speedup", speedup}, {"efficiency", speedup / k}};
+    shown_k = k;
+    parts.push_back(fmt::format("{} {:.2f}x ({:.0f}% efficiency at {:.0f})", row, speedup,
+                                100 * speedup / k, k));
+  }
+  if (parts.empty()) return;
+  findings.push_back(std::move(f));
+  lines.push_back(fmt::format("  scaling (speedup of wall time over 1 worker, up to {:.0f} "
+                              "workers = cores): {}",
+                              shown_k, list_some(parts, 8, ", ")));
+}
+
+void failures(const json& ib, json& findings, std::vector<std::string>& lines) {
+  if (!ib.contains("rows")) return;
+  for (const auto& row : ib["rows"]) {
+    const std::string name = row.value("row", ""), workload = row.value("workload", "");
+    if (row.contains("error") && row["error"].is_string()) {
+      const json exit = row.value("exit", json::object());
+      const bool signalled = exit.is_object() && exit.contains("signal") && exit["signal"].is_string();
+      const std::string gil = row.contains("gil") && row["gil"].is_string() ? row["gil"].get<std::string>() : "";
+      // In-process rows (own/shared GIL) host every worker in the child's one process.
+      const bool in_process = (gil == "own" || gil == "shared") ||
+                              ((name == "subinterp" || name == "thread") && gil.empty());
+      std::string consequence;
+      if (signalled && in_process) consequence = " (all of its workers share that process and went down with it)";
+      findings.push_back({{"kind", "crash"}, {"rows", {name}}, {"workload", workload},
+                          {"error", row["error"]}, {"in_process", in_process},
+                          {"results", json::array()}, {"numbers", json::object()}});
+      lines.push_back(fmt::format("  {} on {}: {}{}", name, workload,
+                                  row["error"].get<std::string>(), consequence));
+    } else if (row.contains("worker_errors") && row["worker_errors"].is_array() &&
+               !row["worker_errors"].empty()) {
+      const auto& first = row["worker_errors"][0];
+      findings.push_back({{"kind", "worker_error"}, {"rows", {name}}, {"workload", workload},
+                          {"error", first.value("error", "")},
+                          {"count", row["worker_errors"].size()},
+                          {"results", json::array()}, {"numbers", json::object()}});
+      lines.push_back(fmt::format("  {} on {}: {} worker(s) failed (first: worker {}: {}); the "
+                                  "driver and the row survived",
+                                  name, workload, row["worker_errors"].size(),
+                                  first.value("worker", -1), first.value("error", "")));
+    }
+  }
+}
+
+}  // namespace
+
+json make_verdict(const json& ib) {
+  const std::vector<Entry> entries = entries_of(ib);
+  json findings = json::array();
+  std::vector<std::string> lines;
+  lines.push_back("Verdict (from this run's figures only)");
+  const std::size_t before_winners = lines.size();
+  winners(entries, findings, lines);
+  if (lines.size() == before_winners) lines.push_back("  (no result measured on two rows)");
+
+  lines.push_back("Why not subprocesses?");
+  match_or_gap(entries, findings, lines);
+  codec_share(entries, findings, lines);
+  startup_costs(entries, findings, lines);
+  memory_costs(entries, findings, lines);
+  int cores = 0;
+  if (ib.contains("environment") && ib["environment"].is_object())
+    cores = ib["environment"].value("num_cpus", 0);
+  scaling(entries, cores, findings, lines);
+
+  std::vector<std::string> failure_lines;
+  failures(ib, findings, failure_lines);
+  if (!failure_lines.empty()) {
+    lines.push_back("Failures");
+    lines.insert(lines.end(), failure_lines.begin(), failure_lines.end());
+  }
+  return {{"findings", std::move(findings)}, {"lines", std::move(lines)}};
+}
+
+}  // namespace interpbench

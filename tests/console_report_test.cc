@@ -1,0 +1,90 @@
+#include "reports/console_report.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "reports/human_units.h"
+#include "reports/json_report.h"
+#include "tests/report_fixture.h"
+
+namespace interpbench {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct Printed {
+  std::string out, err;
+};
+
+Printed print(const interpbench::Run& run) {
+  std::ostringstream out, err;
+  print_console_report(make_json_report(run), out, err);
+  return {out.str(), err.str()};
+}
+
+TEST(ConsoleReportTest, BlockPerRowWithMeanSigmaPercentilesAndCounts) {
+  const Printed p = print(fixture::synthetic_run());
+  EXPECT_THAT(p.out, HasSubstr("pingpong/8 [subinterp]\n"));
+  // pooled: mean 100, sample sd sqrt(1200/8) = 12.25; p50 100, p99 119.2; 3 samples x 3 reps
+  EXPECT_THAT(p.out, HasSubstr("Round trip (mean ± σ):"));
+  EXPECT_THAT(p.out, HasSubstr("100 ns ± 12.2 ns"));
+  EXPECT_THAT(p.out, HasSubstr("[p50 … p99: 100 ns … 119 ns]  3 x 3"));
+  EXPECT_THAT(p.out, HasSubstr("Throughput (mean):"));
+}
+
+TEST(ConsoleReportTest, ReferenceRowsAreLabelled) {
+  EXPECT_THAT(print(fixture::synthetic_run()).out, HasSubstr("pingpong/8 [py-threading] (reference)"));
+}
+
+TEST(ConsoleReportTest, SummaryRanksRowsWithRatios) {
+  const Printed p = print(fixture::synthetic_run());
+  EXPECT_THAT(p.out, HasSubstr("Summary (pingpong/8 Round trip)\n  subinterp\n"));
+  EXPECT_THAT(p.out, HasSubstr("2.00 ± 0.28 times faster than py-threading"));
+  EXPECT_THAT(p.out, HasSubstr("3.00 ± 0.42 times faster than subprocess"));
+  EXPECT_THAT(p.out, HasSubstr("times faster than subprocess (not significant)"));  // 1024: equal
+}
+
+TEST(ConsoleReportTest, ErrorRowsShowTheirErrorAndStderr) {
+  const Printed p = print(fixture::synthetic_run());
+  EXPECT_THAT(p.out, HasSubstr("crashy [subinterp]: error: killed by SIGSEGV"));
+  EXPECT_THAT(p.out, HasSubstr("stderr: Fatal Python error: Segmentation fault"));
+}
+
+TEST(ConsoleReportTest, NonTimeUnitsAreHuman) {
+  EXPECT_THAT(print(fixture::synthetic_run()).out, HasSubstr("Memory USS (mean ± σ):"));
+  EXPECT_THAT(print(fixture::synthetic_run()).out, HasSubstr("3.00 MiB ± 0 MiB"));
+}
+
+TEST(ConsoleReportTest, WarningsGoToStderrAndVerdictToStdout) {
+  const Printed p = print(fixture::synthetic_run());
+  EXPECT_THAT(p.err, HasSubstr("warning: load average"));
+  EXPECT_THAT(p.err, HasSubstr("fix:"));
+  EXPECT_THAT(p.out, Not(HasSubstr("warning:")));
+  EXPECT_THAT(p.out, HasSubstr("Verdict (from this run's figures only)"));
+  EXPECT_THAT(p.out, HasSubstr("Why not subprocesses?"));
+}
+
+TEST(ConsoleReportTest, IncompleteRunIsSaid) {
+  interpbench::Run run = fixture::synthetic_run();
+  run.incomplete = true;
+  run.incomplete_reason = "interrupted by SIGINT";
+  EXPECT_THAT(print(run).out, HasSubstr("incomplete run: interrupted by SIGINT"));
+}
+
+TEST(HumanUnitsTest, PicksTheScaleWithThreeSignificantDigits) {
+  EXPECT_EQ(format_value(850, "ns"), "850 ns");
+  EXPECT_EQ(format_value(1834, "ns"), "1.83 µs");
+  EXPECT_EQ(format_value(3.4e6, "ns"), "3.40 ms");
+  EXPECT_EQ(format_value(2.5e9, "ns"), "2.50 s");
+  EXPECT_EQ(format_value(512, "KiB"), "512 KiB");
+  EXPECT_EQ(format_value(3300, "KiB"), "3.22 MiB");
+  EXPECT_EQ(format_value(2.5e8, "B/s"), "250 MB/s");
+  EXPECT_EQ(format_value(12345, "items/s"), "12.3 k items/s");
+  EXPECT_EQ(format_mean_sd(2100, 300, "ns"), "2.10 µs ± 0.30 µs");
+}
+
+}  // namespace
+}  // namespace interpbench

@@ -1,0 +1,268 @@
+// The subprocess backend's own behaviour (the shared backend suite is backend_test.cc): a dead
+// worker wakes a blocked driver instead of hanging it, join names how each worker ended, and no
+// process or /dev/shm segment outlives its group.
+#include "backends/subprocess/subprocess_backend.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backends/proc_memory.h"
+#include "backends/subprocess/child_process.h"
+
+namespace interpbench {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+constexpr auto kTestDeadline = 30s;  // generous: only reached when something is broken
+
+// Workload files for this test, in a directory removed afterwards.
+class SubprocessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("subprocess_test_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  WorkloadRef workload(const std::string& name, const std::string& worker_body) {
+    auto file = dir_ / (name + ".py");
+    std::ofstream(file) << "import os, signal, time\nTIMED = 'nothing'\n"
+                        << "def worker(ch, params):\n"
+                        << worker_body << "\n"
+                        << "def driver(ctx, params):\n    return []\n";
+    return WorkloadRef{file, name, "{}"};
+  }
+
+  std::unique_ptr<WorkerGroup> start(const WorkloadRef& ref, std::size_t n,
+                                     std::size_t ring_bytes = 1 << 16) {
+    return backend_->start(ref, n, ChannelOptions{ring_bytes});
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Backend> backend_ = make_subprocess_backend({});
+};
+
+std::vector<std::string> my_segments() {
+  std::vector<std::string> names;
+  const std::string prefix = "interpbench-" + std::to_string(::getpid()) + "-";
+  for (const auto& e : fs::directory_iterator("/dev/shm")) {
+    auto name = e.path().filename().string();
+    if (name.starts_with(prefix)) names.push_back(name);
+  }
+  return names;
+}
+
+std::span<const std::byte> as_bytes(const std::string& s) {
+  return std::as_bytes(std::span(s.data(), s.size()));
+}
+
+std::string as_string(const Message& m) {
+  return std::string(reinterpret_cast<const char*>(m.data()), m.size());
+}
+
+const char* kEcho =
+    "    while True:\n"
+    "        try:\n"
+    "            ch.send(ch.recv())\n"
+    "        except EOFError:\n"
+    "            return\n";
+
+// Tells the driver it runs, then waits on a channel the driver never writes to.
+const char* kReadyThenBlock =
+    "    ch.send(b'ready')\n"
+    "    ch.recv()\n";
+
+bool pid_alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto paren = text.rfind(')');
+  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] != 'Z';
+}
+
+TEST_F(SubprocessTest, NameAndGilMode) {
+  EXPECT_EQ(backend_->name(), "subprocess");
+  EXPECT_EQ(backend_->gil_mode(), "process");
+}
+
+TEST_F(SubprocessTest, EchoesEveryMessageAndJoinsClean) {
+  auto group = start(workload("echo", kEcho), 2);
+  ASSERT_EQ(group->size(), 2u);
+  EXPECT_EQ(group->memory_scope(), MemoryScope::kPerWorkerProcess);
+  for (std::size_t w = 0; w < 2; ++w) {
+    for (std::string msg : {std::string("x"), std::string(100000, 'y'), std::string()}) {
+      msg += std::to_string(w);
+      group->channels(w).to_worker->send(as_bytes(msg), Deadline::after(kTestDeadline));
+      auto back = group->channels(w).from_worker->recv(Deadline::after(kTestDeadline));
+      ASSERT_TRUE(back);
+      EXPECT_EQ(as_string(*back), msg);
+    }
+  }
+  auto outcomes = group->join(Deadline::after(kTestDeadline));
+  ASSERT_EQ(outcomes.size(), 2u);
+  for (std::size_t w = 0; w < 2; ++w) {
+    EXPECT_EQ(outcomes[w].worker_id, w);
+    EXPECT_TRUE(outcomes[w].ok) << outcomes[w].error << "\n" << outcomes[w].traceback;
+  }
+}
+
+TEST_F(SubprocessTest, WorkerKilledWhileDriverBlockedInRecvEndsTheStream) {
+  auto group = start(workload("block_recv", kReadyThenBlock), 1);
+  auto& ch = group->channels(0);
+  ASSERT_TRUE(ch.from_worker->recv(Deadline::after(kTestDeadline)));
+  const pid_t pid = group->worker_pids().at(0);
+  std::jthread killer([pid] {
+    std::this_thread::sleep_for(50ms);  // let the driver block first (either order must work)
+    ::kill(pid, SIGKILL);
+  });
+  std::optional<Message> msg;
+  bool closed = false;
+  try {
+    msg = ch.from_worker->recv(Deadline::after(kTestDeadline));
+  } catch (const ChannelClosed&) {
+    closed = true;
+  } catch (const ChannelTimeout&) {
+    FAIL() << "recv still blocked on a dead worker at the deadline";
+  }
+  killer.join();
+  EXPECT_TRUE(closed || !msg) << "recv returned a message from a dead worker";
+  auto outcomes = group->join(Deadline::after(kTestDeadline));
+  EXPECT_FALSE(outcomes.at(0).ok);
+  EXPECT_EQ(outcomes.at(0).error, "killed by SIGKILL");
+}
+
+TEST_F(SubprocessTest, WorkerKilledWhileDriverBlockedInSendThrowsClosed) {
+  auto group = start(workload("block_send", "    ch.send(b'ready')\n    time.sleep(60)\n"), 1,
+                     /*ring_bytes=*/4096);
+  auto& ch = group->channels(0);
+  ASSERT_TRUE(ch.from_worker->recv(Deadline::after(kTestDeadline)));
+  const pid_t pid = group->worker_pids().at(0);
+  std::jthread killer([pid] {
+    std::this_thread::sleep_for(50ms);
+    ::kill(pid, SIGKILL);
+  });
+  const std::string chunk(1024, 'z');
+  // The ring fills after a few sends; the next one blocks until the worker's death closes it.
+  try {
+    for (int i = 0; i < 1000; ++i) ch.to_worker->send(as_bytes(chunk), Deadline::after(kTestDeadline));
+    FAIL() << "a dead worker's ring never filled";
+  } catch (const ChannelClosed&) {
+  } catch (const ChannelTimeout&) {
+    FAIL() << "send still blocked on a dead worker at the deadline";
+  }
+  killer.join();
+  auto outcomes = group->join(Deadline::after(kTestDeadline));
+  EXPECT_EQ(outcomes.at(0).error, "killed by SIGKILL");
+}
+
+TEST_F(SubprocessTest, ReportsPythonErrorWithTraceback) {
+  auto group = start(workload("raises", "    raise ValueError('boom\\nsecond line')\n"), 2);
+  auto outcomes = group->join(Deadline::after(kTestDeadline));
+  for (const auto& o : outcomes) {
+    EXPECT_FALSE(o.ok);
+    EXPECT_EQ(o.error.rfind("ValueError: boom", 0), 0u) << o.error;
+    EXPECT_NE(o.traceback.find("raises.py"), std::string::npos) << o.traceback;
+  }
+}
+
+TEST_F(SubprocessTest, ReportsExitStatusAndSignal) {
+  {
+    auto group = start(workload("exits", "    os._exit(3)\n"), 1);
+    EXPECT_EQ(group->join(Deadline::after(kTestDeadline)).at(0).error.rfind("exit status 3", 0),
+              0u);
+  }
+  {
+    auto group = start(workload("segv", "    os.kill(os.getpid(), signal.SIGSEGV)\n"), 1);
+    auto outcome = group->join(Deadline::after(kTestDeadline)).at(0);
+    EXPECT_EQ(outcome.error, "killed by SIGSEGV");
+    // faulthandler's dump of the Python stack is kept as the traceback.
+    EXPECT_NE(outcome.traceback.find("segv.py"), std::string::npos) << outcome.traceback;
+  }
+}
+
+TEST_F(SubprocessTest, JoinKillsWorkersPastTheDeadline) {
+  auto group = start(workload("spins", "    while True: pass\n"), 1);
+  const pid_t pid = group->worker_pids().at(0);
+  auto outcomes = group->join(Deadline::after(200ms));
+  EXPECT_FALSE(outcomes.at(0).ok);
+  EXPECT_NE(outcomes.at(0).error.find("deadline"), std::string::npos) << outcomes.at(0).error;
+  EXPECT_FALSE(pid_alive(pid));
+}
+
+TEST_F(SubprocessTest, SegmentsAndProcessesGoneAfterGroup) {
+  std::vector<pid_t> pids;
+  {
+    auto group = start(workload("ready", kReadyThenBlock), 2);
+    pids = group->worker_pids();
+    EXPECT_EQ(my_segments().size(), 2u);  // channels + pool
+    ASSERT_TRUE(group->channels(0).from_worker->recv(Deadline::after(kTestDeadline)));
+    ::kill(pids[0], SIGKILL);  // one crashes, the other is still running at destruction
+  }
+  EXPECT_TRUE(my_segments().empty());
+  for (pid_t pid : pids) EXPECT_FALSE(pid_alive(pid)) << pid;
+}
+
+TEST_F(SubprocessTest, ReadsEachWorkerProcessMemory) {
+  auto group = start(workload("mem", kReadyThenBlock), 2);
+  for (std::size_t w = 0; w < 2; ++w) {
+    ASSERT_TRUE(group->channels(w).from_worker->recv(Deadline::after(kTestDeadline)));
+  }
+  auto pids = group->worker_pids();
+  ASSERT_EQ(pids.size(), 2u);
+  EXPECT_NE(pids[0], pids[1]);
+  for (pid_t pid : pids) {
+    EXPECT_NE(pid, ::getpid());
+    auto mem = read_process_memory(pid);
+    ASSERT_TRUE(mem) << pid;
+    EXPECT_GT(mem->rss_kib, 0u);
+    EXPECT_LE(mem->uss_kib, mem->rss_kib);
+  }
+  group->join(Deadline::after(kTestDeadline));
+}
+
+TEST_F(SubprocessTest, HandsBuffersOverThroughThePool) {
+  auto group = start(workload("pool", kReadyThenBlock), 1);
+  auto& pool = group->buffer_pool();
+  auto h = pool.allocate(1 << 20);
+  std::byte* p = pool.address(h);
+  p[0] = std::byte{7};
+  p[(1 << 20) - 1] = std::byte{9};
+  EXPECT_EQ(pool.address(h), p);
+  EXPECT_THROW(pool.address(BufferPool::Handle{h.offset, std::uint64_t{1} << 40}),
+               std::out_of_range);
+  pool.release(h);
+}
+
+TEST_F(SubprocessTest, WorkerRefusesToRunForAnotherParent) {
+  SpawnOptions o;
+  o.executable = find_worker_executable();
+  o.args = {"--channels", "none", "--worker-id", "0", "--worker-count", "1",
+            "--workload", "none.py", "--parent-pid", "1"};
+  ChildProcess child(o);
+  auto status = child.wait(Deadline::after(kTestDeadline));
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->exit_code, kWorkerExitParentDied);
+}
+
+TEST_F(SubprocessTest, WorkerRejectsBadArguments) {
+  SpawnOptions o;
+  o.executable = find_worker_executable();
+  o.args = {"--worker-id", "zero"};
+  ChildProcess child(o);
+  auto status = child.wait(Deadline::after(kTestDeadline));
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->exit_code, kWorkerExitBadArguments);
+  EXPECT_NE(child.stderr_tail().find("interpbench-worker: "), std::string::npos);
+}
+
+}  // namespace
+}  // namespace interpbench

@@ -768,6 +768,8 @@ def write_html(runs, plots, out_dir):
         cap.append(f"<a href='{esc(p.key)}.png'>PNG</a> · <a href='{esc(p.key)}.svg'>SVG</a>")
         h.append("<figcaption>" + " ".join(cap) + "</figcaption></figure>")
     h.append("<h2>All results</h2>")
+    if os.path.exists(os.path.join(out_dir, "results.csv")):
+        h.append("<p>As a spreadsheet: <a href='results.csv'>results.csv</a></p>")
     for run in runs:
         h.append(f"<h3>{esc(run.label)}</h3><table><tr><th>row</th><th>workload</th><th>name</th>"
                  "<th>metric</th><th>n</th><th>mean</th><th>σ</th><th>median</th><th>p99</th></tr>")
@@ -817,6 +819,8 @@ def write_markdown(runs, plots, out_dir):
         m += [x for x in p.notes] + ([""] if p.notes else [])
         m += [f"[SVG]({p.key}.svg)", ""]
     m += ["## All results", ""]
+    if os.path.exists(os.path.join(out_dir, "results.csv")):
+        m += ["As a spreadsheet: [results.csv](results.csv)", ""]
     for run in runs:
         m += [f"### {md_cell(run.label)}", "",
               "| row | workload | name | metric | n | mean | σ | median | p99 |",

@@ -1,0 +1,139 @@
+#include "reports/export.h"
+
+#include <cmath>
+#include <optional>
+
+#include <fmt/format.h>
+
+namespace interpbench {
+namespace {
+
+const char* kColumns[] = {"row", "workload", "name", "metric", "unit",
+                          "n", "mean", "stddev", "median", "p99"};
+
+std::string text(const nlohmann::json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key)) return "";
+  const auto& v = j[key];
+  return v.is_string() ? v.get<std::string>() : v.is_null() ? "" : v.dump();
+}
+
+std::optional<double> figure(const nlohmann::json& summary, const char* key) {
+  if (!summary.is_object() || !summary.contains(key) || !summary[key].is_number())
+    return std::nullopt;
+  return summary[key].get<double>();
+}
+
+// Calls emit(row, result) for every result of the report, in file order.
+template <typename F>
+void each_result(const nlohmann::json& report, F emit) {
+  if (!report.contains("interpbench") || !report["interpbench"].contains("rows")) return;
+  for (const auto& row : report["interpbench"]["rows"])
+    if (row.contains("results") && row["results"].is_array())
+      for (const auto& r : row["results"]) emit(row, r);
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+void csv_lines(const nlohmann::json& report, const std::string* label, std::string& out) {
+  each_result(report, [&](const nlohmann::json& row, const nlohmann::json& r) {
+    std::vector<std::string> cells;
+    if (label) cells.push_back(*label);
+    for (const char* key : {"row", "workload"}) cells.push_back(text(row, key));
+    for (const char* key : {"name", "metric", "unit"}) cells.push_back(text(r, key));
+    const auto& s = r.contains("summary") ? r["summary"] : nlohmann::json();
+    for (const char* key : {"n", "mean", "stddev", "median", "p99"}) {
+      const auto v = figure(s, key);
+      cells.push_back(v ? fmt::format("{}", *v) : "");  // shortest round-trip form
+    }
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      out += (i ? "," : "") + csv_field(cells[i]);
+    out += "\r\n";
+  });
+}
+
+std::string csv_header(bool with_run) {
+  std::string h = with_run ? "run" : "";
+  for (const char* c : kColumns) h += (h.empty() ? "" : ",") + std::string(c);
+  return h + "\r\n";
+}
+
+// 3 significant digits with a scaled unit: 1834 ns -> "1.83 µs".
+std::string human(double v, const std::string& unit) {
+  struct Step {
+    double factor;
+    const char* name;
+  };
+  auto scaled = [&](std::initializer_list<Step> steps) {
+    Step pick = *steps.begin();
+    for (const auto& s : steps)
+      if (std::abs(v) >= s.factor) pick = s;
+    return fmt::format("{:.3g} {}", v / pick.factor, pick.name);
+  };
+  if (unit == "ns") return scaled({{1, "ns"}, {1e3, "µs"}, {1e6, "ms"}, {1e9, "s"}});
+  if (unit == "KiB") return scaled({{1, "KiB"}, {1024, "MiB"}, {1024.0 * 1024, "GiB"}});
+  if (unit == "B/s") return scaled({{1, "B/s"}, {1e3, "kB/s"}, {1e6, "MB/s"}, {1e9, "GB/s"}});
+  if (unit == "items/s") return scaled({{1, "/s"}, {1e3, "k/s"}, {1e6, "M/s"}});
+  return fmt::format("{:.3g} {}", v, unit);
+}
+
+std::string md_cell(std::string s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string export_csv(const nlohmann::json& report) {
+  std::string out = csv_header(false);
+  csv_lines(report, nullptr, out);
+  return out;
+}
+
+std::string export_csv(const std::vector<std::pair<std::string, const nlohmann::json*>>& runs) {
+  std::string out = csv_header(true);
+  for (const auto& [label, report] : runs) csv_lines(*report, &label, out);
+  return out;
+}
+
+std::string export_md(const nlohmann::json& report) {
+  std::string out =
+      "| row | workload | name | metric | n | mean | σ | median | p99 |\n"
+      "|---|---|---|---|---:|---:|---:|---:|---:|\n";
+  each_result(report, [&](const nlohmann::json& row, const nlohmann::json& r) {
+    const auto unit = text(r, "unit");
+    const auto& s = r.contains("summary") ? r["summary"] : nlohmann::json();
+    auto fig = [&](const char* key) {
+      const auto v = figure(s, key);
+      return v ? human(*v, unit) : std::string();
+    };
+    const auto n = figure(s, "n");
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                       md_cell(text(row, "row")), md_cell(text(row, "workload")),
+                       md_cell(text(r, "name")), md_cell(text(r, "metric")),
+                       n ? fmt::format("{:.0f}", *n) : "", fig("mean"), fig("stddev"),
+                       fig("median"), fig("p99"));
+  });
+  std::string problems;
+  if (report.contains("interpbench") && report["interpbench"].contains("rows"))
+    for (const auto& row : report["interpbench"]["rows"]) {
+      for (const char* key : {"error", "skipped"})
+        if (row.contains(key) && row[key].is_string())
+          problems += fmt::format("- {} `{}` on `{}`: {}\n", key == std::string("error") ? "⚠ error" : "skipped",
+                                  md_cell(text(row, "row")), md_cell(text(row, "workload")),
+                                  md_cell(row[key].get<std::string>()));
+    }
+  if (!problems.empty()) out += "\n" + problems;
+  return out;
+}
+
+}  // namespace interpbench

@@ -1,0 +1,132 @@
+#include "reports/report_command.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "backends/subprocess/child_process.h"
+#include "reports/export.h"
+#include "reports/json_report.h"
+#include "runners/errors.h"
+#include "runners/paths.h"
+
+namespace interpbench {
+namespace {
+
+// render_report.py exits 3 when matplotlib can't be imported.
+constexpr int kExitNoMatplotlib = 3;
+
+std::string last_line(const std::string& text) {
+  auto end = text.find_last_not_of(" \r\n");
+  if (end == std::string::npos) return "";
+  const auto start = text.rfind('\n', end);
+  return text.substr(start == std::string::npos ? 0 : start + 1,
+                     end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << text;
+  f.flush();
+  if (!f) throw BadInput(fmt::format("cannot write '{}'", path.string()));
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+std::filesystem::path render_script() {
+  std::error_code ec;
+  const auto beside =
+      self_executable().parent_path().parent_path() / "reports" / "render_report.py";
+  if (std::filesystem::exists(beside, ec)) return beside;
+  return std::filesystem::path(INTERPBENCH_SOURCE_DIR) / "reports" / "render_report.py";
+}
+
+std::filesystem::path plot_python() {
+  if (const char* p = std::getenv("INTERPBENCH_PLOT_PYTHON"); p && *p) return p;
+  return "/usr/bin/python3";
+}
+
+int run_report(const ReportOptions& options, std::ostream& out) {
+  if (options.format != "html" && options.format != "md" && options.format != "csv")
+    throw BadInput(fmt::format("unknown report format '{}': expected html, md or csv",
+                               options.format));
+  if (options.inputs.empty()) throw BadInput("report needs at least one run JSON file");
+  if (options.out_dir.empty()) throw BadInput("report needs --out DIR");
+
+  // Validate every input before writing anything.
+  std::vector<nlohmann::json> runs;
+  for (const auto& path : options.inputs) runs.push_back(load_report(path));
+
+  const std::filesystem::path dir = options.out_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir))
+    throw BadInput(fmt::format("cannot create report directory '{}': {}", dir.string(),
+                               ec ? ec.message() : "not a directory"));
+
+  if (runs.size() == 1) {
+    write_text(dir / "results.csv", export_csv(runs[0]));
+  } else {
+    std::vector<std::pair<std::string, const nlohmann::json*>> labelled;
+    for (std::size_t i = 0; i < runs.size(); ++i)
+      labelled.emplace_back(options.inputs[i], &runs[i]);
+    write_text(dir / "results.csv", export_csv(labelled));
+  }
+
+  const auto python = plot_python();
+  const auto script = render_script();
+  if (!std::filesystem::exists(python, ec))
+    throw RunFailed(fmt::format("cannot draw the plots: {} not found; install python3 and "
+                                "python3-matplotlib (scripts/setup)",
+                                python.string()));
+  if (!std::filesystem::exists(script, ec))
+    throw RunFailed(fmt::format("cannot draw the plots: {} not found", script.string()));
+
+  SpawnOptions spawn;
+  spawn.executable = python;
+  spawn.args = {"-I", script.string(), "--out", dir.string()};  // -I: ignore user site/env
+  for (const auto& path : options.inputs) spawn.args.push_back(path);
+  spawn.env = {"MPLBACKEND=Agg"};
+  spawn.stdout_mode = SpawnOptions::Output::kNull;
+  spawn.capture_stderr = true;
+  spawn.stderr_tail_lines = 40;
+  ChildProcess child(std::move(spawn));
+  const auto status = child.wait(Deadline::after(std::chrono::milliseconds(
+      static_cast<long long>(options.timeout_s * 1000))));
+  if (!status) {
+    child.kill_and_reap();
+    throw RunFailed(fmt::format("drawing the plots timed out after {:.0f} s ({})",
+                                options.timeout_s, script.string()));
+  }
+  if (status->signal == 0 && status->exit_code == kExitNoMatplotlib)
+    throw RunFailed(last_line(child.stderr_tail()));
+  if (!status->success())
+    throw RunFailed(fmt::format("drawing the plots failed ({}): {}", status->describe(),
+                                last_line(child.stderr_tail())));
+  // The script's notes ("no data for ...") are warnings: pass them on.
+  std::istringstream notes(child.stderr_tail());
+  for (std::string line; std::getline(notes, line);)
+    if (line.rfind("note: ", 0) == 0) std::cerr << "interpbench: " << line.substr(6) << "\n";
+  if (!std::filesystem::exists(dir / "index.html", ec))
+    throw RunFailed(fmt::format("drawing the plots wrote no {}", (dir / "index.html").string()));
+
+  if (options.format == "md")
+    out << read_text(dir / "report.md");
+  else if (options.format == "csv")
+    out << read_text(dir / "results.csv");
+  else
+    out << (std::filesystem::absolute(dir) / "index.html").string() << "\n";
+  return 0;
+}
+
+}  // namespace interpbench

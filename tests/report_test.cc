@@ -1,0 +1,177 @@
+// report: on a synthetic run with data for every plot, on a real quick-suite run, and on a run
+// with no results, `interpbench report` writes every plot as a valid PNG and SVG, an index.html
+// and report.md that link only to files that exist, and says where a plot has no data.
+#include "reports/report_command.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "backends/subprocess/child_process.h"
+#include "reports/export.h"
+#include "runners/errors.h"
+
+namespace interpbench {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kPlots[] = {"round_trip", "throughput", "objects", "startup",
+                        "memory",     "scaling",    "crossover"};
+
+fs::path fixture(const char* name) {
+  return fs::path(INTERPBENCH_SOURCE_DIR) / "tests" / "fixtures" / name;
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+class ReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(plot_python())) GTEST_SKIP() << plot_python() << " missing (scripts/setup)";
+    dir_ = fs::temp_directory_path() /
+           ("interpbench-report-test-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Every plot file exists; PNGs start with the PNG signature; SVGs parse as XML.
+  void expect_plots() {
+    std::vector<std::string> svgs;
+    for (const char* plot : kPlots) {
+      const auto png = read(dir_ / (std::string(plot) + ".png"));
+      EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << plot;
+      const auto svg = dir_ / (std::string(plot) + ".svg");
+      ASSERT_TRUE(fs::exists(svg)) << svg;
+      svgs.push_back(svg.string());
+    }
+    SpawnOptions o;
+    o.executable = plot_python();
+    o.args = {"-c", "import sys, xml.etree.ElementTree as E\nfor f in sys.argv[1:]:\n"
+                    "    assert E.parse(f).getroot().tag.endswith('svg'), f\n"};
+    o.args.insert(o.args.end(), svgs.begin(), svgs.end());
+    ChildProcess check(o);
+    const auto status = check.wait(Deadline::after(std::chrono::seconds(60)));
+    ASSERT_TRUE(status) << "SVG check timed out";
+    EXPECT_TRUE(status->success()) << check.stderr_tail();
+  }
+
+  // Every relative link of the document names a file in the report directory.
+  void expect_links_exist(const fs::path& doc, const std::regex& link) {
+    const auto text = read(doc);
+    std::set<std::string> targets;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), link);
+         it != std::sregex_iterator(); ++it)
+      targets.insert((*it)[1].str());
+    EXPECT_GE(targets.size(), 14u) << doc;  // 7 plots x (PNG + SVG)
+    for (const auto& t : targets) {
+      EXPECT_EQ(t.find("://"), std::string::npos) << doc << " links outside: " << t;
+      EXPECT_TRUE(fs::exists(dir_ / t)) << doc << " links to missing " << t;
+    }
+  }
+
+  void expect_complete_report() {
+    expect_plots();
+    expect_links_exist(dir_ / "index.html", std::regex(R"((?:href|src)='([^'#]+)')"));
+    expect_links_exist(dir_ / "report.md", std::regex(R"(\]\(([^)#]+)\))"));
+    EXPECT_TRUE(fs::exists(dir_ / "results.csv"));
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ReportTest, SyntheticRunProducesEveryPlotAndLinksOnlyExistingFiles) {
+  std::ostringstream out;
+  ReportOptions o{{fixture("report_synthetic.json").string()}, dir_.string()};
+  EXPECT_EQ(run_report(o, out), 0);
+  EXPECT_NE(out.str().find("index.html"), std::string::npos);
+  expect_complete_report();
+  const auto html = read(dir_ / "index.html");
+  EXPECT_EQ(html.find("No data for"), std::string::npos);
+  // The verdict and the run's warnings are at the top, before the plots.
+  const auto plots_at = html.find("<h2>Plots</h2>");
+  EXPECT_LT(html.find("Verdict"), plots_at);
+  EXPECT_LT(html.find("virtual machine detected"), plots_at);
+  EXPECT_LT(html.find("killed by SIGSEGV"), plots_at);
+}
+
+TEST_F(ReportTest, RealQuickSuiteRunAndTwoRunsOverlaid) {
+  const auto quick = fixture("report_quick.json");
+  if (!fs::exists(quick)) GTEST_SKIP() << "no " << quick;
+  std::ostringstream out;
+  ReportOptions o{{quick.string(), fixture("report_synthetic.json").string()}, dir_.string()};
+  o.format = "md";
+  EXPECT_EQ(run_report(o, out), 0);
+  EXPECT_EQ(out.str(), read(dir_ / "report.md"));
+  expect_complete_report();
+}
+
+TEST_F(ReportTest, RunWithoutResultsStillWritesEveryPlotAndSaysSo) {
+  auto doc = nlohmann::json::parse(read(fixture("report_synthetic.json")));
+  for (auto& row : doc["interpbench"]["rows"]) row["results"] = nlohmann::json::array();
+  fs::create_directories(dir_);
+  const auto empty = dir_ / "empty.json";
+  std::ofstream(empty) << doc.dump();
+  std::ostringstream out;
+  EXPECT_EQ(run_report({{empty.string()}, (dir_ / "r").string()}, out), 0);
+  dir_ /= "r";
+  expect_plots();
+  const auto html = read(dir_ / "index.html");
+  for (const char* what : {"round trips", "throughput", "object-graph costs", "startup",
+                           "memory", "scaling", "the task farm"})
+    EXPECT_NE(html.find(std::string("No data for ") + what), std::string::npos) << what;
+}
+
+TEST_F(ReportTest, BadInputNamesTheFileAndWritesNothing) {
+  fs::create_directories(dir_);
+  const auto bad = dir_ / "bad.json";
+  std::ofstream(bad) << "{\"benchmarks\": [";
+  std::ostringstream out;
+  try {
+    run_report({{bad.string()}, (dir_ / "r").string()}, out);
+    ADD_FAILURE() << "no BadInput";
+  } catch (const BadInput& e) {
+    EXPECT_NE(std::string(e.what()).find(bad.string()), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "r"));
+  EXPECT_THROW(run_report({{fixture("report_synthetic.json").string()}, dir_.string(), "pdf"}, out),
+               BadInput);
+}
+
+TEST(ExportTest, CsvHasOneLinePerResultAndQuotesFields) {
+  auto doc = nlohmann::json::parse(read(fixture("report_synthetic.json")));
+  std::size_t results = 0;
+  for (const auto& row : doc["interpbench"]["rows"]) results += row["results"].size();
+  doc["interpbench"]["rows"][0]["results"][0]["name"] = "a,\"b\"";
+  const auto csv = export_csv(doc);
+  EXPECT_EQ(csv.substr(0, csv.find("\r\n")), "row,workload,name,metric,unit,n,mean,stddev,median,p99");
+  std::size_t lines = 0;
+  for (std::size_t at = 0; (at = csv.find("\r\n", at)) != std::string::npos; at += 2) ++lines;
+  EXPECT_EQ(lines, results + 1);
+  EXPECT_NE(csv.find("\"a,\"\"b\"\"\""), std::string::npos);
+}
+
+TEST(ExportTest, MarkdownHasATableRowPerResultAndListsFailedRows) {
+  const auto doc = nlohmann::json::parse(read(fixture("report_synthetic.json")));
+  const auto md = export_md(doc);
+  EXPECT_EQ(md.rfind("| row | workload | name | metric | n | mean | σ | median | p99 |", 0), 0u);
+  EXPECT_NE(md.find("| subinterp | all | pingpong/8 | round_trip |"), std::string::npos);
+  EXPECT_NE(md.find("killed by SIGSEGV"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace interpbench

@@ -138,6 +138,14 @@ TEST_P(DriverHostRowTest, WorkerErrorBecomesTheDriversErrorAndAWorkerError) {
             std::string::npos);
 }
 
+TEST_P(DriverHostRowTest, WorkerThatNeverFinishesIsReportedAndTheChildStillEnds) {
+  json r = run(GetParam(), fixture("hangs"));
+  ASSERT_TRUE(r.at("error").is_string());
+  EXPECT_EQ(r["error"], "RuntimeError: worker 0: did not finish within 0.5s");
+  ASSERT_EQ(r.at("worker_errors").size(), 1u);
+  EXPECT_EQ(r["worker_errors"][0].at("error"), "did not finish within 0.5s");
+}
+
 INSTANTIATE_TEST_SUITE_P(InProcessRows, DriverHostRowTest, ::testing::Values("thread", "subinterp"),
                          [](const auto& info) { return info.param; });
 

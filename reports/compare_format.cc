@@ -4,30 +4,12 @@
 
 #include <fmt/format.h>
 
+#include "reports/human_units.h"
+
 #include "reports/compare.h"
 
 namespace interpbench {
 namespace {
-
-// A figure with a unit scaled to 3 significant digits: 1830 ns -> "1.83 µs".
-std::string quantity(double v, const std::string& unit) {
-  struct Step {
-    double factor;
-    const char* name;
-  };
-  auto scaled = [&](std::initializer_list<Step> steps) {
-    Step pick = *steps.begin();
-    for (const auto& s : steps)
-      if (std::abs(v) >= s.factor) pick = s;
-    return fmt::format("{:.3g} {}", v / pick.factor, pick.name);
-  };
-  if (unit == "ns") return scaled({{1, "ns"}, {1e3, "µs"}, {1e6, "ms"}, {1e9, "s"}});
-  if (unit == "KiB") return scaled({{1, "KiB"}, {1024, "MiB"}, {1024.0 * 1024, "GiB"}});
-  if (unit == "B/s") return scaled({{1, "B/s"}, {1e3, "kB/s"}, {1e6, "MB/s"}, {1e9, "GB/s"}});
-  if (unit == "items/s")
-    return scaled({{1, "items/s"}, {1e3, "k items/s"}, {1e6, "M items/s"}});
-  return fmt::format("{:.3g} {}", v, unit);
-}
 
 bool has_candidate(const ResultComparison& c) { return c.verdict != Verdict::kOnlyInBase; }
 bool has_base(const ResultComparison& c) { return c.verdict != Verdict::kOnlyInCandidate; }
@@ -66,8 +48,8 @@ std::string format_compare_table(const CompareResult& r, const CompareOptions& o
   std::vector<std::array<std::string, 6>> rows;
   rows.push_back({"benchmark", "base", "candidate", "change", "p-value", "verdict"});
   for (const auto& c : r.results)
-    rows.push_back({c.name, has_base(c) ? quantity(c.base_mean, c.unit) : "",
-                    has_candidate(c) ? quantity(c.candidate_mean, c.unit) : "", change_text(c),
+    rows.push_back({c.name, has_base(c) ? format_value(c.base_mean, c.unit) : "",
+                    has_candidate(c) ? format_value(c.candidate_mean, c.unit) : "", change_text(c),
                     p_text(c.p_value), std::string(verdict_name(c.verdict))});
   rows.push_back({"OVERALL_GEOMEAN", "", "", overall_text(r), p_text(r.overall_p_value),
                   std::string(verdict_name(r.overall_verdict))});
@@ -106,8 +88,8 @@ std::string format_compare_markdown(const CompareResult& r, const CompareOptions
       if (!keep(c)) continue;
       const bool bad = c.verdict == Verdict::kRegression;
       t += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", c.name,
-                       has_base(c) ? quantity(c.base_mean, c.unit) : "",
-                       has_candidate(c) ? quantity(c.candidate_mean, c.unit) : "",
+                       has_base(c) ? format_value(c.base_mean, c.unit) : "",
+                       has_candidate(c) ? format_value(c.candidate_mean, c.unit) : "",
                        change_text(c), p_text(c.p_value),
                        bad ? "**REGRESSION**" : std::string(verdict_name(c.verdict)));
     }

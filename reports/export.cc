@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "reports/human_units.h"
+
 namespace interpbench {
 namespace {
 
@@ -62,25 +64,6 @@ std::string csv_header(bool with_run) {
   return h + "\r\n";
 }
 
-// 3 significant digits with a scaled unit: 1834 ns -> "1.83 µs".
-std::string human(double v, const std::string& unit) {
-  struct Step {
-    double factor;
-    const char* name;
-  };
-  auto scaled = [&](std::initializer_list<Step> steps) {
-    Step pick = *steps.begin();
-    for (const auto& s : steps)
-      if (std::abs(v) >= s.factor) pick = s;
-    return fmt::format("{:.3g} {}", v / pick.factor, pick.name);
-  };
-  if (unit == "ns") return scaled({{1, "ns"}, {1e3, "µs"}, {1e6, "ms"}, {1e9, "s"}});
-  if (unit == "KiB") return scaled({{1, "KiB"}, {1024, "MiB"}, {1024.0 * 1024, "GiB"}});
-  if (unit == "B/s") return scaled({{1, "B/s"}, {1e3, "kB/s"}, {1e6, "MB/s"}, {1e9, "GB/s"}});
-  if (unit == "items/s") return scaled({{1, "/s"}, {1e3, "k/s"}, {1e6, "M/s"}});
-  return fmt::format("{:.3g} {}", v, unit);
-}
-
 std::string md_cell(std::string s) {
   std::string out;
   for (char c : s) {
@@ -114,7 +97,7 @@ std::string export_md(const nlohmann::json& report) {
     const auto& s = r.contains("summary") ? r["summary"] : nlohmann::json();
     auto fig = [&](const char* key) {
       const auto v = figure(s, key);
-      return v ? human(*v, unit) : std::string();
+      return v ? format_value(*v, unit) : std::string();
     };
     const auto n = figure(s, "n");
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",

@@ -1,0 +1,80 @@
+#include "runners/child_main.h"
+
+#include <algorithm>
+#include <exception>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "backends/backend.h"
+#if INTERPBENCH_HAVE_FLOOR
+#include "backends/floor.h"
+#endif
+#if INTERPBENCH_HAVE_DRIVER_HOST
+#include "backends/python/driver_host.h"
+#endif
+#include "reports/json_report.h"
+#include "runners/child_request.h"
+#include "runners/errors.h"
+
+namespace interpbench {
+namespace {
+
+// The floor row has no Python: the result file is written here.
+int floor_main(const ChildArgs& args, const nlohmann::json& params) {
+  nlohmann::json result = {{"schema", "interpbench-child/1"}, {"row", "floor"}, {"kind", "floor"},
+                           {"workload", args.module},        {"gil", "none"},   {"python", nullptr},
+                           {"notes", nlohmann::json::array()}, {"results", nlohmann::json::array()},
+                           {"worker_errors", nlohmann::json::array()}, {"error", nullptr},
+                           {"skipped", nullptr}};
+  int code = 0;
+  try {
+#if INTERPBENCH_HAVE_FLOOR
+    const nlohmann::json floor = run_floor(args.module, params);
+#else
+    const nlohmann::json floor = nlohmann::json::object({{"skipped", "the floor row is not built in"}});
+#endif
+    if (floor.is_array()) {
+      result["results"] = floor;
+    } else if (floor.is_object()) {
+      for (auto& [key, value] : floor.items()) result[key] = value;  // results, notes, skipped...
+    }
+  } catch (const std::exception& e) {
+    result["error"] = e.what();
+    code = 1;
+  }
+  write_json_file(result, args.result);
+  return code;
+}
+
+}  // namespace
+
+int child_main(const ChildArgs& args) {
+  const auto backends = backend_names();
+  if (args.row != "floor" && std::find(backends.begin(), backends.end(), args.row) == backends.end()) {
+    throw BadInput(fmt::format("_child: unknown row '{}' (valid: {}, floor)", args.row, fmt::join(backends, ", ")));
+  }
+  nlohmann::json params;
+  try {
+    params = nlohmann::json::parse(args.params);
+  } catch (const nlohmann::json::exception& e) {
+    throw BadInput(fmt::format("_child: --params is not JSON: {}", e.what()));
+  }
+  if (!params.is_object()) throw BadInput("_child: --params must be a JSON object");
+  if (args.row == "floor") return floor_main(args, params);
+
+  ChildRequest request;
+  request.row = args.row;
+  request.workload = WorkloadRef{args.workload, args.module, args.params};
+  request.options.shared_gil = args.shared_gil;
+  request.result_file = args.result;
+  request.timeout_s = args.timeout_s;
+#if INTERPBENCH_HAVE_DRIVER_HOST
+  return run_driver_host(request);
+#else
+  throw RunFailed("_child: the driver host is not built in yet");
+#endif
+}
+
+}  // namespace interpbench

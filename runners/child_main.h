@@ -1,0 +1,23 @@
+#pragma once
+// The hidden `interpbench _child` command: what one supervised child runs. Backend rows embed
+// CPython and run the workload's driver (backends/python/driver_host.h); the floor row runs the
+// C++-only measurement (backends/floor.h). Either way the child writes the child result file of
+// docs/design.md to `result` and exits 0 (results or "skipped"), 1 (the driver failed; the
+// file says why) or 2 (bad arguments).
+#include <string>
+
+namespace interpbench {
+
+struct ChildArgs {
+  std::string row;       // "subinterp" | "subprocess" | "thread" | "floor"
+  std::string workload;  // the workload file
+  std::string module;    // its module name (the file stem)
+  std::string params;    // JSON object
+  std::string result;    // where to write the child result file
+  double timeout_s = 60; // per blocking operation
+  bool shared_gil = false;
+};
+
+int child_main(const ChildArgs& args);
+
+}  // namespace interpbench

@@ -1,0 +1,255 @@
+#include "runners/cli.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "reports/compare.h"
+#include "reports/report_command.h"
+#include "runners/child_main.h"
+#include "runners/environment.h"
+#include "runners/errors.h"
+#include "runners/paths.h"
+#include "runners/plan.h"
+#include "runners/run_command.h"
+
+namespace interpbench {
+namespace {
+
+// One line, lowercase first letter: CLI11's messages are sentences, ours are not.
+std::string one_line(std::string text) {
+  for (auto& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  if (text.size() > 1 && std::isupper(static_cast<unsigned char>(text[0])) &&
+      !std::isupper(static_cast<unsigned char>(text[1]))) {
+    text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  }
+  return text;
+}
+
+int fail(const std::string& message, int code) {
+  std::cerr << "interpbench: " << one_line(message) << std::endl;
+  return code;
+}
+
+int online_cores() { return std::max(1, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN))); }
+
+// "python.version: 3.13.0" lines: every fact of the environment, nested keys joined by '.'.
+void print_flat(const nlohmann::json& j, const std::string& prefix, std::ostream& out) {
+  if (j.is_object()) {
+    for (auto& [key, value] : j.items()) print_flat(value, prefix.empty() ? key : prefix + "." + key, out);
+  } else if (j.is_array() && !j.empty() && j.front().is_object()) {
+    for (std::size_t i = 0; i < j.size(); ++i) print_flat(j[i], fmt::format("{}[{}]", prefix, i), out);
+  } else {
+    out << fmt::format("{:<36} {}\n", prefix + ":", j.is_string() ? j.get<std::string>() : j.dump());
+  }
+}
+
+int env_command(bool as_json) {
+  nlohmann::json env = collect_environment(python_executable().string());
+  env["executable"] = self_executable().string();
+  const auto warnings = environment_warnings(env, 1);
+  if (as_json) {
+    std::cout << nlohmann::json{{"environment", env}, {"warnings", warnings}}.dump(2) << "\n";
+    return 0;
+  }
+  print_flat(env, "", std::cout);
+  for (auto& w : warnings) std::cerr << "warning: " << w << "\n";
+  return 0;
+}
+
+const char* row_description(const std::string& row) {
+  if (row == "subinterp") return "each worker a subinterpreter with its own GIL (--shared-gil: one GIL), on its own thread";
+  if (row == "subprocess") return "each worker a process (interpbench-worker) on shared-memory channels";
+  if (row == "thread") return "each worker a thread of the main interpreter, sharing its GIL";
+  if (row == "py-threading") return "reference: threading + queue.Queue";
+  if (row == "py-multiprocessing") return "reference: multiprocessing + Pipe, one row per start method of the suite";
+  if (row == "py-interpreters") return "reference: the stdlib interpreters and queues modules (3.12, 3.13)";
+  if (row == "floor") return "C++ only, no Python (pingpong, stream): what the hardware allows";
+  return "";
+}
+
+int list_command(bool as_json) {
+  const auto dir = workloads_dir();
+  const auto workloads = discover_workloads(dir);
+  const auto suites = make_suites(online_cores());
+  if (as_json) {
+    nlohmann::json j;
+    j["backends"] = backend_row_names();
+    j["reference_rows"] = reference_row_names();
+    j["floor"] = {"floor"};
+    j["workloads_dir"] = dir.string();
+    j["workloads"] = nlohmann::json::array();
+    for (auto& w : workloads) j["workloads"].push_back({{"name", w.name}, {"path", w.path.string()}});
+    j["suites"] = nlohmann::json::array();
+    for (auto& s : suites) {
+      nlohmann::json per = nlohmann::json::object();
+      for (auto& [name, o] : s.per_workload) per[name] = o;
+      j["suites"].push_back({{"name", s.name}, {"description", s.description}, {"defaults", s.defaults},
+                             {"per_workload", per}, {"mp_methods", s.mp_methods},
+                             {"child_wall_s", s.child_wall_s}});
+    }
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "Backends:\n";
+  for (auto& r : backend_row_names()) std::cout << fmt::format("  {:<20} {}\n", r, row_description(r));
+  std::cout << "Reference rows:\n";
+  for (auto& r : reference_row_names()) std::cout << fmt::format("  {:<20} {}\n", r, row_description(r));
+  std::cout << "Floor:\n" << fmt::format("  {:<20} {}\n", "floor", row_description("floor"));
+  std::cout << fmt::format("Workloads ({}):\n", dir.string());
+  if (workloads.empty()) std::cout << "  (none found)\n";
+  for (auto& w : workloads) std::cout << "  " << w.name << "\n";
+  std::cout << "Suites:\n";
+  for (auto& s : suites) {
+    std::cout << fmt::format("  {:<8} {}\n", s.name, s.description);
+    std::cout << fmt::format("  {:<8}   defaults: {}\n", "", s.defaults.dump());
+    for (auto& [name, o] : s.per_workload) std::cout << fmt::format("  {:<8}   {}: {}\n", "", name, o.dump());
+    std::cout << fmt::format("  {:<8}   multiprocessing start methods: {}; child wall limit {} s\n", "",
+                             fmt::join(s.mp_methods, ", "), s.child_wall_s);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"interpbench: when do subinterpreters beat subprocesses and threads? Measured.", "interpbench"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", INTERPBENCH_VERSION);
+
+  // run
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "Run workloads on backends and reference rows, print the report");
+  run_cmd->add_option("--suite", run.suite, "quick | default | full (see `interpbench list`)")
+      ->capture_default_str();
+  run_cmd->add_option("--workload", run.workloads, "Workloads from workloads/ (comma-separated; default: all)");
+  run_cmd->add_option("--workload-file", run.workload_files,
+                      "Your own workload file (repeatable); runs instead of the built-in workloads");
+  run_cmd->add_option("--backend", run.backends,
+                      "Rows: subinterp,subprocess,thread,py-threading,py-multiprocessing,py-interpreters,floor "
+                      "(default: all)");
+  auto* sizes = run_cmd->add_option("--sizes", "Message sizes, e.g. 8,1K,64KiB,1M");
+  auto* workers = run_cmd->add_option("--workers", "Worker counts, e.g. 1,2,4");
+  auto* reps = run_cmd->add_option("--repetitions", "Repetitions per result (>= 1)");
+  auto* iters = run_cmd->add_option("--iterations", "Timed operations per repetition (>= 1)");
+  auto* timeout = run_cmd->add_option(
+      "--timeout", "Seconds per blocking operation; each child also gets a wall limit of the suite's or 10x this");
+  std::string out;
+  auto* out_opt = run_cmd->add_option("--out", out, "Write the JSON report here (atomically); none: no file");
+  run_cmd->add_option("--format", run.format, "What stdout gets: table | json | csv | md")->capture_default_str();
+  run_cmd->add_flag("--shared-gil", run.shared_gil, "subinterp: one GIL shared by all subinterpreters");
+  run_cmd->add_flag("--verbose,-v", run.verbose, "Copy children's stderr, show tracebacks");
+  run_cmd->add_flag("--quiet,-q", run.quiet, "No progress on stderr");
+
+  // env
+  bool env_json = false;
+  auto* env_cmd = app.add_subcommand("env", "Print the environment: CPU, kernel, Python build, warnings");
+  env_cmd->add_flag("--json", env_json, "As JSON");
+
+  // list
+  bool list_json = false;
+  auto* list_cmd = app.add_subcommand("list", "List backends, reference rows, workloads and suites");
+  list_cmd->add_flag("--json", list_json, "As JSON");
+
+  // report
+  ReportOptions report;
+  auto* report_cmd = app.add_subcommand("report", "Turn run JSON files into an HTML/Markdown report with plots");
+  report_cmd->add_option("runs", report.inputs, "Run JSON files (several overlay in one report)")->required();
+  report_cmd->add_option("--out", report.out_dir, "Output directory (index.html, report.md, plots)");
+  report_cmd->add_option("--format", report.format, "What stdout gets once DIR is written: html | md | csv")
+      ->capture_default_str();
+
+  // compare
+  CompareOptions compare;
+  std::string threshold = "5%";
+  auto* compare_cmd = app.add_subcommand("compare", "Compare two runs; exit 1 on a significant regression");
+  compare_cmd->add_option("base", compare.base_path, "Baseline run JSON")->required();
+  compare_cmd->add_option("candidate", compare.candidate_path, "Candidate run JSON")->required();
+  compare_cmd->add_option("--threshold", threshold, "Smallest change that counts, e.g. 5%")->capture_default_str();
+  compare_cmd->add_option("--alpha", compare.alpha, "Significance level of the Mann-Whitney U test")
+      ->capture_default_str();
+  compare_cmd->add_option("--format", compare.format, "table | json | md")->capture_default_str();
+
+  // _child: what the supervisor runs; not for people.
+  ChildArgs child;
+  auto* child_cmd = app.add_subcommand("_child", "");
+  child_cmd->group("");
+  child_cmd->add_option("--row", child.row)->required();
+  child_cmd->add_option("--workload", child.workload)->required();
+  child_cmd->add_option("--module", child.module)->required();
+  child_cmd->add_option("--params", child.params)->required();
+  child_cmd->add_option("--result", child.result)->required();
+  child_cmd->add_option("--timeout", child.timeout_s);
+  child_cmd->add_flag("--shared-gil", child.shared_gil);
+
+  // CLI11 would only say "a subcommand is required" for a typo: name it.
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string given = argv[1];
+    std::vector<std::string> names;
+    for (auto* sub : app.get_subcommands({})) {
+      if (!sub->get_group().empty()) names.push_back(sub->get_name());
+    }
+    if (std::find(names.begin(), names.end(), given) == names.end() && given != "_child") {
+      return fail(fmt::format("unknown command '{}' (valid: {})", given, fmt::join(names, ", ")), 2);
+    }
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    return fail(std::string(e.what()) + " (see interpbench --help)", 2);
+  }
+
+  try {
+    if (run_cmd->parsed()) {
+      auto take = [](CLI::Option* o, std::optional<std::string>& into) {
+        if (o->count() > 0) into = o->as<std::string>();
+      };
+      take(sizes, run.sizes);
+      take(workers, run.workers);
+      take(reps, run.repetitions);
+      take(iters, run.iterations);
+      take(timeout, run.timeout);
+      if (out_opt->count() > 0) run.out = out;
+      return run_command(run);
+    }
+    if (env_cmd->parsed()) return env_command(env_json);
+    if (list_cmd->parsed()) return list_command(list_json);
+    if (compare_cmd->parsed()) {
+      compare.threshold = parse_percent(threshold);
+      if (!(compare.alpha > 0 && compare.alpha < 1)) {
+        throw BadInput(fmt::format("bad --alpha '{}': must be between 0 and 1", compare.alpha));
+      }
+      return run_compare(compare, std::cout);
+    }
+    if (report_cmd->parsed()) {
+      return run_report(report, std::cout);
+    }
+    if (child_cmd->parsed()) return child_main(child);
+  } catch (const BadInput& e) {
+    return fail(e.what(), 2);
+  } catch (const RunFailed& e) {
+    return fail(e.what(), 1);
+  } catch (const std::exception& e) {
+    return fail(e.what(), 1);
+  } catch (...) {
+    return fail("unexpected error", 1);
+  }
+  return fail("no command given (see interpbench --help)", 2);
+}
+
+}  // namespace interpbench

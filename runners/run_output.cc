@@ -1,0 +1,24 @@
+#include "runners/run_output.h"
+
+#include <iostream>
+
+#include "reports/console_report.h"
+#include "reports/export.h"
+
+namespace interpbench {
+
+void print_run_output(const nlohmann::json& report, const std::string& format, bool verbose,
+                      std::ostream& out) {
+  (void)verbose;  // tracebacks are in the report's rows; the console shows them as it sees fit
+  if (format == "json") {
+    out << report.dump(2) << "\n";
+  } else if (format == "csv") {
+    out << export_csv(report);
+  } else if (format == "md") {
+    out << export_md(report);
+  } else {
+    print_console_report(report, out, std::cerr);
+  }
+}
+
+}  // namespace interpbench

@@ -1,0 +1,15 @@
+#pragma once
+// What `run --format` prints on stdout: the console report (table), the report JSON, or the
+// CSV / Markdown exports. Progress and warnings go to stderr elsewhere.
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace interpbench {
+
+// `report` is make_json_report()'s output; `format` one of table | json | csv | md.
+void print_run_output(const nlohmann::json& report, const std::string& format, bool verbose,
+                      std::ostream& out);
+
+}  // namespace interpbench

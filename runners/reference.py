@@ -905,7 +905,9 @@ def notes_for(family):
                 f"the adapter polls (spin {SPIN_NS // 1000} us, then sleeps up to "
                 f"{MAX_SLEEP_S * 1e3:g} ms)"]
     return ["_xxsubinterpreters + _xxinterpchannels (unbounded); no blocking recv: the adapter "
-            f"polls (spin {SPIN_NS // 1000} us, then sleeps up to {MAX_SLEEP_S * 1e3:g} ms)"]
+            f"polls (spin {SPIN_NS // 1000} us, then sleeps up to {MAX_SLEEP_S * 1e3:g} ms)",
+            "3.12: exits without finalizing (a subinterpreter that used pickle.PickleBuffer "
+            "aborts the main interpreter's finalization)"]
 
 
 GIL_BY_FAMILY = {"py-threading": "shared", "py-multiprocessing": "process",

@@ -126,10 +126,17 @@ class Sender:
             self.raw = b"\x01" * len(pickle.dumps(graph, protocol=5))
         if codec.startswith("pickle5-oob"):
             self.blobs = graph["blobs"]
-        probe = self.encode()
-        self.parts = len(probe[0]) + len(probe[1])
-        self.handoff_parts = len(probe[1])
-        self.encoded_bytes = sum(len(memoryview(p)) for p in probe[0] + probe[1])
+        # Size the message with the copying twin of a handoff codec: a probe must not take
+        # buffers from the pool that it never sends.
+        twin = {"pickle5-handoff": "pickle5", "pickle5-oob-handoff": "pickle5-oob"}
+        self.codec = twin.get(codec, codec)
+        parts, _ = self.encode()
+        self.codec = codec
+        self.parts = len(parts)
+        # Parts the worker takes with recv_buffer (they come after the ones it takes with recv).
+        self.handoff_parts = {"pickle5-handoff": 1,
+                              "pickle5-oob-handoff": len(parts) - 1}.get(codec, 0)
+        self.encoded_bytes = sum(len(memoryview(p)) for p in parts)
 
     def encode(self):
         """([parts to send], [pool buffers to hand off]); the timed part is self.encode_ns."""

@@ -277,8 +277,9 @@ class SpscRing : public Channel {
   void copy_in(std::uint64_t at, const std::byte* src, std::uint64_t n) noexcept {
     const std::uint64_t off = at & (capacity_ - 1);
     const std::uint64_t first = std::min(n, capacity_ - off);
+    if (n == 0) return;  // an empty message's span may hold a null pointer
     std::memcpy(data_ + off, src, first);
-    std::memcpy(data_, src + first, n - first);
+    if (n > first) std::memcpy(data_, src + first, n - first);
   }
   void put_message(std::span<const std::byte> msg) {
     const std::uint64_t len = msg.size();
@@ -308,8 +309,9 @@ class SpscRing : public Channel {
   void copy_out(std::uint64_t at, std::byte* dst, std::uint64_t n) const noexcept {
     const std::uint64_t off = at & (capacity_ - 1);
     const std::uint64_t first = std::min(n, capacity_ - off);
+    if (n == 0) return;  // the sink of an empty message may return a null pointer
     std::memcpy(dst, data_ + off, first);
-    std::memcpy(dst + first, data_, n - first);
+    if (n > first) std::memcpy(dst + first, data_, n - first);
   }
   void consume(std::uint64_t n) {
     read_pos_ += n;

@@ -141,12 +141,13 @@ int run_cli(int argc, char** argv) {
   run_cmd->add_option("--backend", run.backends,
                       "Rows: subinterp,subprocess,thread,py-threading,py-multiprocessing,py-interpreters,floor "
                       "(default: all)");
-  auto* sizes = run_cmd->add_option("--sizes", "Message sizes, e.g. 8,1K,64KiB,1M");
-  auto* workers = run_cmd->add_option("--workers", "Worker counts, e.g. 1,2,4");
-  auto* reps = run_cmd->add_option("--repetitions", "Repetitions per result (>= 1)");
-  auto* iters = run_cmd->add_option("--iterations", "Timed operations per repetition (>= 1)");
+  auto* sizes = run_cmd->add_option("--sizes", "Message sizes, e.g. 8,1K,64KiB,1M")->type_name("SIZES");
+  auto* workers = run_cmd->add_option("--workers", "Worker counts, e.g. 1,2,4")->type_name("COUNTS");
+  auto* reps = run_cmd->add_option("--repetitions", "Repetitions per result (>= 1)")->type_name("N");
+  auto* iters = run_cmd->add_option("--iterations", "Timed operations per repetition (>= 1)")->type_name("N");
   auto* timeout = run_cmd->add_option(
-      "--timeout", "Seconds per blocking operation; each child also gets a wall limit of the suite's or 10x this");
+      "--timeout", "Seconds per blocking operation; each child also gets a wall limit of the suite's or 10x this")
+      ->type_name("SECONDS");
   std::string out;
   auto* out_opt = run_cmd->add_option("--out", out, "Write the JSON report here (atomically); none: no file");
   run_cmd->add_option("--format", run.format, "What stdout gets: table | json | csv | md")->capture_default_str();

@@ -1,0 +1,154 @@
+// Bad input through the real binary: each case exits 2 with exactly one line on stderr that names
+// the problem, no stack trace, nothing on stdout and nothing written. --help exits 0.
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "backends/subprocess/child_process.h"
+
+namespace interpbench {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  ExitStatus status;
+  std::string out, err;
+};
+
+Outcome run_cli(std::vector<std::string> args) {
+  SpawnOptions spawn;
+  spawn.executable = INTERPBENCH_BIN;
+  spawn.args = std::move(args);
+  spawn.stdout_mode = SpawnOptions::Output::kCapture;
+  spawn.stderr_tail_lines = 50;
+  ChildProcess p(spawn);
+  auto status = p.wait(Deadline::after(std::chrono::seconds(60)));
+  if (!status) status = p.kill_and_reap();
+  return {*status, p.captured_stdout(), p.stderr_tail()};
+}
+
+std::string fixture(const std::string& name) { return fs::path(CLI_FIXTURES_DIR) / name; }
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// Exit 2, one line "interpbench: ..." containing `needle`, nothing on stdout, no crash or trace.
+void expect_bad_input(const std::vector<std::string>& args, const std::string& needle) {
+  SCOPED_TRACE(::testing::PrintToString(args));
+  const Outcome o = run_cli(args);
+  EXPECT_EQ(o.status.signal, 0);
+  EXPECT_EQ(o.status.exit_code, 2) << o.err;
+  const auto err = lines(o.err);
+  ASSERT_EQ(err.size(), 1u) << o.err;
+  EXPECT_EQ(err[0].rfind("interpbench: ", 0), 0u) << err[0];
+  EXPECT_NE(err[0].find(needle), std::string::npos) << err[0];
+  for (const char* bad : {"terminate called", "Traceback", "what():", "Aborted"}) {
+    EXPECT_EQ(o.err.find(bad), std::string::npos) << o.err;
+  }
+  EXPECT_EQ(o.out, "");
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("cli_test_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    out_ = (dir_ / "out.json").string();
+  }
+  void TearDown() override {
+    // Bad input writes nothing, not even half a file.
+    EXPECT_FALSE(fs::exists(out_));
+    fs::remove_all(dir_);
+  }
+  fs::path dir_;
+  std::string out_;
+};
+
+TEST_F(CliTest, EveryCommandHasHelp) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"--help"}, {"run", "--help"}, {"env", "--help"},
+                                        {"list", "--help"}, {"report", "--help"}, {"compare", "--help"}}) {
+    const Outcome o = run_cli(args);
+    EXPECT_EQ(o.status.exit_code, 0) << args[0];
+    EXPECT_NE(o.out.find("Usage"), std::string::npos) << args[0];
+  }
+}
+
+TEST_F(CliTest, UnknownCommandOrOption) {
+  expect_bad_input({"bogus"}, "'bogus'");
+  expect_bad_input({"run", "--frobnicate"}, "--frobnicate");
+  expect_bad_input({"run", "--repetitions"}, "--repetitions");
+}
+
+TEST_F(CliTest, UnknownBackendListsTheValidOnes) {
+  expect_bad_input({"run", "--backend", "nosuch", "--out", out_}, "'nosuch'");
+  const Outcome o = run_cli({"run", "--backend", "subinterp,nosuch"});
+  EXPECT_NE(o.err.find("subprocess"), std::string::npos) << o.err;
+}
+
+TEST_F(CliTest, UnknownWorkloadOrSuite) {
+  expect_bad_input({"run", "--workload", "nbody", "--out", out_}, "'nbody'");
+  expect_bad_input({"run", "--suite", "huge", "--out", out_}, "'huge'");
+  expect_bad_input({"run", "--format", "xml"}, "'xml'");
+}
+
+TEST_F(CliTest, BadSizes) {
+  expect_bad_input({"run", "--sizes", "12XB", "--out", out_}, "'12XB'");
+  expect_bad_input({"run", "--sizes", "0", "--out", out_}, "'0'");
+  expect_bad_input({"run", "--sizes", "-1", "--out", out_}, "'-1'");
+  expect_bad_input({"run", "--sizes=-1"}, "'-1'");
+  expect_bad_input({"run", "--sizes", "8,1K,big"}, "'big'");
+}
+
+TEST_F(CliTest, BadCounts) {
+  expect_bad_input({"run", "--repetitions", "0", "--out", out_}, "--repetitions '0'");
+  expect_bad_input({"run", "--iterations", "ten"}, "--iterations 'ten'");
+  expect_bad_input({"run", "--workers", "1,0"}, "--workers '0'");
+  expect_bad_input({"run", "--timeout", "-3"}, "--timeout '-3'");
+  expect_bad_input({"compare", fixture("cli_not_json.txt"), fixture("cli_not_json.txt"), "--alpha", "2"},
+                   "--alpha");
+}
+
+TEST_F(CliTest, MissingOrUnreadableWorkloadFile) {
+  expect_bad_input({"run", "--workload-file", (dir_ / "missing.py").string(), "--out", out_}, "missing.py");
+  expect_bad_input({"run", "--workload-file", dir_.string()}, dir_.string());
+}
+
+TEST_F(CliTest, WorkloadFileWithSyntaxErrorFailsBeforeRunning) {
+  expect_bad_input({"run", "--workload-file", fixture("cli_syntax_error.py"), "--out", out_}, "SyntaxError");
+  const Outcome o = run_cli({"run", "--workload-file", fixture("cli_syntax_error.py")});
+  EXPECT_NE(o.err.find("cli_syntax_error.py"), std::string::npos);
+  EXPECT_NE(o.err.find("line 4"), std::string::npos) << o.err;
+}
+
+TEST_F(CliTest, WorkloadFileWithoutTheRequiredFunctions) {
+  expect_bad_input({"run", "--workload-file", fixture("cli_no_driver.py"), "--out", out_}, "driver");
+}
+
+TEST_F(CliTest, UnwritableOutput) {
+  expect_bad_input({"run", "--out", (dir_ / "no" / "such" / "dir.json").string()}, "does not exist");
+  expect_bad_input({"run", "--out", dir_.string()}, "is a directory");
+  expect_bad_input({"run", "--out", "/proc/interpbench-cli-test.json"}, "/proc/interpbench-cli-test.json");
+}
+
+TEST_F(CliTest, ReportAndCompareRejectFilesThatAreNotRuns) {
+  for (const char* f : {"cli_not_json.txt", "cli_truncated.json", "cli_wrong_schema.json"}) {
+    expect_bad_input({"compare", fixture(f), fixture(f)}, f);
+    expect_bad_input({"report", fixture(f), "--out", (dir_ / "report").string()}, f);
+  }
+  expect_bad_input({"compare", (dir_ / "none.json").string(), fixture("cli_not_json.txt")}, "none.json");
+}
+
+}  // namespace
+}  // namespace interpbench

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include "backends/proc_memory.h"
 #include "backends/subprocess/child_process.h"
+#include "backends/subprocess/shm_buffer_pool.h"
 
 namespace interpbench {
 namespace {
@@ -181,11 +183,12 @@ TEST_F(SubprocessTest, ReportsExitStatusAndSignal) {
               0u);
   }
   {
-    auto group = start(workload("segv", "    os.kill(os.getpid(), signal.SIGSEGV)\n"), 1);
+    // SIGABRT rather than SIGSEGV: ASan builds turn a SIGSEGV into exit status 1.
+    auto group = start(workload("aborts", "    os.abort()\n"), 1);
     auto outcome = group->join(Deadline::after(kTestDeadline)).at(0);
-    EXPECT_EQ(outcome.error, "killed by SIGSEGV");
+    EXPECT_EQ(outcome.error, "killed by SIGABRT");
     // faulthandler's dump of the Python stack is kept as the traceback.
-    EXPECT_NE(outcome.traceback.find("segv.py"), std::string::npos) << outcome.traceback;
+    EXPECT_NE(outcome.traceback.find("aborts.py"), std::string::npos) << outcome.traceback;
   }
 }
 
@@ -240,6 +243,26 @@ TEST_F(SubprocessTest, HandsBuffersOverThroughThePool) {
   EXPECT_THROW(pool.address(BufferPool::Handle{h.offset, std::uint64_t{1} << 40}),
                std::out_of_range);
   pool.release(h);
+}
+
+TEST(ShmBufferPoolTest, HandlesMeanTheSameBytesInEveryMapping) {
+  const std::string name = "interpbench-" + std::to_string(::getpid()) + "-pooltest-pool";
+  {
+    auto creator = ShmBufferPool::create(name, 1 << 20);
+    EXPECT_THROW(ShmBufferPool::create(name, 1 << 20), std::runtime_error);  // exclusive
+    EXPECT_EQ(fs::status("/dev/shm/" + name).permissions(),
+              fs::perms::owner_read | fs::perms::owner_write);
+    auto opener = ShmBufferPool::open(name);  // a second mapping, at another address
+    auto h = creator->allocate(1000);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(creator->address(h)) % 64, 0u);
+    std::memset(creator->address(h), 0x5a, 1000);
+    EXPECT_NE(opener->address(h), creator->address(h));
+    EXPECT_EQ(opener->address(h)[999], std::byte{0x5a});
+    opener->release(h);  // released through the other mapping: the memory is free again
+    EXPECT_THROW(creator->allocate(2 << 20), std::bad_alloc);
+  }
+  EXPECT_FALSE(fs::exists("/dev/shm/" + name));
+  EXPECT_THROW(ShmBufferPool::open(name), std::runtime_error);
 }
 
 TEST_F(SubprocessTest, WorkerRefusesToRunForAnotherParent) {

@@ -40,10 +40,12 @@ class RobustMutex {
   RobustMutex& operator=(const RobustMutex&) = delete;
 
   void lock() {
+    // timedlock (CLOCK_REALTIME) rather than clocklock: sanitizers intercept only the former,
+    // and a clock step merely shortens or stretches a timeout that is a last resort anyway.
     timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
+    clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += kLockTimeoutSeconds;
-    int rc = pthread_mutex_clocklock(&mutex_, CLOCK_MONOTONIC, &until);
+    int rc = pthread_mutex_timedlock(&mutex_, &until);
     if (rc == EOWNERDEAD) {
       // The previous owner died inside allocate/deallocate; the free lists are most likely
       // intact (Boost updates them in a few pointer writes), and the group is being torn down.
@@ -118,8 +120,9 @@ ShmBufferPool::~ShmBufferPool() {
 }
 
 BufferPool::Handle ShmBufferPool::allocate(std::size_t size) {
-  // allocate_aligned throws bip::bad_alloc (a std::bad_alloc) when the pool is exhausted.
-  void* p = segment_->memory.allocate_aligned(size == 0 ? 1 : size, kBufferAlignment);
+  // The nothrow form: Boost's own bad_alloc is not a std::bad_alloc, which BufferPool promises.
+  void* p = segment_->memory.allocate_aligned(size == 0 ? 1 : size, kBufferAlignment, std::nothrow);
+  if (p == nullptr) throw std::bad_alloc();
   return Handle{static_cast<std::uint64_t>(segment_->memory.get_handle_from_address(p)),
                 static_cast<std::uint64_t>(size)};
 }

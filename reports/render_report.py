@@ -49,10 +49,11 @@ SVG_METADATA = {"Date": None, "Creator": None}
 # One colour per row name across every plot and run, so a backend is recognisable everywhere.
 ROW_COLOURS = {
     "subinterp": "#1f77b4", "subprocess": "#d62728", "thread": "#2ca02c",
-    "py-threading": "#98df8a", "py-interpreters": "#aec7e8", "floor": "#7f7f7f",
+    "py-threading": "#9467bd", "py-interpreters": "#17becf", "py-multiprocessing-fork": "#ff7f0e",
+    "py-multiprocessing-forkserver": "#8c564b", "py-multiprocessing-spawn": "#e377c2",
+    "floor": "#7f7f7f",
 }
-FALLBACK_COLOURS = ["#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
-                    "#ffbb78", "#c5b0d5", "#c49c94", "#f7b6d2"]
+FALLBACK_COLOURS = ["#bcbd22", "#393b79", "#843c39", "#637939", "#7b4173", "#3182bd"]
 RUN_MARKERS = ["o", "s", "^", "D", "v", "P"]
 
 
@@ -63,6 +64,12 @@ def row_colour(row, _cache={}):
         # py-multiprocessing-fork / -forkserver / -spawn and other rows: stable order of arrival.
         _cache[row] = FALLBACK_COLOURS[len(_cache) % len(FALLBACK_COLOURS)]
     return _cache[row]
+
+
+def tint(colour, amount):
+    """`colour` moved `amount` (0..1) of the way to white."""
+    r, g, b = matplotlib.colors.to_rgb(colour)
+    return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
 
 
 def row_style(kind):
@@ -99,7 +106,14 @@ class Run:
                 self.results.append(item)
 
     def python_version(self):
-        return (self.env.get("python") or {}).get("version") or ""
+        """ "3.13.0", without sys.version's build date and compiler."""
+        py = self.env.get("python") or {}
+        v = py.get("version_info")
+        if isinstance(v, list):
+            v = ".".join(str(x) for x in v[:3])
+        if not isinstance(v, str) or not v:
+            v = str(py.get("version") or "").split(" ")[0]
+        return v
 
     def of(self, *metrics):
         return [r for r in self.results if r.get("metric") in metrics]
@@ -114,7 +128,8 @@ class Run:
             f"{e.get('host_name', '?')}",
             f"{e.get('cpu_model', '?')} x{e.get('num_cpus', '?')}",
             f"{kern.get('sysname', '')} {kern.get('release', '')}".strip(),
-            f"Python {py.get('version', '?')}" + (" (debug)" if py.get("debug") else ""),
+            f"Python {self.python_version() or '?'}" + (" (debug)" if py.get("debug") else "")
+            + (" (free-threaded)" if py.get("gil_disabled") else ""),
             f"interpbench {ibv.get('version', '?')} {ibv.get('build_type', '')}".strip(),
             f"suite {self.ib.get('options', {}).get('suite', '?')}",
             f"{e.get('date', '')[:16].replace('T', ' ')}",
@@ -163,8 +178,10 @@ def time_scale(values_ns):
 
 
 def fmt_time(ns):
-    unit, f = time_scale([ns])
-    return f"{ns / f:.3g} {unit}"
+    for unit, f in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if abs(ns) >= f:
+            return f"{ns / f:.3g} {unit}"
+    return f"{ns:.3g} ns"
 
 
 def fmt_value(v, unit):
@@ -191,6 +208,22 @@ def num(params, *keys):
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             return v
     return None
+
+
+def series_label(r, size):
+    """Row name plus what else tells a result's series apart, e.g. the floor's "shm" variant of
+    pingpong/8/shm; the workload and the size are left out."""
+    parts = r.get("name", "").split("/")[1:]
+    rest = [x for x in parts if x not in (str(size), r.get("metric"))]
+    return r["row"] + (f" ({'/'.join(rest)})" if rest else "")
+
+
+def size_ticks(axis, sizes):
+    """Ticks at the sizes measured (when few), labelled in bytes."""
+    sizes = sorted(set(sizes))
+    if 0 < len(sizes) <= 9:
+        axis.set_ticks(sizes)
+    log_bytes_axis(axis)
 
 
 def start_method(r):
@@ -272,28 +305,31 @@ def plot_round_trip(runs, out_dir):
             size = num(r["params"], "size_bytes", "payload_bytes")
             if size is None:
                 continue
-            rows.setdefault((r["row"], r["kind"]), []).append((size, r["summary"]))
+            rows.setdefault((series_label(r, size), r["row"], r["kind"]), []).append(
+                (size, r["summary"]))
         if not rows:
             p.missing.append(run.label)
-        for (row, kind), pts in rows.items():
+        for (label, row, kind), pts in rows.items():
             pts.sort(key=lambda t: t[0])
-            series.append((ri, run, row, kind, pts))
+            series.append((ri, run, label, row, kind, pts))
     if not series:
         no_data(fig, p, runs)
     else:
         p.has_data = True
         unit, f = time_scale([s.get("p99", 0) for *_, pts in series for _, s in pts])
-        for ri, run, row, kind, pts in series:
+        for ri, run, label, row, kind, pts in series:
             xs = [x for x, _ in pts]
             p50 = [s.get("p50", s.get("median", 0)) / f for _, s in pts]
             p99 = [s.get("p99", 0) / f for _, s in pts]
             c = row_colour(row)
             ax.plot(xs, p50, row_style(kind), color=c, marker=RUN_MARKERS[ri % len(RUN_MARKERS)],
-                    markersize=4, label=row + run_suffix(runs, run), lw=1.6)
-            ax.fill_between(xs, p50, p99, color=c, alpha=0.12, lw=0)
+                    markersize=4, label=label + run_suffix(runs, run), lw=1.6)
+            # The p99 edge as a thin line: many overlapping translucent bands alone turn to mud.
+            ax.fill_between(xs, p50, p99, color=c, alpha=0.07, lw=0)
+            ax.plot(xs, p99, row_style(kind), color=c, lw=0.6, alpha=0.6)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
-        log_bytes_axis(ax.xaxis)
+        size_ticks(ax.xaxis, [x for *_, pts in series for x, _ in pts])
         ax.set_xlabel("message size (bytes, log scale)")
         ax.set_ylabel(f"round trip ({unit}, log scale)")
         ax.set_title("Round trip vs message size: p50 line, shaded up to p99\n"
@@ -311,8 +347,8 @@ def throughput_points(run):
         if size is None or r.get("unit") != "B/s":
             continue
         s = r["summary"]
-        pts.append((r["row"], r["kind"], size, s.get("median", s.get("mean", 0)),
-                    s.get("p1", None)))
+        pts.append((series_label(r, size), r["row"], r["kind"], size,
+                    s.get("median", s.get("mean", 0))))
     if pts:
         return pts
     for r in run.of("one_way"):
@@ -320,7 +356,8 @@ def throughput_points(run):
         t = r.get("throughput")
         if size is None or not t:
             continue
-        pts.append((r["row"], r["kind"], size, t.get("median", t.get("mean", 0)), None))
+        pts.append((series_label(r, size), r["row"], r["kind"], size,
+                    t.get("median", t.get("mean", 0))))
     return pts
 
 
@@ -332,18 +369,18 @@ def plot_throughput(runs, out_dir):
     all_vals = []
     for ri, run in enumerate(runs):
         by_row = {}
-        for row, kind, size, v, _ in throughput_points(run):
-            by_row.setdefault((row, kind), []).append((size, v))
+        for label, row, kind, size, v in throughput_points(run):
+            by_row.setdefault((label, row, kind), []).append((size, v))
         if not by_row:
             p.missing.append(run.label)
-        for (row, kind), pts in by_row.items():
+        for (label, row, kind), pts in by_row.items():
             pts.sort()
             xs = [x for x, _ in pts]
             ys = [v / 1e6 for _, v in pts]
-            all_vals += ys
+            all_vals += xs
             ax.plot(xs, ys, row_style(kind), color=row_colour(row),
                     marker=RUN_MARKERS[ri % len(RUN_MARKERS)], markersize=4,
-                    label=row + run_suffix(runs, run), lw=1.6)
+                    label=label + run_suffix(runs, run), lw=1.6)
             n += 1
     if not n:
         no_data(fig, p, runs)
@@ -351,9 +388,9 @@ def plot_throughput(runs, out_dir):
         p.has_data = True
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
-        log_bytes_axis(ax.xaxis)
+        size_ticks(ax.xaxis, all_vals)
         ax.set_xlabel("message size (bytes, log scale)")
-        ax.set_ylabel("throughput (MB/s, median, log scale)")
+        ax.set_ylabel("throughput (MB/s = 10⁶ B/s, median, log scale)")
         ax.set_title("One-way throughput vs message size\n"
                      "(one producer to one consumer; higher is better)")
         legend_below_or_beside(ax, n)
@@ -374,7 +411,7 @@ def object_variant(r):
             break
     if graph is None:
         graph = parts[2] if len(parts) > 2 else ""
-    size = num(params, "items", "count", "n", "size", "length", "size_bytes")
+    size = num(params, "elements", "items", "count", "n", "size", "length", "size_bytes")
     return codec, graph, size if size is not None else 0
 
 
@@ -410,7 +447,8 @@ def plot_objects(runs, out_dir):
         return p
     p.has_data = True
     unit, f = time_scale([sum(v.values()) for g in graphs for v in data[g].values()])
-    phase_alpha = {"encode": 1.0, "transfer": 0.6, "decode": 0.3}
+    # Phases as shades of the row's colour (full, 45% and 75% towards white), outlined in it.
+    phase_tint = {"encode": 0.0, "transfer": 0.45, "decode": 0.75}
     rows_seen = {}
     for gi, g in enumerate(graphs):
         ax = fig.add_subplot(nrows, ncols, gi + 1)
@@ -427,19 +465,22 @@ def plot_objects(runs, out_dir):
                 bottom = 0
                 for ph in phases:
                     v = phases_ns.get(ph, 0) / f
-                    ax.bar(x, v, width * 0.92, bottom=bottom, color=row_colour(row),
-                           alpha=phase_alpha[ph], hatch=bar_hatch(kind), edgecolor="white",
-                           linewidth=0.4)
+                    ax.bar(x, v, width * 0.92, bottom=bottom,
+                           color=tint(row_colour(row), phase_tint[ph]), hatch=bar_hatch(kind),
+                           edgecolor=row_colour(row), linewidth=0.6)
                     bottom += v
                 rows_seen[(row, kind, ri)] = True
         ax.set_xticks(range(len(codecs)))
-        ax.set_xticklabels(codecs)
+        long_names = sum(len(c) for c in codecs) > 40
+        ax.set_xticklabels(codecs, rotation=20 if long_names else 0,
+                           ha="right" if long_names else "center")
         ax.set_xlabel("codec")
         ax.set_ylabel(f"time per message ({unit})")
         graph, size = g
-        ax.set_title(f"{graph or 'object graph'}" + (f", {size:g} items" if size else ""))
+        ax.set_title(f"{graph or 'object graph'}" + (f", {size:g} elements" if size else ""))
         ax.grid(axis="x", visible=False)
-    handles = [Patch(facecolor="#666666", alpha=phase_alpha[ph], label=ph) for ph in phases]
+    handles = [Patch(facecolor=tint("#555555", phase_tint[ph]), edgecolor="#555555", label=ph)
+               for ph in phases]
     handles += [Patch(facecolor=row_colour(row), hatch=bar_hatch(kind),
                       label=row + run_suffix(runs, runs[ri]))
                 for (row, kind, ri) in sorted(rows_seen, key=lambda t: (t[2], t[1] != "backend", t[0]))]
@@ -481,7 +522,8 @@ def plot_startup(runs, out_dir):
     p.has_data = True
     keys = sorted(entries, key=lambda k: (k[0], {"backend": 0, "reference": 1}.get(k[2], 2), k[1],
                                           k[3] or ""))
-    unit, f = time_scale([s.get("mean", 0) for v in entries.values() for s in v.values()])
+    unit, f = time_scale([s.get("median", s.get("mean", 0)) for v in entries.values()
+                          for s in v.values()])
     labels = []
     for i, key in enumerate(keys):
         ri, row, kind, method = key
@@ -489,8 +531,13 @@ def plot_startup(runs, out_dir):
             s = entries[key].get(metric)
             if not s:
                 continue
-            ax.bar(i + (j - 0.5) * 0.38, s.get("mean", 0) / f, 0.36,
-                   yerr=s.get("stddev", 0) / f, capsize=2, color=row_colour(row), alpha=shade,
+            # Median with whiskers from min to max: honest for a handful of samples, and never
+            # below zero on the log axis (mean - sigma can be).
+            med = s.get("median", s.get("mean", 0))
+            lo, hi = s.get("min", med), s.get("max", med)
+            ax.bar(i + (j - 0.5) * 0.38, med / f, 0.36,
+                   yerr=[[max(0, med - lo) / f], [max(0, hi - med) / f]], capsize=2,
+                   color=row_colour(row), alpha=shade,
                    hatch=bar_hatch(kind), edgecolor="white", linewidth=0.4,
                    error_kw={"elinewidth": 0.8, "ecolor": "#333333"})
         name = row + (f"\n{method}" if method else "") + (f"\n[{runs[ri].label}]" if len(runs) > 1 else "")
@@ -499,7 +546,9 @@ def plot_startup(runs, out_dir):
     ax.set_xticklabels(labels, rotation=30 if len(keys) > 6 else 0, ha="right" if len(keys) > 6 else "center",
                        fontsize=8)
     ax.set_yscale("log")
-    ax.set_ylabel(f"time ({unit}, mean ± σ, log scale)")
+    bottom, top = ax.get_ylim()
+    ax.set_ylim(bottom, top * 10)  # headroom for the legend above the tallest bar
+    ax.set_ylabel(f"time ({unit}, median, whiskers min to max, log scale)")
     ax.set_xlabel("row and start method")
     ax.grid(axis="x", visible=False)
     ax.legend(handles=[Patch(facecolor="#555555", alpha=1.0, label="startup: spawn to first message"),
@@ -598,8 +647,8 @@ def plot_scaling(runs, out_dir):
         ax.plot(ideal, ideal, color="black", lw=1, alpha=0.6, label="ideal (linear)")
         for c in sorted(cores):
             ax.axvline(c, color="#999999", lw=0.8, ls="-.")
-            ax.text(c, 1.02, f" {c} cores", transform=ax.get_xaxis_transform(), fontsize=8,
-                    color="#666666", va="bottom", ha="center")
+            ax.text(c, 0.98, f" {c} cores", transform=ax.get_xaxis_transform(), fontsize=8,
+                    color="#666666", va="top", ha="left")
         ax.set_xlabel("workers")
         ax.set_ylabel("speedup over 1 worker (x)")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
@@ -625,7 +674,9 @@ def plot_crossover(runs, out_dir):
             pb = num(r["params"], "payload_bytes", "size_bytes")
             if cu is None or pb is None:
                 continue
-            cells.setdefault((cu, pb), []).append((r["summary"].get("mean", 0), r["row"], r["kind"]))
+            s = r["summary"]
+            cells.setdefault((cu, pb), []).append(
+                (s.get("mean", 0), r["row"], r["kind"], s.get("stddev", 0)))
         if not cells:
             p.missing.append(run.label)
         else:
@@ -647,14 +698,18 @@ def plot_crossover(runs, out_dir):
             best = entries[0]
             second = entries[1] if len(entries) > 1 else None
             x, y = pbs.index(pb), cus.index(cu)
-            colour = row_colour(best[1])
+            # A win counts only when mean ± sigma of winner and runner-up do not overlap (the
+            # verdict's rule); otherwise the cell is pale and says "not significant".
+            clear = not second or best[0] - best[3] > second[0] + second[3]
+            colour = row_colour(best[1]) if clear else tint(row_colour(best[1]), 0.65)
             winners_all[best[1]] = best[2]
-            ax.add_patch(matplotlib.patches.Rectangle((x - 0.5, y - 0.5), 1, 1, color=colour,
-                                                      alpha=0.85, hatch=bar_hatch(best[2]),
-                                                      ec="white", lw=1.5))
+            ax.add_patch(matplotlib.patches.Rectangle((x - 0.5, y - 0.5), 1, 1, fc=colour,
+                                                      hatch=bar_hatch(best[2]), ec="white",
+                                                      lw=1.5))
             text = best[1]
             if second and second[0] > 0:
-                text += f"\n{best[0] / second[0]:.2f}x\nvs {second[1]}"
+                text += f"\n{best[0] / second[0]:.2f}x" + ("" if clear else " (not significant)")
+                text += f"\nvs {second[1]}"
             ax.text(x, y, text, ha="center", va="center", fontsize=6.5, color="black",
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.75, "lw": 0})
         ax.set_xlim(-0.5, len(pbs) - 0.5)
@@ -670,8 +725,8 @@ def plot_crossover(runs, out_dir):
     handles = [Patch(facecolor=row_colour(row), hatch=bar_hatch(kind), label=row)
                for row, kind in sorted(winners_all.items())]
     fig.legend(handles=handles, title="winner", loc="center right", fontsize=8)
-    fig.suptitle("Crossover map: row with the highest task throughput in each cell,\n"
-                 "its ratio over the runner-up (task farm on all cores; higher is better)",
+    fig.suptitle("Crossover map: row with the highest task throughput in each cell and its ratio\n"
+                 "over the runner-up (task farm on all cores; pale: within mean ± σ of each other)",
                  fontsize=10.5)
     finish_with_legend_room(fig, p, runs, out_dir)
     return p

@@ -78,6 +78,17 @@ TEST_P(ChannelTest, EmptyMessageIsAMessage) {
   EXPECT_FALSE(ch->recv(Deadline::after(kLong)));
 }
 
+TEST_P(ChannelTest, SinkThatThrowsLosesNoMessage) {
+  for (std::size_t size : {16u, 5000u}) {  // one that fits the ring, one that is streamed
+    auto ch = make(1024);
+    std::thread producer([&] { ch->send(bytes_of(size, 9), Deadline::after(kLong)); });
+    auto refuse = [](std::size_t) -> std::byte* { throw std::bad_alloc(); };
+    EXPECT_THROW(ch->recv_into(refuse, Deadline::after(kLong)), std::bad_alloc);
+    EXPECT_EQ(ch->recv(Deadline::after(kLong)), bytes_of(size, 9)) << size << " bytes";
+    producer.join();
+  }
+}
+
 TEST_P(ChannelTest, TrySendWouldBlockWhenRingIsFull) {
   auto ch = make(64);  // two 24-byte messages (8-byte header each) fill it
   const auto msg = bytes_of(24, 1);

@@ -2,7 +2,7 @@
 
 For each N in params["workers"] (N = 1 is always added: it is the base), the driver starts N
 workers and waits until each has reported ready. A round sends every worker the same task (run
-the integer loop `kernel` for params["loops"] iterations, default 300000) and waits for every
+the integer loop `kernel` for params["loops"] iterations, default 150000) and waits for every
 result; the results must all be equal. One untimed warm-up round, then `iterations` timed rounds
 per repetition (params["iterations"], default 3).
 
@@ -21,7 +21,7 @@ TIMED = ("wall time of one round (every worker runs the same fixed integer loop)
 
 TASK = struct.Struct("<q")
 RESULT = struct.Struct("<Q")
-DEFAULT_LOOPS = 300_000
+DEFAULT_LOOPS = 150_000
 
 
 def kernel(loops):

@@ -91,7 +91,7 @@ void print_summary(const std::string& title, std::vector<Item> items, std::ostre
   for (std::size_t i = 1; i < items.size(); ++i) {
     const auto [m, sd] = mean_sd(*items[i].result);
     const RatioWithError r = ratio_with_error(best_mean, best_sd, m, sd);
-    out << fmt::format("    {:.2f} ± {:.2f} times {} than {}{}\n", r.ratio, r.error,
+    out << fmt::format("    {} times {} than {}{}\n", format_ratio(r.ratio, r.error),
                        better_word(*items[0].result), str(*items[i].row, "row"),
                        r.significant ? "" : " (not significant)");
   }
@@ -176,7 +176,9 @@ void print_console_report(const json& report, std::ostream& out, std::ostream& e
           std::string last = tail;
           while (!last.empty() && (last.back() == '\n' || last.back() == '\r')) last.pop_back();
           const auto nl = last.rfind('\n');
-          out << fmt::format("  stderr: {}\n", nl == std::string::npos ? last : last.substr(nl + 1));
+          last = nl == std::string::npos ? last : last.substr(nl + 1);
+          if ((*row)["error"].get<std::string>().find(last) == std::string::npos)
+            out << fmt::format("  stderr: {}\n", last);
         }
       } else if (row->contains("skipped") && (*row)["skipped"].is_string()) {
         out << fmt::format("{} {}: skipped: {}\n", w, row_label(*row),

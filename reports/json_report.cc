@@ -326,9 +326,10 @@ json load_report(const std::filesystem::path& path) {
   try {
     report = json::parse(text);
   } catch (const json::parse_error& e) {
-    // Distinguish a cut-off file (a run killed while writing, a partial copy) from non-JSON.
-    const bool truncated = std::string(e.what()).find("end of input") != std::string::npos &&
-                           text.find_first_not_of(" \t\r\n") != std::string::npos;
+    // Distinguish a cut-off file (a run killed while writing, a partial copy) from non-JSON:
+    // the parser ran into the end of the input rather than into a wrong character.
+    const auto last = text.find_last_not_of(" \t\r\n");
+    const bool truncated = last != std::string::npos && e.byte >= last + 1;
     throw BadInput(fmt::format("{}: {} (byte {})", path.string(),
                                truncated ? "truncated JSON" : "not JSON", e.byte));
   }

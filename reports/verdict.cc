@@ -71,7 +71,7 @@ std::string variant_of(const Entry& e) {
 }
 
 std::string ratio_text(const RatioWithError& r) {
-  return fmt::format("{:.2f} ± {:.2f}", r.ratio, r.error);
+  return format_ratio(r.ratio, r.error);
 }
 
 std::string better_word(const Entry& e) { return e.unit == "KiB" ? "smaller" : "faster"; }
@@ -186,16 +186,19 @@ void winners(const std::vector<Entry>& entries, json& findings, std::vector<std:
   }
 }
 
-// subprocess (shared memory) against subinterp, on the communication and throughput results.
-void match_or_gap(const std::vector<Entry>& entries, json& findings,
-                  std::vector<std::string>& lines) {
+// A process row against a subinterpreter row, on the communication and throughput results:
+// where the process row matches (within kMatchWithin or within noise) and where it doesn't.
+// Returns false when the two rows share no result.
+bool match_or_gap(const std::vector<Entry>& entries, const std::string& interp_row,
+                  const std::string& process_row, const std::string& process_label,
+                  json& findings, std::vector<std::string>& lines) {
   const Groups groups = group_by(entries, [](const Entry& e) {
     return e.workload + "\n" + e.metric + "\n" + e.name;
   });
-  std::vector<std::string> match, sub_faster, proc_faster;
+  std::vector<std::string> match, interp_better, process_better;
   for (const auto& [key, group] : groups) {
-    const Entry* si = find_row(group, "subinterp");
-    const Entry* sp = find_row(group, "subprocess");
+    const Entry* si = find_row(group, interp_row);
+    const Entry* sp = find_row(group, process_row);
     if (!si || !sp || is_cost_metric(si->metric)) continue;
     const Comparison c = compare(*si, *sp);
     const bool matches = !c.r.significant || c.r.ratio <= 1 + kMatchWithin;
@@ -206,25 +209,23 @@ void match_or_gap(const std::vector<Entry>& entries, json& findings,
     if (matches)
       match.push_back(fmt::format("{} ({})", label, ratio_text(c.r)));
     else if (c.a_better)
-      sub_faster.push_back(fmt::format("{} {}x", label, ratio_text(c.r)));
+      interp_better.push_back(fmt::format("{} {} times", label, ratio_text(c.r)));
     else
-      proc_faster.push_back(fmt::format("{} {}x", label, ratio_text(c.r)));
+      process_better.push_back(fmt::format("{} {} times", label, ratio_text(c.r)));
   }
-  if (match.empty() && sub_faster.empty() && proc_faster.empty()) {
-    lines.push_back("  (needs both subinterp and subprocess rows on the same workloads)");
-    return;
-  }
-  const std::size_t total = match.size() + sub_faster.size() + proc_faster.size();
-  lines.push_back(fmt::format("  subprocess (shared memory) matches subinterp within {:.0f}% or "
-                              "within noise in {} of {} results{}{}",
-                              100 * kMatchWithin, match.size(), total,
+  const std::size_t total = match.size() + interp_better.size() + process_better.size();
+  if (total == 0) return false;
+  lines.push_back(fmt::format("  {} matches {} within {:.0f}% or within noise in {} of {} "
+                              "results{}{}",
+                              process_label, interp_row, 100 * kMatchWithin, match.size(), total,
                               match.empty() ? "" : ": ", list_some(match, 3)));
-  if (!sub_faster.empty())
-    lines.push_back(fmt::format("  subinterp is better in {}: {}", sub_faster.size(),
-                                list_some(sub_faster)));
-  if (!proc_faster.empty())
-    lines.push_back(fmt::format("  subprocess is better in {}: {}", proc_faster.size(),
-                                list_some(proc_faster)));
+  if (!interp_better.empty())
+    lines.push_back(fmt::format("  {} is better in {}: {}", interp_row, interp_better.size(),
+                                list_some(interp_better)));
+  if (!process_better.empty())
+    lines.push_back(fmt::format("  {} is better in {}: {}", process_row, process_better.size(),
+                                list_some(process_better)));
+  return true;
 }
 
 // How much of passing an object is the channel (transfer) versus the codec (encode + decode).
@@ -314,8 +315,8 @@ void startup_costs(const std::vector<Entry>& entries, json& findings,
       f["numbers"]["subprocess_over_subinterp"] = sp->mean / si->mean;
       f["numbers"]["ratio_error"] = r.error;
       f["significant"] = r.significant;
-      ratio = r.significant ? fmt::format("; subprocess takes {:.2f} ± {:.2f} times subinterp's",
-                                          sp->mean / si->mean, r.error)
+      ratio = r.significant ? fmt::format("; subprocess takes {} times subinterp's",
+                                          format_ratio(sp->mean / si->mean, r.error))
                             : "; subprocess and subinterp not significantly different";
     }
     findings.push_back(std::move(f));
@@ -413,22 +414,29 @@ void scaling(const std::vector<Entry>& entries, int cores, json& findings,
 
 void failures(const json& ib, json& findings, std::vector<std::string>& lines) {
   if (!ib.contains("rows")) return;
+  // The same error on many rows (a missing component, a broken Python) is said once.
+  std::vector<std::string> error_order;
+  std::map<std::string, std::vector<std::string>> where;
   for (const auto& row : ib["rows"]) {
     const std::string name = row.value("row", ""), workload = row.value("workload", "");
     if (row.contains("error") && row["error"].is_string()) {
+      const std::string error = row["error"].get<std::string>();
       const json exit = row.value("exit", json::object());
-      const bool signalled = exit.is_object() && exit.contains("signal") && exit["signal"].is_string();
-      const std::string gil = row.contains("gil") && row["gil"].is_string() ? row["gil"].get<std::string>() : "";
+      const bool signalled =
+          exit.is_object() && exit.contains("signal") && exit["signal"].is_string();
+      const std::string gil =
+          row.contains("gil") && row["gil"].is_string() ? row["gil"].get<std::string>() : "";
       // In-process rows (own/shared GIL) host every worker in the child's one process.
       const bool in_process = (gil == "own" || gil == "shared") ||
                               ((name == "subinterp" || name == "thread") && gil.empty());
-      std::string consequence;
-      if (signalled && in_process) consequence = " (all of its workers share that process and went down with it)";
       findings.push_back({{"kind", "crash"}, {"rows", {name}}, {"workload", workload},
-                          {"error", row["error"]}, {"in_process", in_process},
+                          {"error", error}, {"signalled", signalled}, {"in_process", in_process},
                           {"results", json::array()}, {"numbers", json::object()}});
-      lines.push_back(fmt::format("  {} on {}: {}{}", name, workload,
-                                  row["error"].get<std::string>(), consequence));
+      std::string text = error;
+      if (signalled && in_process)
+        text += " (all of its workers share that process and went down with it)";
+      if (!where.count(text)) error_order.push_back(text);
+      where[text].push_back(name + " on " + workload);
     } else if (row.contains("worker_errors") && row["worker_errors"].is_array() &&
                !row["worker_errors"].empty()) {
       const auto& first = row["worker_errors"][0];
@@ -441,6 +449,14 @@ void failures(const json& ib, json& findings, std::vector<std::string>& lines) {
                                   name, workload, row["worker_errors"].size(),
                                   first.value("worker", -1), first.value("error", "")));
     }
+  }
+  for (const auto& text : error_order) {
+    const auto& rows = where[text];
+    if (rows.size() == 1)
+      lines.push_back(fmt::format("  {}: {}", rows[0], text));
+    else
+      lines.push_back(fmt::format("  {} rows: {} ({})", rows.size(), text,
+                                  list_some(rows, 6, ", ")));
   }
 }
 
@@ -456,7 +472,15 @@ json make_verdict(const json& ib) {
   if (lines.size() == before_winners) lines.push_back("  (no result measured on two rows)");
 
   lines.push_back("Why not subprocesses?");
-  match_or_gap(entries, findings, lines);
+  // interpbench's own backends first; the standard library's equivalents say the same for what
+  // Python users have today.
+  const bool ours = match_or_gap(entries, "subinterp", "subprocess", "subprocess (shared memory)",
+                                 findings, lines);
+  const bool stdlib = match_or_gap(entries, "py-interpreters", "py-multiprocessing-fork",
+                                   "py-multiprocessing-fork (pipes)", findings, lines);
+  if (!ours && !stdlib)
+    lines.push_back("  (needs subinterp and subprocess rows, or py-interpreters and "
+                    "py-multiprocessing-fork rows, on the same workloads)");
   codec_share(entries, findings, lines);
   startup_costs(entries, findings, lines);
   memory_costs(entries, findings, lines);

@@ -224,8 +224,11 @@ TEST_F(LoadReportTest, RejectsNonJsonNamingTheFile) {
 
 TEST_F(LoadReportTest, RejectsTruncatedJson) {
   const std::string full = make_json_report(fixture::synthetic_run()).dump();
-  const fs::path p = write("cut.json", full.substr(0, full.size() / 2));
-  EXPECT_THAT(error_of(p), HasSubstr(p.string() + ": truncated JSON"));
+  // Cut anywhere: inside a string, a number, a literal, between tokens.
+  for (std::size_t cut = 1; cut < full.size(); cut += full.size() / 37 + 1) {
+    const fs::path p = write("cut.json", full.substr(0, cut));
+    EXPECT_THAT(error_of(p), HasSubstr(p.string() + ": truncated JSON")) << "cut at " << cut;
+  }
 }
 
 TEST_F(LoadReportTest, RejectsAnotherSchemaVersion) {

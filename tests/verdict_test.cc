@@ -109,7 +109,7 @@ TEST(VerdictTest, SubprocessMatchesWhereEqualAndHasAGapWhereSlower) {
   const std::string text = all_lines(v);
   EXPECT_THAT(text, HasSubstr("Why not subprocesses?"));
   EXPECT_THAT(text, HasSubstr("matches subinterp within 10% or within noise in 1 of 2"));
-  EXPECT_THAT(text, HasSubstr("subinterp is better in 1: pingpong/8 round_trip 3.00"));
+  EXPECT_THAT(text, HasSubstr("subinterp is better in 1: pingpong/8 round_trip 3.00 ± 0.42 times"));
 }
 
 TEST(VerdictTest, CodecShareIsTransferOverTheWholeMessageCost) {
@@ -165,11 +165,40 @@ TEST(VerdictTest, OverlappingRowsAreNotSignificant) {
   EXPECT_EQ(findings_of_kind(v, "match").size(), 1u);
 }
 
+TEST(VerdictTest, TheSameErrorOnManyRowsIsSaidOnce) {
+  interpbench::Run run;
+  for (const char* row : {"subinterp", "subprocess", "thread"}) {
+    ChildRun c;
+    c.row = row;
+    c.kind = "backend";
+    c.workload = "pingpong";
+    c.exit_code = 1;
+    c.error = "exit status 1: driver host missing";
+    run.children.push_back(c);
+  }
+  const json v = make_json_report(run)["interpbench"]["verdict"];
+  EXPECT_EQ(findings_of_kind(v, "crash").size(), 3u);
+  EXPECT_THAT(all_lines(v), HasSubstr("3 rows: exit status 1: driver host missing (subinterp on "
+                                      "pingpong, subprocess on pingpong, thread on pingpong)"));
+}
+
+TEST(VerdictTest, StandardLibraryRowsAnswerTooWhenTheBackendsAreMissing) {
+  interpbench::Run run;
+  run.children.push_back(fixture::child("py-interpreters", "reference", "w",
+                                        {fixture::time_result("w/1", "wall", fixture::kBase)}));
+  run.children.push_back(fixture::child(
+      "py-multiprocessing-fork", "reference", "w",
+      {fixture::time_result("w/1", "wall", fixture::scaled(fixture::kBase, 1.05))}, "process"));
+  const json v = make_json_report(run)["interpbench"]["verdict"];
+  EXPECT_THAT(all_lines(v), HasSubstr("py-multiprocessing-fork (pipes) matches py-interpreters "
+                                      "within 10% or within noise in 1 of 1"));
+}
+
 TEST(VerdictTest, EmptyRunSaysSoInsteadOfInventing) {
   const json v = make_verdict({{"rows", json::array()}});
   EXPECT_TRUE(v["findings"].empty());
   EXPECT_THAT(all_lines(v), HasSubstr("no result measured on two rows"));
-  EXPECT_THAT(all_lines(v), HasSubstr("needs both subinterp and subprocess"));
+  EXPECT_THAT(all_lines(v), HasSubstr("needs subinterp and subprocess rows"));
 }
 
 }  // namespace

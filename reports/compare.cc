@@ -144,11 +144,24 @@ void environment_warnings(const nlohmann::json& base, const nlohmann::json& cand
                                      which == &base ? "base" : "candidate",
                                      text_or(ib, "incomplete_reason", "interrupted")));
   }
-  for (const auto& row : cand["interpbench"]["rows"]) {
+  // Failed candidate rows: one warning, naming the first few.
+  std::vector<std::string> failed;
+  for (const auto& row : cand["interpbench"]["rows"])
     if (row.contains("error") && row["error"].is_string())
-      warnings.push_back(fmt::format("candidate row {} failed on {}: {}", text_or(row, "row", "?"),
-                                     text_or(row, "workload", "?"), row["error"].get<std::string>()));
+      failed.push_back(fmt::format("{} on {} ({})", text_or(row, "row", "?"),
+                                   text_or(row, "workload", "?"), row["error"].get<std::string>()));
+  if (!failed.empty()) {
+    constexpr std::size_t kShown = 3;
+    std::string list;
+    for (std::size_t i = 0; i < std::min(kShown, failed.size()); ++i)
+      list += (i ? "; " : "") + failed[i];
+    if (failed.size() > kShown) list += fmt::format("; and {} more", failed.size() - kShown);
+    warnings.push_back(fmt::format(
+        "{} row(s) failed in the candidate, their results are missing: {}; fix the failures "
+        "(see the run's report) before trusting the comparison",
+        failed.size(), list));
   }
+
 }
 
 }  // namespace

@@ -34,10 +34,12 @@ std::string summary_line(const CompareResult& r) {
                          [v](const auto& c) { return c.verdict == v; });
   };
   return fmt::format(
-      "{}: {} regression(s), {} improvement(s), {} not significant, {} unchanged; whole run {} "
-      "(worse in {}, better in {} results; sign test p = {}) [threshold {:.3g}%, alpha {:.3g}]",
+      "{}: {} regression(s), {} improvement(s), {} not significant, {} with too few repetitions, "
+      "{} unchanged; whole run {} (worse in {}, better in {} results; sign test p = {}) "
+      "[threshold {:.3g}%, alpha {:.3g}]",
       r.has_regression() ? "REGRESSION" : "OK", count(Verdict::kRegression),
-      count(Verdict::kImprovement), count(Verdict::kNotSignificant), count(Verdict::kUnchanged),
+      count(Verdict::kImprovement), count(Verdict::kNotSignificant),
+      count(Verdict::kTooFewRepetitions), count(Verdict::kUnchanged),
       overall_text(r), r.overall_worse, r.overall_better, p_text(r.overall_p_value),
       r.threshold * 100, r.alpha);
 }

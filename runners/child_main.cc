@@ -1,6 +1,10 @@
 #include "runners/child_main.h"
 
+#include <sys/prctl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <csignal>
 #include <exception>
 
 #include <fmt/format.h>
@@ -51,6 +55,12 @@ int floor_main(const ChildArgs& args, const nlohmann::json& params) {
 }  // namespace
 
 int child_main(const ChildArgs& args) {
+  // A runner killed with SIGKILL can't kill our group: die with it, so no child outlives a run.
+  // (Our workers, in our group, notice the end of their channels or their parent.)
+  const pid_t parent = ::getppid();
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) return 1;  // the runner died before prctl took effect
+
   const auto backends = backend_names();
   if (args.row != "floor" && std::find(backends.begin(), backends.end(), args.row) == backends.end()) {
     throw BadInput(fmt::format("_child: unknown row '{}' (valid: {}, floor)", args.row, fmt::join(backends, ", ")));

@@ -43,10 +43,11 @@ int max_workers(const Plan& plan) {
   return most;
 }
 
-// Segments whose owner died: left by a run that was SIGKILLed (or a child that crashed).
-void sweep_and_say(bool quiet) {
+// Segments whose owner died: left by a run that was SIGKILLed (or a child that crashed). Said
+// even with --quiet: it is about the machine, not progress.
+void sweep_and_say() {
   const auto removed = sweep_stale_segments();
-  if (!removed.empty() && !quiet) {
+  if (!removed.empty()) {
     fmt::print(stderr, "interpbench: removed {} stale shared-memory segment(s) whose owner is gone: {}\n",
                removed.size(), fmt::join(removed, ", "));
   }
@@ -99,7 +100,7 @@ int run_command(const RunOptions& o) {
 
   // From here on SIGINT/SIGTERM stop the run cleanly instead of killing us.
   StopSignals signals;
-  sweep_and_say(o.quiet);
+  sweep_and_say();
 
   Run run;
   run.environment = collect_environment(python.string());

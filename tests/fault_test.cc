@@ -1,0 +1,161 @@
+// The runner under SIGINT, SIGTERM and SIGKILL, through the built binary: it stops its child,
+// leaves no process and no shared memory behind, writes a partial report marked incomplete and
+// exits 130 / 143; after a SIGKILL the next run removes the stale segments and says so.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "backends/subprocess/child_process.h"
+
+namespace interpbench {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// Gone, or a zombie waiting for a reaper that is not us: not running either way.
+bool gone_within(pid_t pid, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!stat || !std::getline(stat, line)) return true;
+    const auto paren = line.rfind(')');
+    if (paren != std::string::npos && line.size() > paren + 2 && line[paren + 2] == 'Z') return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
+std::vector<std::string> segments_of(pid_t pid) {
+  std::vector<std::string> out;
+  const std::string prefix = "interpbench-" + std::to_string(pid) + "-";
+  std::error_code ec;
+  for (fs::directory_iterator it("/dev/shm", ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename().string().rfind(prefix, 0) == 0) out.push_back(it->path().filename());
+  }
+  return out;
+}
+
+class FaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("fault_test_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    marker_ = dir_ / "driver.pid";
+    out_ = dir_ / "out.json";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // `interpbench run` on the hanging fixture; returns once its driver is up (or fails the test).
+  std::unique_ptr<ChildProcess> start_hanging_run(const std::string& backend) {
+    SpawnOptions s;
+    s.executable = INTERPBENCH_BIN;
+    s.args = {"run", "--workload-file", fs::path(CLI_FIXTURES_DIR) / "cli_hang.py", "--backend", backend,
+              "--suite", "quick", "--out", out_.string()};
+    s.env = {"CLI_HANG_MARKER=" + marker_.string()};
+    s.stdout_mode = SpawnOptions::Output::kNull;
+    s.stderr_tail_lines = 50;
+    auto p = std::make_unique<ChildProcess>(s);
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (!fs::exists(marker_) && p->running() && std::chrono::steady_clock::now() < deadline) {
+      p->wait(Deadline::after(20ms));
+    }
+    return p;
+  }
+
+  pid_t driver_pid() {
+    std::ifstream in(marker_);
+    pid_t pid = 0;
+    in >> pid;
+    return pid;
+  }
+
+  void expect_stopped_cleanly(int signal_number, int exit_code, const std::string& backend) {
+    auto runner = start_hanging_run(backend);
+    ASSERT_TRUE(fs::exists(marker_)) << runner->stderr_tail();
+    const pid_t driver = driver_pid();
+    ASSERT_GT(driver, 0);
+    runner->kill(signal_number);  // the runner only, as a terminal or a CI job would
+    auto status = runner->wait(Deadline::after(60s));
+    ASSERT_TRUE(status.has_value()) << "the runner did not stop";
+    EXPECT_EQ(status->signal, 0);
+    EXPECT_EQ(status->exit_code, exit_code) << runner->stderr_tail();
+    const std::string reason = "interrupted by " + signal_name(signal_number);
+    EXPECT_NE(runner->stderr_tail().find(reason), std::string::npos) << runner->stderr_tail();
+    EXPECT_TRUE(gone_within(driver, 10s)) << "the child outlived the run";
+    EXPECT_EQ(segments_of(driver), std::vector<std::string>{});
+
+    std::ifstream in(out_);
+    ASSERT_TRUE(in) << "no partial report";
+    const auto report = nlohmann::json::parse(in);
+    EXPECT_EQ(report["interpbench"]["incomplete"], true);
+    EXPECT_EQ(report["interpbench"]["incomplete_reason"], reason);
+    ASSERT_EQ(report["interpbench"]["rows"].size(), 1u);
+    EXPECT_EQ(report["interpbench"]["rows"][0]["error"], reason);
+  }
+
+  fs::path dir_, marker_, out_;
+};
+
+TEST_F(FaultTest, SigintStopsTheRunWritesAnIncompleteReportAndExits130) {
+  expect_stopped_cleanly(SIGINT, 130, "subprocess");
+}
+
+TEST_F(FaultTest, SigtermStopsTheRunAndExits143) { expect_stopped_cleanly(SIGTERM, 143, "thread"); }
+
+TEST_F(FaultTest, AfterSigkillTheChildDiesAndTheNextRunSweepsStaleSegments) {
+  auto runner = start_hanging_run("subprocess");
+  ASSERT_TRUE(fs::exists(marker_)) << runner->stderr_tail();
+  const pid_t driver = driver_pid();
+  runner->kill(SIGKILL);
+  ASSERT_TRUE(runner->wait(Deadline::after(30s)).has_value());
+  EXPECT_TRUE(gone_within(driver, 10s)) << "the child outlived its SIGKILLed runner";
+  // A zombie still owns its pid (kill(pid, 0) succeeds): wait until init has reaped it, as it
+  // has long before any real next run.
+  const auto reaped_by = std::chrono::steady_clock::now() + 10s;
+  while (fs::exists("/proc/" + std::to_string(driver)) && std::chrono::steady_clock::now() < reaped_by) {
+    std::this_thread::sleep_for(20ms);
+  }
+
+  // Planted after the hanging runner's start-of-run sweep, named for an owner that is certainly
+  // dead: a child we spawned and reaped.
+  SpawnOptions t;
+  t.executable = "/bin/true";
+  ChildProcess dead(t);
+  ASSERT_TRUE(dead.wait(Deadline::after(30s)).has_value());
+  const std::string planted = "interpbench-" + std::to_string(dead.pid()) + "-00000000faultest-planted";
+  const int fd = ::shm_open(("/" + planted).c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+
+  SpawnOptions next;
+  next.executable = INTERPBENCH_BIN;
+  next.args = {"run", "--workload", "pingpong", "--backend", "thread", "--suite", "quick", "--sizes", "8",
+               "--repetitions", "1", "--iterations", "5", "--quiet"};
+  next.stdout_mode = SpawnOptions::Output::kNull;
+  next.stderr_tail_lines = 50;
+  ChildProcess second(next);
+  auto status = second.wait(Deadline::after(120s));
+  ASSERT_TRUE(status.has_value());
+  const std::string err = second.stderr_tail();
+  EXPECT_NE(err.find("removed"), std::string::npos) << err;
+  EXPECT_NE(err.find(planted), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(fs::path("/dev/shm") / planted));
+  EXPECT_EQ(segments_of(driver), std::vector<std::string>{});
+  ::shm_unlink(("/" + planted).c_str());  // in case the assertions above failed
+}
+
+}  // namespace
+}  // namespace interpbench

@@ -155,7 +155,9 @@ TEST_F(SubprocessTest, WorkerKilledWhileDriverBlockedInSendThrowsClosed) {
   const std::string chunk(1024, 'z');
   // The ring fills after a few sends; the next one blocks until the worker's death closes it.
   try {
-    for (int i = 0; i < 1000; ++i) ch.to_worker->send(as_bytes(chunk), Deadline::after(kTestDeadline));
+    for (int i = 0; i < 1000; ++i) {
+      ch.to_worker->send(as_bytes(chunk), Deadline::after(kTestDeadline));
+    }
     FAIL() << "a dead worker's ring never filled";
   } catch (const ChannelClosed&) {
   } catch (const ChannelTimeout&) {

@@ -371,7 +371,8 @@ ExitStatus ChildProcess::kill_and_reap() noexcept {
   kill_group(SIGKILL);
   try {
     if (auto s = wait(Deadline::after(kReapAfterKillTimeout))) return *s;
-    std::fprintf(stderr, "interpbench: child %d did not die after SIGKILL\n", static_cast<int>(pid_));
+    std::fprintf(stderr, "interpbench: child %d did not die after SIGKILL\n",
+                 static_cast<int>(pid_));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "interpbench: %s\n", e.what());
   }

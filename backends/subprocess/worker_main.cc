@@ -83,7 +83,8 @@ int run(const Arguments& args) {
   // channel or a pool buffer) is finalized before the mappings go.
   ShmChannelSet set = ShmChannelSet::attach(args.channels);
   if (args.worker_id >= set.workers() || args.worker_count != set.workers()) {
-    std::fprintf(stderr, "interpbench-worker: worker %zu of %zu does not fit channel set '%s' (%zu)\n",
+    std::fprintf(stderr,
+                 "interpbench-worker: worker %zu of %zu does not fit channel set '%s' (%zu)\n",
                  args.worker_id, args.worker_count, args.channels.c_str(), set.workers());
     return kWorkerExitBadArguments;
   }

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "backends/proc_memory.h"
+#include "backends/shm_channel.h"
+#include "backends/shm_segment.h"
 #include "backends/subprocess/child_process.h"
 #include "backends/subprocess/shm_buffer_pool.h"
 
@@ -276,6 +278,33 @@ TEST_F(SubprocessTest, WorkerRefusesToRunForAnotherParent) {
   auto status = child.wait(Deadline::after(kTestDeadline));
   ASSERT_TRUE(status);
   EXPECT_EQ(status->exit_code, kWorkerExitParentDied);
+}
+
+TEST_F(SubprocessTest, WorkerExitsWhenItsDriverDies) {
+  // A stand-in driver: a shell that starts one worker and waits. SIGKILLing the shell alone
+  // (not its group) leaves the worker blocked in recv on a ring nobody will close.
+  const std::string run_id = make_run_id();
+  ShmChannelSet set = ShmChannelSet::create(segment_name(run_id, "chan"), 1, 4096);
+  auto ref = workload("orphan", kReadyThenBlock);
+  SpawnOptions o;
+  o.executable = "/bin/sh";
+  o.args = {"-c", "\"$0\" --channels \"$1\" --worker-id 0 --worker-count 1 --workload \"$2\" "
+                  "--parent-pid $$ & echo $!; wait",
+            find_worker_executable().string(), set.name(), ref.file.string()};
+  o.stdout_mode = SpawnOptions::Output::kCapture;
+  ChildProcess shell(o);
+  ASSERT_TRUE(set.channels(0).from_worker->recv(Deadline::after(kTestDeadline)));  // running
+  auto deadline = Deadline::after(kTestDeadline);
+  while (shell.captured_stdout().find('\n') == std::string::npos && !deadline.expired()) {
+    std::this_thread::sleep_for(5ms);
+  }
+  const pid_t worker = std::stoi(shell.captured_stdout());
+  ASSERT_TRUE(pid_alive(worker));
+  shell.kill(SIGKILL);
+  ASSERT_TRUE(shell.wait(Deadline::after(kTestDeadline)));
+  while (pid_alive(worker) && !deadline.expired()) std::this_thread::sleep_for(5ms);
+  EXPECT_FALSE(pid_alive(worker));
+  if (pid_alive(worker)) ::kill(worker, SIGKILL);  // the test failed; don't leave it behind
 }
 
 TEST_F(SubprocessTest, WorkerRejectsBadArguments) {

@@ -74,6 +74,9 @@ ParsedResult parse_result(const json& r) {
       r.contains("higher_is_better") && r["higher_is_better"].is_boolean() && r["higher_is_better"].get<bool>();
   p.meta["bytes_per_op"] =
       r.contains("bytes_per_op") && r["bytes_per_op"].is_number() ? r["bytes_per_op"] : json(nullptr);
+  // Keys a workload adds beyond the contract (scaling's speedup, ...) pass through unchanged.
+  for (const auto& [key, value] : r.items())
+    if (key != "repetitions" && !p.meta.contains(key)) p.meta[key] = value;
   if (!r.contains("repetitions") || !r["repetitions"].is_array())
     throw std::runtime_error("'repetitions' missing or not a list");
   std::size_t total = 0;

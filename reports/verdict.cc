@@ -65,6 +65,13 @@ bool is_cost_metric(const std::string& metric) {
   return metric.rfind("memory_", 0) == 0 || metric == "startup" || metric == "teardown";
 }
 
+// "pingpong/8 round_trip", but "objects/ints/16/pickle5/encode" when the name has the metric.
+std::string name_and_metric(const Entry& e) {
+  const std::string padded = "/" + e.name + "/";
+  return padded.find("/" + e.metric + "/") != std::string::npos ? e.name
+                                                                  : e.name + " " + e.metric;
+}
+
 std::string variant_of(const Entry& e) {
   const std::string prefix = e.workload + "/";
   return e.name.rfind(prefix, 0) == 0 ? e.name.substr(prefix.size()) : e.name;
@@ -195,36 +202,43 @@ bool match_or_gap(const std::vector<Entry>& entries, const std::string& interp_r
   const Groups groups = group_by(entries, [](const Entry& e) {
     return e.workload + "\n" + e.metric + "\n" + e.name;
   });
-  std::vector<std::string> match, interp_better, process_better;
+  std::vector<std::string> match, noise, interp_better, process_better;
   for (const auto& [key, group] : groups) {
     const Entry* si = find_row(group, interp_row);
     const Entry* sp = find_row(group, process_row);
     if (!si || !sp || is_cost_metric(si->metric)) continue;
     const Comparison c = compare(*si, *sp);
-    const bool matches = !c.r.significant || c.r.ratio <= 1 + kMatchWithin;
-    json f = pair_finding(matches ? "match" : "gap", *si, *sp, c);
+    const bool within = c.r.ratio <= 1 + kMatchWithin;
+    // "match": within kMatchWithin; "noise": further apart but not significantly so.
+    const std::string kind = within ? "match" : !c.r.significant ? "noise" : "gap";
+    json f = pair_finding(kind, *si, *sp, c);
     f["within"] = kMatchWithin;
     findings.push_back(std::move(f));
-    const std::string label = fmt::format("{} {}", si->name, si->metric);
-    if (matches)
+    const std::string label = name_and_metric(*si);
+    if (kind == "match")
       match.push_back(fmt::format("{} ({})", label, ratio_text(c.r)));
+    else if (kind == "noise")
+      noise.push_back(label);
     else if (c.a_better)
       interp_better.push_back(fmt::format("{} {} times", label, ratio_text(c.r)));
     else
       process_better.push_back(fmt::format("{} {} times", label, ratio_text(c.r)));
   }
-  const std::size_t total = match.size() + interp_better.size() + process_better.size();
+  const std::size_t total = match.size() + noise.size() + interp_better.size() + process_better.size();
   if (total == 0) return false;
-  lines.push_back(fmt::format("  {} matches {} within {:.0f}% or within noise in {} of {} "
-                              "results{}{}",
-                              process_label, interp_row, 100 * kMatchWithin, match.size(), total,
+  lines.push_back(fmt::format("  {} vs {} over {} shared results:", process_label, interp_row,
+                              total));
+  lines.push_back(fmt::format("    within {:.0f}%: {}{}{}", 100 * kMatchWithin, match.size(),
                               match.empty() ? "" : ": ", list_some(match, 3)));
   if (!interp_better.empty())
-    lines.push_back(fmt::format("  {} is better in {}: {}", interp_row, interp_better.size(),
+    lines.push_back(fmt::format("    {} better: {}: {}", interp_row, interp_better.size(),
                                 list_some(interp_better)));
   if (!process_better.empty())
-    lines.push_back(fmt::format("  {} is better in {}: {}", process_row, process_better.size(),
+    lines.push_back(fmt::format("    {} better: {}: {}", process_row, process_better.size(),
                                 list_some(process_better)));
+  if (!noise.empty())
+    lines.push_back(fmt::format("    too noisy to tell: {} (more --repetitions would decide)",
+                                noise.size()));
   return true;
 }
 
@@ -352,19 +366,26 @@ void memory_costs(const std::vector<Entry>& entries, json& findings,
     json f = {{"kind", "memory"}, {"metric", metric}, {"rows", json::array()},
               {"results", json::array()}, {"numbers", json::object()}};
     std::vector<std::string> parts;
+    std::set<std::string> names;
+    for (const auto& row : row_order) names.insert(at_max[row]->name);
     for (const auto& row : row_order) {
       const Entry* e = at_max[row];
+      const auto workers = workers_of(*e);
       f["rows"].push_back(row);
       f["results"].push_back(e->bench);
       f["numbers"][row] = {{"mean", e->mean}, {"unit", e->unit},
-                           {"workers", workers_of(*e) ? json(*workers_of(*e)) : json(nullptr)}};
+                           {"workers", workers ? json(*workers) : json(nullptr)}};
+      // Name the result per row only where the rows measured different worker counts.
       parts.push_back(fmt::format("{} {}{}", row, format_value(e->mean, e->unit),
-                                  workers_of(*e) ? fmt::format(" ({} at {:.0f} workers)",
-                                                               e->name, *workers_of(*e))
-                                                 : fmt::format(" ({})", e->name)));
+                                  names.size() > 1 ? " (" + e->name + ")" : ""));
     }
     findings.push_back(std::move(f));
-    lines.push_back(fmt::format("  memory ({}): {}", metric, list_some(parts, 8, ", ")));
+    const Entry* first = at_max[row_order[0]];
+    const std::string where =
+        names.size() == 1 && workers_of(*first)
+            ? fmt::format("{}, {:.0f} workers", first->name, *workers_of(*first))
+            : metric;
+    lines.push_back(fmt::format("  memory per worker ({}): {}", where, list_some(parts, 8, ", ")));
     return;  // one memory metric is enough for the verdict; the report has them all
   }
 }
@@ -395,7 +416,9 @@ void scaling(const std::vector<Entry>& entries, int cores, json& findings,
         best = e;
       }
     if (!best || best->mean <= 0) continue;
-    const double speedup = one->second->mean / best->mean;
+    // Weak scaling (workloads/scaling.py): every worker runs the same work, so perfect scaling
+    // keeps the wall time flat and speedup(N) = N * wall(1) / wall(N).
+    const double speedup = k * one->second->mean / best->mean;
     f["rows"].push_back(row);
     f["results"].push_back(one->second->bench);
     f["results"].push_back(best->bench);
@@ -407,8 +430,8 @@ void scaling(const std::vector<Entry>& entries, int cores, json& findings,
   }
   if (parts.empty()) return;
   findings.push_back(std::move(f));
-  lines.push_back(fmt::format("  scaling (speedup of wall time over 1 worker, up to {:.0f} "
-                              "workers = cores): {}",
+  lines.push_back(fmt::format("  scaling (N x wall(1) / wall(N), each worker the same work, "
+                              "N = {:.0f} <= cores): {}",
                               shown_k, list_some(parts, 8, ", ")));
 }
 

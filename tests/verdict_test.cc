@@ -50,7 +50,7 @@ interpbench::Run scenario() {
       {fixture::time_result("objects/pickle5/list/1000", "encode", fixture::scaled(base, 3)),
        fixture::time_result("objects/pickle5/list/1000", "transfer", base),
        fixture::time_result("objects/pickle5/list/1000", "decode", fixture::scaled(base, 6))}));
-  // scaling: wall 1000 at 1 worker, 550 at 2 workers -> speedup 1000/550.
+  // scaling (weak): wall 1000 at 1 worker, 550 at 2 workers -> speedup 2 * 1000/550.
   run.children.push_back(fixture::child(
       "subinterp", "backend", "scaling",
       {fixture::time_result("scaling/1", "wall", fixture::scaled(base, 10), {{"workers", 1}}),
@@ -108,8 +108,9 @@ TEST(VerdictTest, SubprocessMatchesWhereEqualAndHasAGapWhereSlower) {
   EXPECT_EQ(kind_of["pingpong/1024"], "match");  // identical samples
   const std::string text = all_lines(v);
   EXPECT_THAT(text, HasSubstr("Why not subprocesses?"));
-  EXPECT_THAT(text, HasSubstr("matches subinterp within 10% or within noise in 1 of 2"));
-  EXPECT_THAT(text, HasSubstr("subinterp is better in 1: pingpong/8 round_trip 3.00 ± 0.42 times"));
+  EXPECT_THAT(text, HasSubstr("subprocess (shared memory) vs subinterp over 2 shared results:"));
+  EXPECT_THAT(text, HasSubstr("within 10%: 1: pingpong/1024 round_trip (1.00 ± 0.14)"));
+  EXPECT_THAT(text, HasSubstr("subinterp better: 1: pingpong/8 round_trip 3.00 ± 0.42 times"));
 }
 
 TEST(VerdictTest, CodecShareIsTransferOverTheWholeMessageCost) {
@@ -126,8 +127,8 @@ TEST(VerdictTest, ScalingUsesTheLargestWorkerCountUpToTheCores) {
   ASSERT_EQ(f.size(), 1u);
   const json& n = f[0]["numbers"]["subinterp"];
   EXPECT_EQ(n["workers"], 2);  // 4 workers exceed the 2 cores of the synthetic machine
-  EXPECT_NEAR(n["speedup"].get<double>(), 1000.0 / 550.0, 1e-9);
-  EXPECT_NEAR(n["efficiency"].get<double>(), 1000.0 / 550.0 / 2, 1e-9);
+  EXPECT_NEAR(n["speedup"].get<double>(), 2 * 1000.0 / 550.0, 1e-9);
+  EXPECT_NEAR(n["efficiency"].get<double>(), 1000.0 / 550.0, 1e-9);
 }
 
 TEST(VerdictTest, StartupAndMemoryCostsAreReportedPerRow) {
@@ -140,7 +141,7 @@ TEST(VerdictTest, StartupAndMemoryCostsAreReportedPerRow) {
   EXPECT_DOUBLE_EQ(m[0]["numbers"]["subinterp"]["mean"].get<double>(), 3072);
   const std::string text = all_lines(v);
   EXPECT_THAT(text, HasSubstr("subinterp 2.00 ms, subprocess 20.0 ms"));
-  EXPECT_THAT(text, HasSubstr("subinterp 3.00 MiB"));
+  EXPECT_THAT(text, HasSubstr("memory per worker (memory/4, 4 workers): subinterp 3.00 MiB"));
 }
 
 TEST(VerdictTest, CrashSaysWhatWentDown) {
@@ -162,7 +163,20 @@ TEST(VerdictTest, OverlappingRowsAreNotSignificant) {
   ASSERT_EQ(f.size(), 1u);
   EXPECT_FALSE(f[0]["significant"].get<bool>());
   EXPECT_THAT(all_lines(v), HasSubstr("not significantly different"));
-  EXPECT_EQ(findings_of_kind(v, "match").size(), 1u);
+  EXPECT_EQ(findings_of_kind(v, "match").size(), 1u);  // 153.3 vs 150: within 10%
+}
+
+TEST(VerdictTest, FarApartButNoisyIsNeitherMatchNorGap) {
+  interpbench::Run run;
+  run.children.push_back(fixture::child("subinterp", "backend", "w",
+                                        {fixture::time_result("w/1", "wall", {{50}, {150}, {100}})}));
+  run.children.push_back(fixture::child(
+      "subprocess", "backend", "w", {fixture::time_result("w/1", "wall", {{100}, {250}, {100}})}));
+  const json v = make_json_report(run)["interpbench"]["verdict"];
+  EXPECT_EQ(findings_of_kind(v, "noise").size(), 1u);
+  EXPECT_TRUE(findings_of_kind(v, "match").empty());
+  EXPECT_TRUE(findings_of_kind(v, "gap").empty());
+  EXPECT_THAT(all_lines(v), HasSubstr("too noisy to tell: 1"));
 }
 
 TEST(VerdictTest, TheSameErrorOnManyRowsIsSaidOnce) {
@@ -190,8 +204,9 @@ TEST(VerdictTest, StandardLibraryRowsAnswerTooWhenTheBackendsAreMissing) {
       "py-multiprocessing-fork", "reference", "w",
       {fixture::time_result("w/1", "wall", fixture::scaled(fixture::kBase, 1.05))}, "process"));
   const json v = make_json_report(run)["interpbench"]["verdict"];
-  EXPECT_THAT(all_lines(v), HasSubstr("py-multiprocessing-fork (pipes) matches py-interpreters "
-                                      "within 10% or within noise in 1 of 1"));
+  EXPECT_THAT(all_lines(v), HasSubstr("py-multiprocessing-fork (pipes) vs py-interpreters over 1 "
+                                      "shared results:"));
+  EXPECT_EQ(findings_of_kind(v, "match").size(), 1u);
 }
 
 TEST(VerdictTest, EmptyRunSaysSoInsteadOfInventing) {

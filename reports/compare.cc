@@ -207,8 +207,8 @@ CompareResult compare_reports(const nlohmann::json& base, const nlohmann::json& 
   for (const auto& [name, e] : cand_results) cand_by_name.emplace(name, &e);
   std::map<std::string, bool> seen;
 
-  double log_ratio_sum = 0;
-  std::size_t log_ratio_n = 0, untestable = 0, few = 0;
+  std::vector<double> worse_ratios;
+  std::size_t untestable = 0, few = 0;
   std::size_t fewest = SIZE_MAX;
   for (const auto& [name, be] : base_results) {
     seen[name] = true;
@@ -245,8 +245,7 @@ CompareResult compare_reports(const nlohmann::json& base, const nlohmann::json& 
     if (c.base_mean > 0 && c.candidate_mean > 0) {
       const double worse_ratio = c.higher_is_better ? c.base_mean / c.candidate_mean
                                                     : c.candidate_mean / c.base_mean;
-      log_ratio_sum += std::log(worse_ratio);
-      ++log_ratio_n;
+      worse_ratios.push_back(worse_ratio);
       if (worse_ratio > 1) ++out.overall_worse;
       if (worse_ratio < 1) ++out.overall_better;
     }
@@ -265,13 +264,21 @@ CompareResult compare_reports(const nlohmann::json& base, const nlohmann::json& 
     out.results.push_back(c);
   }
 
-  // Whole run: geometric mean ratio, significant by a sign test over the results' directions.
-  if (log_ratio_n > 0) out.overall_worse_ratio = std::exp(log_ratio_sum / log_ratio_n);
+  // Whole run: the median ratio, significant by a sign test over the results' directions. The
+  // median, not the geometric mean: a few results near zero (memory deltas of a few KiB) swing
+  // by 10x from run to run and would dominate a mean of ratios.
+  const std::size_t ratio_n = worse_ratios.size();
+  if (ratio_n > 0) {
+    std::sort(worse_ratios.begin(), worse_ratios.end());
+    out.overall_worse_ratio = ratio_n % 2 ? worse_ratios[ratio_n / 2]
+                                          : std::sqrt(worse_ratios[ratio_n / 2 - 1] *
+                                                      worse_ratios[ratio_n / 2]);
+  }
   out.overall_p_value = sign_test_p(out.overall_worse, out.overall_better);
   const double overall_change = out.overall_worse_ratio - 1;
   // Testable when even a unanimous direction over this many results could reach alpha.
   out.overall_verdict = judge(overall_change, false, out.overall_p_value,
-                              sign_test_p(log_ratio_n, 0) < alpha, threshold, alpha);
+                              sign_test_p(ratio_n, 0) < alpha, threshold, alpha);
 
   if (untestable > 0)
     out.warnings.push_back(fmt::format(
@@ -291,7 +298,7 @@ CompareResult compare_reports(const nlohmann::json& base, const nlohmann::json& 
         "{} result(s) of the base are missing in the candidate (a row failed, was skipped or not "
         "run): run the same rows and workloads in both",
         missing));
-  if (log_ratio_n == 0 && !base_results.empty())
+  if (ratio_n == 0 && !base_results.empty())
     out.warnings.push_back("no result is present in both runs: nothing to compare");
   environment_warnings(base, candidate, out.warnings);
   return out;

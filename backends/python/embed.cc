@@ -199,8 +199,18 @@ SubInterpreter::SubInterpreter(GilMode requested) {
 
 SubInterpreter::~SubInterpreter() noexcept {
   if (tstate_ == nullptr) return;
+#if PY_VERSION_HEX >= 0x030C0000
   PyEval_RestoreThread(tstate_);
-  Py_EndInterpreter(tstate_);  // leaves no current thread state and no GIL held
+  Py_EndInterpreter(tstate_);  // 3.12+: leaves no current thread state and no GIL held
+#else
+  // 3.11: Py_EndInterpreter leaves the one GIL held with no thread state; end it from a main
+  // thread state (as Programs/_testembed.c does) so the GIL can be released properly.
+  PyGILState_STATE gil = PyGILState_Ensure();
+  PyThreadState* main_tstate = PyThreadState_Swap(tstate_);
+  Py_EndInterpreter(tstate_);
+  PyThreadState_Swap(main_tstate);
+  PyGILState_Release(gil);
+#endif
   tstate_ = nullptr;
 }
 

@@ -72,6 +72,20 @@ def tint(colour, amount):
     return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
 
 
+def shade(colour, amount):
+    """`colour` moved `amount` (0..1) of the way to black."""
+    r, g, b = matplotlib.colors.to_rgb(colour)
+    return (r * (1 - amount), g * (1 - amount), b * (1 - amount))
+
+
+def run_colour(colour, ri):
+    """Overlaid runs: the first in the row's colour, the others lighter or darker, plus their own
+    marker, so that before/after read as one family of lines."""
+    if ri == 0:
+        return colour
+    return tint(colour, 0.45) if ri % 2 else shade(colour, 0.35)
+
+
 def row_style(kind):
     """Backends solid, reference rows dashed, the C++ floor dotted."""
     return {"reference": "--", "floor": ":"}.get(kind, "-")
@@ -218,6 +232,18 @@ def series_label(r, size):
     return r["row"] + (f" ({'/'.join(rest)})" if rest else "")
 
 
+def variant_styles(series_keys):
+    """(colour, linestyle) per (label, row, kind): a row's first series in its colour and style,
+    its other variants (the floor's "shm" next to its in-process ring) darker and dash-dotted."""
+    out, seen = {}, {}
+    for label, row, kind in series_keys:
+        k = seen.get(row, 0)
+        seen[row] = k + 1
+        colour = row_colour(row) if k == 0 else shade(row_colour(row), min(0.3 * k, 0.7))
+        out[(label, row, kind)] = (colour, row_style(kind) if k == 0 else "-.")
+    return out
+
+
 def size_ticks(axis, sizes):
     """Ticks at the sizes measured (when few), labelled in bytes."""
     sizes = sorted(set(sizes))
@@ -317,23 +343,30 @@ def plot_round_trip(runs, out_dir):
     else:
         p.has_data = True
         unit, f = time_scale([s.get("p99", 0) for *_, pts in series for _, s in pts])
+        styles = variant_styles(dict.fromkeys((label, row, kind) for _, _, label, row, kind, _ in series))
         for ri, run, label, row, kind, pts in series:
             xs = [x for x, _ in pts]
             p50 = [s.get("p50", s.get("median", 0)) / f for _, s in pts]
             p99 = [s.get("p99", 0) / f for _, s in pts]
-            c = row_colour(row)
-            ax.plot(xs, p50, row_style(kind), color=c, marker=RUN_MARKERS[ri % len(RUN_MARKERS)],
+            c, ls = styles[(label, row, kind)]
+            c = run_colour(c, ri)
+            ax.plot(xs, p50, linestyle=ls, color=c, marker=RUN_MARKERS[ri % len(RUN_MARKERS)],
                     markersize=4, label=label + run_suffix(runs, run), lw=1.6)
-            # The p99 edge as a thin line: many overlapping translucent bands alone turn to mud.
-            ax.fill_between(xs, p50, p99, color=c, alpha=0.07, lw=0)
-            ax.plot(xs, p99, row_style(kind), color=c, lw=0.6, alpha=0.6)
+            # The p99 edge as a thin line: many overlapping translucent bands alone turn to mud,
+            # and with several runs overlaid even the bands do, so then only the edge is drawn.
+            if len(runs) == 1:
+                ax.fill_between(xs, p50, p99, color=c, alpha=0.07, lw=0)
+            ax.plot(xs, p99, linestyle=ls, color=c, lw=0.6, alpha=0.6)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         size_ticks(ax.xaxis, [x for *_, pts in series for x, _ in pts])
         ax.set_xlabel("message size (bytes, log scale)")
         ax.set_ylabel(f"round trip ({unit}, log scale)")
-        ax.set_title("Round trip vs message size: p50 line, shaded up to p99\n"
-                     "(driver sends, worker echoes; driver clock; lower is better)")
+        if len(series) > 8:  # the legend goes beside the axes: make room for it
+            fig.set_size_inches(11.5, 5.4)
+        ax.set_title(("Round trip vs message size: p50 line, shaded up to p99\n" if len(runs) == 1
+                      else "Round trip vs message size: p50 (thick), p99 (thin)\n")
+                     + "(driver sends, worker echoes; driver clock; lower is better)")
         legend_below_or_beside(ax, len(series))
     finish(fig, p, runs, out_dir)
     return p
@@ -367,9 +400,11 @@ def plot_throughput(runs, out_dir):
     ax = fig.add_subplot(1, 1, 1)
     n = 0
     all_vals = []
+    points = [throughput_points(run) for run in runs]
+    styles = variant_styles(dict.fromkeys(t[:3] for pts in points for t in pts))
     for ri, run in enumerate(runs):
         by_row = {}
-        for label, row, kind, size, v in throughput_points(run):
+        for label, row, kind, size, v in points[ri]:
             by_row.setdefault((label, row, kind), []).append((size, v))
         if not by_row:
             p.missing.append(run.label)
@@ -378,7 +413,9 @@ def plot_throughput(runs, out_dir):
             xs = [x for x, _ in pts]
             ys = [v / 1e6 for _, v in pts]
             all_vals += xs
-            ax.plot(xs, ys, row_style(kind), color=row_colour(row),
+            c, ls = styles[(label, row, kind)]
+            c = run_colour(c, ri)
+            ax.plot(xs, ys, linestyle=ls, color=c,
                     marker=RUN_MARKERS[ri % len(RUN_MARKERS)], markersize=4,
                     label=label + run_suffix(runs, run), lw=1.6)
             n += 1
@@ -393,6 +430,8 @@ def plot_throughput(runs, out_dir):
         ax.set_ylabel("throughput (MB/s = 10⁶ B/s, median, log scale)")
         ax.set_title("One-way throughput vs message size\n"
                      "(one producer to one consumer; higher is better)")
+        if n > 8:
+            fig.set_size_inches(11.5, 5.4)
         legend_below_or_beside(ax, n)
     finish(fig, p, runs, out_dir)
     return p
@@ -484,20 +523,26 @@ def plot_objects(runs, out_dir):
     handles += [Patch(facecolor=row_colour(row), hatch=bar_hatch(kind),
                       label=row + run_suffix(runs, runs[ri]))
                 for (row, kind, ri) in sorted(rows_seen, key=lambda t: (t[2], t[1] != "backend", t[0]))]
-    fig.legend(handles=handles, loc="upper right", fontsize=8)
+    if len(graphs) < nrows * ncols:  # an empty panel: the legend goes there
+        lax = fig.add_subplot(nrows, ncols, len(graphs) + 1)
+        lax.set_axis_off()
+        lax.legend(handles=handles, loc="center", fontsize=9, ncol=2 if len(handles) > 8 else 1)
+    else:
+        fig.legend(handles=handles, loc="center right", fontsize=8)
     fig.suptitle("Cost of passing one object graph, split into encode / transfer / decode "
                  "(mean per message; stacked bottom to top; lower is better)", fontsize=10.5)
-    finish_with_legend_room(fig, p, runs, out_dir)
+    finish_with_legend_room(fig, p, runs, out_dir,
+                            right=1.0 if len(graphs) < nrows * ncols else 0.84)
     return p
 
 
-def finish_with_legend_room(fig, p, runs, out_dir):
+def finish_with_legend_room(fig, p, runs, out_dir, right=0.84):
     """finish() for figures whose legend sits at the right edge of the figure."""
     caption = "\n".join(f"{r.label}: {r.caption()}" if len(runs) > 1 else r.caption()
                         for r in runs)
     fig.text(0.01, 0.005, caption, fontsize=7, color="#555555", va="bottom", ha="left")
     bottom = 0.035 + 0.03 * (caption.count("\n") + 1)
-    fig.tight_layout(rect=(0, bottom, 0.84, 0.95))
+    fig.tight_layout(rect=(0, bottom, right, 0.95))
     fig.savefig(os.path.join(out_dir, p.key + ".png"), metadata=PNG_METADATA)
     fig.savefig(os.path.join(out_dir, p.key + ".svg"), metadata=SVG_METADATA)
     plt.close(fig)
@@ -520,8 +565,9 @@ def plot_startup(runs, out_dir):
         finish(fig, p, runs, out_dir)
         return p
     p.has_data = True
-    keys = sorted(entries, key=lambda k: (k[0], {"backend": 0, "reference": 1}.get(k[2], 2), k[1],
-                                          k[3] or ""))
+    # Runs of one row side by side, so before/after (or two Pythons) read as neighbours.
+    keys = sorted(entries, key=lambda k: ({"backend": 0, "reference": 1}.get(k[2], 2), k[1],
+                                          k[3] or "", k[0]))
     unit, f = time_scale([s.get("median", s.get("mean", 0)) for v in entries.values()
                           for s in v.values()])
     labels = []
@@ -540,11 +586,12 @@ def plot_startup(runs, out_dir):
                    color=row_colour(row), alpha=shade,
                    hatch=bar_hatch(kind), edgecolor="white", linewidth=0.4,
                    error_kw={"elinewidth": 0.8, "ecolor": "#333333"})
-        name = row + (f"\n{method}" if method else "") + (f"\n[{runs[ri].label}]" if len(runs) > 1 else "")
+        name = row + (f" {method}" if method else "") + (f"\n[{runs[ri].label}]" if len(runs) > 1 else "")
         labels.append(name)
     ax.set_xticks(range(len(keys)))
-    ax.set_xticklabels(labels, rotation=30 if len(keys) > 6 else 0, ha="right" if len(keys) > 6 else "center",
-                       fontsize=8)
+    crowded = len(keys) > 4  # long row names collide side by side
+    ax.set_xticklabels(labels, rotation=20 if crowded else 0, ha="right" if crowded else "center",
+                       rotation_mode="anchor", fontsize=8)
     ax.set_yscale("log")
     bottom, top = ax.get_ylim()
     ax.set_ylim(bottom, top * 10)  # headroom for the legend above the tallest bar
@@ -583,10 +630,11 @@ def plot_memory(runs, out_dir):
                 n += 1
                 line = ax.errorbar([x for x, _, _ in pts], [y for _, y, _ in pts],
                                    yerr=[e for _, _, e in pts], fmt=row_style(kind),
-                                   color=row_colour(row), marker=RUN_MARKERS[ri % len(RUN_MARKERS)],
+                                   color=run_colour(row_colour(row), ri),
+                                   marker=RUN_MARKERS[ri % len(RUN_MARKERS)],
                                    markersize=4, capsize=2, lw=1.5)
                 handles[row + run_suffix(runs, run)] = Line2D(
-                    [], [], color=row_colour(row), linestyle=row_style(kind),
+                    [], [], color=run_colour(row_colour(row), ri), linestyle=row_style(kind),
                     marker=RUN_MARKERS[ri % len(RUN_MARKERS)], markersize=4)
         if not found:
             p.missing.append(run.label)
@@ -635,7 +683,7 @@ def plot_scaling(runs, out_dir):
             # N workers each run the same kernel: speedup = N x wall(1) / wall(N).
             sp = [w * walls[1] / walls[w] if walls[w] else 0 for w in ws]
             top = max(top, max(ws))
-            ax.plot(ws, sp, row_style(kind), color=row_colour(row),
+            ax.plot(ws, sp, row_style(kind), color=run_colour(row_colour(row), ri),
                     marker=RUN_MARKERS[ri % len(RUN_MARKERS)], markersize=5,
                     label=row + run_suffix(runs, run), lw=1.6)
             n += 1
@@ -647,8 +695,8 @@ def plot_scaling(runs, out_dir):
         ax.plot(ideal, ideal, color="black", lw=1, alpha=0.6, label="ideal (linear)")
         for c in sorted(cores):
             ax.axvline(c, color="#999999", lw=0.8, ls="-.")
-            ax.text(c, 0.98, f" {c} cores", transform=ax.get_xaxis_transform(), fontsize=8,
-                    color="#666666", va="top", ha="left")
+            ax.text(c, 0.02, f"{c} cores ", transform=ax.get_xaxis_transform(), fontsize=8,
+                    color="#666666", va="bottom", ha="right")
         ax.set_xlabel("workers")
         ax.set_ylabel("speedup over 1 worker (x)")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
@@ -710,7 +758,8 @@ def plot_crossover(runs, out_dir):
             if second and second[0] > 0:
                 text += f"\n{best[0] / second[0]:.2f}x" + ("" if clear else " (not significant)")
                 text += f"\nvs {second[1]}"
-            ax.text(x, y, text, ha="center", va="center", fontsize=6.5, color="black",
+            ax.text(x, y, text, ha="center", va="center",
+                    fontsize=8.5 if len(cells) <= 16 else 6.5, color="black",
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.75, "lw": 0})
         ax.set_xlim(-0.5, len(pbs) - 0.5)
         ax.set_ylim(-0.5, len(cus) - 0.5)

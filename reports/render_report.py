@@ -821,6 +821,17 @@ def run_problems(run):
     return out
 
 
+def verdict_lines(run):
+    """(is_heading, text) from the verdict's console lines: unindented lines head a group (the
+    "Verdict ..." title itself is dropped, the page has its own), indented ones are its items."""
+    out = []
+    for line in (run.ib.get("verdict") or {}).get("lines") or []:
+        if not line.strip() or (not out and line.startswith("Verdict")):
+            continue
+        out.append((not line.startswith(" "), line.strip()))
+    return out
+
+
 def result_rows(run):
     for r in run.results:
         s = r["summary"]
@@ -838,10 +849,11 @@ def write_html(runs, plots, out_dir):
         h.append(f"<p class=meta><b>{esc(run.label)}</b> ({esc(os.path.basename(run.path))}): "
                  f"{esc(run.caption())}</p>")
     for run in runs:
-        lines = (run.ib.get("verdict") or {}).get("lines") or []
+        lines = verdict_lines(run)
         if lines:
-            h.append(f"<div class=verdict><b>Verdict{esc(run_suffix(runs, run))}</b><ul>")
-            h += [f"<li>{esc(x)}</li>" for x in lines]
+            h.append(f"<div class=verdict><b>Verdict{esc(run_suffix(runs, run))}</b> "
+                     "(from this run's figures only)<ul>")
+            h += [f"</ul><b>{esc(x)}</b><ul>" if head else f"<li>{esc(x)}</li>" for head, x in lines]
             h.append("</ul></div>")
         warns = list(run.ib.get("warnings") or [])
         if run.ib.get("incomplete"):
@@ -901,9 +913,10 @@ def write_markdown(runs, plots, out_dir):
                  f"{md_cell(run.caption())}")
     m.append("")
     for run in runs:
-        lines = (run.ib.get("verdict") or {}).get("lines") or []
+        lines = verdict_lines(run)
         if lines:
-            m += [f"## Verdict{run_suffix(runs, run)}", ""] + [f"- {md_cell(x)}" for x in lines] + [""]
+            m += [f"## Verdict{run_suffix(runs, run)}", ""]
+            m += [f"\n**{md_cell(x)}**\n" if head else f"- {md_cell(x)}" for head, x in lines] + [""]
         warns = list(run.ib.get("warnings") or [])
         if run.ib.get("incomplete"):
             warns.insert(0, "this run is incomplete: " + (run.ib.get("incomplete_reason") or "interrupted"))

@@ -68,7 +68,8 @@ Suite quick_suite(int cores) {
                 {"warmup", 5},
                 {"iterations", 50},
                 {"workers", {1, 2}},
-                {"timeout", 5.0}};
+                {"timeout", 5.0},
+                {"bytes_budget", 1 * kMiB}};
   s.per_workload["pingpong"] = {{"sizes", json_list({8, 1 * kKiB, 64 * kKiB})}};
   s.per_workload["stream"] = {{"sizes", json_list({64, 64 * kKiB})}};
   s.per_workload["objects"] = {{"sizes", json_list({16, 256})}, {"iterations", 20}};
@@ -78,34 +79,42 @@ Suite quick_suite(int cores) {
   s.per_workload["taskfarm"] = {{"sizes", json_list({8, 64 * kKiB})},
                                 {"compute_us", {10, 1000}},
                                 {"workers", nlohmann::json::array({std::max(cores, 1)})},
-                                {"iterations", 20}};
+                                {"iterations", 20},
+                                {"cell_budget_ms", 5}};
   s.mp_methods = {"fork"};
-  s.child_wall_s = 30;
+  s.child_wall_s = 60;
   return s;
 }
 
 Suite default_suite(int cores) {
   Suite s;
   s.name = "default";
-  s.description = "the figures scripts/run reports: full size ranges, 5 repetitions (<= 3 min)";
+  s.description = "the figures scripts/run reports: full size ranges, 5 repetitions (<= 3 min on 2 idle cores)";
+  // Byte budgets cap what one repetition moves, so 16 MiB messages cost seconds, not minutes.
   s.defaults = {{"sizes", json_list({8, 1 * kKiB, 64 * kKiB, 1 * kMiB})},
                 {"repetitions", 5},
-                {"warmup", 50},
-                {"iterations", 500},
+                {"warmup", 20},
+                {"iterations", 200},
                 {"workers", {1, 2, 4}},
-                {"timeout", 10.0}};
+                {"timeout", 10.0},
+                {"bytes_budget", 8 * kMiB}};
   s.per_workload["pingpong"] = {{"sizes", json_list(geometric(8, 16 * kMiB, 4))}};
-  s.per_workload["stream"] = {{"sizes", json_list(geometric(64, 16 * kMiB, 4))}};
-  s.per_workload["objects"] = {{"sizes", json_list({16, 256, 4096, 65536})}, {"iterations", 100}};
+  s.per_workload["stream"] = {{"sizes", json_list(geometric(64, 16 * kMiB, 4))},
+                              {"batches", 3},
+                              {"bytes_budget", 4 * kMiB}};
+  s.per_workload["objects"] = {{"sizes", json_list({16, 256, 4096})}, {"iterations", 50},
+                               {"bytes_budget", 4 * kMiB}};
   s.per_workload["startup"] = {{"iterations", 10}, {"workers", nlohmann::json::array({1})}};
   s.per_workload["memory"] = {{"workers", {1, 2, 4, 8}}, {"iterations", 1}};
   s.per_workload["scaling"] = {{"workers", scaling_workers(cores)}, {"iterations", 1}};
-  s.per_workload["taskfarm"] = {{"sizes", json_list({8, 1 * kKiB, 64 * kKiB, 1 * kMiB})},
+  s.per_workload["taskfarm"] = {{"sizes", json_list({8, 64 * kKiB, 1 * kMiB})},
                                 {"compute_us", {10, 100, 1000, 10000, 100000}},
                                 {"workers", nlohmann::json::array({std::max(cores, 1)})},
-                                {"iterations", 100}};
+                                {"iterations", 100},
+                                {"repetitions", 3},
+                                {"cell_budget_ms", 20}};
   s.mp_methods = {"fork", "spawn"};
-  s.child_wall_s = 120;
+  s.child_wall_s = 300;
   return s;
 }
 
@@ -116,18 +125,19 @@ Suite full_suite(int cores) {
   s.defaults["repetitions"] = 10;
   s.defaults["iterations"] = 2000;
   s.defaults["warmup"] = 200;
+  s.defaults["bytes_budget"] = 64 * kMiB;
   s.per_workload["pingpong"] = {{"sizes", json_list(geometric(8, 16 * kMiB, 2))}};
-  s.per_workload["stream"] = {{"sizes", json_list(geometric(64, 16 * kMiB, 2))}};
-  s.per_workload["objects"] = {{"sizes", json_list({16, 256, 4096, 65536, 262144})},
-                               {"iterations", 300}};
+  s.per_workload["objects"] = {{"sizes", json_list({16, 256, 4096, 65536})}, {"iterations", 300}};
+  s.per_workload["stream"] = {{"sizes", json_list(geometric(64, 16 * kMiB, 2))}, {"batches", 5}};
   s.per_workload["startup"] = {{"iterations", 30}, {"workers", nlohmann::json::array({1})}};
   s.per_workload["taskfarm"] = {
       {"sizes", json_list({8, 256, 8 * kKiB, 64 * kKiB, 256 * kKiB, 1 * kMiB})},
       {"compute_us", {10, 30, 100, 300, 1000, 3000, 10000, 100000}},
       {"workers", nlohmann::json::array({std::max(cores, 1)})},
-      {"iterations", 200}};
+      {"iterations", 200},
+      {"cell_budget_ms", 50}};
   s.mp_methods = {"fork", "forkserver", "spawn"};
-  s.child_wall_s = 600;
+  s.child_wall_s = 1200;
   return s;
 }
 
@@ -366,6 +376,9 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
   if (request.repetitions) plan.options["repetitions"] = *request.repetitions;
   if (request.iterations) plan.options["iterations"] = *request.iterations;
   if (request.timeout_s) plan.options["timeout"] = *request.timeout_s;
+  // What each workload actually got (suite <- per-workload <- command line), for the record.
+  plan.options["params"] = nlohmann::json::object();
+  for (auto& w : workloads) plan.options["params"][w.name] = workload_params(plan.suite, w.name, request);
   return plan;
 }
 

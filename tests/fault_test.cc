@@ -157,5 +157,29 @@ TEST_F(FaultTest, AfterSigkillTheChildDiesAndTheNextRunSweepsStaleSegments) {
   ::shm_unlink(("/" + planted).c_str());  // in case the assertions above failed
 }
 
+TEST_F(FaultTest, WorkerThatAbortsIsAnErrorRowOnEveryRowAndTheRunExits1) {
+  SpawnOptions s;
+  s.executable = INTERPBENCH_BIN;
+  s.args = {"run", "--workload-file", fs::path(CLI_FIXTURES_DIR) / "cli_abort.py", "--suite", "quick",
+            "--timeout", "5", "--out", out_.string(), "--quiet"};
+  s.stdout_mode = SpawnOptions::Output::kNull;
+  ChildProcess run(s);
+  auto status = run.wait(Deadline::after(180s));
+  ASSERT_TRUE(status.has_value()) << "the run hung";
+  EXPECT_EQ(status->exit_code, 1) << run.stderr_tail();
+  std::ifstream in(out_);
+  ASSERT_TRUE(in);
+  const auto report = nlohmann::json::parse(in);
+  EXPECT_EQ(report["interpbench"]["incomplete"], false);
+  const auto& rows = report["interpbench"]["rows"];
+  EXPECT_GE(rows.size(), 4u);
+  for (const auto& row : rows) {
+    // A row that can't run on this Python says so ("skipped"); every other one reports the crash.
+    if (row["skipped"].is_string()) continue;
+    EXPECT_TRUE(row["error"].is_string()) << row.dump();
+    EXPECT_EQ(row["results"].size(), 0u) << row["row"];
+  }
+}
+
 }  // namespace
 }  // namespace interpbench

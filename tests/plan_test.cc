@@ -131,6 +131,8 @@ TEST(PlanTest, RowsTimesWorkloadsInReportOrder) {
   EXPECT_EQ(plan.children[2].workload.name, "memory");
   EXPECT_EQ(plan.children[0].params["backend"], "subinterp");
   EXPECT_GT(plan.children[0].wall_timeout_s, 0);
+  EXPECT_EQ(plan.options["params"]["memory"]["workers"], plan.children[2].params["workers"]);
+  EXPECT_EQ(plan.options["rows"], nlohmann::json({"subinterp", "thread"}));
 }
 
 TEST(PlanTest, MultiprocessingExpandsToTheSuiteStartMethods) {

@@ -67,8 +67,17 @@ int run_report(const ReportOptions& options, std::ostream& out) {
   std::vector<nlohmann::json> runs;
   for (const auto& path : options.inputs) runs.push_back(load_report(path));
 
-  const std::filesystem::path dir = options.out_dir;
   std::error_code ec;
+  const auto python = plot_python();
+  const auto script = render_script();
+  if (!std::filesystem::exists(python, ec))
+    throw RunFailed(fmt::format("cannot draw the plots: {} not found; install python3 and "
+                                "python3-matplotlib (scripts/setup)",
+                                python.string()));
+  if (!std::filesystem::exists(script, ec))
+    throw RunFailed(fmt::format("cannot draw the plots: {} not found", script.string()));
+
+  const std::filesystem::path dir = options.out_dir;
   std::filesystem::create_directories(dir, ec);
   if (ec || !std::filesystem::is_directory(dir))
     throw BadInput(fmt::format("cannot create report directory '{}': {}", dir.string(),
@@ -82,15 +91,6 @@ int run_report(const ReportOptions& options, std::ostream& out) {
       labelled.emplace_back(options.inputs[i], &runs[i]);
     write_text(dir / "results.csv", export_csv(labelled));
   }
-
-  const auto python = plot_python();
-  const auto script = render_script();
-  if (!std::filesystem::exists(python, ec))
-    throw RunFailed(fmt::format("cannot draw the plots: {} not found; install python3 and "
-                                "python3-matplotlib (scripts/setup)",
-                                python.string()));
-  if (!std::filesystem::exists(script, ec))
-    throw RunFailed(fmt::format("cannot draw the plots: {} not found", script.string()));
 
   SpawnOptions spawn;
   spawn.executable = python;

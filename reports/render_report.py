@@ -86,6 +86,11 @@ def run_colour(colour, ri):
     return tint(colour, 0.45) if ri % 2 else shade(colour, 0.35)
 
 
+def bar_colour(row, ri):
+    """Bars of overlaid runs: darker per run (lighter tints already mean a phase)."""
+    return row_colour(row) if ri == 0 else shade(row_colour(row), min(0.3 * ri, 0.7))
+
+
 def row_style(kind):
     """Backends solid, reference rows dashed, the C++ floor dotted."""
     return {"reference": "--", "floor": ":"}.get(kind, "-")
@@ -505,8 +510,8 @@ def plot_objects(runs, out_dir):
                 for ph in phases:
                     v = phases_ns.get(ph, 0) / f
                     ax.bar(x, v, width * 0.92, bottom=bottom,
-                           color=tint(row_colour(row), phase_tint[ph]), hatch=bar_hatch(kind),
-                           edgecolor=row_colour(row), linewidth=0.6)
+                           color=tint(bar_colour(row, ri), phase_tint[ph]), hatch=bar_hatch(kind),
+                           edgecolor=bar_colour(row, ri), linewidth=0.6)
                     bottom += v
                 rows_seen[(row, kind, ri)] = True
         ax.set_xticks(range(len(codecs)))
@@ -520,7 +525,7 @@ def plot_objects(runs, out_dir):
         ax.grid(axis="x", visible=False)
     handles = [Patch(facecolor=tint("#555555", phase_tint[ph]), edgecolor="#555555", label=ph)
                for ph in phases]
-    handles += [Patch(facecolor=row_colour(row), hatch=bar_hatch(kind),
+    handles += [Patch(facecolor=bar_colour(row, ri), hatch=bar_hatch(kind),
                       label=row + run_suffix(runs, runs[ri]))
                 for (row, kind, ri) in sorted(rows_seen, key=lambda t: (t[2], t[1] != "backend", t[0]))]
     if len(graphs) < nrows * ncols:  # an empty panel: the legend goes there

@@ -247,6 +247,29 @@ TEST(ChannelTypeTest, HandoffMovesPoolBuffersAndReleasesThem) {
   EXPECT_EQ(f.pool->outstanding(), 0);
 }
 
+TEST(ChannelTypeTest, OneDirectionRefusesASecondConcurrentSender) {
+  GilAcquire gil;
+  ChannelFixture f;
+  run("import threading, time\n"
+      "while d.try_send(b'fill'):\n"
+      "    pass\n"
+      "t = threading.Thread(target=lambda: d.send(b'blocked', timeout=30))\n"
+      "t.start()\n"
+      "refused = False\n"
+      "for _ in range(5000):\n"  // until the thread is inside send (ring still full)
+      "    try:\n"
+      "        d.try_send(b'second')\n"
+      "    except RuntimeError:\n"
+      "        refused = True\n"
+      "        break\n"
+      "    time.sleep(0.001)\n"
+      "while w.try_recv() is not None or t.is_alive():\n"
+      "    time.sleep(0.001)\n"
+      "t.join(30)\n",
+      f.globals.get());
+  EXPECT_TRUE(flag(f.globals.get(), "refused"));
+}
+
 // Runs `code` in the subinterpreter's __main__ and returns __main__.result as text.
 std::string run_in(py::SubInterpreter& interp, const std::string& code) {
   py::SubInterpreter::Activate active(interp);

@@ -8,6 +8,7 @@
 // against a try_send under the GIL). Hence: on the non-blocking path the message is copied
 // straight into a new bytes object; when recv had to block, it lands in a plain heap buffer with
 // the GIL released and is copied once more into bytes after the GIL is taken back.
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -24,6 +25,30 @@ struct ChannelEnds {
   std::shared_ptr<BufferPool> pool;
   std::size_t worker_id = 0;
   std::size_t worker_count = 1;
+  // The rings are single-producer/single-consumer. Blocking calls run without the GIL, so two
+  // Python threads could otherwise be inside one direction at once: refuse instead of corrupting.
+  std::atomic_flag sending = ATOMIC_FLAG_INIT;
+  std::atomic_flag receiving = ATOMIC_FLAG_INIT;
+};
+
+// Marks one direction busy for a call; `ok()` false (RuntimeError set) if it already was.
+class DirectionGuard {
+ public:
+  explicit DirectionGuard(std::atomic_flag& flag) : flag_(flag) {
+    ok_ = !flag_.test_and_set(std::memory_order_acquire);
+    if (!ok_) {
+      PyErr_SetString(PyExc_RuntimeError,
+                      "a Channel direction is used by two threads at once (one sender, one receiver)");
+    }
+  }
+  ~DirectionGuard() {
+    if (ok_) flag_.clear(std::memory_order_release);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  std::atomic_flag& flag_;
+  bool ok_;
 };
 
 struct ChannelObject {
@@ -75,6 +100,8 @@ class BufferView {
 
 // Sends `msg`: try first with the GIL, then block without it.
 bool send_bytes(PyObject* self, std::span<const std::byte> msg, std::optional<double> timeout) {
+  DirectionGuard busy(ends(self).sending);
+  if (!busy.ok()) return false;
   Channel& ch = *ends(self).send;
   try {
     TryResult r = ch.try_send(msg);
@@ -98,6 +125,8 @@ PyObject* end_of_stream(PyObject* self) {
 
 // Receives one message as bytes. `block` false: Py_None when nothing is waiting.
 PyObject* recv_bytes(PyObject* self, bool block, std::optional<double> timeout) {
+  DirectionGuard busy(ends(self).receiving);
+  if (!busy.ok()) return nullptr;
   Channel& ch = *ends(self).recv;
   PyObject* result = nullptr;
   try {
@@ -150,6 +179,8 @@ PyObject* channel_send(PyObject* self, PyObject* args, PyObject* kwargs) {
 PyObject* channel_try_send(PyObject* self, PyObject* buffer) {
   BufferView view;
   if (!view.acquire(buffer)) return nullptr;
+  DirectionGuard busy(ends(self).sending);
+  if (!busy.ok()) return nullptr;
   try {
     TryResult r = ends(self).send->try_send(view.bytes());
     if (r == TryResult::kClosed) throw ChannelClosed("send on a closed channel");
@@ -346,7 +377,14 @@ int buffer_getbuffer(PyObject* self, Py_buffer* view, int flags) {
     view->obj = nullptr;
     return -1;
   }
-  void* addr = b.pool->address(b.handle);
+  void* addr = nullptr;
+  try {
+    addr = b.pool->address(b.handle);
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_BufferError, e.what());
+    view->obj = nullptr;
+    return -1;
+  }
   if (PyBuffer_FillInfo(view, self, addr, static_cast<Py_ssize_t>(b.handle.size), 0, flags) < 0)
     return -1;
   ++b.exports;
@@ -374,12 +412,20 @@ PyType_Spec g_buffer_spec = {
     g_buffer_slots,
 };
 
-PyRef new_channel(ChannelEnds e) {
+PyRef new_channel(std::shared_ptr<Channel> send, std::shared_ptr<Channel> recv,
+                  std::shared_ptr<BufferPool> pool, std::size_t worker_id,
+                  std::size_t worker_count) {
   PyRef module = interpbench_module();
   ModuleState* s = module_state(module.get());
   auto* type = reinterpret_cast<PyTypeObject*>(s->channel_type);
   PyRef obj = PyRef::checked(type->tp_alloc(type, 0));
-  reinterpret_cast<ChannelObject*>(obj.get())->ends = new ChannelEnds(std::move(e));
+  auto* e = new ChannelEnds;
+  e->send = std::move(send);
+  e->recv = std::move(recv);
+  e->pool = std::move(pool);
+  e->worker_id = worker_id;
+  e->worker_count = worker_count;
+  reinterpret_cast<ChannelObject*>(obj.get())->ends = e;
   return obj;
 }
 
@@ -397,14 +443,13 @@ Channel* channel_recv_end(ModuleState* s, PyObject* obj) {
 }
 
 PyRef make_worker_channel(const WorkerBinding& b) {
-  return new_channel(ChannelEnds{b.channels.from_worker, b.channels.to_worker, b.pool, b.worker_id,
-                                 b.worker_count});
+  return new_channel(b.channels.from_worker, b.channels.to_worker, b.pool, b.worker_id,
+                     b.worker_count);
 }
 
 PyRef make_driver_channel(const ChannelPair& pair, std::shared_ptr<BufferPool> pool,
                           std::size_t worker_id, std::size_t worker_count) {
-  return new_channel(
-      ChannelEnds{pair.to_worker, pair.from_worker, std::move(pool), worker_id, worker_count});
+  return new_channel(pair.to_worker, pair.from_worker, std::move(pool), worker_id, worker_count);
 }
 
 }  // namespace interpbench::py

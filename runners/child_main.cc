@@ -12,12 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/backend.h"
-#if INTERPBENCH_HAVE_FLOOR
 #include "backends/floor.h"
-#endif
-#if INTERPBENCH_HAVE_DRIVER_HOST
 #include "backends/python/driver_host.h"
-#endif
 #include "reports/json_report.h"
 #include "runners/child_request.h"
 #include "runners/errors.h"
@@ -34,11 +30,7 @@ int floor_main(const ChildArgs& args, const nlohmann::json& params) {
                            {"skipped", nullptr}};
   int code = 0;
   try {
-#if INTERPBENCH_HAVE_FLOOR
     const nlohmann::json floor = run_floor(args.module, params);
-#else
-    const nlohmann::json floor = nlohmann::json::object({{"skipped", "the floor row is not built in"}});
-#endif
     if (floor.is_array()) {
       result["results"] = floor;
     } else if (floor.is_object()) {
@@ -80,11 +72,7 @@ int child_main(const ChildArgs& args) {
   request.options.shared_gil = args.shared_gil;
   request.result_file = args.result;
   request.timeout_s = args.timeout_s;
-#if INTERPBENCH_HAVE_DRIVER_HOST
   return run_driver_host(request);
-#else
-  throw RunFailed("_child: the driver host is not built in yet");
-#endif
 }
 
 }  // namespace interpbench

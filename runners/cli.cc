@@ -65,7 +65,25 @@ int env_command(bool as_json) {
     std::cout << nlohmann::json{{"environment", env}, {"warnings", warnings}}.dump(2) << "\n";
     return 0;
   }
-  print_flat(env, "", std::cout);
+  // Headline facts first, in reading order; then whatever else the environment holds.
+  static const char* kOrder[] = {"date", "host_name", "cpu_model", "num_cpus", "mhz_per_cpu", "cpu_governor",
+                                 "load_avg", "virtualization", "kernel", "python", "interpbench", "executable"};
+  for (const char* key : kOrder) {
+    if (env.contains(key)) print_flat(env[key], key, std::cout);
+  }
+  if (env.contains("caches") && env["caches"].is_array()) {
+    std::vector<std::string> caches;
+    for (auto& c : env["caches"]) {
+      caches.push_back(fmt::format("L{} {} {}", c.value("level", 0), c.value("type", std::string("?")),
+                                   format_size(c.value("size", std::size_t{0}))));
+    }
+    std::cout << fmt::format("{:<36} {}\n", "caches:", fmt::join(caches, ", "));
+  }
+  for (auto& [key, value] : env.items()) {
+    if (key != "caches" && std::find(std::begin(kOrder), std::end(kOrder), key) == std::end(kOrder)) {
+      print_flat(value, key, std::cout);
+    }
+  }
   for (auto& w : warnings) std::cerr << "warning: " << w << "\n";
   return 0;
 }

@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <exception>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -46,12 +49,30 @@ int floor_main(const ChildArgs& args, const nlohmann::json& params) {
 
 }  // namespace
 
-int child_main(const ChildArgs& args) {
-  // A runner killed with SIGKILL can't kill our group: die with it, so no child outlives a run.
-  // (Our workers, in our group, notice the end of their channels or their parent.)
+// A runner killed with SIGKILL can't kill our group: die with it, so no child outlives a run.
+// (Our workers, in our group, notice the end of their channels or their parent.) False when the
+// runner died before prctl took effect.
+bool die_with_parent() {
   const pid_t parent = ::getppid();
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != parent) return 1;  // the runner died before prctl took effect
+  return ::getppid() == parent;
+}
+
+int exec_tied_to_parent(int argc, char** argv) {
+  if (argc < 1) {
+    fmt::print(stderr, "interpbench: _exec needs a program\n");
+    return 2;
+  }
+  if (!die_with_parent()) return 1;
+  std::vector<char*> args(argv, argv + argc);
+  args.push_back(nullptr);
+  ::execv(args[0], args.data());
+  fmt::print(stderr, "interpbench: cannot run '{}': {}\n", args[0], std::strerror(errno));
+  return 127;
+}
+
+int child_main(const ChildArgs& args) {
+  if (!die_with_parent()) return 1;
 
   const auto backends = backend_names();
   if (args.row != "floor" && std::find(backends.begin(), backends.end(), args.row) == backends.end()) {

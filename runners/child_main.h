@@ -20,4 +20,9 @@ struct ChildArgs {
 
 int child_main(const ChildArgs& args);
 
+// The hidden `interpbench _exec PROGRAM ARGS...`: ties itself to the runner (PR_SET_PDEATHSIG,
+// which survives exec) and execs PROGRAM, so a reference row's Python dies with a SIGKILLed
+// runner too. Returns only on failure (127, one line on stderr).
+int exec_tied_to_parent(int argc, char** argv);
+
 }  // namespace interpbench

@@ -214,6 +214,9 @@ int run_cli(int argc, char** argv) {
   child_cmd->add_option("--timeout", child.timeout_s);
   child_cmd->add_flag("--shared-gil", child.shared_gil);
 
+  // Before CLI11: everything after `_exec` belongs to the program it runs.
+  if (argc > 1 && std::string(argv[1]) == "_exec") return exec_tied_to_parent(argc - 2, argv + 2);
+
   // CLI11 would only say "a subcommand is required" for a typo: name it.
   if (argc > 1 && argv[1][0] != '-') {
     const std::string given = argv[1];
@@ -221,7 +224,7 @@ int run_cli(int argc, char** argv) {
     for (auto* sub : app.get_subcommands({})) {
       if (!sub->get_group().empty()) names.push_back(sub->get_name());
     }
-    if (std::find(names.begin(), names.end(), given) == names.end() && given != "_child") {
+    if (std::find(names.begin(), names.end(), given) == names.end() && given != "_child" && given != "_exec") {
       return fail(fmt::format("unknown command '{}' (valid: {})", given, fmt::join(names, ", ")), 2);
     }
   }

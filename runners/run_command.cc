@@ -119,6 +119,7 @@ int run_command(const RunOptions& o) {
                                           : SupervisorOptions::Progress::kLog;
   so.verbose = o.verbose;
   so.stop_fd = signals.fd();
+  so.tie_reference_rows = true;
   // A child that crashed or was killed leaves its segments behind; its pid is dead now.
   so.after_child = [] { sweep_stale_segments(); };
 

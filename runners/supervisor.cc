@@ -90,6 +90,10 @@ SpawnOptions child_command(const PlannedChild& child, const SupervisorOptions& o
     }
     spawn.args.insert(spawn.args.end(), {"--workload", child.workload.path.string(), "--params",
                                          params, "--result", result_file.string()});
+    if (options.tie_reference_rows) {
+      spawn.args.insert(spawn.args.begin(), {"_exec", spawn.executable.string()});
+      spawn.executable = options.self_exe;
+    }
   } else {
     spawn.executable = options.self_exe;
     spawn.args = {"_child", "--row", child.row.name, "--workload", child.workload.path.string(),

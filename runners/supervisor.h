@@ -23,6 +23,9 @@ struct SupervisorOptions {
   enum class Progress { kNone, kLog, kTerminal } progress = Progress::kNone;
   bool verbose = false;  // copy each child's stderr to ours as it comes
   int stop_fd = -1;      // readable once the run must stop (StopSignals::fd()); -1: never
+  // Start reference rows through `self_exe _exec`, which ties them to our life (a SIGKILLed
+  // runner leaves no Python behind). Off in tests whose self_exe is not interpbench.
+  bool tie_reference_rows = false;
   // Called after each child is reaped (the runner sweeps the shared memory its dead children
   // left behind).
   std::function<void()> after_child;

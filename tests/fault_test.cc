@@ -157,6 +157,16 @@ TEST_F(FaultTest, AfterSigkillTheChildDiesAndTheNextRunSweepsStaleSegments) {
   ::shm_unlink(("/" + planted).c_str());  // in case the assertions above failed
 }
 
+TEST_F(FaultTest, AfterSigkillAReferenceRowsPythonDiesToo) {
+  auto runner = start_hanging_run("py-threading");
+  ASSERT_TRUE(fs::exists(marker_)) << runner->stderr_tail();
+  const pid_t driver = driver_pid();
+  ASSERT_GT(driver, 0);
+  runner->kill(SIGKILL);
+  ASSERT_TRUE(runner->wait(Deadline::after(30s)).has_value());
+  EXPECT_TRUE(gone_within(driver, 10s)) << "the reference row's Python outlived its SIGKILLed runner";
+}
+
 TEST_F(FaultTest, WorkerThatAbortsIsAnErrorRowOnEveryRowAndTheRunExits1) {
   SpawnOptions s;
   s.executable = INTERPBENCH_BIN;

@@ -169,6 +169,14 @@ TEST_F(SupervisorTest, MultiprocessingRowsPassTheirStartMethod) {
   auto it = std::find(s.args.begin(), s.args.end(), "--method");
   ASSERT_NE(it, s.args.end());
   EXPECT_EQ(*(it + 1), "spawn");
+  // Tied to the runner: the same command behind `interpbench _exec`.
+  options_.tie_reference_rows = true;
+  const SpawnOptions tied = child_command(c, options_, "/r/out.json");
+  EXPECT_EQ(tied.executable, options_.self_exe);
+  ASSERT_GE(tied.args.size(), 2u);
+  EXPECT_EQ(tied.args[0], "_exec");
+  EXPECT_EQ(tied.args[1], options_.python.string());
+  EXPECT_EQ(std::vector<std::string>(tied.args.begin() + 2, tied.args.end()), s.args);
 }
 
 TEST(TempDirTest, IsRemovedWithItsContents) {

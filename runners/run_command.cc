@@ -101,6 +101,7 @@ int run_command(const RunOptions& o) {
   // From here on SIGINT/SIGTERM stop the run cleanly instead of killing us.
   StopSignals signals;
   sweep_and_say();
+  TempDir::sweep_stale("interpbench-run");  // result files of runs that were SIGKILLed
 
   Run run;
   run.environment = collect_environment(python.string());

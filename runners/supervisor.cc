@@ -1,8 +1,10 @@
 #include "runners/supervisor.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -214,10 +216,37 @@ SupervisedRun supervise(const Plan& plan, const SupervisorOptions& options) {
   return out;
 }
 
-TempDir::TempDir(const std::string& prefix) {
+namespace {
+
+std::filesystem::path temp_base() {
   const char* tmp = std::getenv("TMPDIR");
-  std::filesystem::path base = (tmp && *tmp) ? tmp : "/tmp";
-  std::string pattern = (base / (prefix + "-XXXXXX")).string();
+  return (tmp && *tmp) ? tmp : "/tmp";
+}
+
+}  // namespace
+
+int TempDir::sweep_stale(const std::string& prefix) {
+  int removed = 0;
+  std::error_code ec;
+  const std::string head = prefix + "-";
+  for (std::filesystem::directory_iterator it(temp_base(), ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(head, 0) != 0) continue;
+    const auto dash = name.find('-', head.size());
+    if (dash == std::string::npos) continue;
+    pid_t pid = 0;
+    const auto [p, e] = std::from_chars(name.data() + head.size(), name.data() + dash, pid);
+    if (e != std::errc{} || p != name.data() + dash || pid <= 0) continue;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+    std::error_code rm;
+    if (std::filesystem::remove_all(it->path(), rm) > 0 && !rm) ++removed;
+  }
+  return removed;
+}
+
+TempDir::TempDir(const std::string& prefix) {
+  const std::filesystem::path base = temp_base();
+  std::string pattern = (base / fmt::format("{}-{}-XXXXXX", prefix, ::getpid())).string();
   if (::mkdtemp(pattern.data()) == nullptr) {
     throw RunFailed(fmt::format("cannot create a temporary directory in '{}': {}", base.string(),
                                 std::strerror(errno)));

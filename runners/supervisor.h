@@ -47,10 +47,14 @@ struct SupervisedRun {
 
 SupervisedRun supervise(const Plan& plan, const SupervisorOptions& options);
 
-// A directory under $TMPDIR (or /tmp) created for one run and removed with everything in it.
+// A directory under $TMPDIR (or /tmp), "<prefix>-<pid>-XXXXXX", created for one run and removed
+// with everything in it.
 class TempDir {
  public:
   explicit TempDir(const std::string& prefix);  // throws RunFailed
+  // Removes "<prefix>-<pid>-*" directories whose pid is dead (a SIGKILLed run could not remove
+  // its own); returns how many.
+  static int sweep_stale(const std::string& prefix);
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

@@ -119,6 +119,7 @@ TEST_F(FaultTest, AfterSigkillTheChildDiesAndTheNextRunSweepsStaleSegments) {
   auto runner = start_hanging_run("subprocess");
   ASSERT_TRUE(fs::exists(marker_)) << runner->stderr_tail();
   const pid_t driver = driver_pid();
+  const pid_t runner_pid = runner->pid();
   runner->kill(SIGKILL);
   ASSERT_TRUE(runner->wait(Deadline::after(30s)).has_value());
   EXPECT_TRUE(gone_within(driver, 10s)) << "the child outlived its SIGKILLed runner";
@@ -155,6 +156,11 @@ TEST_F(FaultTest, AfterSigkillTheChildDiesAndTheNextRunSweepsStaleSegments) {
   EXPECT_FALSE(fs::exists(fs::path("/dev/shm") / planted));
   EXPECT_EQ(segments_of(driver), std::vector<std::string>{});
   ::shm_unlink(("/" + planted).c_str());  // in case the assertions above failed
+  // The killed run's temp dir (child result files) went with the sweep too.
+  const std::string temp_prefix = "interpbench-run-" + std::to_string(runner_pid) + "-";
+  for (auto& entry : fs::directory_iterator(fs::temp_directory_path())) {
+    EXPECT_NE(entry.path().filename().string().rfind(temp_prefix, 0), 0u) << entry.path();
+  }
 }
 
 TEST_F(FaultTest, AfterSigkillAReferenceRowsPythonDiesToo) {
@@ -165,6 +171,11 @@ TEST_F(FaultTest, AfterSigkillAReferenceRowsPythonDiesToo) {
   runner->kill(SIGKILL);
   ASSERT_TRUE(runner->wait(Deadline::after(30s)).has_value());
   EXPECT_TRUE(gone_within(driver, 10s)) << "the reference row's Python outlived its SIGKILLed runner";
+  // What a next run would sweep: the killed run's temp dir.
+  const std::string temp_prefix = "interpbench-run-" + std::to_string(runner->pid()) + "-";
+  for (auto& entry : fs::directory_iterator(fs::temp_directory_path())) {
+    if (entry.path().filename().string().rfind(temp_prefix, 0) == 0) fs::remove_all(entry.path());
+  }
 }
 
 TEST_F(FaultTest, WorkerThatAbortsIsAnErrorRowOnEveryRowAndTheRunExits1) {

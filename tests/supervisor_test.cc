@@ -190,5 +190,20 @@ TEST(TempDirTest, IsRemovedWithItsContents) {
   EXPECT_FALSE(std::filesystem::exists(p));
 }
 
+TEST(TempDirTest, SweepRemovesOnlyDirectoriesOfDeadOwners) {
+  SpawnOptions t;
+  t.executable = "/bin/true";
+  ChildProcess dead(t);
+  ASSERT_TRUE(dead.wait(Deadline::after(std::chrono::seconds(30))).has_value());
+  const std::string prefix = "tempdir-sweep-test-" + std::to_string(::getpid());
+  const auto base = std::filesystem::temp_directory_path();
+  const auto stale = base / (prefix + "-" + std::to_string(dead.pid()) + "-abcdef");
+  std::filesystem::create_directories(stale / "sub");
+  TempDir live(prefix);
+  EXPECT_EQ(TempDir::sweep_stale(prefix), 1);
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_TRUE(std::filesystem::exists(live.path()));
+}
+
 }  // namespace
 }  // namespace interpbench

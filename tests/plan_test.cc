@@ -94,6 +94,9 @@ TEST(SuiteTest, ScalingCoversOneToTwiceTheCores) {
   const auto sizes = s.per_workload.at("pingpong")["sizes"];
   EXPECT_EQ(sizes.front().get<std::size_t>(), 8u);
   EXPECT_EQ(sizes.back().get<std::size_t>(), 16u << 20);
+  for (std::size_t want : {std::size_t{1} << 10, std::size_t{64} << 10, std::size_t{1} << 20}) {
+    EXPECT_NE(std::find(sizes.begin(), sizes.end(), nlohmann::json(want)), sizes.end()) << want;
+  }
 }
 
 std::vector<WorkloadFile> some_workloads() {

@@ -157,14 +157,20 @@ INSTANTIATE_TEST_SUITE_P(InProcessRows, DriverHostRowTest, ::testing::Values("th
 TEST_F(DriverHostTest, SubinterpRowReportsItsGilMode) {
   json own = run("subinterp", fixture("early_return"));
   json shared = run("subinterp", fixture("early_return"), /*shared_gil=*/true);
+  auto says_shared = [](const json& r) {
+    for (const auto& note : r.at("notes"))
+      if (note.get<std::string>().find("share") != std::string::npos) return true;
+    return false;
+  };
   if (py::kHasPerInterpreterGil) {
     EXPECT_EQ(own.at("gil"), "own");
-    EXPECT_TRUE(own.at("notes").empty());
+    EXPECT_FALSE(says_shared(own)) << own.at("notes");  // other notes (3.12.x bugs) may appear
   } else {
     EXPECT_EQ(own.at("gil"), "shared");
-    EXPECT_FALSE(own.at("notes").empty());  // says that subinterpreters share one GIL here
+    EXPECT_TRUE(says_shared(own)) << own.at("notes");  // subinterpreters share one GIL here
   }
   EXPECT_EQ(shared.at("gil"), "shared");
+  EXPECT_TRUE(says_shared(shared)) << shared.at("notes");
 }
 
 TEST_F(DriverHostTest, SyntaxErrorInTheWorkloadIsTheRowsError) {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backends/live_workers.h"
 #include "backends/python/embed.h"
 #include "backends/python/module.h"
 #include "backends/python/worker_runner.h"
@@ -15,6 +16,14 @@ namespace interpbench {
 namespace {
 
 using nlohmann::json;
+
+// CPython 3.12.0-3.12.3 (gh-119213, fixed in 3.12.4): an extension function first called with
+// keywords inside an own-obmalloc subinterpreter (pickle.dumps(x, protocol=5), say) caches a
+// tuple from that interpreter's heap in a process-wide parser; Py_FinalizeEx then frees it with
+// the main allocator and aborts ("free(): invalid pointer"). The results are written by then.
+bool finalize_aborts_after_subinterpreters() {
+  return Py_Version >= 0x030C0000 && Py_Version < 0x030C0400;
+}
 
 std::string workload_name(const WorkloadRef& ref) {
   return ref.module_name.empty() ? ref.file.stem().string() : ref.module_name;
@@ -64,6 +73,43 @@ void run_driver(const ChildRequest& req, Backend& backend, json& result) {
   }
 }
 
+// "worker 1 killed by SIGSEGV", "worker 1: ValueError: boom".
+std::string describe_failure(const json& e) {
+  const std::string error = e.value("error", "");
+  const std::string id = std::to_string(e.value("worker", -1));
+  const bool status = error.rfind("killed by", 0) == 0 || error.rfind("exit status", 0) == 0 ||
+                      error.rfind("did not finish", 0) == 0;
+  return "worker " + id + (status ? " " : ": ") + error;
+}
+
+// A worker that died is why the driver failed, not the driver's EndOfStream or BrokenPipe that
+// followed: the row's error leads with the workers' causes, names the workers that kept running
+// (a worker process dies alone), and keeps the driver's own error at the end.
+void lead_with_worker_failures(json& result, const LiveWorkers& counts) {
+  const json& failures = result["worker_errors"];
+  if (!result["error"].is_string() || failures.empty()) return;
+  const std::string driver_error = result["error"].get<std::string>();
+  if (driver_error.find("worker ") != std::string::npos) return;  // stop() already named them
+  std::string text;
+  std::vector<bool> failed(counts.last_group, false);
+  for (const json& f : failures) {
+    if (!text.empty()) text += "; ";
+    text += describe_failure(f);
+    const int id = f.value("worker", -1);
+    if (id >= 0 && static_cast<std::size_t>(id) < failed.size()) failed[id] = true;
+  }
+  if (counts.started == counts.last_group) {  // one group: its other workers are the survivors
+    std::string kept;
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < failed.size(); ++i) {
+      if (failed[i]) continue;
+      kept += (n++ ? ", " : "") + std::to_string(i);
+    }
+    if (n > 0) text += "; " + std::string(n == 1 ? "worker " : "workers ") + kept + " kept running";
+  }
+  result["error"] = text + "; the driver then failed: " + driver_error;
+}
+
 bool write_result(const json& result, const std::filesystem::path& file) {
   // Written whole to a temporary file, then renamed: a reader never sees half a result.
   std::filesystem::path tmp = file;
@@ -100,9 +146,9 @@ int run_driver_host(const ChildRequest& req) {
                  {"worker_errors", json::array()},
                  {"error", nullptr},
                  {"skipped", nullptr}};
-  std::unique_ptr<Backend> backend;
+  std::unique_ptr<LiveWorkerBackend> backend;
   try {
-    backend = make_backend(req.row, req.options);
+    backend = std::make_unique<LiveWorkerBackend>(make_backend(req.row, req.options), req.result_file);
     result["gil"] = backend->gil_mode();
   } catch (const std::exception& e) {
     result["error"] = e.what();
@@ -118,11 +164,20 @@ int run_driver_host(const ChildRequest& req) {
       result["notes"].push_back("subinterpreters created with a shared GIL (legacy config)");
     }
   }
+  const bool skip_finalize =
+      req.row == "subinterp" && !req.options.shared_gil && finalize_aborts_after_subinterpreters();
+  if (skip_finalize) {
+    result["notes"].push_back(
+        "Python " + py::python_version() + ": the child exits without finalizing Python "
+        "(CPython gh-119213, fixed in 3.12.4: a keyword call such as pickle.dumps(protocol=5) "
+        "made first in a subinterpreter makes finalization abort); results are written before");
+  }
   run_driver(req, *backend, result);
+  lead_with_worker_failures(result, backend->counts());
   bool written = write_result(result, req.result_file);
-  if (py::abandoned_threads() > 0) {
+  if (py::abandoned_threads() > 0 || skip_finalize) {
     // A worker thread is still running inside Python: neither finalizing nor exit()'s static
-    // destructors are safe under it. The result is on disk; end here.
+    // destructors are safe under it. Or finalizing would abort (above). The result is on disk.
     std::fflush(nullptr);
     std::_Exit(written ? 0 : 1);
   }

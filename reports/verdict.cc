@@ -451,12 +451,14 @@ void failures(const json& ib, json& findings, std::vector<std::string>& lines) {
           row.contains("gil") && row["gil"].is_string() ? row["gil"].get<std::string>() : "";
       // In-process rows (own/shared GIL) host every worker in the child's one process.
       const bool in_process = (gil == "own" || gil == "shared") ||
-                              ((name == "subinterp" || name == "thread") && gil.empty());
+                              ((name == "subinterp" || name == "thread" || name == "py-threading" ||
+                                name == "py-interpreters") && gil.empty());
       findings.push_back({{"kind", "crash"}, {"rows", {name}}, {"workload", workload},
                           {"error", error}, {"signalled", signalled}, {"in_process", in_process},
                           {"results", json::array()}, {"numbers", json::object()}});
       std::string text = error;
-      if (signalled && in_process)
+      // The supervisor's text usually says who went down already ("took down all 2 workers").
+      if (signalled && in_process && error.find("took down") == std::string::npos)
         text += " (all of its workers share that process and went down with it)";
       if (!where.count(text)) error_order.push_back(text);
       where[text].push_back(name + " on " + workload);

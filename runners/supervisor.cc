@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "backends/live_workers.h"
 #include "runners/errors.h"
 #include "runners/signals.h"
 
@@ -78,6 +79,38 @@ void progress_end(const SupervisorOptions& o, std::size_t index, std::size_t tot
   }
 }
 
+// Rows whose driver and workers share one process (a reference row writes no worker count).
+bool shares_one_process(const RowSpec& row) {
+  return row.name == "subinterp" || row.name == "thread" || row.name == "py-threading" ||
+         row.name == "py-interpreters";
+}
+
+// "killed by SIGSEGV", and who went down with the child: in-process rows lose every worker at
+// once (the child's worker count says how many were running); a subprocess row's driver takes
+// its worker processes with it (its process group is killed).
+std::string crash_text(const PlannedChild& child, const ExitStatus& status,
+                       const std::filesystem::path& result_file) {
+  std::string text = status.describe();
+  const std::optional<LiveWorkers> w = read_live_workers(result_file);
+  std::error_code ec;
+  std::filesystem::remove(live_workers_path(result_file), ec);
+  if (w && w->in_process) {
+    if (w->live == 0) return text + " (in the driver, no worker running)";
+    if (w->live == 1) return text + ": the crash took down the row's 1 worker (it shares the driver's process)";
+    return fmt::format("{}: the crash took down all {} workers of this row (they share one process)",
+                       text, w->live);
+  }
+  if (w) {
+    return w->live == 0 ? text + " (the driver, no worker running)"
+                        : fmt::format("{} (the driver; its {} worker process(es) were killed with it)",
+                                      text, w->live);
+  }
+  if (shares_one_process(child.row)) {
+    return text + ": the crash took down the driver and every worker of this row (they share one process)";
+  }
+  return text;
+}
+
 }  // namespace
 
 SpawnOptions child_command(const PlannedChild& child, const SupervisorOptions& options,
@@ -122,6 +155,7 @@ ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
   run.child = nullptr;
   std::error_code ec;
   std::filesystem::remove(result_file, ec);
+  std::filesystem::remove(live_workers_path(result_file), ec);
 
   const auto started = Clock::now();
   const Deadline deadline =
@@ -180,7 +214,7 @@ ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
   } else if (timed_out) {
     run.error = fmt::format("timed out after {}", format_seconds(child.wall_timeout_s));
   } else if (status->signal != 0) {
-    run.error = status->describe();
+    run.error = crash_text(child, *status, result_file);
   } else if (run.child.is_object() && run.child.value("error", nlohmann::json()).is_string()) {
     run.error = run.child["error"].get<std::string>();
   } else if (run.error.empty() && status->exit_code != 0) {

@@ -906,8 +906,9 @@ def notes_for(family):
                 f"{MAX_SLEEP_S * 1e3:g} ms)"]
     return ["_xxsubinterpreters + _xxinterpchannels (unbounded); no blocking recv: the adapter "
             f"polls (spin {SPIN_NS // 1000} us, then sleeps up to {MAX_SLEEP_S * 1e3:g} ms)",
-            "3.12: exits without finalizing (a subinterpreter that used pickle.PickleBuffer "
-            "aborts the main interpreter's finalization)"]
+            "3.12: exits without finalizing (CPython gh-119213, fixed in 3.12.4: a keyword call "
+            "such as pickle.dumps(protocol=5) made first in a subinterpreter makes finalization "
+            "abort)"]
 
 
 GIL_BY_FAMILY = {"py-threading": "shared", "py-multiprocessing": "process",
@@ -971,7 +972,8 @@ def run(args):
 
     reason = skip_reason(family, method)
     if reason:
-        write_result(args.result, skipped=reason, **base)
+        # Notes describe how a row ran: a skipped row has none.
+        write_result(args.result, skipped=reason, **dict(base, notes=[]))
         return 0
 
     try:
@@ -1004,9 +1006,10 @@ def run(args):
                  **base)
     if ctx.abandoned or (family == "py-interpreters" and sys.version_info < (3, 13)):
         # A thread or subinterpreter that never ended can't be joined: leave without waiting.
-        # 3.12: a subinterpreter that used pickle.PickleBuffer makes the main interpreter's
-        # finalization abort (munmap_chunk(): invalid pointer); everything is joined and
-        # written by now, so skip finalization.
+        # 3.12 (gh-119213): an extension function first called with keywords in a
+        # subinterpreter caches that interpreter's tuple process-wide, and the main
+        # interpreter's finalization frees it and aborts (free(): invalid pointer); everything
+        # is joined and written by now, so skip finalization.
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

@@ -458,7 +458,8 @@ void failures(const json& ib, json& findings, std::vector<std::string>& lines) {
                           {"results", json::array()}, {"numbers", json::object()}});
       std::string text = error;
       // The supervisor's text usually says who went down already ("took down all 2 workers").
-      if (signalled && in_process && error.find("took down") == std::string::npos)
+      if (signalled && in_process && error.rfind("killed by", 0) == 0 &&
+          error.find("took down") == std::string::npos && error.find("no worker") == std::string::npos)
         text += " (all of its workers share that process and went down with it)";
       if (!where.count(text)) error_order.push_back(text);
       where[text].push_back(name + " on " + workload);

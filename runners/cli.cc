@@ -166,6 +166,9 @@ int run_cli(int argc, char** argv) {
   auto* timeout = run_cmd->add_option(
       "--timeout", "Seconds per blocking operation; each child also gets a wall limit of the suite's or 10x this")
       ->type_name("SECONDS");
+  auto* wall_limit = run_cmd->add_option(
+      "--wall-limit", "Seconds each child (row x workload) may run before its process group is killed "
+      "(default: the suite's, or 10x --timeout)")->type_name("SECONDS");
   std::string out;
   auto* out_opt = run_cmd->add_option("--out", out, "Write the JSON report here (atomically); none: no file");
   run_cmd->add_option("--format", run.format, "What stdout gets: table | json | csv | md")->capture_default_str();
@@ -246,6 +249,7 @@ int run_cli(int argc, char** argv) {
       take(reps, run.repetitions);
       take(iters, run.iterations);
       take(timeout, run.timeout);
+      take(wall_limit, run.wall_limit);
       if (out_opt->count() > 0) run.out = out;
       return run_command(run);
     }

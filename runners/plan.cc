@@ -361,7 +361,8 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
       child.timeout_s = timeout_s;
       // The wall limit is a backstop for a child that hangs outside any timed wait; every
       // blocking operation inside already gives up after `timeout`.
-      child.wall_timeout_s = std::max(plan.suite.child_wall_s, 10 * timeout_s);
+      child.wall_timeout_s =
+          request.wall_limit_s.value_or(std::max(plan.suite.child_wall_s, 10 * timeout_s));
       child.shared_gil = request.shared_gil;
       plan.children.push_back(std::move(child));
     }

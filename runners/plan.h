@@ -84,6 +84,7 @@ struct PlanRequest {
   std::optional<int> repetitions;
   std::optional<int> iterations;
   std::optional<double> timeout_s;  // per blocking operation
+  std::optional<double> wall_limit_s;  // per child; unset: the suite's or 10 x timeout
   bool shared_gil = false;
   int cores = 1;
 };

@@ -64,6 +64,7 @@ PlanRequest make_request(const RunOptions& o) {
   if (o.repetitions) req.repetitions = parse_count(*o.repetitions, "--repetitions");
   if (o.iterations) req.iterations = parse_count(*o.iterations, "--iterations");
   if (o.timeout) req.timeout_s = parse_timeout(*o.timeout);
+  if (o.wall_limit) req.wall_limit_s = parse_timeout(*o.wall_limit, "--wall-limit");
   req.shared_gil = o.shared_gil;
   req.cores = std::max(1, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)));
   return req;
@@ -71,7 +72,7 @@ PlanRequest make_request(const RunOptions& o) {
 
 }  // namespace
 
-double parse_timeout(const std::string& text) {
+double parse_timeout(const std::string& text, const std::string& option) {
   std::size_t used = 0;
   double value = 0;
   try {
@@ -80,9 +81,9 @@ double parse_timeout(const std::string& text) {
     used = 0;
   }
   if (used == 0 || used != text.size() || !std::isfinite(value)) {
-    throw BadInput(fmt::format("bad --timeout '{}': expected a number of seconds", text));
+    throw BadInput(fmt::format("bad {} '{}': expected a number of seconds", option, text));
   }
-  if (value <= 0) throw BadInput(fmt::format("bad --timeout '{}': must be more than 0", text));
+  if (value <= 0) throw BadInput(fmt::format("bad {} '{}': must be more than 0", option, text));
   return value;
 }
 

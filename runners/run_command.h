@@ -18,7 +18,7 @@ struct RunOptions {
   std::vector<std::string> workloads;       // each may be "a,b"
   std::vector<std::string> workload_files;  // --workload-file, repeatable
   std::vector<std::string> backends;        // each may be "a,b"
-  std::optional<std::string> sizes, workers, repetitions, iterations, timeout;
+  std::optional<std::string> sizes, workers, repetitions, iterations, timeout, wall_limit;
   std::optional<std::string> out;  // the JSON report; none: no file is written
   std::string format = "table";    // table | json | csv | md (on stdout)
   bool shared_gil = false;
@@ -29,6 +29,6 @@ struct RunOptions {
 int run_command(const RunOptions& options);
 
 // `--timeout` text -> seconds (> 0, finite). Throws BadInput naming the value.
-double parse_timeout(const std::string& text);
+double parse_timeout(const std::string& text, const std::string& option = "--timeout");
 
 }  // namespace interpbench

@@ -17,36 +17,15 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/subprocess/child_process.h"
+#include "tests/process_checks.h"
 
 namespace interpbench {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-// Gone, or a zombie waiting for a reaper that is not us: not running either way.
-bool gone_within(pid_t pid, std::chrono::seconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    if (!stat || !std::getline(stat, line)) return true;
-    const auto paren = line.rfind(')');
-    if (paren != std::string::npos && line.size() > paren + 2 && line[paren + 2] == 'Z') return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
-}
-
-std::vector<std::string> segments_of(pid_t pid) {
-  std::vector<std::string> out;
-  const std::string prefix = "interpbench-" + std::to_string(pid) + "-";
-  std::error_code ec;
-  for (fs::directory_iterator it("/dev/shm", ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().filename().string().rfind(prefix, 0) == 0) out.push_back(it->path().filename());
-  }
-  return out;
-}
+using testing::gone_within;
+using testing::segments_of;
 
 class FaultTest : public ::testing::Test {
  protected:

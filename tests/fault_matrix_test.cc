@@ -1,0 +1,194 @@
+// The fault matrix of issue 6, end to end through the built binary: one fixture workload per
+// fault (tests/fixtures/fault_*.py), run on every row where it applies, next to a healthy
+// workload (ping.py) that must still have results. After each run: it finished, exit 1, each
+// row's error says what happened (in the JSON and on the console), and nothing of the run is
+// left: no process (alive or zombie), no /dev/shm segment.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "backends/subprocess/child_process.h"
+#include "tests/process_checks.h"
+
+namespace interpbench {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using namespace interpbench::testing;
+
+struct RowExpect {
+  std::string row;
+  std::vector<std::string> needles;  // each must appear in the row's error
+};
+
+struct FaultCase {
+  std::string name;      // the test's name
+  std::string fixture;   // tests/fixtures/<fixture>.py
+  std::string phase;     // $FAULT_PHASE: "send" or "recv" (crash fixtures)
+  std::string backends;  // --backend
+  std::vector<std::string> extra;  // more options (--wall-limit)
+  std::string timeout;             // --timeout: seconds per blocking wait
+  std::vector<RowExpect> rows;
+};
+
+std::ostream& operator<<(std::ostream& os, const FaultCase& c) { return os << c.name; }
+
+const json* find_row(const json& report, const std::string& workload, const std::string& row) {
+  for (const json& r : report["interpbench"]["rows"]) {
+    if (r.value("workload", "") == workload && r.value("row", "") == row) return &r;
+  }
+  return nullptr;
+}
+
+class FaultMatrixTest : public ::testing::TestWithParam<FaultCase> {
+ protected:
+  static void SetUpTestSuite() {
+    become_subreaper();
+    const rlimit no_core{0, 0};  // crashing on purpose: no core files in the build tree
+    ::setrlimit(RLIMIT_CORE, &no_core);
+  }
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("fault_matrix_test_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    reap_leftover_children();
+    fs::remove_all(dir_);
+  }
+  fs::path dir_;
+};
+
+TEST_P(FaultMatrixTest, RowReportsTheFaultTheRunGoesOnAndNothingIsLeft) {
+  const FaultCase& c = GetParam();
+  const fs::path out = dir_ / "r.json";
+  const std::string tag = "INTERPBENCH_FAULT_MATRIX_TAG=" + std::to_string(::getpid()) + "-" + c.name;
+  const auto segments_before = interpbench_segments();
+
+  SpawnOptions s;
+  s.executable = INTERPBENCH_BIN;
+  s.args = {"run", "--workload-file", fs::path(CLI_FIXTURES_DIR) / (c.fixture + ".py"),
+            "--workload-file", fs::path(CLI_FIXTURES_DIR) / "ping.py", "--backend", c.backends,
+            "--suite", "quick", "--repetitions", "1", "--iterations", "5", "--timeout", c.timeout,
+            "--out", out.string(), "--quiet"};
+  s.args.insert(s.args.end(), c.extra.begin(), c.extra.end());
+  s.env = {tag, "FAULT_PHASE=" + c.phase};
+  s.stdout_mode = SpawnOptions::Output::kCapture;
+  s.stderr_tail_lines = 50;
+  ChildProcess run(s);
+  // Every row has a 2 s timeout per wait (or a wall limit of a few seconds): a run that takes
+  // this long hangs.
+  auto status = run.wait(Deadline::after(90s));
+  if (!status) {
+    run.kill_and_reap();
+    FAIL() << "the run hung";
+  }
+  EXPECT_EQ(status->signal, 0);
+  EXPECT_EQ(status->exit_code, 1) << run.stderr_tail();
+  const std::string console = run.captured_stdout();
+
+  std::ifstream in(out);
+  ASSERT_TRUE(in) << "no report: " << run.stderr_tail();
+  const json report = json::parse(in);
+  EXPECT_EQ(report["interpbench"]["incomplete"], false);
+  for (const RowExpect& want : c.rows) {
+    SCOPED_TRACE(want.row);
+    const json* row = find_row(report, c.fixture, want.row);
+    ASSERT_NE(row, nullptr) << report["interpbench"]["rows"].dump();
+    ASSERT_TRUE((*row)["error"].is_string()) << row->dump();
+    const std::string error = (*row)["error"];
+    for (const std::string& needle : want.needles) EXPECT_NE(error.find(needle), std::string::npos) << error;
+    // The console says the same, under the row's name.
+    EXPECT_NE(console.find("[" + want.row + "]"), std::string::npos) << console;
+    EXPECT_NE(console.find(error), std::string::npos) << console;
+    // And the healthy workload still ran on this row, after the fault.
+    const json* healthy = find_row(report, "ping", want.row);
+    ASSERT_NE(healthy, nullptr);
+    EXPECT_TRUE((*healthy)["error"].is_null()) << healthy->dump();
+    EXPECT_GT((*healthy)["results"].size(), 0u) << healthy->dump();
+  }
+
+  // Nothing of the run is left: every process that carried the tag is gone, nothing was
+  // orphaned to us (we are the subreaper: a leaked worker would be our child now, alive or
+  // zombie), and no new segment is left without a living owner.
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!processes_tagged(tag).empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(processes_tagged(tag), std::vector<pid_t>{});
+  EXPECT_EQ(zombie_children(), std::vector<pid_t>{});
+  EXPECT_EQ(children(), std::vector<pid_t>{});
+  for (const std::string& name : interpbench_segments()) {
+    if (segments_before.count(name)) continue;
+    const pid_t owner = static_cast<pid_t>(std::atol(name.c_str() + std::string("interpbench-").size()));
+    const char state = proc_state(owner).state;
+    EXPECT_TRUE(state != 0 && state != 'Z') << "left behind: /dev/shm/" << name;
+  }
+}
+
+// The rows: interpbench's three backends and the two reference rows that match them.
+const std::string kAllRows = "subinterp,subprocess,thread,py-threading,py-multiprocessing";
+
+std::vector<RowExpect> crash_rows(const std::string& sig, const std::string& driver_saw,
+                                  const std::string& mp_saw) {
+  const std::vector<std::string> in_process = {
+      "killed by " + sig, "the crash took down all 2 workers of this row (they share one process)"};
+  return {{"subinterp", in_process},
+          {"thread", in_process},
+          {"subprocess", {"worker 1 killed by " + sig, "worker 0 kept running", "the driver then failed: " + driver_saw}},
+          {"py-threading", {"killed by " + sig, "took down the driver and every worker"}},
+          {"py-multiprocessing-fork", {mp_saw}}};
+}
+
+std::vector<FaultCase> cases() {
+  std::vector<FaultCase> out;
+  for (const auto& [fixture, sig] : std::vector<std::pair<std::string, std::string>>{
+           {"fault_segv", "SIGSEGV"}, {"fault_abort", "SIGABRT"}, {"fault_sigkill", "SIGKILL"}}) {
+    out.push_back({fixture + "_in_recv", fixture, "recv", kAllRows, {}, "2",
+                   crash_rows(sig, "EndOfStream", "EOFError")});
+    out.push_back({fixture + "_in_send", fixture, "send", kAllRows, {}, "2",
+                   crash_rows(sig, "ChannelClosedError", "BrokenPipeError")});
+  }
+  const std::vector<std::string> boom = {"worker 1: ValueError: boom", "worker 0 kept running",
+                                         "the driver then failed: EndOfStream"};
+  out.push_back({"fault_raises", "fault_raises", "recv", kAllRows, {}, "2",
+                 {{"subinterp", boom}, {"thread", boom}, {"subprocess", boom},
+                  {"py-threading", {"EOFError"}}, {"py-multiprocessing-fork", {"EOFError"}}}});
+  for (const std::string fixture : {"fault_early_exit", "fault_closes"}) {
+    out.push_back({fixture, fixture, "recv", kAllRows, {}, "2",
+                   {{"subinterp", {"EndOfStream: channel closed"}},
+                    {"thread", {"EndOfStream: channel closed"}},
+                    {"subprocess", {"EndOfStream: channel closed"}},
+                    {"py-threading", {"EOFError"}},
+                    {"py-multiprocessing-fork", {"EOFError"}}}});
+  }
+  // A worker in an endless Python loop: the driver's recv times out, stop() gives up on it.
+  const std::vector<std::string> abandoned = {"worker 0 did not finish within 1s",
+                                              "the driver then failed: ChannelTimeout: recv timed out"};
+  out.push_back({"fault_hangs", "fault_hangs", "recv", kAllRows, {}, "1",
+                 {{"subinterp", abandoned},
+                  {"thread", abandoned},
+                  {"subprocess", {"worker 0 did not finish by the deadline (killed by SIGKILL)", "recv timed out"}},
+                  {"py-threading", {"TimeoutError"}},
+                  {"py-multiprocessing-fork", {"TimeoutError"}}}});
+  // A worker that never lets go of the GIL it shares with the driver: only the wall limit ends
+  // the thread row's child. With its own GIL the subinterp row's driver still times out.
+  out.push_back({"fault_hangs_holding_gil", "fault_hangs_holding_gil", "recv", "subinterp,thread",
+                 {"--wall-limit", "3"}, "1",
+                 {{"subinterp", abandoned}, {"thread", {"timed out after 3.00 s"}}}});
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, FaultMatrixTest, ::testing::ValuesIn(cases()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace interpbench

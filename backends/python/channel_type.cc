@@ -1,17 +1,25 @@
 // `_interpbench.Channel` and `_interpbench.Buffer`: a Python face on one side of a ChannelPair
 // and on a buffer-pool allocation.
 //
-// GIL policy: every call first tries the non-blocking operation with the GIL held (no GIL
-// hand-off on the fast path); only when it would block is the GIL released for the wait.
-// recv()'s bytes object can only be allocated with the GIL held, and the channel calls its sink
-// while holding its own lock, so the sink never takes the GIL (that would invert the lock order
-// against a try_send under the GIL). Hence: on the non-blocking path the message is copied
-// straight into a new bytes object; when recv had to block, it lands in a plain heap buffer with
-// the GIL released and is copied once more into bytes after the GIL is taken back.
+// GIL policy: every call first tries the non-blocking operation with the GIL held; only when it
+// would block is the GIL released for the wait. Releasing the GIL is not free where the GIL is
+// shared (thread backend): a thread waiting for it is woken, and taking it back may mean sleeping
+// on CPython's GIL condition variable until the other thread lets go. So send() never releases it
+// when the ring has room, and recv() only when the ring is empty.
+// recv() copies each message once, ring -> bytes object: the bytes object needs the GIL to be
+// allocated, so a recv that had to block takes the GIL back inside the ring's sink, once the
+// message is there and its size known (the ring holds no lock while calling the sink, so this
+// can't deadlock against a thread holding the GIL: such a thread never blocks on a ring).
+//
+// What the thread backend's round trip therefore includes, beyond the ring: two GIL hand-offs
+// per round trip (the receiver sees the message while the sender still holds the GIL, and takes
+// it when the sender blocks in its next recv), each a condition-variable wake-up when the
+// receiver had to sleep for it. That is the cost of sharing one GIL, shown as it is.
 #include <atomic>
 #include <cstring>
 #include <memory>
 #include <new>
+#include <utility>
 
 #include "backends/python/module.h"
 #include "backends/python/module_state.h"
@@ -71,8 +79,17 @@ struct BufferObject {
 ChannelEnds& ends(PyObject* self) { return *reinterpret_cast<ChannelObject*>(self)->ends; }
 ModuleState* st(PyObject* self) { return state_of(Py_TYPE(self)); }
 
+// Channel is a GC type, only so that the collector sees the reference to its (heap) type: a
+// Channel stored where its module reaches it (a module global, the module state's binding) is
+// otherwise a cycle module -> Channel -> type -> module that nothing can collect.
+int channel_traverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  return 0;
+}
+
 void channel_dealloc(PyObject* self) {
   PyTypeObject* type = Py_TYPE(self);
+  PyObject_GC_UnTrack(self);
   delete reinterpret_cast<ChannelObject*>(self)->ends;
   type->tp_free(self);
   Py_DECREF(type);
@@ -118,6 +135,28 @@ bool send_bytes(PyObject* self, std::span<const std::byte> msg, std::optional<do
   }
 }
 
+// The GIL released for a blocking call, and taken back (at the latest) at scope exit.
+class GilLoan {
+ public:
+  GilLoan() { lend(); }
+  ~GilLoan() { take_back(); }
+  GilLoan(const GilLoan&) = delete;
+  GilLoan& operator=(const GilLoan&) = delete;
+  void lend() {
+    if (saved_ == nullptr) saved_ = PyEval_SaveThread();
+  }
+  void take_back() {
+    if (saved_ != nullptr) PyEval_RestoreThread(std::exchange(saved_, nullptr));
+  }
+
+ private:
+  PyThreadState* saved_ = nullptr;
+};
+
+// recv() copies messages up to this size with the GIL held (a memcpy of at most 64 KiB, cheaper
+// than one more GIL hand-off); larger ones are received without it.
+constexpr std::size_t kCopyWithGilMaxBytes = 64 * 1024;
+
 PyObject* end_of_stream(PyObject* self) {
   PyErr_SetString(st(self)->end_of_stream, "channel closed");
   return nullptr;
@@ -136,24 +175,31 @@ PyObject* recv_bytes(PyObject* self, bool block, std::optional<double> timeout) 
       return reinterpret_cast<std::byte*>(PyBytes_AS_STRING(result));
     });
     if (r == TryResult::kDone) return result;
+    Py_CLEAR(result);  // closed in the middle of a streamed message: the sink ran, nothing came
     if (r == TryResult::kClosed) return end_of_stream(self);
     if (!block) Py_RETURN_NONE;
     Deadline deadline = Deadline::from_seconds(timeout);
     if (deadline.expired()) throw ChannelTimeout("recv timed out");
-    std::unique_ptr<std::byte[]> heap;
     std::optional<std::size_t> size;
     {
-      GilRelease nogil;
+      GilLoan gil;
       size = ch.recv_into(
           [&](std::size_t n) {
-            heap.reset(new std::byte[n == 0 ? 1 : n]);
-            return heap.get();
+            gil.take_back();
+            result = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(n));
+            if (result == nullptr) throw std::bad_alloc();
+            // A message larger than this may be streamed through the ring: wait for the rest of
+            // it (and copy it) without the GIL.
+            if (n > kCopyWithGilMaxBytes) gil.lend();
+            return reinterpret_cast<std::byte*>(PyBytes_AS_STRING(result));
           },
           deadline);
     }
-    if (!size) return end_of_stream(self);
-    return PyBytes_FromStringAndSize(reinterpret_cast<const char*>(heap.get()),
-                                     static_cast<Py_ssize_t>(*size));
+    if (!size) {
+      Py_CLEAR(result);  // as above
+      return end_of_stream(self);
+    }
+    return result;
   } catch (...) {
     Py_XDECREF(result);
     return set_python_error(st(self), std::current_exception());
@@ -342,6 +388,7 @@ PyGetSetDef g_channel_getset[] = {
 
 PyType_Slot g_channel_slots[] = {
     {Py_tp_dealloc, reinterpret_cast<void*>(channel_dealloc)},
+    {Py_tp_traverse, reinterpret_cast<void*>(channel_traverse)},
     {Py_tp_methods, g_channel_methods},
     {Py_tp_getset, g_channel_getset},
     {Py_tp_repr, reinterpret_cast<void*>(channel_repr)},
@@ -353,7 +400,8 @@ PyType_Spec g_channel_spec = {
     "_interpbench.Channel",
     sizeof(ChannelObject),
     0,
-    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION | Py_TPFLAGS_IMMUTABLETYPE,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION | Py_TPFLAGS_IMMUTABLETYPE |
+        Py_TPFLAGS_HAVE_GC,
     g_channel_slots,
 };
 

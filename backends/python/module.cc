@@ -196,10 +196,22 @@ PyRef bind_worker(const WorkerBinding& binding, bool interpreter_wide) {
 
 void unbind_worker() noexcept {
   PyObject* tdict = PyThreadState_GetDict();  // borrowed
-  if (tdict != nullptr && PyDict_GetItemString(tdict, kThreadBindingKey) != nullptr &&
-      PyDict_DelItemString(tdict, kThreadBindingKey) < 0) {
-    PyErr_Clear();
+  PyRef bound;
+  if (tdict != nullptr) {
+    bound = PyRef::borrow(PyDict_GetItemString(tdict, kThreadBindingKey));
+    if (bound && PyDict_DelItemString(tdict, kThreadBindingKey) < 0) PyErr_Clear();
   }
+  // The interpreter-wide binding goes too when it is this worker's: left in the module state it
+  // kept the Channel, its rings and (subprocess) the shared-memory mapping alive until the module
+  // died, which it never did (module -> Channel -> Channel type -> module was a cycle the GC could
+  // not see through before Channel became a GC type): LeakSanitizer's leaked ChannelEnds.
+  PyRef name = PyRef::steal(PyUnicode_FromString("_interpbench"));
+  PyRef module = name ? PyRef::steal(PyImport_GetModule(name.get())) : PyRef{};
+  if (module && bound) {
+    ModuleState* st = module_state(module.get());
+    if (st != nullptr && st->bound_channel == bound.get()) Py_CLEAR(st->bound_channel);
+  }
+  if (PyErr_Occurred()) PyErr_Clear();
 }
 
 }  // namespace interpbench::py

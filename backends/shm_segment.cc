@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <stdexcept>
 #include <utility>
@@ -122,6 +123,19 @@ pid_t segment_owner_pid(std::string_view name) {
   return pid;
 }
 
+bool process_alive(pid_t pid) {
+  if (::kill(pid, 0) != 0 && errno == ESRCH) return false;
+  // /proc/PID/stat: "pid (comm) S ..."; comm may hold spaces and parentheses, the state follows
+  // the last ')'.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!stat || !std::getline(stat, line)) return ::kill(pid, 0) == 0 || errno != ESRCH;
+  const auto paren = line.rfind(')');
+  if (paren == std::string::npos || line.size() < paren + 3) return true;
+  const char state = line[paren + 2];
+  return state != 'Z' && state != 'X';
+}
+
 std::vector<std::string> sweep_stale_segments() {
   std::vector<std::string> removed;
   std::error_code ec;
@@ -129,7 +143,7 @@ std::vector<std::string> sweep_stale_segments() {
     const std::string name = entry.path().filename().string();
     const pid_t pid = segment_owner_pid(name);
     if (pid <= 0) continue;
-    if (kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to signal: alive)
+    if (process_alive(pid)) continue;
     if (bip::shared_memory_object::remove(name.c_str())) removed.push_back(name);
   }
   return removed;

@@ -56,8 +56,13 @@ std::string make_run_id();
 // The owner pid encoded in an interpbench segment name, or -1 when it is not one.
 pid_t segment_owner_pid(std::string_view name);
 
-// Removes every /dev/shm/interpbench-<pid>-* whose owner pid no longer exists (kill(pid, 0)
-// fails with ESRCH) and returns the names removed. Segments of live processes are kept.
+// False when no process has this pid, or it is a zombie (it exited; only its parent's reaping is
+// left, and kill(pid, 0) still succeeds on it); true otherwise, also for processes we may not
+// signal.
+bool process_alive(pid_t pid);
+
+// Removes every /dev/shm/interpbench-<pid>-* whose owner is not alive (process_alive) and returns
+// the names removed. Segments of live processes are kept.
 std::vector<std::string> sweep_stale_segments();
 
 }  // namespace interpbench

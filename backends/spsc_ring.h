@@ -99,6 +99,11 @@ class SpscRing : public Channel {
  public:
   static constexpr std::uint64_t kLenBytes = sizeof(std::uint64_t);
   static constexpr std::int64_t kSpinNs = 5'000;
+  // How long try_recv waits for the rest of a streamed message that has begun. Generous: a
+  // writer mid-send is copying, not thinking; a writer that stalls this long is frozen or dead
+  // without a supervisor to close the ring (or the header is hostile), and then try_recv must
+  // not block forever.
+  static constexpr std::chrono::seconds kDefaultStreamStallLimit{30};
 
   // `region` holds ring_region_bytes(capacity) bytes aligned to a cache line. kCreate writes a
   // fresh header; kAttach checks the existing one (throws ChannelCorrupt when it does not match).
@@ -140,6 +145,7 @@ class SpscRing : public Channel {
   SpscRing& operator=(const SpscRing&) = delete;
 
   std::size_t capacity() const noexcept { return capacity_; }
+  void set_stream_stall_limit(std::chrono::nanoseconds limit) noexcept { stream_stall_limit_ = limit; }
 
   // ---- producer ----------------------------------------------------------------------------
 
@@ -197,8 +203,11 @@ class SpscRing : public Channel {
     const bool closed = is_closed();
     if (!has_bytes(kLenBytes)) return closed ? TryResult::kClosed : TryResult::kWouldBlock;
     // A streamed message that has begun is received to its end; the writer is in the middle of
-    // send(), and close() (by it, by a timeout, or by a supervisor) ends the wait.
-    return take_message(sink, Deadline::never()) ? TryResult::kDone : TryResult::kClosed;
+    // send(), and close() (by it, by a timeout, or by a supervisor) ends the wait. A writer that
+    // stalls past the limit makes this throw ChannelTimeout and close the ring (what is left of
+    // the message can't be told from the next one).
+    return take_message(sink, Deadline::after(stream_stall_limit_)) ? TryResult::kDone
+                                                                     : TryResult::kClosed;
   }
 
   // ---- either side, or a supervisor --------------------------------------------------------
@@ -356,6 +365,7 @@ class SpscRing : public Channel {
   }
 
   std::shared_ptr<void> keepalive_;
+  std::chrono::nanoseconds stream_stall_limit_ = kDefaultStreamStallLimit;
   RingHeader* h_;
   std::byte* data_;
   std::uint64_t capacity_;

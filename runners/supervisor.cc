@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "backends/live_workers.h"
+#include "backends/shm_segment.h"
 #include "runners/errors.h"
 #include "runners/signals.h"
 
@@ -271,7 +272,7 @@ int TempDir::sweep_stale(const std::string& prefix) {
     pid_t pid = 0;
     const auto [p, e] = std::from_chars(name.data() + head.size(), name.data() + dash, pid);
     if (e != std::errc{} || p != name.data() + dash || pid <= 0) continue;
-    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+    if (process_alive(pid)) continue;  // a zombie counts as dead: it can't use its files
     std::error_code rm;
     if (std::filesystem::remove_all(it->path(), rm) > 0 && !rm) ++removed;
   }

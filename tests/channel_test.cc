@@ -374,5 +374,32 @@ TEST(RingCorruptionTest, RandomHeadersAreRejectedCleanly) {
   EXPECT_GT(rejected, 0);  // the checks fired (and nothing read or wrote out of bounds)
 }
 
+// A streamed message (larger than the ring) whose writer stalls after the first bytes, frozen or
+// dead with nobody to close the ring, or a hostile header claiming one: try_recv gives up after
+// its stall limit instead of waiting forever, and closes the ring.
+TEST(RingStallTest, TryRecvOfAStalledStreamedMessageTimesOutAndCloses) {
+  constexpr std::size_t kCapacity = 256;
+  std::vector<std::byte> storage(ring_region_bytes(kCapacity) + kCacheLineSize);
+  void* region = storage.data() + (kCacheLineSize - reinterpret_cast<std::uintptr_t>(storage.data()) %
+                                                        kCacheLineSize) % kCacheLineSize;
+  SpscRing writer(region, kCapacity, false, RingInit::kCreate);
+  // What a writer publishes before it waits for room: the length header and a first part.
+  auto* h = static_cast<RingHeader*>(region);
+  auto* data = static_cast<std::byte*>(region) + sizeof(RingHeader);
+  const std::uint64_t len = 4 * kCapacity;
+  std::memcpy(data, &len, sizeof len);
+  std::atomic_ref<std::uint64_t>(h->write_pos).store(sizeof len + 64, std::memory_order_release);
+
+  SpscRing reader(region, kCapacity, false, RingInit::kAttach);
+  reader.set_stream_stall_limit(50ms);
+  std::vector<std::byte> buf;
+  auto sink = [&](std::size_t n) {
+    buf.resize(n);
+    return buf.data();
+  };
+  EXPECT_THROW(reader.try_recv_into(sink), ChannelTimeout);
+  EXPECT_EQ(reader.try_recv_into(sink), TryResult::kClosed);
+}
+
 }  // namespace
 }  // namespace interpbench

@@ -93,6 +93,30 @@ TEST(SweepStaleSegmentsTest, RemovesDeadOwnersSegmentAndKeepsLiveOnes) {
   EXPECT_EQ(std::count(removed.begin(), removed.end(), live.name()), 0);
 }
 
+// A zombie owner (exited, not reaped yet: kill(pid, 0) still succeeds) is dead for the sweep: it
+// will never use its segments again.
+TEST(SweepStaleSegmentsTest, ZombieOwnerCountsAsDead) {
+  const pid_t zombie = fork();
+  if (zombie == 0) _exit(0);
+  ASSERT_GT(zombie, 0);
+  // Exited but not reaped: wait until the kernel says so, without reaping it.
+  siginfo_t info{};
+  ASSERT_EQ(waitid(P_PID, static_cast<id_t>(zombie), &info, WEXITED | WNOWAIT), 0);
+  EXPECT_FALSE(process_alive(zombie));
+  EXPECT_TRUE(process_alive(getpid()));
+  const std::string stale = "interpbench-" + std::to_string(zombie) + "-" + make_run_id() + "-zombie";
+  const int fd = shm_open(stale.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
+  ASSERT_GE(fd, 0);
+  close(fd);
+
+  const auto removed = sweep_stale_segments();
+
+  const bool reported = std::find(removed.begin(), removed.end(), stale) != removed.end();
+  if (!reported) shm_unlink(stale.c_str());
+  waitpid(zombie, nullptr, 0);
+  EXPECT_TRUE(reported);
+}
+
 TEST(ShmChannelSetTest, AttacherSeesTheCreatorsRings) {
   auto set = ShmChannelSet::create(segment_name(make_run_id(), "set"), 3, 1000);
   EXPECT_EQ(set.workers(), 3u);

@@ -10,6 +10,7 @@
 
 #include "reports/json_report.h"
 #include "reports/mann_whitney.h"
+#include "reports/shared_gil.h"
 #include "runners/errors.h"
 
 namespace interpbench {
@@ -143,6 +144,28 @@ void environment_warnings(const nlohmann::json& base, const nlohmann::json& cand
       warnings.push_back(fmt::format("the {} run is incomplete ({}): rerun it to compare everything",
                                      which == &base ? "base" : "candidate",
                                      text_or(ib, "incomplete_reason", "interrupted")));
+  }
+  // A row run in another GIL mode (subinterp with --shared-gil or on Python 3.11 vs own GIL)
+  // measures something else under the same name: say so once per row.
+  auto gil_words = [](const nlohmann::json& row) {
+    const std::string gil = text_or(row, "gil", "");
+    const std::string why = shared_gil_reason(row);
+    return gil == "own" ? std::string("its own GIL per subinterpreter")
+                        : fmt::format("GIL '{}'{}", gil, why.empty() ? "" : " (" + why + ")");
+  };
+  std::map<std::string, const nlohmann::json*> base_rows;
+  for (const auto& row : base["interpbench"]["rows"])
+    if (row.contains("gil") && row["gil"].is_string()) base_rows.emplace(text_or(row, "row", ""), &row);
+  for (const auto& row : cand["interpbench"]["rows"]) {
+    const auto it = base_rows.find(text_or(row, "row", ""));
+    if (it == base_rows.end() || !row.contains("gil") || !row["gil"].is_string() ||
+        row["gil"] == (*it->second)["gil"])
+      continue;
+    warnings.push_back(fmt::format(
+        "the {} row ran with {} in the base and {} in the candidate: its figures measure "
+        "different things, not the change; compare runs made with the same GIL mode",
+        it->first, gil_words(*it->second), gil_words(row)));
+    base_rows.erase(it);  // once per row
   }
   // Failed candidate rows: one warning, naming the first few.
   std::vector<std::string> failed;

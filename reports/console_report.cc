@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "reports/human_units.h"
+#include "reports/shared_gil.h"
 #include "runners/statistics.h"
 
 namespace interpbench {
@@ -32,6 +33,7 @@ double num(const json& j, const char* key) {
 std::string row_label(const json& row) {
   const std::string kind = str(row, "kind");
   std::string label = "[" + str(row, "row") + "]";
+  if (const std::string why = shared_gil_reason(row); !why.empty()) label += " (shared GIL: " + why + ")";
   if (kind == "reference") label += " (reference)";
   if (kind == "floor") label += " (floor: C++ only, no Python)";
   return label;
@@ -86,13 +88,13 @@ void print_summary(const std::string& title, std::vector<Item> items, std::ostre
     const double ma = mean_sd(*a.result).first, mb = mean_sd(*b.result).first;
     return higher ? ma > mb : ma < mb;
   });
-  out << fmt::format("Summary ({})\n  {}\n", title, str(*items[0].row, "row"));
+  out << fmt::format("Summary ({})\n  {}\n", title, row_display_name(*items[0].row));
   const auto [best_mean, best_sd] = mean_sd(*items[0].result);
   for (std::size_t i = 1; i < items.size(); ++i) {
     const auto [m, sd] = mean_sd(*items[i].result);
     const RatioWithError r = ratio_with_error(best_mean, best_sd, m, sd);
     out << fmt::format("    {} times {} than {}{}\n", format_ratio(r.ratio, r.error),
-                       better_word(*items[0].result), str(*items[i].row, "row"),
+                       better_word(*items[0].result), row_display_name(*items[i].row),
                        r.significant ? "" : " (not significant)");
   }
 }
@@ -118,6 +120,20 @@ void print_console_report(const json& report, std::ostream& out, std::ostream& e
   std::map<std::string, std::vector<std::string>> variants;             // workload -> names
   std::map<std::string, std::vector<Item>> items_of;                    // name -> items
   std::map<std::string, std::vector<const json*>> problems;             // workload -> rows
+  // First of all: subinterpreters that share one GIL are not what the subinterp row usually means.
+  std::vector<std::string> shared_reasons;
+  for (const auto& row : ib.at("rows")) {
+    const std::string why = shared_gil_reason(row);
+    if (!why.empty() && std::find(shared_reasons.begin(), shared_reasons.end(), why) == shared_reasons.end())
+      shared_reasons.push_back(why);
+  }
+  for (const auto& why : shared_reasons) {
+    out << fmt::format(
+        "Note: the subinterp row's subinterpreters share one GIL ({}): its figures are not those "
+        "of own-GIL (PEP 684) subinterpreters{}\n\n",
+        why == "--shared-gil" ? "--shared-gil, the legacy config" : why + " has no per-interpreter GIL",
+        why == "--shared-gil" ? "" : "; Python >= 3.12 measures those");
+  }
   for (const auto& row : ib.at("rows")) {
     const std::string w = str(row, "workload");
     if (std::find(workloads.begin(), workloads.end(), w) == workloads.end()) workloads.push_back(w);

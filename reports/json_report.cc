@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -12,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "reports/shared_gil.h"
 #include "reports/verdict.h"
 #include "runners/errors.h"
 #include "runners/statistics.h"
@@ -304,6 +306,13 @@ json make_json_report(const Run& run) {
   ib["environment"] = run.environment.is_null() ? json::object() : run.environment;
   ib["options"] = run.options.is_null() ? json::object() : run.options;
   std::vector<std::string> warnings = run.warnings;
+  // (Python 3.11's shared GIL is an environment warning already.)
+  if (std::any_of(rows.begin(), rows.end(),
+                  [](const json& row) { return shared_gil_reason(row) == "--shared-gil"; }))
+    warnings.push_back(
+        "--shared-gil: the subinterp row's subinterpreters share one GIL (the legacy config), so "
+        "its figures are not those of own-GIL subinterpreters; fix: compare it only with "
+        "--shared-gil runs, drop --shared-gil for PEP 684 figures");
   for (auto& w : result_warnings(rows)) warnings.push_back(std::move(w));
   ib["rows"] = std::move(rows);
   ib["warnings"] = warnings;

@@ -189,6 +189,7 @@ json collect_python(const std::string& python_executable) {
       "'implementation': platform.python_implementation(), "
       "'config_args': cv('CONFIG_ARGS') or '', "
       "'gil_disabled': bool(cv('Py_GIL_DISABLED')), "
+      "'per_interpreter_gil': sys.version_info >= (3, 12), "
       "'debug': bool(cv('Py_DEBUG')) or hasattr(sys, 'gettotalrefcount'), "
       "'shared': bool(cv('Py_ENABLE_SHARED'))}))\n";
   const auto out = run_capture({python_executable, "-I", "-c", kScript}, std::chrono::seconds(10));
@@ -329,6 +330,14 @@ std::vector<std::string> environment_warnings(const json& env, int max_workers) 
     w.push_back(
         "interpbench is a debug build: the C++ side is unoptimized; fix: rebuild with "
         "scripts/build (Release) or -DCMAKE_BUILD_TYPE=Release");
+  }
+  if (env.contains("python") && env["python"].is_object() &&
+      !env["python"].value("per_interpreter_gil", true)) {
+    w.push_back(fmt::format(
+        "Python {} has no per-interpreter GIL (PEP 684): the subinterp row's subinterpreters "
+        "share one GIL, so its figures are not those of own-GIL subinterpreters; fix: use Python "
+        ">= 3.12 for those (INTERPBENCH_PYTHON=/path/to/python3.13 scripts/build)",
+        env["python"].value("version_info", std::string("< 3.12"))));
   }
   if (env.contains("python") && env["python"].is_object() && env["python"].value("debug", false)) {
     w.push_back(

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -169,6 +170,29 @@ TEST(CompareTest, MissingAndNewResultsAreListedNotFlagged) {
   EXPECT_EQ(r.results[1].verdict, Verdict::kOnlyInBase);
   EXPECT_EQ(r.results[2].verdict, Verdict::kOnlyInCandidate);
   EXPECT_FALSE(r.has_regression());
+}
+
+TEST(CompareTest, SubinterpRowInAnotherGilModeIsAWarning) {
+  auto base = report({result("a", 100, 10, 0.01, 1)});
+  auto cand = report({result("a", 100, 10, 0.01, 2)});
+  auto& base_row = base["interpbench"]["rows"][0];
+  auto& cand_row = cand["interpbench"]["rows"][0];
+  base_row["gil"] = "own";
+  cand_row["gil"] = "own";
+  auto says_gil = [](const CompareResult& r) {
+    return std::any_of(r.warnings.begin(), r.warnings.end(),
+                       [](const std::string& w) { return w.find("GIL mode") != std::string::npos; });
+  };
+  EXPECT_FALSE(says_gil(compare_reports(base, cand, 0.05, 0.05)));
+  cand_row["gil"] = "shared";
+  cand_row["python"] = "3.13.0";
+  const auto r = compare_reports(base, cand, 0.05, 0.05);
+  ASSERT_TRUE(says_gil(r));
+  EXPECT_NE(r.warnings.back().find("--shared-gil"), std::string::npos) << r.warnings.back();
+  cand_row["python"] = "3.11.7";
+  const auto old = compare_reports(base, cand, 0.05, 0.05);
+  ASSERT_TRUE(says_gil(old));
+  EXPECT_NE(old.warnings.back().find("Python 3.11"), std::string::npos) << old.warnings.back();
 }
 
 TEST(CompareTest, ExitCodesAndFormats) {

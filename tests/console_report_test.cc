@@ -47,6 +47,23 @@ TEST(ConsoleReportTest, SummaryRanksRowsWithRatios) {
   EXPECT_THAT(p.out, HasSubstr("times faster than subprocess (not significant)"));  // 1024: equal
 }
 
+// Subinterpreters sharing one GIL are named apart: a note first, the row's blocks and summaries.
+TEST(ConsoleReportTest, SharedGilSubinterpRowIsSaidFirstAndLabelled) {
+  const Printed own = print(fixture::synthetic_run());
+  EXPECT_THAT(own.out, Not(HasSubstr("shared GIL")));
+  for (const char* python : {"3.11.7", "3.13.0"}) {
+    interpbench::Run run = fixture::synthetic_run();
+    run.children[0].child["gil"] = "shared";  // the subinterp row
+    run.children[0].child["python"] = python;
+    const std::string why = std::string(python) == "3.11.7" ? "Python 3.11" : "--shared-gil";
+    const Printed p = print(run);
+    EXPECT_EQ(p.out.rfind("Note: the subinterp row's subinterpreters share one GIL (" + why, 0), 0u)
+        << p.out.substr(0, 200);
+    EXPECT_THAT(p.out, HasSubstr("pingpong/8 [subinterp] (shared GIL: " + why + ")\n"));
+    EXPECT_THAT(p.out, HasSubstr("Summary (pingpong/8 Round trip)\n  subinterp (shared GIL: " + why + ")\n"));
+  }
+}
+
 TEST(ConsoleReportTest, ErrorRowsShowTheirErrorAndStderr) {
   const Printed p = print(fixture::synthetic_run());
   EXPECT_THAT(p.out, HasSubstr("crashy [subinterp]: error: killed by SIGSEGV"));

@@ -50,6 +50,19 @@ TEST(EnvironmentTest, EveryWarningSuggestsAFix) {
   EXPECT_TRUE(any_contains(w, "Python is a debug build"));
 }
 
+TEST(EnvironmentTest, PythonWithoutPerInterpreterGilIsAWarning) {
+  json env = quiet_env();
+  env["python"]["per_interpreter_gil"] = true;
+  EXPECT_TRUE(environment_warnings(env, 1).empty());
+  env["python"]["per_interpreter_gil"] = false;
+  env["python"]["version_info"] = "3.11.7";
+  const auto w = environment_warnings(env, 1);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], HasSubstr("Python 3.11.7 has no per-interpreter GIL"));
+  EXPECT_THAT(w[0], HasSubstr("share one GIL"));
+  EXPECT_THAT(w[0], HasSubstr("fix:"));
+}
+
 TEST(EnvironmentTest, AbsentGovernorIsNotAWarning) {
   json env = quiet_env();
   env["cpu_governor"] = nullptr;
@@ -79,6 +92,8 @@ TEST(EnvironmentTest, CollectsMachineAndPythonFacts) {
   EXPECT_THAT(env["python"]["version_info"].get<std::string>(), ::testing::MatchesRegex("3\\.[0-9]+\\.[0-9]+"));
   EXPECT_TRUE(env["python"]["shared"].is_boolean());
   EXPECT_TRUE(env["python"]["gil_disabled"].is_boolean());
+  const std::string v = env["python"]["version_info"].get<std::string>();
+  EXPECT_EQ(env["python"]["per_interpreter_gil"].get<bool>(), std::stoi(v.substr(2)) >= 12) << v;
   EXPECT_TRUE(env["interpbench"]["build_type"].is_string());
 }
 

@@ -166,6 +166,22 @@ TEST(JsonReportTest, RunWarningsAreKeptAndTooFewRepetitionsAreFlagged) {
   EXPECT_TRUE(few);
 }
 
+TEST(JsonReportTest, SharedGilSubinterpRowKeepsItsGilAndWarnsUnderSharedGilOption) {
+  auto shared_gil_warned = [](const json& ib) {
+    for (const auto& line : ib["warnings"])
+      if (line.get<std::string>().find("--shared-gil") != std::string::npos) return true;
+    return false;
+  };
+  EXPECT_FALSE(shared_gil_warned(make_json_report(fixture::synthetic_run())["interpbench"]));
+  interpbench::Run run = fixture::synthetic_run();
+  run.children[0].child["gil"] = "shared";  // the subinterp row, Python 3.13
+  const json ib = make_json_report(run)["interpbench"];
+  EXPECT_EQ(ib["rows"][0]["gil"], "shared");
+  EXPECT_TRUE(shared_gil_warned(ib));
+  run.children[0].child["python"] = "3.11.7";  // said by the environment's warning instead
+  EXPECT_FALSE(shared_gil_warned(make_json_report(run)["interpbench"]));
+}
+
 TEST(JsonReportTest, MalformedResultIsIgnoredWithANote) {
   interpbench::Run run;
   run.children.push_back(fixture::child(

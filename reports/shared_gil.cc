@@ -1,0 +1,25 @@
+#include "reports/shared_gil.h"
+
+#include <cstdio>
+
+namespace interpbench {
+
+std::string shared_gil_reason(const nlohmann::json& row) {
+  auto text = [&](const char* key) {
+    return row.contains(key) && row[key].is_string() ? row[key].get<std::string>() : std::string();
+  };
+  if (text("row") != "subinterp" || text("gil") != "shared") return "";
+  // "3.11.7" -> "Python 3.11"; 3.12+ share a GIL only when asked to.
+  int major = 0, minor = 0;
+  if (std::sscanf(text("python").c_str(), "%d.%d", &major, &minor) == 2 && major == 3 && minor < 12)
+    return "Python 3." + std::to_string(minor);
+  return "--shared-gil";
+}
+
+std::string row_display_name(const nlohmann::json& row) {
+  const std::string name = row.contains("row") && row["row"].is_string() ? row["row"].get<std::string>() : "?";
+  const std::string why = shared_gil_reason(row);
+  return why.empty() ? name : name + " (shared GIL: " + why + ")";
+}
+
+}  // namespace interpbench

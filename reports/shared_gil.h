@@ -1,0 +1,18 @@
+#pragma once
+// Subinterpreters that share one GIL (Python 3.11, which has no per-interpreter GIL, or
+// --shared-gil, the legacy config) measure something else than PEP 684's own-GIL ones: every
+// output names such a row apart, from its "gil" and "python" fields in the run report.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace interpbench {
+
+// Why this run-report row's subinterpreters share one GIL: "Python 3.11" or "--shared-gil";
+// "" for an own-GIL subinterp row and for every other row (threads sharing a GIL is their nature).
+std::string shared_gil_reason(const nlohmann::json& row);
+
+// "subinterp (shared GIL: Python 3.11)"; any other row: its name.
+std::string row_display_name(const nlohmann::json& row);
+
+}  // namespace interpbench

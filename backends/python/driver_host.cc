@@ -49,6 +49,7 @@ void run_driver(const ChildRequest& req, Backend& backend, json& result) {
     py::PyRef driver = py::workload_function(module.get(), req.workload, "driver", "driver(ctx, params)");
     (void)py::workload_function(module.get(), req.workload, "worker", "worker(ch, params)");
     py::PyRef params = py::load_params(req.workload.params_json);
+    py::set_default_timeout(req.timeout_s);
     ctx = py::make_driver(py::DriverConfig{&backend, req.workload, ChannelOptions{}, req.timeout_s});
     py::PyRef returned = py::PyRef::checked(
         PyObject_CallFunctionObjArgs(driver.get(), ctx.get(), params.get(), nullptr));

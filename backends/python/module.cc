@@ -1,5 +1,6 @@
 #include "backends/python/module.h"
 
+#include <atomic>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -163,9 +164,24 @@ PyObject* set_python_error(ModuleState* st, std::exception_ptr error) {
   return nullptr;
 }
 
+namespace {
+// Process-wide: every interpreter of a child runs the same row with the same params. A negative
+// value means unset.
+std::atomic<double> g_default_timeout_s{-1.0};
+}  // namespace
+
+void set_default_timeout(double seconds) noexcept {
+  g_default_timeout_s.store(seconds > 0 ? seconds : -1.0, std::memory_order_relaxed);
+}
+
+std::optional<double> default_timeout() noexcept {
+  const double s = g_default_timeout_s.load(std::memory_order_relaxed);
+  return s > 0 ? std::optional<double>(s) : std::nullopt;
+}
+
 bool parse_timeout(PyObject* arg, std::optional<double>* out) {
   if (arg == nullptr || arg == Py_None) {
-    *out = std::nullopt;
+    *out = default_timeout();
     return true;
   }
   double seconds = PyFloat_AsDouble(arg);

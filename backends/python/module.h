@@ -37,6 +37,12 @@ struct WorkerBinding {
 // The `_interpbench` module of the current interpreter (imported on first use). Needs the GIL.
 PyRef interpbench_module();
 
+// What `timeout=None` means on every channel and ctx wait of this process (docs/design.md:
+// params["timeout"]), so that no wait a workload makes is unbounded. Set by the driver host and
+// by every worker from its params; unset (the default) means wait forever.
+void set_default_timeout(double seconds) noexcept;
+std::optional<double> default_timeout() noexcept;
+
 // A new Channel object in the current interpreter: the worker's view of `binding`.
 PyRef make_worker_channel(const WorkerBinding& binding);
 // A new Channel object for the driver: sends on to_worker, receives on from_worker. `pool`

@@ -36,7 +36,7 @@ PyType_Spec* driver_type_spec();
 // C++ exception in flight -> the matching Python exception of this module. Returns null.
 PyObject* set_python_error(ModuleState* st, std::exception_ptr error);
 
-// Parses a `timeout` argument: None -> nullopt; a number -> seconds. Returns false with
+// Parses a `timeout` argument: None -> default_timeout() (module.h); a number -> seconds. Returns false with
 // TypeError set otherwise.
 bool parse_timeout(PyObject* arg, std::optional<double>* out);
 

@@ -39,6 +39,18 @@ PyRef loaded_from(const std::string& name, const std::string& file) {
   return s == file ? PyRef::borrow(existing) : PyRef{};
 }
 
+// params["timeout"], when it is a number, becomes what timeout=None means for this worker.
+void set_default_timeout_from(PyObject* params) {
+  PyObject* t = PyDict_Check(params) ? PyDict_GetItemString(params, "timeout") : nullptr;  // borrowed
+  if (t == nullptr || !PyNumber_Check(t)) return;
+  const double seconds = PyFloat_AsDouble(t);
+  if (seconds == -1.0 && PyErr_Occurred()) {
+    PyErr_Clear();
+    return;
+  }
+  set_default_timeout(seconds);
+}
+
 }  // namespace
 
 PyRef import_workload(const WorkloadRef& ref) {
@@ -95,6 +107,7 @@ WorkerOutcome run_worker_in_module(PyObject* module, const WorkloadRef& ref,
   try {
     PyRef fn = workload_function(module, ref, "worker", "worker(ch, params)");
     PyRef params = load_params(ref.params_json);
+    set_default_timeout_from(params.get());
     PyRef ch = bind_worker(binding, interpreter_wide);
     PyRef result = PyRef::steal(PyObject_CallFunctionObjArgs(fn.get(), ch.get(), params.get(), nullptr));
     if (!result) throw_python_error();

@@ -34,7 +34,9 @@ void check_writable(const std::filesystem::path& path) {
   }
   const auto dir = directory_of(path);
   if (!std::filesystem::is_directory(dir, ec)) {
-    throw BadInput(fmt::format("cannot write '{}': directory '{}' does not exist", path.string(), dir.string()));
+    const bool exists = std::filesystem::exists(dir, ec);
+    throw BadInput(fmt::format("cannot write '{}': {}'{}' {}", path.string(), exists ? "" : "directory ",
+                               dir.string(), exists ? "is not a directory" : "does not exist"));
   }
   if (std::filesystem::exists(path, ec) && ::access(path.c_str(), W_OK) != 0) {
     throw BadInput(fmt::format("cannot write '{}': {}", path.string(), std::strerror(errno)));

@@ -1,5 +1,6 @@
 // Bad input through the real binary: each case exits 2 with exactly one line on stderr that names
 // the problem, no stack trace, nothing on stdout and nothing written. --help exits 0.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -116,6 +117,10 @@ TEST_F(CliTest, BadCounts) {
   expect_bad_input({"run", "--iterations", "ten"}, "--iterations 'ten'");
   expect_bad_input({"run", "--workers", "1,0"}, "--workers '0'");
   expect_bad_input({"run", "--timeout", "-3"}, "--timeout '-3'");
+  expect_bad_input({"run", "--wall-limit", "0", "--out", out_}, "--wall-limit '0'");
+  expect_bad_input({"run", "--wall-limit", "soon"}, "--wall-limit 'soon'");
+  expect_bad_input({"run", "--workers", "1.5"}, "--workers '1.5'");
+  expect_bad_input({"run", "--repetitions", "99999999999999999999"}, "--repetitions");
   expect_bad_input({"compare", fixture("cli_not_json.txt"), fixture("cli_not_json.txt"), "--alpha", "2"},
                    "--alpha");
 }
@@ -123,6 +128,12 @@ TEST_F(CliTest, BadCounts) {
 TEST_F(CliTest, MissingOrUnreadableWorkloadFile) {
   expect_bad_input({"run", "--workload-file", (dir_ / "missing.py").string(), "--out", out_}, "missing.py");
   expect_bad_input({"run", "--workload-file", dir_.string()}, dir_.string());
+  // Unreadable: tests run as root, for whom mode 000 reads fine; a FIFO (opening it would block
+  // until a writer comes) and a device are files that can't be read as a workload.
+  const fs::path fifo = dir_ / "fifo.py";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  expect_bad_input({"run", "--workload-file", fifo.string(), "--out", out_}, "not a regular file");
+  expect_bad_input({"run", "--workload-file", "/dev/null"}, "not a regular file");
 }
 
 TEST_F(CliTest, WorkloadFileWithSyntaxErrorFailsBeforeRunning) {
@@ -134,12 +145,26 @@ TEST_F(CliTest, WorkloadFileWithSyntaxErrorFailsBeforeRunning) {
 
 TEST_F(CliTest, WorkloadFileWithoutTheRequiredFunctions) {
   expect_bad_input({"run", "--workload-file", fixture("cli_no_driver.py"), "--out", out_}, "driver");
+  expect_bad_input({"run", "--workload-file", fixture("no_functions.py")}, "worker");
 }
 
 TEST_F(CliTest, UnwritableOutput) {
   expect_bad_input({"run", "--out", (dir_ / "no" / "such" / "dir.json").string()}, "does not exist");
   expect_bad_input({"run", "--out", dir_.string()}, "is a directory");
   expect_bad_input({"run", "--out", "/proc/interpbench-cli-test.json"}, "/proc/interpbench-cli-test.json");
+  // A path under a file.
+  const fs::path file = dir_ / "a-file";
+  std::ofstream(file) << "x";
+  expect_bad_input({"run", "--out", (file / "r.json").string()}, "is not a directory");
+}
+
+TEST_F(CliTest, UnwritableReportDirectory) {
+  const fs::path file = dir_ / "a-file";
+  std::ofstream(file) << "x";
+  const std::string run = fixture("report_quick.json");
+  expect_bad_input({"report", run, "--out", (file / "report").string()}, "a-file/report");
+  expect_bad_input({"report", run, "--out", "/proc/interpbench-cli-test"}, "/proc/interpbench-cli-test");
+  EXPECT_FALSE(fs::exists(file / "report"));
 }
 
 TEST_F(CliTest, ReportAndCompareRejectFilesThatAreNotRuns) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "reports/human_units.h"
+#include "reports/shared_gil.h"
 
 namespace interpbench {
 namespace {
@@ -45,7 +46,10 @@ void csv_lines(const nlohmann::json& report, const std::string* label, std::stri
   each_result(report, [&](const nlohmann::json& row, const nlohmann::json& r) {
     std::vector<std::string> cells;
     if (label) cells.push_back(*label);
-    for (const char* key : {"row", "workload"}) cells.push_back(text(row, key));
+    // A subinterp row sharing one GIL reads "subinterp (shared GIL: Python 3.11)": never mistaken
+    // for own-GIL figures when runs are pooled in a spreadsheet.
+    cells.push_back(row_display_name(row));
+    cells.push_back(text(row, "workload"));
     for (const char* key : {"name", "metric", "unit"}) cells.push_back(text(r, key));
     const auto& s = r.contains("summary") ? r["summary"] : nlohmann::json();
     for (const char* key : {"n", "mean", "stddev", "median", "p99"}) {
@@ -101,7 +105,7 @@ std::string export_md(const nlohmann::json& report) {
     };
     const auto n = figure(s, "n");
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                       md_cell(text(row, "row")), md_cell(text(row, "workload")),
+                       md_cell(row_display_name(row)), md_cell(text(row, "workload")),
                        md_cell(text(r, "name")), md_cell(text(r, "metric")),
                        n ? fmt::format("{:.0f}", *n) : "", fig("mean"), fig("stddev"),
                        fig("median"), fig("p99"));
@@ -112,7 +116,7 @@ std::string export_md(const nlohmann::json& report) {
       for (const char* key : {"error", "skipped"})
         if (row.contains(key) && row[key].is_string())
           problems += fmt::format("- {} `{}` on `{}`: {}\n", key == std::string("error") ? "⚠ error" : "skipped",
-                                  md_cell(text(row, "row")), md_cell(text(row, "workload")),
+                                  md_cell(row_display_name(row)), md_cell(text(row, "workload")),
                                   md_cell(row[key].get<std::string>()));
     }
   if (!problems.empty()) out += "\n" + problems;

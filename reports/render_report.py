@@ -58,6 +58,7 @@ RUN_MARKERS = ["o", "s", "^", "D", "v", "P"]
 
 
 def row_colour(row, _cache={}):
+    row = row.split(" (")[0]  # "subinterp (shared GIL: Python 3.11)": the subinterp family
     if row in ROW_COLOURS:
         return ROW_COLOURS[row]
     if row not in _cache:
@@ -103,6 +104,25 @@ def bar_hatch(kind):
 # ---------------------------------------------------------------------------------------------
 # Input
 
+def shared_gil_reason(row):
+    """Why a subinterp row's subinterpreters share one GIL: "Python 3.11" (no per-interpreter GIL)
+    or "--shared-gil"; "" otherwise. The rule of reports/shared_gil.cc."""
+    if row.get("row") != "subinterp" or row.get("gil") != "shared":
+        return ""
+    try:
+        major, minor = (int(x) for x in str(row.get("python") or "").split(".")[:2])
+    except ValueError:
+        return "--shared-gil"
+    return f"Python {major}.{minor}" if (major, minor) < (3, 12) else "--shared-gil"
+
+
+def display_row(row):
+    """The row's name, plus "(shared GIL: ...)" for subinterpreters that share one GIL: their
+    figures are not those of own-GIL subinterpreters and must not read as such."""
+    why = shared_gil_reason(row)
+    return row.get("row", "?") + (f" (shared GIL: {why})" if why else "")
+
+
 class Run:
     def __init__(self, path, doc):
         self.path = path
@@ -112,12 +132,13 @@ class Run:
         self.env = ib.get("environment", {}) or {}
         self.rows = ib.get("rows", []) or []
         self.label = os.path.basename(path)
+        self.shared_gil = sorted({shared_gil_reason(row) for row in self.rows} - {""})
         # Flat list of results with their row's identity attached.
         self.results = []
         for row in self.rows:
             for r in row.get("results", []) or []:
                 item = dict(r)
-                item["row"] = row.get("row", "?")
+                item["row"] = display_row(row)
                 item["kind"] = row.get("kind", "backend")
                 item["workload"] = row.get("workload", "?")
                 item["params"] = r.get("params") or {}
@@ -153,6 +174,8 @@ class Run:
             f"suite {self.ib.get('options', {}).get('suite', '?')}",
             f"{e.get('date', '')[:16].replace('T', ' ')}",
         ]
+        if self.shared_gil:
+            parts.append(f"subinterp: one shared GIL ({', '.join(self.shared_gil)})")
         if virt.get("detected"):
             parts.append(f"VM: {virt.get('what') or 'yes'}")
         if e.get("cpu_governor") not in (None, "performance"):
@@ -161,11 +184,14 @@ class Run:
 
 
 def label_runs(runs):
-    """Label runs by Python version when that tells them apart, else by file name."""
+    """Label runs by Python version (and --shared-gil) when that tells them apart, else by file
+    name."""
     versions = [r.python_version() for r in runs]
-    if len(runs) > 1 and all(versions) and len(set(versions)) == len(runs):
-        for r, v in zip(runs, versions):
-            r.label = f"Python {v}"
+    labels = [f"Python {v}" + (" --shared-gil" if "--shared-gil" in r.shared_gil else "")
+              for r, v in zip(runs, versions)]
+    if len(runs) > 1 and all(versions) and len(set(labels)) == len(runs):
+        for r, label in zip(runs, labels):
+            r.label = label
     elif len(runs) > 1:
         stems = [os.path.splitext(os.path.basename(r.path))[0] for r in runs]
         if len(set(stems)) < len(stems):
@@ -817,11 +843,11 @@ def run_problems(run):
     out = []
     for row in run.rows:
         if row.get("error"):
-            out.append(("error", f"{row.get('row')} on {row.get('workload')}: {row['error']}"))
+            out.append(("error", f"{display_row(row)} on {row.get('workload')}: {row['error']}"))
         elif row.get("skipped"):
-            out.append(("skipped", f"{row.get('row')} on {row.get('workload')}: {row['skipped']}"))
+            out.append(("skipped", f"{display_row(row)} on {row.get('workload')}: {row['skipped']}"))
         for we in row.get("worker_errors") or []:
-            out.append(("error", f"{row.get('row')} on {row.get('workload')}, worker "
+            out.append(("error", f"{display_row(row)} on {row.get('workload')}, worker "
                                  f"{we.get('worker')}: {we.get('error')}"))
     return out
 
@@ -861,6 +887,7 @@ def write_html(runs, plots, out_dir):
             h += [f"</ul><b>{esc(x)}</b><ul>" if head else f"<li>{esc(x)}</li>" for head, x in lines]
             h.append("</ul></div>")
         warns = list(run.ib.get("warnings") or [])
+        warns.sort(key=lambda w: "share one GIL" not in w)  # what the subinterp figures mean: first
         if run.ib.get("incomplete"):
             warns.insert(0, "this run is incomplete: " + (run.ib.get("incomplete_reason") or "interrupted"))
         if warns:
@@ -923,6 +950,7 @@ def write_markdown(runs, plots, out_dir):
             m += [f"## Verdict{run_suffix(runs, run)}", ""]
             m += [f"\n**{md_cell(x)}**\n" if head else f"- {md_cell(x)}" for head, x in lines] + [""]
         warns = list(run.ib.get("warnings") or [])
+        warns.sort(key=lambda w: "share one GIL" not in w)  # what the subinterp figures mean: first
         if run.ib.get("incomplete"):
             warns.insert(0, "this run is incomplete: " + (run.ib.get("incomplete_reason") or "interrupted"))
         if warns:

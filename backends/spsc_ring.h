@@ -16,15 +16,25 @@
 // the channel closed in the middle of a streamed message drops the partial message and reports
 // end of stream.
 //
-// Waiting: spin ~kSpinNs with a pause instruction (the peer usually answers within
-// microseconds), then sleep on a futex event word (futex.h) with the deadline as the timeout. The
-// writer sleeps on space_word, the reader (and select) on data_word. The other side calls futex
-// wake only when a sleeper announced itself, so the fast path makes no system call.
+// Waiting: spin with a pause instruction (the peer usually answers within a microsecond), then
+// sleep on a futex event word (futex.h) with the deadline as the timeout. The writer sleeps on
+// space_word, the reader (and select) on data_word. The other side calls futex wake only when a
+// sleeper announced itself, so the fast path makes no system call.
+// The spin is adaptive, per side (SpinBudget): back to kMaxSpinNs whenever a spin caught the peer,
+// halved (down to kMinSpinNs) whenever it ran out and the side had to sleep. A fixed spin was
+// measured to be the wrong trade on a busy 2-core VM (docs/performance.md): when both sides end
+// up on one CPU, a spinning side keeps the peer it waits for off that CPU, and a round trip costs
+// two full spins plus two wake-ups (5 us spin: 18.8 us; 20 us: 49.6 us; 50 us: 110 us, against
+// 0.7 us when each side has its own CPU). With the adaptive budget a side that never catches the
+// peer sleeps almost at once (~9 us round trips there), and one that does keeps spinning. Every
+// kSpinProbeEvery-th wait of a side at the floor spins the full kMaxSpinNs, to notice that the
+// peer has got its own CPU again.
 //
 // Robustness against a dead or hostile peer: each side keeps its own position in process-local
 // memory and never trusts the shared copy of it; the peer's position and every length read from
 // the ring are bounds-checked (a bad one closes the ring and throws ChannelCorrupt). Anyone, e.g.
 // a supervisor whose worker died, can close() the ring, which wakes every sleeper.
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -98,7 +108,10 @@ enum class RingInit { kCreate, kAttach };
 class SpscRing : public Channel {
  public:
   static constexpr std::uint64_t kLenBytes = sizeof(std::uint64_t);
-  static constexpr std::int64_t kSpinNs = 5'000;
+  // Adaptive spin before a futex sleep (see "Waiting" above).
+  static constexpr std::int64_t kMaxSpinNs = 20'000;
+  static constexpr std::int64_t kMinSpinNs = 500;
+  static constexpr unsigned kSpinProbeEvery = 64;
   // How long try_recv waits for the rest of a streamed message that has begun. Generous: a
   // writer mid-send is copying, not thinking; a writer that stalls this long is frozen or dead
   // without a supervisor to close the ring (or the header is hostile), and then try_recv must
@@ -248,17 +261,36 @@ class SpscRing : public Channel {
     throw ChannelCorrupt(std::string("corrupted ring: ") + what + "; channel closed");
   }
 
+  // One side's spin length, learnt from how its last waits went. Touched only by that side.
+  struct SpinBudget {
+    std::int64_t ns = kMaxSpinNs;
+    unsigned waits_at_floor = 0;
+
+    std::int64_t next() noexcept {
+      if (ns > kMinSpinNs) return ns;
+      return ++waits_at_floor % kSpinProbeEvery == 0 ? kMaxSpinNs : ns;
+    }
+    void caught() noexcept { ns = kMaxSpinNs; }
+    void missed() noexcept { ns = std::max(kMinSpinNs, ns / 2); }
+  };
+
   // Spins, then sleeps on `word` until done() or the deadline. False: timed out.
   template <class Done>
   bool wait_until(std::uint32_t* word, Deadline deadline, Done done) {
     if (done()) return true;
     if (deadline.expired()) return false;
-    const auto spin_until = Clock::now() + std::chrono::nanoseconds(kSpinNs);
+    // data_word is waited on by the consumer only, space_word by the producer only.
+    SpinBudget& budget = word == &h_->data_word ? consumer_spin_ : producer_spin_;
+    const auto spin_until = Clock::now() + std::chrono::nanoseconds(budget.next());
     for (unsigned i = 1;; ++i) {
       cpu_relax();
-      if (done()) return true;
+      if (done()) {
+        budget.caught();
+        return true;
+      }
       if ((i & 63) == 0 && Clock::now() >= spin_until) break;
     }
+    budget.missed();
     for (;;) {
       const std::uint32_t seen = futex::prepare_wait(word);
       if (done()) return true;  // re-check after announcing ourselves: no lost wake-up
@@ -374,8 +406,10 @@ class SpscRing : public Channel {
   // and consumer threads share this object).
   alignas(kCacheLineSize) std::uint64_t write_pos_ = 0;  // producer: authoritative position
   std::uint64_t cached_read_pos_ = 0;                    // producer: last seen consumer position
+  SpinBudget producer_spin_;
   alignas(kCacheLineSize) std::uint64_t read_pos_ = 0;   // consumer: authoritative position
   std::uint64_t cached_write_pos_ = 0;                   // consumer: last seen producer position
+  SpinBudget consumer_spin_;
 };
 
 }  // namespace interpbench

@@ -170,7 +170,9 @@ class Run:
             f"{kern.get('sysname', '')} {kern.get('release', '')}".strip(),
             f"Python {self.python_version() or '?'}" + (" (debug)" if py.get("debug") else "")
             + (" (free-threaded)" if py.get("gil_disabled") else ""),
-            f"interpbench {ibv.get('version', '?')} {ibv.get('build_type', '')}".strip(),
+            # The commit too: overlaid runs of different builds differ by code, not only Python.
+            f"interpbench {ibv.get('version', '?')} {ibv.get('build_type', '')} "
+            f"{str(ibv.get('git_commit') or '')[:7]}".strip(),
             f"suite {self.ib.get('options', {}).get('suite', '?')}",
             f"{e.get('date', '')[:16].replace('T', ' ')}",
         ]
@@ -316,6 +318,13 @@ def finish(fig, plot, runs, out_dir):
     fig.text(0.01, 0.005, caption, fontsize=7, color="#555555", va="bottom", ha="left", wrap=True)
     n_lines = caption.count("\n") + 1
     bottom = 0.035 + 0.03 * n_lines
+    # A legend beside the axes (long labels of overlaid runs: "subinterp [Python 3.13.0]") must
+    # not squeeze the axes and their title: widen the figure by what sticks out.
+    fig.canvas.draw()
+    overflow = max([0.0] + [(ax.get_legend().get_window_extent().x1 - fig.bbox.x1) / fig.dpi
+                            for ax in fig.axes if ax.get_legend() is not None])
+    if overflow > 0:
+        fig.set_figwidth(fig.get_figwidth() + overflow + 0.15)
     fig.tight_layout(rect=(0, bottom, 1, 1))
     fig.savefig(os.path.join(out_dir, plot.key + ".png"), metadata=PNG_METADATA)
     fig.savefig(os.path.join(out_dir, plot.key + ".svg"), metadata=SVG_METADATA)
@@ -572,6 +581,12 @@ def finish_with_legend_room(fig, p, runs, out_dir, right=0.84):
     caption = "\n".join(f"{r.label}: {r.caption()}" if len(runs) > 1 else r.caption()
                         for r in runs)
     fig.text(0.01, 0.005, caption, fontsize=7, color="#555555", va="bottom", ha="left")
+    if fig.legends:
+        # Overlaid runs lengthen the labels ("subinterp [Python 3.13.0]"): keep the axes clear
+        # of the legend, however wide it is.
+        fig.canvas.draw()
+        width = max(lg.get_window_extent().width for lg in fig.legends) / fig.bbox.width
+        right = min(right, 0.99 - width)
     bottom = 0.035 + 0.03 * (caption.count("\n") + 1)
     fig.tight_layout(rect=(0, bottom, right, 0.95))
     fig.savefig(os.path.join(out_dir, p.key + ".png"), metadata=PNG_METADATA)
@@ -614,14 +629,17 @@ def plot_startup(runs, out_dir):
             lo, hi = s.get("min", med), s.get("max", med)
             ax.bar(i + (j - 0.5) * 0.38, med / f, 0.36,
                    yerr=[[max(0, med - lo) / f], [max(0, hi - med) / f]], capsize=2,
-                   color=row_colour(row), alpha=shade,
+                   color=bar_colour(row, ri), alpha=shade,
                    hatch=bar_hatch(kind), edgecolor="white", linewidth=0.4,
                    error_kw={"elinewidth": 0.8, "ecolor": "#333333"})
-        name = row + (f" {method}" if method else "") + (f"\n[{runs[ri].label}]" if len(runs) > 1 else "")
-        labels.append(name)
-    ax.set_xticks(range(len(keys)))
     crowded = len(keys) > 4  # long row names collide side by side
-    ax.set_xticklabels(labels, rotation=20 if crowded else 0, ha="right" if crowded else "center",
+    for ri, row, kind, method in keys:
+        # Slanted labels on one line, so neighbours' run labels ([Python 3.13.0]) never overlap.
+        sep = " " if crowded else "\n"
+        run_label = f"{sep}[{runs[ri].label}]" if len(runs) > 1 else ""
+        labels.append(row + (f" {method}" if method else "") + run_label)
+    ax.set_xticks(range(len(keys)))
+    ax.set_xticklabels(labels, rotation=30 if crowded else 0, ha="right" if crowded else "center",
                        rotation_mode="anchor", fontsize=8)
     ax.set_yscale("log")
     bottom, top = ax.get_ylim()

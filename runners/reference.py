@@ -40,6 +40,7 @@ CAPACITY = 64            # messages per direction (threading, 3.13 interpreters)
 SPIN_NS = 50_000         # interpreters polling: busy-poll this long before sleeping
 MAX_SLEEP_S = 0.001      # interpreters polling: longest sleep between two polls
 DEFAULT_TIMEOUT_S = 60.0
+FAILURE_JOIN_S = 1.0     # after a failed driver: how long its workers get to end and say why
 REFERENCE_MODULE = "_interpbench_reference"
 _EOF = None              # end-of-stream marker on queues (None is shareable across interpreters)
 
@@ -80,7 +81,13 @@ def read_smaps_rollup(pid):
 
 
 def describe_exception(exc):
-    return f"{type(exc).__name__}: {exc}"
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def seconds(t):
+    """'1s', '0.5s': as the C++ rows write a deadline."""
+    return f"{round(t, 1):g}s"
 
 
 def signal_name(signum):
@@ -94,9 +101,10 @@ def signal_name(signum):
 class Backoff:
     """Polling for transports without a blocking wait: spin, then sleep with a doubling delay."""
 
-    __slots__ = ("start", "deadline", "delay")
+    __slots__ = ("start", "deadline", "delay", "what")
 
-    def __init__(self, timeout):
+    def __init__(self, timeout, what):
+        self.what = what  # "recv": the TimeoutError says "recv timed out", as on the other rows
         self.start = time.perf_counter_ns()
         self.deadline = self.start + int(timeout * 1e9)
         self.delay = 0.0
@@ -105,7 +113,7 @@ class Backoff:
         """Raises TimeoutError once the deadline has passed."""
         now = time.perf_counter_ns()
         if now >= self.deadline:
-            raise TimeoutError("channel wait timed out")
+            raise TimeoutError(f"{self.what} timed out")
         if now - self.start < SPIN_NS:
             return
         self.delay = min(self.delay * 2 or 1e-5, MAX_SLEEP_S)
@@ -306,7 +314,7 @@ class ThreadGroup:
                 _drain(self.driver_channels[i])
                 t.join(0.005)
             if t.is_alive():
-                errors.append({"worker": i, "error": f"did not finish within {timeout:g} s "
+                errors.append({"worker": i, "error": f"did not finish within {seconds(timeout)} "
                                "(thread abandoned)", "traceback": ""})
             elif "error" in self.outcomes[i]:
                 errors.append({"worker": i, **self.outcomes[i]})
@@ -364,7 +372,7 @@ class PipeChannel(_ChannelBase):
             return self._rx.recv_bytes()
         except EOFError:
             self._eof = True
-            raise
+            raise EOFError("channel closed") from None
 
     def try_recv(self):
         if self._eof:
@@ -375,7 +383,7 @@ class PipeChannel(_ChannelBase):
             return self._rx.recv_bytes()
         except EOFError:
             self._eof = True
-            raise
+            raise EOFError("channel closed") from None
 
     def close(self):
         if not self._closed:
@@ -465,8 +473,9 @@ class ProcessGroup:
             if error is not None:
                 errors.append({"worker": i, "error": error, "traceback": tb})
             elif killed:
-                errors.append({"worker": i, "error": f"did not finish within {timeout:g} s "
-                               "(killed)", "traceback": ""})
+                how = f"killed by {signal_name(-p.exitcode)}" if (p.exitcode or 0) < 0 else "killed"
+                errors.append({"worker": i, "error": f"did not finish within {seconds(timeout)} "
+                               f"({how})", "traceback": ""})
             elif p.exitcode:
                 what = (f"killed by {signal_name(-p.exitcode)}" if p.exitcode < 0
                         else f"exit status {p.exitcode}")
@@ -595,7 +604,7 @@ class InterpChannel(_ChannelBase):
         data = buffer if type(buffer) is bytes else bytes(buffer)
         if self._tr.try_put(self._tx, data):
             return
-        backoff = Backoff(self._t(timeout))
+        backoff = Backoff(self._t(timeout), "send")
         while not self._tr.try_put(self._tx, data):
             backoff.wait()
 
@@ -620,7 +629,7 @@ class InterpChannel(_ChannelBase):
             raise EOFError("channel closed")
         ok, item = self._take()
         if not ok:
-            backoff = Backoff(self._t(timeout))
+            backoff = Backoff(self._t(timeout), "recv")
             while not ok:
                 backoff.wait()
                 ok, item = self._take()
@@ -649,7 +658,7 @@ class InterpChannel(_ChannelBase):
         self._closed = True
         if self._tr.try_put(self._tx, _EOF):
             return
-        backoff = Backoff(self._t(timeout))
+        backoff = Backoff(self._t(timeout), "close")
         while not self._tr.try_put(self._tx, _EOF):
             backoff.wait()
 
@@ -735,7 +744,7 @@ class InterpGroup:
         return [read_smaps_rollup(os.getpid())]
 
     def select(self, channels, timeout):
-        backoff = Backoff(timeout)
+        backoff = Backoff(timeout, "select")
         while True:
             for ch in channels:
                 if ch.readable():
@@ -755,7 +764,7 @@ class InterpGroup:
                 _drain(self.driver_channels[i])
                 t.join(0.005)
             if t.is_alive():
-                errors.append({"worker": i, "error": f"did not finish within {timeout:g} s "
+                errors.append({"worker": i, "error": f"did not finish within {seconds(timeout)} "
                                "(subinterpreter abandoned)", "traceback": ""})
             elif "error" in self.outcomes[i]:
                 errors.append({"worker": i, **self.outcomes[i]})
@@ -807,6 +816,8 @@ class Context:
         self._workload_path, self._module, self._params = workload_path, module, params
         self._timeout = float(params.get("timeout") or DEFAULT_TIMEOUT_S)
         self._group = None
+        self.started = 0     # workers started over the whole run
+        self.last_group = 0  # workers in the latest group
 
     def start(self, n):
         if self._group is not None:
@@ -820,6 +831,8 @@ class Context:
                                        self._method)
         else:
             self._group = InterpGroup(self._workload_path, self._params, n, self._timeout)
+        self.started += n
+        self.last_group = n
         return list(self._group.driver_channels)
 
     def stop(self, timeout=None):
@@ -843,12 +856,47 @@ class Context:
             raise RuntimeError("ctx.select: no worker group is running")
         return self._group.select(channels, self._timeout if timeout is None else timeout)
 
-    def shutdown(self):
-        """Ends whatever the driver left running (an exception, or a driver that never stopped)."""
+    def shutdown(self, collect=False):
+        """Ends whatever the driver left running (an exception, or a driver that never stopped).
+        collect (the driver failed): first give the workers a short while to end, and keep what
+        each one says (its exception, exit status or signal): that is usually why the driver
+        failed, while the driver itself only saw the end of a stream or a timeout."""
         group, self._group = self._group, None
-        if group is not None:
+        if group is None:
+            return
+        try:
+            if collect:
+                self.worker_errors += group.join(min(FAILURE_JOIN_S, self._timeout))
+            else:
+                group.kill()
+        except BaseException:
             group.kill()
+            raise
+        finally:
             self.abandoned |= getattr(group, "abandoned", False)
+
+
+def describe_failure(failure):
+    """'worker 1 killed by SIGSEGV', 'worker 1: ValueError: boom' (as the C++ rows say it)."""
+    error = failure["error"]
+    status = error.startswith(("killed by", "exit status", "did not finish"))
+    return f"worker {failure['worker']}{' ' if status else ': '}{error}"
+
+
+def lead_with_worker_failures(error, ctx):
+    """A worker that failed is why the driver failed, not the EOFError, BrokenPipeError or
+    TimeoutError the driver saw next: the row's error leads with the workers' causes, names the
+    workers that kept running, and keeps the driver's own error at the end (as the C++ rows do,
+    backends/python/driver_host.cc)."""
+    if error is None or not ctx.worker_errors or "worker " in error:  # stop() named them already
+        return error
+    text = "; ".join(describe_failure(f) for f in ctx.worker_errors)
+    if ctx.started == ctx.last_group:  # one group: its other workers are the survivors
+        failed = {f["worker"] for f in ctx.worker_errors}
+        kept = [str(i) for i in range(ctx.last_group) if i not in failed]
+        if kept:
+            text += f"; {'worker' if len(kept) == 1 else 'workers'} {', '.join(kept)} kept running"
+    return f"{text}; the driver then failed: {error}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -998,10 +1046,11 @@ def run(args):
             traceback.print_exc()
     finally:
         try:
-            ctx.shutdown()
+            ctx.shutdown(collect=error is not None)
         except BaseException as exc:  # noqa: BLE001
             error = error or f"teardown: {describe_exception(exc)}"
             code = 1
+    error = lead_with_worker_failures(error, ctx)
     write_result(args.result, results=results, worker_errors=ctx.worker_errors, error=error,
                  **base)
     if ctx.abandoned or (family == "py-interpreters" and sys.version_info < (3, 13)):

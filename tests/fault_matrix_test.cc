@@ -148,6 +148,8 @@ TEST_P(FaultMatrixTest, RowReportsTheFaultTheRunGoesOnAndNothingIsLeft) {
 // The rows: interpbench's three backends and the two reference rows that match them.
 const std::string kAllRows = "subinterp,subprocess,thread,py-threading,py-multiprocessing";
 
+// driver_saw / mp_saw: what the driver's blocked call raised on the subprocess row and on
+// py-multiprocessing, where the crash takes only worker 1 down.
 std::vector<RowExpect> crash_rows(const std::string& sig, const std::string& driver_saw,
                                   const std::string& mp_saw) {
   const std::vector<std::string> in_process = {
@@ -156,7 +158,8 @@ std::vector<RowExpect> crash_rows(const std::string& sig, const std::string& dri
           {"thread", in_process},
           {"subprocess", {"worker 1 killed by " + sig, "worker 0 kept running", "the driver then failed: " + driver_saw}},
           {"py-threading", {"killed by " + sig, "took down the driver and every worker"}},
-          {"py-multiprocessing-fork", {mp_saw}}};
+          {"py-multiprocessing-fork",
+           {"worker 1 killed by " + sig, "worker 0 kept running", "the driver then failed: " + mp_saw}}};
 }
 
 std::vector<FaultCase> cases() {
@@ -168,18 +171,23 @@ std::vector<FaultCase> cases() {
     out.push_back({fixture + "_in_send", fixture, "send", kAllRows, {}, "2",
                    crash_rows(sig, "ChannelClosedError", "BrokenPipeError")});
   }
-  const std::vector<std::string> boom = {"worker 1: ValueError: boom", "worker 0 kept running",
-                                         "the driver then failed: EndOfStream"};
+  // Every row leads with the worker's exception; the reference rows' driver saw EOFError.
+  const auto boom = [](const std::string& driver_saw) {
+    return std::vector<std::string>{"worker 1: ValueError: boom", "worker 0 kept running",
+                                    "the driver then failed: " + driver_saw};
+  };
   out.push_back({"fault_raises", "fault_raises", "recv", kAllRows, {}, "2",
-                 {{"subinterp", boom}, {"thread", boom}, {"subprocess", boom},
-                  {"py-threading", {"EOFError"}}, {"py-multiprocessing-fork", {"EOFError"}}}});
+                 {{"subinterp", boom("EndOfStream")}, {"thread", boom("EndOfStream")},
+                  {"subprocess", boom("EndOfStream")},
+                  {"py-threading", boom("EOFError: channel closed")},
+                  {"py-multiprocessing-fork", boom("EOFError: channel closed")}}});
   for (const std::string fixture : {"fault_early_exit", "fault_closes"}) {
     out.push_back({fixture, fixture, "recv", kAllRows, {}, "2",
                    {{"subinterp", {"EndOfStream: channel closed"}},
                     {"thread", {"EndOfStream: channel closed"}},
                     {"subprocess", {"EndOfStream: channel closed"}},
-                    {"py-threading", {"EOFError"}},
-                    {"py-multiprocessing-fork", {"EOFError"}}}});
+                    {"py-threading", {"EOFError: channel closed"}},
+                    {"py-multiprocessing-fork", {"EOFError: channel closed"}}}});
   }
   // A worker in an endless Python loop: the driver's recv times out, stop() gives up on it.
   const std::vector<std::string> abandoned = {"worker 0 did not finish within 1s",
@@ -188,8 +196,10 @@ std::vector<FaultCase> cases() {
                  {{"subinterp", abandoned},
                   {"thread", abandoned},
                   {"subprocess", {"worker 0 did not finish by the deadline (killed by SIGKILL)", "recv timed out"}},
-                  {"py-threading", {"TimeoutError"}},
-                  {"py-multiprocessing-fork", {"TimeoutError"}}}});
+                  {"py-threading", {"worker 0 did not finish within 1s (thread abandoned)",
+                                    "the driver then failed: TimeoutError: recv timed out"}},
+                  {"py-multiprocessing-fork", {"worker 0 did not finish within 1s (killed by SIGTERM)",
+                                               "the driver then failed: TimeoutError: recv timed out"}}}});
   // A worker that never lets go of the GIL it shares with the driver: only the wall limit ends
   // the thread row's child. With its own GIL the subinterp row's driver still times out.
   out.push_back({"fault_hangs_holding_gil", "fault_hangs_holding_gil", "recv", "subinterp,thread",

@@ -93,6 +93,64 @@ class InterpretersSemantics(ChannelSemantics, unittest.TestCase):
     row = "py-interpreters"
 
 
+FIXTURES = os.path.join(os.path.dirname(HERE), "fixtures")
+
+
+class WorkerFaultLeadsTheError(unittest.TestCase):
+    """When a worker fails, the row's error says so first, then what the driver saw next (as on
+    the C++ rows); worker_errors holds each worker's outcome. The fault matrix
+    (tests/fault_matrix_test.cc) covers py-threading and py-multiprocessing-fork through the
+    runner; here every row, run by itself. run_reference fails on a process left behind."""
+
+    def run_fault(self, row, fixture, method=None, env=None):
+        with mock.patch.dict(os.environ, env or {}):
+            code, doc, err = run_reference(row, os.path.join(FIXTURES, f"{fixture}.py"),
+                                           {"timeout": 2}, method)
+        if doc and doc.get("skipped"):
+            self.skipTest(doc["skipped"])
+        self.assertEqual(code, 1, err)
+        return doc
+
+    def test_a_raising_worker_leads_on_every_row(self):
+        for row, method in ROWS + (("py-multiprocessing", "spawn"),):
+            with self.subTest(row=row, method=method):
+                doc = self.run_fault(row, "fault_raises", method)
+                self.assertEqual(doc["error"], "worker 1: ValueError: boom; worker 0 kept "
+                                 "running; the driver then failed: EOFError: channel closed")
+                self.assertEqual([(e["worker"], e["error"]) for e in doc["worker_errors"]],
+                                 [(1, "ValueError: boom")])
+                if row != "py-interpreters" or sys.version_info >= (3, 13):  # 3.12: none kept
+                    self.assertIn("boom", doc["worker_errors"][0]["traceback"])
+
+    def test_a_worker_killed_by_a_signal_is_named_by_its_signal(self):
+        for phase, driver_saw in (("recv", "EOFError: channel closed"),
+                                  ("send", "BrokenPipeError")):
+            with self.subTest(phase=phase):
+                doc = self.run_fault("py-multiprocessing", "fault_segv", "fork",
+                                     {"FAULT_PHASE": phase})
+                self.assertTrue(doc["error"].startswith(
+                    "worker 1 killed by SIGSEGV; worker 0 kept running; the driver then failed: "
+                    + driver_saw), doc["error"])
+                self.assertEqual([(e["worker"], e["error"]) for e in doc["worker_errors"]],
+                                 [(1, "killed by SIGSEGV")])
+
+    def test_a_worker_that_returns_early_is_no_failure(self):
+        for row, method in ROWS:
+            with self.subTest(row=row, method=method):
+                doc = self.run_fault(row, "fault_early_exit", method)
+                self.assertEqual(doc["error"], "EOFError: channel closed")
+                self.assertEqual(doc["worker_errors"], [])
+
+    def test_a_worker_that_never_ends_is_given_up_after_a_bounded_wait(self):
+        # The driver's recv times out (2 s), then its worker gets min(1 s, timeout) to end.
+        for row, method, how in (("py-multiprocessing", "fork", "killed by SIGTERM"),
+                                 ("py-interpreters", None, "subinterpreter abandoned")):
+            with self.subTest(row=row):
+                doc = self.run_fault(row, "fault_hangs", method)
+                self.assertEqual(doc["error"], f"worker 0 did not finish within 1s ({how}); the "
+                                 "driver then failed: TimeoutError: recv timed out")
+
+
 def load_reference():
     spec = importlib.util.spec_from_file_location("reference_under_test", REFERENCE)
     module = importlib.util.module_from_spec(spec)

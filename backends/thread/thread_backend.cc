@@ -21,6 +21,9 @@ struct SharedModule {
   }
 };
 
+// Workers are threads of the main interpreter and share the driver's GIL: a round trip includes
+// two GIL hand-offs (see the GIL policy in backends/python/channel_type.cc and
+// docs/performance.md), which is what this row is for.
 class ThreadBackend final : public Backend {
  public:
   std::string_view name() const override { return "thread"; }

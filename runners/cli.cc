@@ -89,7 +89,7 @@ int env_command(bool as_json) {
 }
 
 const char* row_description(const std::string& row) {
-  if (row == "subinterp") return "each worker a subinterpreter with its own GIL (--shared-gil: one GIL), on its own thread";
+  if (row == "subinterp") return "each worker a subinterpreter with its own GIL, on its own thread (Python 3.11 or --shared-gil: one GIL for all)";
   if (row == "subprocess") return "each worker a process (interpbench-worker) on shared-memory channels";
   if (row == "thread") return "each worker a thread of the main interpreter, sharing its GIL";
   if (row == "py-threading") return "reference: threading + queue.Queue";

@@ -160,7 +160,9 @@ int run_driver_host(const ChildRequest& req) {
   if (req.row == "subinterp") {
     if (!py::kHasPerInterpreterGil) {
       result["notes"].push_back("Python " + py::python_version().substr(0, 4) +
-                                ": subinterpreters share one GIL");
+                                ": subinterpreters share one GIL (no PEP 684), and one running "
+                                "pure Python keeps it until it blocks: 3.11 asks only the waiting "
+                                "interpreter to drop it");
     } else if (req.options.shared_gil) {
       result["notes"].push_back("subinterpreters created with a shared GIL (legacy config)");
     }

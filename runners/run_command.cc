@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <iostream>
+#include <map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -14,6 +15,7 @@
 #include "backends/subprocess/child_process.h"
 #include "reports/json_report.h"
 #include "runners/environment.h"
+#include "runners/calibration.h"
 #include "runners/errors.h"
 #include "runners/output_file.h"
 #include "runners/paths.h"
@@ -87,6 +89,20 @@ double parse_timeout(const std::string& text, const std::string& option) {
   return value;
 }
 
+// Calls each workload's calibrate_run(params) once (runners/calibration.h) and gives the result
+// to every row of that workload, so that all rows do the same work; the report keeps it.
+static void calibrate_plan(Plan& plan, const std::filesystem::path& python) {
+  std::map<std::filesystem::path, nlohmann::json> done;
+  for (auto& child : plan.children) {
+    auto [it, fresh] = done.try_emplace(child.workload.path);
+    if (fresh) {
+      it->second = calibrate_workload(child.workload.path, python, child.params);
+      if (!it->second.empty()) plan.options["calibration"][child.workload.name] = it->second;
+    }
+    child.params.update(it->second);
+  }
+}
+
 int run_command(const RunOptions& o) {
   // Everything the user typed is checked before anything runs.
   static const std::vector<std::string> kFormats = {"table", "json", "csv", "md"};
@@ -97,7 +113,8 @@ int run_command(const RunOptions& o) {
   if (o.out) check_writable(*o.out);
   const auto python = python_executable();
   for (auto& f : request.workload_files) check_workload_file(f, python);
-  const Plan plan = make_plan(request, discover_workloads(workloads_dir()));
+  Plan plan = make_plan(request, discover_workloads(workloads_dir()));
+  calibrate_plan(plan, python);
 
   // From here on SIGINT/SIGTERM stop the run cleanly instead of killing us.
   StopSignals signals;

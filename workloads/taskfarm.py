@@ -4,8 +4,9 @@ N workers (each entry of params["workers"], default ctx.cores) take tasks from t
 is one message: an 8-byte loop count followed by the payload (params["sizes"], bytes: 8 B .. 1 MiB
 by default); the worker runs `kernel` for that many iterations (params["compute_us"] microseconds
 of Python work, default 10 us .. 100 ms) and answers with 8 bytes. The loop count per microsecond
-is calibrated once in the driver, before any worker starts, so every backend runs the same number
-of iterations per task. The driver keeps params["depth"] (default 2) tasks outstanding per worker
+is calibrated once per run by the runner (`calibrate_run`, params["loops_per_us"]), so every row
+does the same number of iterations per task whatever the load was when its child ran; a driver
+run without it calibrates for itself. The driver keeps params["depth"] (default 2) tasks outstanding per worker
 and collects results from whichever worker answers first (ctx.select).
 
 Tasks per cell and repetition: params["iterations"] (default 100), fewer so that a cell takes
@@ -22,7 +23,7 @@ import struct
 import time
 
 TIMED = ("tasks/s: tasks / driver clock (time.perf_counter_ns) from before the first task sent "
-         "to after the last result arrived; compute per task calibrated in the driver")
+         "to after the last result arrived; compute per task calibrated once per run")
 
 HEADER = struct.Struct("<q")
 RESULT = struct.Struct("<Q")
@@ -59,6 +60,11 @@ def calibrate(target_ns=20_000_000):
         loops *= 2
     best = min(_timed(kernel, loops) for _ in range(3))
     return loops * 1000 / best
+
+
+def calibrate_run(params):
+    """Called once per run by the runner; its result goes into every row's params."""
+    return {"loops_per_us": calibrate()}
 
 
 def _timed(fn, arg):
@@ -98,7 +104,7 @@ def tasks_per_cell(params, n, compute_us, payload):
 def driver(ctx, params):
     timeout = params.get("timeout")
     depth = max(1, params.get("depth", 2))
-    loops_per_us = calibrate()
+    loops_per_us = params.get("loops_per_us") or calibrate()
     results = []
     for n in params.get("workers") or [ctx.cores]:
         channels = ctx.start(n)

@@ -1,0 +1,61 @@
+#include "runners/calibration.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <system_error>
+
+#include "backends/subprocess/child_process.h"
+#include "runners/errors.h"
+
+namespace interpbench {
+namespace {
+
+// Imports the workload by path (as the children do) and prints calibrate_run(params) as JSON.
+constexpr const char* kCalibrateScript = R"PY(
+import importlib.util, json, os, sys
+path, params = sys.argv[1], json.loads(sys.argv[2])
+sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(path))[0], path)
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+calibrate = getattr(module, "calibrate_run", None)
+print(json.dumps(calibrate(params) if calibrate else {}))
+)PY";
+
+}  // namespace
+
+nlohmann::json calibrate_workload(const std::filesystem::path& file,
+                                  const std::filesystem::path& python,
+                                  const nlohmann::json& params) {
+  SpawnOptions spawn;
+  spawn.executable = python;
+  spawn.args = {"-I", "-c", kCalibrateScript, file.string(), params.dump()};
+  spawn.stdout_mode = SpawnOptions::Output::kCapture;
+  std::optional<ExitStatus> status;
+  std::string out, err;
+  try {
+    ChildProcess child(spawn);
+    status = child.wait(Deadline::after(std::chrono::seconds(60)));
+    if (!status) status = child.kill_and_reap();
+    out = child.captured_stdout();
+    err = child.stderr_tail();
+  } catch (const std::system_error& e) {
+    throw RunFailed(fmt::format("cannot run '{}' to calibrate '{}': {}", python.string(),
+                                file.string(), e.what()));
+  }
+  if (!status->success()) {
+    while (!err.empty() && err.back() == '\n') err.pop_back();
+    const auto nl = err.rfind('\n');
+    throw RunFailed(fmt::format("calibrating workload '{}' failed ({}): {}", file.string(),
+                                status->describe(),
+                                nl == std::string::npos ? err : err.substr(nl + 1)));
+  }
+  auto result = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
+  if (!result.is_object()) {
+    throw RunFailed(fmt::format("calibrate_run of workload '{}' did not return a dict", file.string()));
+  }
+  return result;
+}
+
+}  // namespace interpbench

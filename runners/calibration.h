@@ -1,0 +1,18 @@
+#pragma once
+// Run-wide calibration: a workload may define `calibrate_run(params) -> dict`; the runner calls it
+// once per run, with the real Python, and gives the dict to every row's child of that workload.
+// That way every row does the same amount of work (e.g. taskfarm's loops per microsecond), instead
+// of each child calibrating under whatever load the machine had at that moment.
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+namespace interpbench {
+
+// The dict `calibrate_run(params)` returns, or an empty object when the file defines none.
+// Throws RunFailed when the calibration fails or takes longer than a minute.
+nlohmann::json calibrate_workload(const std::filesystem::path& file,
+                                  const std::filesystem::path& python,
+                                  const nlohmann::json& params);
+
+}  // namespace interpbench

@@ -1,0 +1,81 @@
+// Run-wide calibration: calibrate_run(params) runs once, in the real Python, and every row of the
+// workload gets its result, so rows of one run do the same work.
+#include "runners/calibration.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "backends/subprocess/child_process.h"
+#include "runners/errors.h"
+
+namespace interpbench {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kFixtures = CALIBRATION_FIXTURES_DIR;
+
+TEST(CalibrationTest, ReturnsWhatCalibrateRunReturnsGivenTheParams) {
+  const auto got = calibrate_workload(kFixtures / "calibrated.py", INTERPBENCH_PYTHON_EXECUTABLE,
+                                      {{"suite", "quick"}});
+  EXPECT_EQ(got, nlohmann::json({{"loops_per_us", 42.5}, {"seen_suite", "quick"}}));
+}
+
+TEST(CalibrationTest, AWorkloadWithoutCalibrateRunGetsNothing) {
+  EXPECT_EQ(calibrate_workload(kFixtures / "ping.py", INTERPBENCH_PYTHON_EXECUTABLE, {}),
+            nlohmann::json::object());
+}
+
+TEST(CalibrationTest, AFailingCalibrationNamesTheWorkloadAndTheError) {
+  try {
+    calibrate_workload(kFixtures / "calibrated.py", INTERPBENCH_PYTHON_EXECUTABLE, {{"fail", true}});
+    FAIL() << "no exception";
+  } catch (const RunFailed& e) {
+    EXPECT_NE(std::string(e.what()).find("calibrated.py"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("calibration failed on purpose"), std::string::npos) << e.what();
+  }
+}
+
+TEST(CalibrationTest, EveryTaskfarmRowOfARunDoesTheSameLoopsPerTask) {
+  const fs::path out = fs::temp_directory_path() / ("calibration_test_" + std::to_string(::getpid()) + ".json");
+  SpawnOptions spawn;
+  spawn.executable = INTERPBENCH_BIN;
+  spawn.args = {"run", "--suite", "quick", "--workload", "taskfarm", "--backend",
+                "thread,subinterp,py-threading", "--quiet", "--out", out.string()};
+  spawn.stdout_mode = SpawnOptions::Output::kNull;
+  ChildProcess run(spawn);
+  auto status = run.wait(Deadline::after(std::chrono::seconds(120)));
+  if (!status) status = run.kill_and_reap();
+  ASSERT_TRUE(status->success()) << status->describe() << "\n" << run.stderr_tail();
+
+  nlohmann::json report;
+  std::ifstream(out) >> report;
+  fs::remove(out);
+  const auto& ib = report["interpbench"];
+  const double loops_per_us = ib["options"]["calibration"]["taskfarm"]["loops_per_us"];
+  EXPECT_GT(loops_per_us, 0);
+  std::set<std::string> rows;
+  for (const auto& row : ib["rows"]) {
+    rows.insert(row["row"].get<std::string>());
+    for (const auto& r : row["results"]) {
+      const double compute_us = r["params"]["compute_us"];
+      // Python's round() and llround differ only exactly halfway: allow that one loop.
+      const long long want = std::max(1LL, std::llround(compute_us * loops_per_us));
+      EXPECT_LE(std::llabs(r["params"]["loops"].get<long long>() - want), 1)
+          << row["row"] << " " << r["name"];
+    }
+  }
+  EXPECT_EQ(rows, (std::set<std::string>{"thread", "subinterp", "py-threading"}));
+}
+
+}  // namespace
+}  // namespace interpbench

@@ -41,6 +41,7 @@ struct FaultCase {
   std::vector<std::string> extra;  // more options (--wall-limit)
   std::string timeout;             // --timeout: seconds per blocking wait
   std::vector<RowExpect> rows;
+  std::string signal = "";  // $FAULT_SIGNAL for fault_signal.py: SIGSEGV, SIGABRT, SIGKILL
 };
 
 std::ostream& operator<<(std::ostream& os, const FaultCase& c) { return os << c.name; }
@@ -86,7 +87,7 @@ TEST_P(FaultMatrixTest, RowReportsTheFaultTheRunGoesOnAndNothingIsLeft) {
   // Under ASan (a sanitizer build of the same tests) a SIGSEGV would become ASan's report and
   // exit status 1: let the signal kill the process as it does in a release build.
   const char* asan = std::getenv("ASAN_OPTIONS");
-  s.env = {tag, "FAULT_PHASE=" + c.phase,
+  s.env = {tag, "FAULT_PHASE=" + c.phase, "FAULT_SIGNAL=" + c.signal,
            "ASAN_OPTIONS=" + std::string(asan ? asan : "") + (asan && *asan ? ":" : "") + "handle_segv=0"};
   s.stdout_mode = SpawnOptions::Output::kCapture;
   s.stderr_tail_lines = 50;
@@ -164,12 +165,11 @@ std::vector<RowExpect> crash_rows(const std::string& sig, const std::string& dri
 
 std::vector<FaultCase> cases() {
   std::vector<FaultCase> out;
-  for (const auto& [fixture, sig] : std::vector<std::pair<std::string, std::string>>{
-           {"fault_segv", "SIGSEGV"}, {"fault_abort", "SIGABRT"}, {"fault_sigkill", "SIGKILL"}}) {
-    out.push_back({fixture + "_in_recv", fixture, "recv", kAllRows, {}, "2",
-                   crash_rows(sig, "EndOfStream", "EOFError")});
-    out.push_back({fixture + "_in_send", fixture, "send", kAllRows, {}, "2",
-                   crash_rows(sig, "ChannelClosedError", "BrokenPipeError")});
+  for (const std::string sig : {"SIGSEGV", "SIGABRT", "SIGKILL"}) {
+    out.push_back({sig + "_in_recv", "fault_signal", "recv", kAllRows, {}, "2",
+                   crash_rows(sig, "EndOfStream", "EOFError"), sig});
+    out.push_back({sig + "_in_send", "fault_signal", "send", kAllRows, {}, "2",
+                   crash_rows(sig, "ChannelClosedError", "BrokenPipeError"), sig});
   }
   // Every row leads with the worker's exception; the reference rows' driver saw EOFError.
   const auto boom = [](const std::string& driver_saw) {

@@ -126,8 +126,8 @@ class WorkerFaultLeadsTheError(unittest.TestCase):
         for phase, driver_saw in (("recv", "EOFError: channel closed"),
                                   ("send", "BrokenPipeError")):
             with self.subTest(phase=phase):
-                doc = self.run_fault("py-multiprocessing", "fault_segv", "fork",
-                                     {"FAULT_PHASE": phase})
+                doc = self.run_fault("py-multiprocessing", "fault_signal", "fork",
+                                     {"FAULT_PHASE": phase, "FAULT_SIGNAL": "SIGSEGV"})
                 self.assertTrue(doc["error"].startswith(
                     "worker 1 killed by SIGSEGV; worker 0 kept running; the driver then failed: "
                     + driver_saw), doc["error"])

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "backends/channel.h"
+#include "backends/child_result.h"
 #include "backends/inproc_channel.h"
 #include "backends/shm_channel.h"
 #include "backends/shm_segment.h"
@@ -315,17 +316,7 @@ void measure(const std::string& workload, const Settings& s, const std::string& 
 }  // namespace
 
 json run_floor(const std::string& workload, const json& params) {
-  json out = {{"schema", "interpbench-child/1"},
-              {"row", "floor"},
-              {"kind", "floor"},
-              {"workload", workload},
-              {"gil", "none"},
-              {"python", nullptr},
-              {"notes", json::array()},
-              {"results", json::array()},
-              {"worker_errors", json::array()},
-              {"error", nullptr},
-              {"skipped", nullptr}};
+  json out = empty_child_result("floor", "floor", workload, "none");
   if (workload != "pingpong" && workload != "stream") {
     out["skipped"] = "no C++ floor for workload " + workload;
     return out;

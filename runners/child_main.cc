@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/backend.h"
+#include "backends/child_result.h"
 #include "backends/floor.h"
 #include "backends/python/driver_host.h"
 #include "reports/json_report.h"
@@ -26,11 +27,7 @@ namespace {
 
 // The floor row has no Python: the result file is written here.
 int floor_main(const ChildArgs& args, const nlohmann::json& params) {
-  nlohmann::json result = {{"schema", "interpbench-child/1"}, {"row", "floor"}, {"kind", "floor"},
-                           {"workload", args.module},        {"gil", "none"},   {"python", nullptr},
-                           {"notes", nlohmann::json::array()}, {"results", nlohmann::json::array()},
-                           {"worker_errors", nlohmann::json::array()}, {"error", nullptr},
-                           {"skipped", nullptr}};
+  nlohmann::json result = empty_child_result("floor", "floor", args.module, "none");
   int code = 0;
   try {
     const nlohmann::json floor = run_floor(args.module, params);

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backends/child_result.h"
 #include "backends/live_workers.h"
 #include "backends/python/embed.h"
 #include "backends/python/module.h"
@@ -136,17 +137,7 @@ bool write_result(const json& result, const std::filesystem::path& file) {
 }  // namespace
 
 int run_driver_host(const ChildRequest& req) {
-  json result = {{"schema", "interpbench-child/1"},
-                 {"row", req.row},
-                 {"kind", "backend"},
-                 {"workload", workload_name(req.workload)},
-                 {"gil", nullptr},
-                 {"python", nullptr},
-                 {"notes", json::array()},
-                 {"results", json::array()},
-                 {"worker_errors", json::array()},
-                 {"error", nullptr},
-                 {"skipped", nullptr}};
+  json result = empty_child_result(req.row, "backend", workload_name(req.workload), nullptr);
   std::unique_ptr<LiveWorkerBackend> backend;
   try {
     backend = std::make_unique<LiveWorkerBackend>(make_backend(req.row, req.options), req.result_file);

@@ -306,23 +306,29 @@ class ThreadGroup:
     def join(self, timeout):
         for ch in self.driver_channels:
             ch.close()
-        deadline = time.monotonic() + timeout
-        errors = []
-        for i, t in enumerate(self.threads):
-            # Drain what the worker still sends so that it never blocks on a full queue.
-            while t.is_alive() and time.monotonic() < deadline:
-                _drain(self.driver_channels[i])
-                t.join(0.005)
-            if t.is_alive():
-                errors.append({"worker": i, "error": f"did not finish within {seconds(timeout)} "
-                               "(thread abandoned)", "traceback": ""})
-            elif "error" in self.outcomes[i]:
-                errors.append({"worker": i, **self.outcomes[i]})
+        errors = _join_threads(self.threads, self.driver_channels, self.outcomes,
+                               time.monotonic() + timeout, timeout, "thread")
         self.abandoned = any(t.is_alive() for t in self.threads)
         return errors
 
     def kill(self):
         self.join(0.1)
+
+
+def _join_threads(threads, driver_channels, outcomes, deadline, timeout, what):
+    """Joins the worker threads until `deadline`, draining what each still sends so that it never
+    blocks on a full channel; returns the worker errors ("did not finish" for the rest)."""
+    errors = []
+    for i, t in enumerate(threads):
+        while t.is_alive() and time.monotonic() < deadline:
+            _drain(driver_channels[i])
+            t.join(0.005)
+        if t.is_alive():
+            errors.append({"worker": i, "error": f"did not finish within {seconds(timeout)} "
+                           f"({what} abandoned)", "traceback": ""})
+        elif "error" in outcomes[i]:
+            errors.append({"worker": i, **outcomes[i]})
+    return errors
 
 
 def _drain(ch):
@@ -758,16 +764,8 @@ class InterpGroup:
                 ch.close(timeout=max(0.01, min(1.0, deadline - time.monotonic())))
             except Exception:  # noqa: BLE001 - a worker that stopped reading: reported below
                 pass
-        errors = []
-        for i, t in enumerate(self.threads):
-            while t.is_alive() and time.monotonic() < deadline:
-                _drain(self.driver_channels[i])
-                t.join(0.005)
-            if t.is_alive():
-                errors.append({"worker": i, "error": f"did not finish within {seconds(timeout)} "
-                               "(subinterpreter abandoned)", "traceback": ""})
-            elif "error" in self.outcomes[i]:
-                errors.append({"worker": i, **self.outcomes[i]})
+        errors = _join_threads(self.threads, self.driver_channels, self.outcomes, deadline,
+                               timeout, "subinterpreter")
         self.abandoned = any(t.is_alive() for t in self.threads)
         if not self.abandoned:
             self._release()

@@ -209,6 +209,8 @@ void print_console_report(const json& report, std::ostream& out, std::ostream& e
 
   if (ib.contains("verdict") && ib["verdict"].contains("lines"))
     for (const auto& line : ib["verdict"]["lines"]) out << line.get<std::string>() << '\n';
+  if (ib.contains("targets") && ib["targets"].contains("lines"))
+    for (const auto& line : ib["targets"]["lines"]) out << line.get<std::string>() << '\n';
 
   for (const auto& w : ib.value("warnings", json::array()))
     err << "warning: " << w.get<std::string>() << '\n';

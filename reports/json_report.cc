@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "reports/shared_gil.h"
+#include "reports/targets.h"
 #include "reports/verdict.h"
 #include "runners/errors.h"
 #include "runners/statistics.h"
@@ -320,6 +321,7 @@ json make_json_report(const Run& run) {
   ib["incomplete_reason"] = run.incomplete_reason;
   ib["wall_s"] = run.wall_s;
   ib["verdict"] = make_verdict(ib);
+  ib["targets"] = make_targets(ib);
 
   json report;
   report["context"] = context_of(run.environment);

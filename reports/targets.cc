@@ -1,0 +1,216 @@
+#include "reports/targets.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "reports/human_units.h"
+
+namespace interpbench {
+namespace {
+
+using json = nlohmann::json;
+
+// Above this coefficient of variation (between repetitions, else between samples) a side of a
+// ratio is called noisy: the ratio may move by that much on the next run.
+constexpr double kNoisyCv = 0.10;
+
+// One side of a ratio: a row's result, by its p50.
+struct Side {
+  std::string row, result, unit;
+  double p50 = 0, cv = 0;
+  int n = 0;
+};
+
+json side_json(const Side& s) {
+  return {{"row", s.row}, {"result", s.result}, {"p50", s.p50}, {"unit", s.unit},
+          {"cv", s.cv},   {"n", s.n}};
+}
+
+// The result `name` (with `metric`) of row `row`; with `workers`, the one measured at that many.
+std::optional<Side> find(const json& ib, const std::string& row, const std::string& name,
+                         const std::string& metric) {
+  for (const auto& r : ib.value("rows", json::array())) {
+    if (r.value("row", "") != row || !r.contains("results") || !r["results"].is_array()) continue;
+    for (const auto& res : r["results"]) {
+      if (res.value("name", "") != name || res.value("metric", "") != metric) continue;
+      const json s = res.value("summary", json::object());
+      const double p50 = s.value("p50", 0.0);
+      if (!(p50 > 0)) continue;
+      const json rs = res.value("repetition_stats", json::object());
+      Side side{row, res.value("benchmark_name", name + "/" + metric + "/" + row),
+                res.value("unit", ""), p50, 0, 0};
+      const bool by_reps = rs.value("n", 0) >= 2;
+      side.cv = (by_reps ? rs : s).value("cv", 0.0);
+      side.n = s.value("n", 0);
+      return side;
+    }
+  }
+  return std::nullopt;
+}
+
+// Every row label of the run that starts with `prefix` ("py-multiprocessing-").
+std::vector<std::string> rows_starting(const json& ib, const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const auto& r : ib.value("rows", json::array())) {
+    const std::string row = r.value("row", "");
+    if (row.rfind(prefix, 0) == 0 && std::find(out.begin(), out.end(), row) == out.end())
+      out.push_back(row);
+  }
+  return out;
+}
+
+struct Goal {
+  bool at_most = true;  // ratio <= value; else ratio >= value
+  double value = 0;
+  std::string text;  // "<= 1/10"
+};
+
+class Targets {
+ public:
+  explicit Targets(const json& ib) : ib_(ib) {}
+
+  // A ratio of p50s: a / b, or b / a when `inverted` (throughput from times: b's time over a's).
+  void ratio(const std::string& id, const std::string& what, const std::string& measure,
+             const std::optional<Side>& a, const std::optional<Side>& b, const Goal& goal,
+             const std::string& missing_a, const std::string& missing_b, bool inverted = false) {
+    json t = {{"id", id}, {"what", what}, {"measure", measure},
+              {"goal", {{"op", goal.at_most ? "<=" : ">="}, {"value", goal.value}}}};
+    if (!a || !b) {
+      t["met"] = nullptr;
+      t["missing"] = !a ? missing_a : missing_b;
+      lines_.push_back(fmt::format("  {:<3} {:<50} not measured: {}", id, what,
+                                   t["missing"].get<std::string>()));
+      targets_.push_back(std::move(t));
+      return;
+    }
+    const double r = inverted ? b->p50 / a->p50 : a->p50 / b->p50;
+    const bool met = goal.at_most ? r <= goal.value : r >= goal.value;
+    const bool noisy = a->cv > kNoisyCv || b->cv > kNoisyCv;
+    t["numerator"] = side_json(*a);
+    t["denominator"] = side_json(*b);
+    t["ratio"] = r;
+    t["inverted"] = inverted;
+    t["met"] = met;
+    t["noisy"] = noisy;
+    // How far off: the factor the ratio must still improve by (1 when met).
+    const double off = met ? 1.0 : (goal.at_most ? r / goal.value : goal.value / r);
+    t["missed_by"] = off;
+    std::string verdict = met ? "met" : fmt::format("MISSED by {:.2f}x", off);
+    if (noisy) verdict += " (noisy: cv > 10%)";
+    const std::string figures =
+        inverted ? fmt::format("{} / {}", format_value(b->p50, b->unit), format_value(a->p50, a->unit))
+                 : fmt::format("{} / {}", format_value(a->p50, a->unit), format_value(b->p50, b->unit));
+    lines_.push_back(fmt::format("  {:<3} {:<50} {:>22} = {:<6.3g} goal {:<7} {}", id, what,
+                                 figures, r, goal.text, verdict));
+    targets_.push_back(std::move(t));
+  }
+
+  std::optional<Side> get(const std::string& row, const std::string& name,
+                          const std::string& metric) const {
+    return find(ib_, row, name, metric);
+  }
+
+  json result() const {
+    json lines = json::array();
+    // A run that measured none of them (a single workload, say) prints nothing about them.
+    const bool any = std::any_of(targets_.begin(), targets_.end(),
+                                 [](const json& t) { return !t["met"].is_null(); });
+    if (any) {
+      lines.push_back(
+          "Targets (docs/performance.md; ratios of p50s measured in this run, goals not gates)");
+      for (const auto& l : lines_) lines.push_back(l);
+    }
+    return {{"statistic", "p50"}, {"targets", targets_}, {"lines", lines}};
+  }
+
+ private:
+  const json& ib_;
+  json targets_ = json::array();
+  std::vector<std::string> lines_;
+};
+
+std::string missing(const std::string& row, const std::string& result) {
+  const std::string workload = result.substr(0, result.find('/'));
+  return fmt::format("no {} result on row {} (run --workload {} --backend {})", result, row,
+                     workload, row);
+}
+
+// The fastest (lowest p50) of rows starting with `prefix`, for a conservative comparison.
+std::optional<Side> best_of(const Targets& t, const json& ib, const std::string& prefix,
+                            const std::string& name, const std::string& metric) {
+  std::optional<Side> best;
+  for (const auto& row : rows_starting(ib, prefix))
+    if (auto s = t.get(row, name, metric); s && (!best || s->p50 < best->p50)) best = s;
+  return best;
+}
+
+// Efficiency of weak scaling at `cores` workers: wall(1) / wall(cores), as a ratio a / b with
+// a = wall(1) and b = wall(N), so that >= 0.9 reads as ">= 90% efficiency".
+void scaling_target(Targets& t, const std::string& id, const std::string& row, int cores) {
+  const std::string n = std::to_string(cores);
+  t.ratio(id, fmt::format("{} scaling efficiency at N = {} (cores)", row, n),
+          fmt::format("scaling/1 wall p50 / scaling/{} wall p50", n),
+          t.get(row, "scaling/1", "wall"), t.get(row, "scaling/" + n, "wall"),
+          {false, 0.9, ">= 90%"}, missing(row, "scaling/1"), missing(row, "scaling/" + n));
+}
+
+}  // namespace
+
+json make_targets(const json& ib) {
+  Targets t(ib);
+  const std::string rt8 = "pingpong/8";
+  const std::string rt = "round_trip";
+  const std::string measure8 = "8 B round trip p50";
+  auto row = [&](const std::string& r) { return t.get(r, rt8, rt); };
+
+  // P1: subinterp against the stdlib's interpreters, threads, and the in-process floor.
+  t.ratio("P1", "subinterp / py-interpreters, 8 B round trip", measure8, row("subinterp"),
+          row("py-interpreters"), {true, 0.1, "<= 1/10"}, missing("subinterp", rt8),
+          missing("py-interpreters", rt8));
+  t.ratio("P1", "subinterp / py-threading, 8 B round trip", measure8, row("subinterp"),
+          row("py-threading"), {true, 0.2, "<= 1/5"}, missing("subinterp", rt8),
+          missing("py-threading", rt8));
+  t.ratio("P1", "subinterp / floor, 8 B round trip", measure8, row("subinterp"), row("floor"),
+          {true, 5, "<= 5x"}, missing("subinterp", rt8), missing("floor", rt8));
+
+  // P2: subprocess against multiprocessing (its fastest start method) and against subinterp.
+  t.ratio("P2", "subprocess / py-multiprocessing, 8 B round trip", measure8, row("subprocess"),
+          best_of(t, ib, "py-multiprocessing", rt8, rt), {true, 0.2, "<= 1/5"},
+          missing("subprocess", rt8), missing("py-multiprocessing", rt8));
+  t.ratio("P2", "subprocess / subinterp, 8 B round trip", measure8, row("subprocess"),
+          row("subinterp"), {true, 1.5, "<= 1.5x"}, missing("subprocess", rt8),
+          missing("subinterp", rt8));
+
+  // P3: 16 MiB stream throughput against memcpy (times per message: memcpy's over ours).
+  const std::string s16 = "stream/16777216";
+  for (const char* r : {"subinterp", "subprocess"})
+    t.ratio("P3", fmt::format("{} / memcpy, 16 MiB stream throughput", r),
+            "throughput = memcpy's ns per 16 MiB / the row's ns per 16 MiB message (p50)",
+            t.get(r, s16, "one_way"), t.get("memcpy", s16, "one_way"), {false, 0.5, ">= 50%"},
+            missing(r, s16), missing("memcpy", s16), /*inverted=*/true);
+
+  // P4: startup to the first message.
+  t.ratio("P4", "subinterp / bare-interp, startup", "startup/start p50", t.get("subinterp", "startup/start", "startup"),
+          t.get("bare-interp", "startup/start", "startup"), {true, 1.1, "<= 1.1x"},
+          missing("subinterp", "startup/start"), missing("bare-interp", "startup/start"));
+  t.ratio("P4", "subprocess-zygote / subprocess (exec), startup", "startup/start p50",
+          t.get("subprocess-zygote", "startup/start", "startup"),
+          t.get("subprocess", "startup/start", "startup"), {true, 0.2, "<= 1/5"},
+          missing("subprocess-zygote", "startup/start"), missing("subprocess", "startup/start"));
+
+  // P5: weak-scaling efficiency at N = cores.
+  int cores = 0;
+  if (ib.contains("environment") && ib["environment"].is_object())
+    cores = ib["environment"].value("num_cpus", 0);
+  if (cores >= 1) {
+    scaling_target(t, "P5", "subinterp", cores);
+    scaling_target(t, "P5", "subprocess", cores);
+  }
+  return t.result();
+}
+
+}  // namespace interpbench

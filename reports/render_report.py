@@ -891,6 +891,27 @@ def result_rows(run):
                   s.get("median"), s.get("p99")]
 
 
+def target_rows(run):
+    """(id, what, figures, ratio, goal, verdict) for each target the run measured (reports/targets.h)."""
+    out = []
+    for t in ((run.ib.get("targets") or {}).get("targets") or []):
+        goal = t.get("goal") or {}
+        goal_text = f"{goal.get('op', '')} {goal.get('value', '')}"
+        if t.get("met") is None:
+            out.append((t.get("id", ""), t.get("what", ""), "", "", goal_text,
+                        "not measured: " + t.get("missing", "")))
+            continue
+        a, b = t["numerator"], t["denominator"]
+        if t.get("inverted"):
+            a, b = b, a
+        figures = f"{fmt_value(a['p50'], a['unit'])} / {fmt_value(b['p50'], b['unit'])}"
+        verdict = "met" if t["met"] else f"missed by {t['missed_by']:.2f}x"
+        if t.get("noisy"):
+            verdict += " (noisy)"
+        out.append((t.get("id", ""), t.get("what", ""), figures, f"{t['ratio']:.3g}", goal_text, verdict))
+    return out if any(r[2] for r in out) else []
+
+
 def write_html(runs, plots, out_dir):
     h = ["<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
          "<meta name=viewport content='width=device-width,initial-scale=1'>",
@@ -906,6 +927,13 @@ def write_html(runs, plots, out_dir):
                      "(from this run's figures only)<ul>")
             h += [f"</ul><b>{esc(x)}</b><ul>" if head else f"<li>{esc(x)}</li>" for head, x in lines]
             h.append("</ul></div>")
+        targets = target_rows(run)
+        if targets:
+            h.append(f"<h2>Targets{esc(run_suffix(runs, run))}</h2><p>Ratios of p50s measured in this "
+                     "run (docs/performance.md); goals for the framework, not gates.</p><table><tr>"
+                     "<th></th><th>what</th><th>p50s</th><th>ratio</th><th>goal</th><th></th></tr>")
+            h += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in targets]
+            h.append("</table>")
         warns = list(run.ib.get("warnings") or [])
         warns.sort(key=lambda w: "share one GIL" not in w)  # what the subinterp figures mean: first
         if run.ib.get("incomplete"):
@@ -969,6 +997,12 @@ def write_markdown(runs, plots, out_dir):
         if lines:
             m += [f"## Verdict{run_suffix(runs, run)}", ""]
             m += [f"\n**{md_cell(x)}**\n" if head else f"- {md_cell(x)}" for head, x in lines] + [""]
+        targets = target_rows(run)
+        if targets:
+            m += [f"## Targets{run_suffix(runs, run)}", "",
+                  "Ratios of p50s measured in this run (docs/performance.md); goals, not gates.", "",
+                  "| | what | p50s | ratio | goal | |", "|---|---|---:|---:|---|---|"]
+            m += ["| " + " | ".join(md_cell(c) for c in r) + " |" for r in targets] + [""]
         warns = list(run.ib.get("warnings") or [])
         warns.sort(key=lambda w: "share one GIL" not in w)  # what the subinterp figures mean: first
         if run.ib.get("incomplete"):

@@ -181,17 +181,29 @@ json collect_python(const std::string& python_executable) {
   json py;
   py["executable"] = python_executable;
   // -I: ignore the user's environment and site-packages; we only ask about the build.
+  // PGO and LTO are visible only as configure's flags (CONFIG_ARGS) or the compiler flags it
+  // recorded; a distribution that applies them outside configure reads false here. null: the
+  // build recorded no CONFIG_ARGS at all, so nothing can be said.
   static const char* kScript =
       "import sys, sysconfig, platform, json\n"
       "cv = sysconfig.get_config_var\n"
+      "args = cv('CONFIG_ARGS')\n"
+      "flags = ' '.join(str(cv(k) or '') for k in ('PY_CFLAGS', 'PY_CFLAGS_NODIST', "
+      "'PY_LDFLAGS_NODIST', 'CONFIGURE_CFLAGS_NODIST', 'CONFIGURE_LDFLAGS_NODIST'))\n"
+      "def seen(option, flag):\n"
+      "    return True if option in (args or '') or flag in flags.split() or "
+      "any(f.startswith(flag + '=') for f in flags.split()) else (False if args is not None else None)\n"
       "print(json.dumps({'version': sys.version, "
       "'version_info': '%d.%d.%d' % sys.version_info[:3], "
       "'implementation': platform.python_implementation(), "
-      "'config_args': cv('CONFIG_ARGS') or '', "
+      "'abiflags': getattr(sys, 'abiflags', ''), "
+      "'config_args': args or '', "
       "'gil_disabled': bool(cv('Py_GIL_DISABLED')), "
       "'per_interpreter_gil': sys.version_info >= (3, 12), "
       "'debug': bool(cv('Py_DEBUG')) or hasattr(sys, 'gettotalrefcount'), "
-      "'shared': bool(cv('Py_ENABLE_SHARED'))}))\n";
+      "'shared': bool(cv('Py_ENABLE_SHARED')), "
+      "'pgo': seen('--enable-optimizations', '-fprofile-use'), "
+      "'lto': seen('--with-lto', '-flto')}))\n";
   const auto out = run_capture({python_executable, "-I", "-c", kScript}, std::chrono::seconds(10));
   json parsed = out ? json::parse(*out, nullptr, false) : json();
   if (!parsed.is_object()) {
@@ -199,6 +211,7 @@ json collect_python(const std::string& python_executable) {
     return py;
   }
   py.update(parsed);
+  py["build_flags"] = python_build_flags(py);
   py["error"] = nullptr;
   return py;
 }
@@ -242,6 +255,23 @@ json collect_virtualization(const std::string& cpuinfo) {
 }
 
 }  // namespace
+
+std::string python_build_flags(const json& py) {
+  auto flag = [&](const char* key) -> std::optional<bool> {
+    if (!py.is_object() || !py.contains(key) || !py[key].is_boolean()) return std::nullopt;
+    return py[key].get<bool>();
+  };
+  auto said = [&](const char* key, const char* yes, const char* no, const char* unknown) {
+    const auto v = flag(key);
+    return std::string(!v ? unknown : *v ? yes : no);
+  };
+  return fmt::format("{}, {}, {}, {}, {}",
+                     said("shared", "--enable-shared", "static libpython", "libpython ?"),
+                     said("debug", "debug (--with-pydebug)", "release", "debug ?"),
+                     said("pgo", "PGO (--enable-optimizations)", "no PGO", "PGO not visible"),
+                     said("lto", "LTO (--with-lto)", "no LTO", "LTO not visible"),
+                     said("gil_disabled", "free-threaded (no GIL)", "GIL", "GIL ?"));
+}
 
 json collect_environment(const std::string& python_executable) {
   json env;

@@ -13,6 +13,10 @@ namespace interpbench {
 // queried gives python.error. Keys: docs/json-schema.md, "environment".
 nlohmann::json collect_environment(const std::string& python_executable);
 
+// "--enable-shared, release, no PGO, no LTO, GIL": the build of the environment's `python`
+// section in one line (from shared, debug, pgo, lto, gil_disabled; "?" where a fact is absent).
+std::string python_build_flags(const nlohmann::json& python);
+
 // Warnings about conditions that make timings unreliable, each ending with a suggested fix:
 // CPU governor not "performance", high load average, virtual machine, fewer CPUs than
 // `max_workers`, a debug build of interpbench or of Python. Works on any env json (missing keys

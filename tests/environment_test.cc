@@ -95,6 +95,23 @@ TEST(EnvironmentTest, CollectsMachineAndPythonFacts) {
   const std::string v = env["python"]["version_info"].get<std::string>();
   EXPECT_EQ(env["python"]["per_interpreter_gil"].get<bool>(), std::stoi(v.substr(2)) >= 12) << v;
   EXPECT_TRUE(env["interpbench"]["build_type"].is_string());
+  // The build, as far as sysconfig shows it: what a multi-Python report puts side by side.
+  for (const char* key : {"debug", "pgo", "lto"}) EXPECT_TRUE(env["python"][key].is_boolean()) << key;
+  EXPECT_TRUE(env["python"]["config_args"].is_string());
+  EXPECT_TRUE(env["python"]["abiflags"].is_string());
+  EXPECT_THAT(env["python"]["build_flags"].get<std::string>(), HasSubstr("--enable-shared"));
+}
+
+TEST(EnvironmentTest, BuildFlagsNameEachFactOrSayItIsUnknown) {
+  EXPECT_EQ(python_build_flags({{"shared", true}, {"debug", false}, {"pgo", true}, {"lto", false},
+                                {"gil_disabled", false}}),
+            "--enable-shared, release, PGO (--enable-optimizations), no LTO, GIL");
+  EXPECT_EQ(python_build_flags({{"shared", false}, {"debug", true}, {"pgo", false}, {"lto", true},
+                                {"gil_disabled", true}}),
+            "static libpython, debug (--with-pydebug), no PGO, LTO (--with-lto), free-threaded (no GIL)");
+  // A run JSON from before these keys existed, or a build without CONFIG_ARGS (pgo: null).
+  EXPECT_EQ(python_build_flags({{"shared", true}, {"debug", false}, {"pgo", nullptr}, {"gil_disabled", false}}),
+            "--enable-shared, release, PGO not visible, LTO not visible, GIL");
 }
 
 TEST(EnvironmentTest, UnusablePythonIsReportedNotThrown) {

@@ -32,7 +32,7 @@ double num(const json& j, const char* key) {
 
 std::string row_label(const json& row) {
   const std::string kind = str(row, "kind");
-  std::string label = "[" + str(row, "row") + "]";
+  std::string label = "[" + row_name(row) + "]";
   if (const std::string why = shared_gil_reason(row); !why.empty()) label += " (shared GIL: " + why + ")";
   if (kind == "reference") label += " (reference)";
   if (kind == "floor") label += " (floor: C++ only, no Python)";
@@ -155,7 +155,7 @@ void print_console_report(const json& report, std::ostream& out, std::ostream& e
       std::vector<std::string> rows_seen;
       std::vector<std::string> metrics;
       for (const Item& it : items) {
-        const std::string row = str(*it.row, "row");
+        const std::string row = row_name(*it.row);
         if (std::find(rows_seen.begin(), rows_seen.end(), row) == rows_seen.end())
           rows_seen.push_back(row);
         const std::string m = str(*it.result, "metric");
@@ -164,7 +164,7 @@ void print_console_report(const json& report, std::ostream& out, std::ostream& e
       for (const auto& row : rows_seen) {
         bool header = false;
         for (const Item& it : items) {
-          if (str(*it.row, "row") != row) continue;
+          if (row_name(*it.row) != row) continue;
           if (!header) {
             out << fmt::format("{} {}\n", name, row_label(*it.row));
             header = true;

@@ -58,7 +58,8 @@ RUN_MARKERS = ["o", "s", "^", "D", "v", "P"]
 
 
 def row_colour(row, _cache={}):
-    row = row.split(" (")[0]  # "subinterp (shared GIL: Python 3.11)": the subinterp family
+    # "subinterp (shared GIL: Python 3.11)", "subinterp · 3.12": the subinterp family
+    row = row.split(" (")[0].split(" · ")[0]
     if row in ROW_COLOURS:
         return ROW_COLOURS[row]
     if row not in _cache:
@@ -116,11 +117,13 @@ def shared_gil_reason(row):
     return f"Python {major}.{minor}" if (major, minor) < (3, 12) else "--shared-gil"
 
 
-def display_row(row):
-    """The row's name, plus "(shared GIL: ...)" for subinterpreters that share one GIL: their
-    figures are not those of own-GIL subinterpreters and must not read as such."""
+def display_row(row, python_label=""):
+    """The row's name, plus " · 3.12" when runs of several Pythons share the report (python_label,
+    the rule of reports/python_label.cc), plus "(shared GIL: ...)" for subinterpreters that share
+    one GIL: their figures are not those of own-GIL subinterpreters and must not read as such."""
     why = shared_gil_reason(row)
-    return row.get("row", "?") + (f" (shared GIL: {why})" if why else "")
+    return (row.get("row", "?") + (f" · {python_label}" if python_label else "")
+            + (f" (shared GIL: {why})" if why else ""))
 
 
 class Run:
@@ -132,6 +135,7 @@ class Run:
         self.env = ib.get("environment", {}) or {}
         self.rows = ib.get("rows", []) or []
         self.label = os.path.basename(path)
+        self.python_label = ""  # "3.12" when the report's runs differ in Python (label_runs)
         self.shared_gil = sorted({shared_gil_reason(row) for row in self.rows} - {""})
         # Flat list of results with their row's identity attached.
         self.results = []
@@ -139,6 +143,7 @@ class Run:
             for r in row.get("results", []) or []:
                 item = dict(r)
                 item["row"] = display_row(row)
+                item["row_doc"] = row
                 item["kind"] = row.get("kind", "backend")
                 item["workload"] = row.get("workload", "?")
                 item["params"] = r.get("params") or {}
@@ -153,7 +158,19 @@ class Run:
             v = ".".join(str(x) for x in v[:3])
         if not isinstance(v, str) or not v:
             v = str(py.get("version") or "").split(" ")[0]
-        return v
+        if not v:
+            v = next((str(row["python"]) for row in self.rows if row.get("python")), "")
+        # A free-threaded build is another Python, not a variant of the same one.
+        return v + ("t" if v and py.get("gil_disabled") else "")
+
+    def python_build(self):
+        """ "Python 3.13.0 (--enable-shared, release, no PGO, no LTO, GIL)" """
+        py = self.env.get("python") or {}
+        flags = py.get("build_flags")
+        if not flags:  # a run JSON from before build_flags existed
+            flags = ", ".join(x for x in ("debug" if py.get("debug") else "",
+                                          "free-threaded" if py.get("gil_disabled") else "") if x)
+        return f"Python {self.python_version() or '?'}" + (f" ({flags})" if flags else "")
 
     def of(self, *metrics):
         return [r for r in self.results if r.get("metric") in metrics]
@@ -168,8 +185,7 @@ class Run:
             f"{e.get('host_name', '?')}",
             f"{e.get('cpu_model', '?')} x{e.get('num_cpus', '?')}",
             f"{kern.get('sysname', '')} {kern.get('release', '')}".strip(),
-            f"Python {self.python_version() or '?'}" + (" (debug)" if py.get("debug") else "")
-            + (" (free-threaded)" if py.get("gil_disabled") else ""),
+            self.python_build(),
             # The commit too: overlaid runs of different builds differ by code, not only Python.
             f"interpbench {ibv.get('version', '?')} {ibv.get('build_type', '')} "
             f"{str(ibv.get('git_commit') or '')[:7]}".strip(),
@@ -185,9 +201,31 @@ class Run:
         return " | ".join(p for p in parts if p)
 
 
+def major_minor(version):
+    """ "3.12.1" -> "3.12", "3.13.0t" -> "3.13t" """
+    parts = version.split(".")
+    return ".".join(parts[:2]) + ("t" if version.endswith("t") and len(parts) > 2 else "")
+
+
+def python_labels(runs):
+    """One label per run, the rule of reports/python_label.cc: all "" unless the runs differ in
+    Python version; else each run's major.minor, or its full version when two runs of different
+    versions share a major.minor."""
+    versions = [r.python_version() for r in runs]
+    distinct = set(versions)
+    if len(distinct) < 2 or "" in distinct:
+        return [""] * len(runs)
+    full = len({major_minor(v) for v in distinct}) < len(distinct)
+    return [v if full else major_minor(v) for v in versions]
+
+
 def label_runs(runs):
     """Label runs by Python version (and --shared-gil) when that tells them apart, else by file
-    name."""
+    name; rows of runs that differ in Python carry it too ("subinterp · 3.12")."""
+    for r, pl in zip(runs, python_labels(runs)):
+        r.python_label = pl
+        for item in r.results:
+            item["row"] = display_row(item["row_doc"], pl)
     versions = [r.python_version() for r in runs]
     labels = [f"Python {v}" + (" --shared-gil" if "--shared-gil" in r.shared_gil else "")
               for r, v in zip(runs, versions)]
@@ -357,6 +395,12 @@ def run_suffix(runs, run):
     return f" [{run.label}]" if len(runs) > 1 else ""
 
 
+def row_suffix(runs, run):
+    """What a legend entry adds to a row's name to tell overlaid runs apart: nothing when the rows
+    already name their Python ("subinterp · 3.12"), else the run's label."""
+    return "" if run.python_label else run_suffix(runs, run)
+
+
 # ---------------------------------------------------------------------------------------------
 # The seven plots
 
@@ -391,7 +435,7 @@ def plot_round_trip(runs, out_dir):
             c, ls = styles[(label, row, kind)]
             c = run_colour(c, ri)
             ax.plot(xs, p50, linestyle=ls, color=c, marker=RUN_MARKERS[ri % len(RUN_MARKERS)],
-                    markersize=4, label=label + run_suffix(runs, run), lw=1.6)
+                    markersize=4, label=label + row_suffix(runs, run), lw=1.6)
             # The p99 edge as a thin line: many overlapping translucent bands alone turn to mud,
             # and with several runs overlaid even the bands do, so then only the edge is drawn.
             if len(runs) == 1:
@@ -457,7 +501,7 @@ def plot_throughput(runs, out_dir):
             c = run_colour(c, ri)
             ax.plot(xs, ys, linestyle=ls, color=c,
                     marker=RUN_MARKERS[ri % len(RUN_MARKERS)], markersize=4,
-                    label=label + run_suffix(runs, run), lw=1.6)
+                    label=label + row_suffix(runs, run), lw=1.6)
             n += 1
     if not n:
         no_data(fig, p, runs)
@@ -562,7 +606,7 @@ def plot_objects(runs, out_dir):
     handles = [Patch(facecolor=tint("#555555", phase_tint[ph]), edgecolor="#555555", label=ph)
                for ph in phases]
     handles += [Patch(facecolor=bar_colour(row, ri), hatch=bar_hatch(kind),
-                      label=row + run_suffix(runs, runs[ri]))
+                      label=row + row_suffix(runs, runs[ri]))
                 for (row, kind, ri) in sorted(rows_seen, key=lambda t: (t[2], t[1] != "backend", t[0]))]
     if len(graphs) < nrows * ncols:  # an empty panel: the legend goes there
         lax = fig.add_subplot(nrows, ncols, len(graphs) + 1)
@@ -637,7 +681,7 @@ def plot_startup(runs, out_dir):
     for ri, row, kind, method in keys:
         # Slanted labels on one line, so neighbours' run labels ([Python 3.13.0]) never overlap.
         sep = " " if crowded else "\n"
-        run_label = f"{sep}[{runs[ri].label}]" if len(runs) > 1 else ""
+        run_label = f"{sep}[{runs[ri].label}]" if len(runs) > 1 and not runs[ri].python_label else ""
         labels.append(row + (f" {method}" if method else "") + run_label)
     ax.set_xticks(range(len(keys)))
     ax.set_xticklabels(labels, rotation=30 if crowded else 0, ha="right" if crowded else "center",
@@ -683,7 +727,7 @@ def plot_memory(runs, out_dir):
                                    color=run_colour(row_colour(row), ri),
                                    marker=RUN_MARKERS[ri % len(RUN_MARKERS)],
                                    markersize=4, capsize=2, lw=1.5)
-                handles[row + run_suffix(runs, run)] = Line2D(
+                handles[row + row_suffix(runs, run)] = Line2D(
                     [], [], color=run_colour(row_colour(row), ri), linestyle=row_style(kind),
                     marker=RUN_MARKERS[ri % len(RUN_MARKERS)], markersize=4)
         if not found:
@@ -736,7 +780,7 @@ def plot_scaling(runs, out_dir):
             top = max(top, max(ws))
             ax.plot(ws, sp, row_style(kind), color=run_colour(row_colour(row), ri),
                     marker=RUN_MARKERS[ri % len(RUN_MARKERS)], markersize=5,
-                    label=row + run_suffix(runs, run), lw=1.6)
+                    label=row + row_suffix(runs, run), lw=1.6)
             n += 1
     if not n:
         no_data(fig, p, runs)
@@ -862,12 +906,13 @@ def run_problems(run):
     """Error and skipped rows, each one line."""
     out = []
     for row in run.rows:
+        name = display_row(row, run.python_label)
         if row.get("error"):
-            out.append(("error", f"{display_row(row)} on {row.get('workload')}: {row['error']}"))
+            out.append(("error", f"{name} on {row.get('workload')}: {row['error']}"))
         elif row.get("skipped"):
-            out.append(("skipped", f"{display_row(row)} on {row.get('workload')}: {row['skipped']}"))
+            out.append(("skipped", f"{name} on {row.get('workload')}: {row['skipped']}"))
         for we in row.get("worker_errors") or []:
-            out.append(("error", f"{display_row(row)} on {row.get('workload')}, worker "
+            out.append(("error", f"{name} on {row.get('workload')}, worker "
                                  f"{we.get('worker')}: {we.get('error')}"))
     return out
 
@@ -881,6 +926,35 @@ def verdict_lines(run):
             continue
         out.append((not line.startswith(" "), line.strip()))
     return out
+
+
+def yes_no(v):
+    return "?" if v is None else "yes" if v else "no"
+
+
+def environment_facts(run):
+    """(fact, value) of a run's environment: with several Pythons in one report, a column each."""
+    e = run.env
+    py = e.get("python") or {}
+    kern = e.get("kernel") or {}
+    ibv = e.get("interpbench") or {}
+    pig = py.get("per_interpreter_gil")
+    return [
+        ("Python", py.get("version") or run.python_version() or "?"),
+        ("build", py.get("build_flags") or "not recorded (a run from before build_flags)"),
+        ("per-interpreter GIL (PEP 684)", yes_no(pig) + ("" if pig is not False else
+                                                         ": the subinterp row shares one GIL")),
+        ("free-threaded (Py_GIL_DISABLED)", yes_no(py.get("gil_disabled"))),
+        ("debug (Py_DEBUG)", yes_no(py.get("debug"))),
+        ("executable", py.get("executable") or "?"),
+        ("configure", py.get("config_args") or "?"),
+        ("CPU", f"{e.get('cpu_model', '?')} x{e.get('num_cpus', '?')}"),
+        ("kernel", f"{kern.get('sysname', '')} {kern.get('release', '')}".strip() or "?"),
+        ("interpbench", f"{ibv.get('version', '?')} {ibv.get('build_type', '')} "
+                        f"{str(ibv.get('git_commit') or '')[:7]}".strip()),
+        ("suite", str(run.ib.get("options", {}).get("suite", "?"))),
+        ("date", str(e.get("date", "?"))),
+    ]
 
 
 def result_rows(run):
@@ -963,6 +1037,13 @@ def write_html(runs, plots, out_dir):
         cap += [esc(x) for x in p.notes]
         cap.append(f"<a href='{esc(p.key)}.png'>PNG</a> · <a href='{esc(p.key)}.svg'>SVG</a>")
         h.append("<figcaption>" + " ".join(cap) + "</figcaption></figure>")
+    h.append("<h2>Environment</h2><table><tr><th></th>"
+             + "".join(f"<th>{esc(run.label)}</th>" for run in runs) + "</tr>")
+    facts = [environment_facts(run) for run in runs]
+    for i, (name, _) in enumerate(facts[0]):
+        h.append(f"<tr><th>{esc(name)}</th>" + "".join(f"<td>{esc(f[i][1])}</td>" for f in facts)
+                 + "</tr>")
+    h.append("</table>")
     h.append("<h2>All results</h2>")
     if os.path.exists(os.path.join(out_dir, "results.csv")):
         h.append("<p>As a spreadsheet: <a href='results.csv'>results.csv</a></p>")
@@ -1022,7 +1103,12 @@ def write_markdown(runs, plots, out_dir):
             m += [f"_No data for {p.what} in: {', '.join(p.missing)}._", ""]
         m += [x for x in p.notes] + ([""] if p.notes else [])
         m += [f"[SVG]({p.key}.svg)", ""]
-    m += ["## All results", ""]
+    m += ["## Environment", "", "| | " + " | ".join(md_cell(run.label) for run in runs) + " |",
+          "|---|" + "---|" * len(runs)]
+    facts = [environment_facts(run) for run in runs]
+    for i, (name, _) in enumerate(facts[0]):
+        m.append(f"| {md_cell(name)} | " + " | ".join(md_cell(f[i][1]) for f in facts) + " |")
+    m += ["", "## All results", ""]
     if os.path.exists(os.path.join(out_dir, "results.csv")):
         m += ["As a spreadsheet: [results.csv](results.csv)", ""]
     for run in runs:

@@ -8,8 +8,10 @@
 #include <fmt/format.h>
 
 #include "backends/subprocess/child_process.h"
+#include "reports/console_report.h"
 #include "reports/export.h"
 #include "reports/json_report.h"
+#include "reports/python_label.h"
 #include "runners/errors.h"
 #include "runners/paths.h"
 
@@ -57,8 +59,9 @@ std::filesystem::path plot_python() {
 }
 
 int run_report(const ReportOptions& options, std::ostream& out) {
-  if (options.format != "html" && options.format != "md" && options.format != "csv")
-    throw BadInput(fmt::format("unknown report format '{}': expected html, md or csv",
+  if (options.format != "html" && options.format != "md" && options.format != "csv" &&
+      options.format != "table")
+    throw BadInput(fmt::format("unknown report format '{}': expected html, md, csv or table",
                                options.format));
   if (options.inputs.empty()) throw BadInput("report needs at least one run JSON file");
   if (options.out_dir.empty()) throw BadInput("report needs --out DIR");
@@ -66,6 +69,12 @@ int run_report(const ReportOptions& options, std::ostream& out) {
   // Validate every input before writing anything.
   std::vector<nlohmann::json> runs;
   for (const auto& path : options.inputs) runs.push_back(load_report(path));
+  // Runs of different Pythons: every row says which ("subinterp · 3.12"); render_report.py
+  // applies the same rule to the HTML and the plots.
+  std::vector<const nlohmann::json*> pointers;
+  for (const auto& run : runs) pointers.push_back(&run);
+  const auto labels = python_labels(pointers);
+  for (std::size_t i = 0; i < runs.size(); ++i) label_rows(runs[i], labels[i]);
 
   std::error_code ec;
   const auto python = plot_python();
@@ -120,7 +129,11 @@ int run_report(const ReportOptions& options, std::ostream& out) {
   if (!std::filesystem::exists(dir / "index.html", ec))
     throw RunFailed(fmt::format("drawing the plots wrote no {}", (dir / "index.html").string()));
 
-  if (options.format == "md")
+  if (options.format == "table") {
+    // What `interpbench run` prints, for every run at once: one block per row and Python, and
+    // summaries that rank them all ("subinterp · 3.13 1.2 times faster than subinterp · 3.11").
+    print_console_report(runs.size() == 1 ? runs[0] : merge_runs(runs, labels), out, std::cerr);
+  } else if (options.format == "md")
     out << read_text(dir / "report.md");
   else if (options.format == "csv")
     out << read_text(dir / "results.csv");

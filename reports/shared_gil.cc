@@ -16,8 +16,16 @@ std::string shared_gil_reason(const nlohmann::json& row) {
   return "--shared-gil";
 }
 
+std::string row_name(const nlohmann::json& row) {
+  std::string name = row.contains("row") && row["row"].is_string() ? row["row"].get<std::string>() : "?";
+  // Set by label_rows (reports/python_label.h) when runs of several Pythons share one report.
+  if (row.contains("python_label") && row["python_label"].is_string())
+    name += " · " + row["python_label"].get<std::string>();
+  return name;
+}
+
 std::string row_display_name(const nlohmann::json& row) {
-  const std::string name = row.contains("row") && row["row"].is_string() ? row["row"].get<std::string>() : "?";
+  const std::string name = row_name(row);
   const std::string why = shared_gil_reason(row);
   return why.empty() ? name : name + " (shared GIL: " + why + ")";
 }

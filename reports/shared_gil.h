@@ -12,7 +12,12 @@ namespace interpbench {
 // "" for an own-GIL subinterp row and for every other row (threads sharing a GIL is their nature).
 std::string shared_gil_reason(const nlohmann::json& row);
 
-// "subinterp (shared GIL: Python 3.11)"; any other row: its name.
+// The row's name, "subinterp", or "subinterp · 3.12" for a row labelled with its Python
+// (reports/python_label.h).
+std::string row_name(const nlohmann::json& row);
+
+// "subinterp (shared GIL: Python 3.11)"; any other row: its name. A row labelled with its
+// Python (reports/python_label.h) reads "subinterp · 3.11 (shared GIL: Python 3.11)".
 std::string row_display_name(const nlohmann::json& row);
 
 }  // namespace interpbench

@@ -191,7 +191,7 @@ int run_cli(int argc, char** argv) {
   auto* report_cmd = app.add_subcommand("report", "Turn run JSON files into an HTML/Markdown report with plots");
   report_cmd->add_option("runs", report.inputs, "Run JSON files (several overlay in one report)")->required();
   report_cmd->add_option("--out", report.out_dir, "Output directory (index.html, report.md, plots)");
-  report_cmd->add_option("--format", report.format, "What stdout gets once DIR is written: html | md | csv")
+  report_cmd->add_option("--format", report.format, "What stdout gets once DIR is written: html | md | csv | table")
       ->capture_default_str();
 
   // compare

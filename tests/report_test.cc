@@ -13,7 +13,9 @@
 #include <sstream>
 
 #include "backends/subprocess/child_process.h"
+#include "reports/console_report.h"
 #include "reports/export.h"
+#include "reports/python_label.h"
 #include "runners/errors.h"
 
 namespace interpbench {
@@ -33,6 +35,20 @@ std::string read(const fs::path& p) {
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
+}
+
+// The synthetic run as if made with another Python: environment, rows, and the subinterp row's
+// GIL as that Python has it (3.11: one shared GIL).
+nlohmann::json synthetic_run_on(const std::string& version) {
+  auto doc = nlohmann::json::parse(read(fixture("report_synthetic.json")));
+  auto& ib = doc["interpbench"];
+  ib["environment"]["python"]["version_info"] = version;
+  ib["environment"]["python"]["per_interpreter_gil"] = version.rfind("3.11", 0) != 0;
+  for (auto& row : ib["rows"]) {
+    row["python"] = version;
+    if (row["row"] == "subinterp") row["gil"] = version.rfind("3.11", 0) == 0 ? "shared" : "own";
+  }
+  return doc;
 }
 
 class ReportTest : public ::testing::Test {
@@ -120,6 +136,35 @@ TEST_F(ReportTest, RealQuickSuiteRunAndTwoRunsOverlaid) {
   expect_complete_report();
 }
 
+TEST_F(ReportTest, RunsOfThreePythonsMakeOneReportWithRowsLabelledByVersion) {
+  fs::create_directories(dir_);
+  std::vector<std::string> inputs;
+  for (const char* v : {"3.11.7", "3.12.1", "3.13.0"}) {
+    inputs.push_back((dir_ / (std::string("run-py") + v + ".json")).string());
+    std::ofstream(inputs.back()) << synthetic_run_on(v).dump();
+  }
+  std::ostringstream out;
+  ReportOptions o{inputs, (dir_ / "r").string()};
+  o.format = "table";
+  EXPECT_EQ(run_report(o, out), 0);
+  EXPECT_NE(out.str().find("[subinterp · 3.12]"), std::string::npos);
+  dir_ /= "r";
+  expect_complete_report();
+  const auto md = read(dir_ / "report.md");
+  EXPECT_NE(md.find("| subinterp · 3.11 (shared GIL: Python 3.11) | all | pingpong/8 |"), std::string::npos);
+  EXPECT_NE(md.find("| subinterp · 3.12 | all | pingpong/8 |"), std::string::npos);
+  EXPECT_NE(md.find("| py-interpreters · 3.13 | all | pingpong/8 |"), std::string::npos);
+  // Each Python's environment, side by side.
+  EXPECT_NE(md.find("| | Python 3.11.7 | Python 3.12.1 | Python 3.13.0 |"), std::string::npos);
+  EXPECT_NE(md.find("| per-interpreter GIL (PEP 684) | no: the subinterp row shares one GIL | yes | yes |"),
+            std::string::npos);
+  const auto csv = read(dir_ / "results.csv");
+  EXPECT_NE(csv.find(",subinterp · 3.12,all,pingpong/8,"), std::string::npos);
+  // The legends of the plots name the Python too.
+  EXPECT_NE(read(dir_ / "round_trip.svg").find("subinterp · 3.13"), std::string::npos);
+  EXPECT_NE(read(dir_ / "index.html").find("<td>subinterp · 3.12</td>"), std::string::npos);
+}
+
 TEST_F(ReportTest, RunWithoutResultsStillWritesEveryPlotAndSaysSo) {
   auto doc = nlohmann::json::parse(read(fixture("report_synthetic.json")));
   for (auto& row : doc["interpbench"]["rows"]) row["results"] = nlohmann::json::array();
@@ -150,6 +195,69 @@ TEST_F(ReportTest, BadInputNamesTheFileAndWritesNothing) {
   EXPECT_FALSE(fs::exists(dir_ / "r"));
   EXPECT_THROW(run_report({{fixture("report_synthetic.json").string()}, dir_.string(), "pdf"}, out),
                BadInput);
+}
+
+TEST(PythonLabelTest, RunsOfDifferentPythonsAreLabelledByMajorMinor) {
+  const auto a = synthetic_run_on("3.11.7"), b = synthetic_run_on("3.12.1"), c = synthetic_run_on("3.13.0");
+  EXPECT_EQ(python_labels({&a, &b, &c}), (std::vector<std::string>{"3.11", "3.12", "3.13"}));
+  EXPECT_EQ(run_python_version(c), "3.13.0");
+}
+
+TEST(PythonLabelTest, RunsOfOnePythonAreNotLabelled) {
+  const auto a = synthetic_run_on("3.13.0"), b = synthetic_run_on("3.13.0");
+  EXPECT_EQ(python_labels({&a, &b}), (std::vector<std::string>{"", ""}));
+  EXPECT_EQ(python_labels({&a}), (std::vector<std::string>{""}));
+}
+
+TEST(PythonLabelTest, TwoPatchVersionsOfOneMinorGetFullVersions) {
+  const auto a = synthetic_run_on("3.12.1"), b = synthetic_run_on("3.12.4"), c = synthetic_run_on("3.13.0");
+  EXPECT_EQ(python_labels({&a, &b, &c}), (std::vector<std::string>{"3.12.1", "3.12.4", "3.13.0"}));
+}
+
+TEST(PythonLabelTest, FreeThreadedIsAnotherPython) {
+  const auto a = synthetic_run_on("3.13.0");
+  auto b = synthetic_run_on("3.13.0");
+  b["interpbench"]["environment"]["python"]["gil_disabled"] = true;
+  EXPECT_EQ(python_labels({&a, &b}), (std::vector<std::string>{"3.13", "3.13t"}));
+}
+
+TEST(PythonLabelTest, ARunThatDoesNotKnowItsPythonLeavesEveryRunUnlabelled) {
+  const auto a = synthetic_run_on("3.12.1");
+  auto b = synthetic_run_on("3.13.0");
+  b["interpbench"]["environment"]["python"].erase("version_info");
+  for (auto& row : b["interpbench"]["rows"]) row["python"] = nullptr;
+  EXPECT_EQ(python_labels({&a, &b}), (std::vector<std::string>{"", ""}));
+}
+
+TEST(PythonLabelTest, MergedRunsKeepEveryRowLabelledAndEachVerdictUnderItsPython) {
+  std::vector<nlohmann::json> runs{synthetic_run_on("3.11.7"), synthetic_run_on("3.13.0")};
+  const auto merged = merge_runs(runs, {"3.11", "3.13"});
+  const auto& rows = merged["interpbench"]["rows"];
+  ASSERT_EQ(rows.size(), 2 * runs[0]["interpbench"]["rows"].size());
+  EXPECT_EQ(rows.front()["python_label"], "3.11");
+  EXPECT_EQ(rows.back()["python_label"], "3.13");
+  EXPECT_EQ(merged["interpbench"]["environments"].size(), 2u);
+  std::ostringstream out, err;
+  print_console_report(merged, out, err);
+  const std::string text = out.str();
+  EXPECT_NE(text.find("pingpong/8 [subinterp · 3.11] (shared GIL: Python 3.11)"), std::string::npos);
+  EXPECT_NE(text.find("pingpong/8 [subinterp · 3.13]\n"), std::string::npos);
+  // One summary ranks the rows of both Pythons.
+  EXPECT_NE(text.find("than subinterp · 3.11 (shared GIL: Python 3.11)"), std::string::npos);
+  EXPECT_NE(text.find("Verdict, Python 3.11.7"), std::string::npos);
+  EXPECT_NE(text.find("Verdict, Python 3.13.0"), std::string::npos);
+  EXPECT_NE(err.str().find("warning: Python 3.13.0: "), std::string::npos);
+}
+
+TEST(ExportTest, CsvOfRunsOfDifferentPythonsLabelsEveryRow) {
+  auto a = synthetic_run_on("3.11.7"), b = synthetic_run_on("3.13.0");
+  label_rows(a, "3.11");
+  label_rows(b, "3.13");
+  const auto csv = export_csv({{"a.json", &a}, {"b.json", &b}});
+  EXPECT_NE(csv.find("\r\na.json,subinterp · 3.11 (shared GIL: Python 3.11),all,pingpong/8,"), std::string::npos);
+  EXPECT_NE(csv.find("\r\nb.json,subinterp · 3.13,all,pingpong/8,"), std::string::npos);
+  EXPECT_NE(csv.find("\r\nb.json,floor · 3.13,"), std::string::npos);
+  EXPECT_EQ(csv.find("\r\na.json,subinterp,"), std::string::npos);
 }
 
 TEST(ExportTest, CsvHasOneLinePerResultAndQuotesFields) {

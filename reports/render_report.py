@@ -143,6 +143,7 @@ class Run:
             for r in row.get("results", []) or []:
                 item = dict(r)
                 item["row"] = display_row(row)
+                item["row_in_run"] = item["row"]  # without " · 3.12": where the run is named already
                 item["row_doc"] = row
                 item["kind"] = row.get("kind", "backend")
                 item["workload"] = row.get("workload", "?")
@@ -818,8 +819,9 @@ def plot_crossover(runs, out_dir):
             if cu is None or pb is None:
                 continue
             s = r["summary"]
+            # One panel per run, titled with it: the cells need no " · 3.12".
             cells.setdefault((cu, pb), []).append(
-                (s.get("mean", 0), r["row"], r["kind"], s.get("stddev", 0)))
+                (s.get("mean", 0), r["row_in_run"], r["kind"], s.get("stddev", 0)))
         if not cells:
             p.missing.append(run.label)
         else:
@@ -849,10 +851,12 @@ def plot_crossover(runs, out_dir):
             ax.add_patch(matplotlib.patches.Rectangle((x - 0.5, y - 0.5), 1, 1, fc=colour,
                                                       hatch=bar_hatch(best[2]), ec="white",
                                                       lw=1.5))
-            text = best[1]
+            # "subinterp (shared GIL: Python 3.11)" on two lines: it fits the cell.
+            wrap = lambda name: name.replace(" (shared GIL", "\n(shared GIL")
+            text = wrap(best[1])
             if second and second[0] > 0:
                 text += f"\n{best[0] / second[0]:.2f}x" + ("" if clear else " (not significant)")
-                text += f"\nvs {second[1]}"
+                text += f"\nvs {wrap(second[1])}"
             ax.text(x, y, text, ha="center", va="center",
                     fontsize=8.5 if len(cells) <= 16 else 6.5, color="black",
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.75, "lw": 0})

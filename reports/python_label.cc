@@ -22,6 +22,22 @@ std::string major_minor(const std::string& version) {
   return version.substr(0, second) + (free_threaded ? "t" : "");
 }
 
+// Appends run[section].lines to `into`, its title "Verdict (...)" made "Verdict, Python 3.12.1
+// (...)" (`who`); lines without that title get one.
+void append_titled(const json& run, const char* section, const std::string& title,
+                   const std::string& who, json& into) {
+  if (!run.contains(section) || !run[section].is_object()) return;
+  const json lines = run[section].value("lines", json::array());
+  for (std::size_t k = 0; k < lines.size(); ++k) {
+    std::string l = lines[k].get<std::string>();
+    if (k == 0 && !who.empty()) {
+      if (l.rfind(title, 0) == 0) l = title + ", " + who + l.substr(title.size());
+      else into.push_back(title + ", " + who);
+    }
+    into.push_back(l);
+  }
+}
+
 }  // namespace
 
 std::string run_python_version(const json& report) {
@@ -66,6 +82,7 @@ json merge_runs(const std::vector<json>& runs, const std::vector<std::string>& l
   ib["rows"] = json::array();
   ib["warnings"] = json::array();
   ib["environments"] = json::array();
+  // Each run's verdict, then its targets, then the next run's: what one Python says reads as one.
   json lines = json::array();
   bool incomplete = false;
   std::vector<std::string> reasons;
@@ -80,18 +97,8 @@ json merge_runs(const std::vector<json>& runs, const std::vector<std::string>& l
     for (auto& w : r.value("warnings", json::array()))
       ib["warnings"].push_back(who.empty() ? w : json(who + ": " + w.get<std::string>()));
     ib["environments"].push_back(r.value("environment", json::object()));
-    const json verdict_lines =
-        r.contains("verdict") && r["verdict"].is_object() ? r["verdict"].value("lines", json::array()) : json::array();
-    for (std::size_t k = 0; k < verdict_lines.size(); ++k) {
-      std::string l = verdict_lines[k].get<std::string>();
-      // "Verdict (from this run's figures only)" -> "Verdict, Python 3.12.1 (from ...)"; a
-      // verdict without that title gets one.
-      if (k == 0 && !who.empty()) {
-        if (l.rfind("Verdict", 0) == 0) l = "Verdict, " + who + l.substr(7);
-        else lines.push_back("Verdict, " + who);
-      }
-      lines.push_back(l);
-    }
+    append_titled(r, "verdict", "Verdict", who, lines);
+    append_titled(r, "targets", "Targets", who, lines);
     if (r.value("incomplete", false)) {
       incomplete = true;
       const std::string why = r.value("incomplete_reason", std::string("interrupted"));
@@ -99,6 +106,7 @@ json merge_runs(const std::vector<json>& runs, const std::vector<std::string>& l
     }
   }
   ib["verdict"] = {{"findings", json::array()}, {"lines", lines}};
+  ib["targets"] = {{"targets", json::array()}, {"lines", json::array()}};
   ib["incomplete"] = incomplete;
   ib["incomplete_reason"] = fmt::format("{}", fmt::join(reasons, "; "));
   return merged;

@@ -25,7 +25,7 @@ void label_rows(nlohmann::json& report, const std::string& label);
 
 // Several runs as one report for the console (print_console_report): every row of every run,
 // labelled; the first run's environment and options plus "environments" (one per run); each run's
-// warnings and verdict lines under its Python ("Python 3.12.1: ..."); incomplete if any was.
+// warnings, verdict and targets lines under its Python ("Python 3.12.1: ..."); incomplete if any was.
 nlohmann::json merge_runs(const std::vector<nlohmann::json>& runs,
                           const std::vector<std::string>& labels);
 

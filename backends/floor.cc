@@ -257,6 +257,24 @@ json pingpong(ChannelPair& ch, const Settings& s, std::size_t size, const std::s
           {"bytes_per_op", size}};
 }
 
+// Messages per batch of the stream workload, as workloads/stream.py sizes them.
+std::size_t stream_batch_size(const Settings& s, std::size_t size) {
+  return scaled(s.iterations, size, s.bytes_budget, 4);
+}
+
+// One untimed warm-up batch, then `batches` samples of `batch(n)` per repetition.
+template <class Batch>
+json batched_repetitions(const Settings& s, std::size_t n, Batch& batch) {
+  batch(std::min(n, std::max<std::size_t>(4, s.warmup)));
+  json repetitions = json::array();
+  for (std::size_t r = 0; r < s.repetitions; ++r) {
+    std::vector<double> samples;
+    for (std::size_t b = 0; b < std::max<std::size_t>(s.batches, 1); ++b) samples.push_back(batch(n));
+    repetitions.push_back(samples);
+  }
+  return repetitions;
+}
+
 json stream(ChannelPair& ch, const Settings& s, std::size_t size, const std::string& transport) {
   const Message payload(size, std::byte{0xa5});
   Message reply;
@@ -276,14 +294,8 @@ json stream(ChannelPair& ch, const Settings& s, std::size_t size, const std::str
     if (count != n) throw std::runtime_error("the consumer received another message count");
     return static_cast<double>(elapsed) / static_cast<double>(n);
   };
-  const std::size_t n = scaled(s.iterations, size, s.bytes_budget, 4);
-  batch(std::min(n, std::max<std::size_t>(4, s.warmup)));
-  json repetitions = json::array();
-  for (std::size_t r = 0; r < s.repetitions; ++r) {
-    std::vector<double> samples;
-    for (std::size_t b = 0; b < std::max<std::size_t>(s.batches, 1); ++b) samples.push_back(batch(n));
-    repetitions.push_back(samples);
-  }
+  const std::size_t n = stream_batch_size(s, size);
+  const json repetitions = batched_repetitions(s, n, batch);
   return {{"name", result_name("stream", size, transport)},
           {"metric", "one_way"},
           {"unit", "ns"},
@@ -313,7 +325,55 @@ void measure(const std::string& workload, const Settings& s, const std::string& 
   }
 }
 
+constexpr const char* kMemcpyTimed =
+    "one-way, ns per copy: a single-thread memcpy of N bytes between two pre-faulted buffers, "
+    "C++ steady_clock around a batch of copies / copies; no channel, no second thread, no Python";
+
+// Keeps the compiler from dropping copies whose destination nobody reads.
+void clobber_memory() { asm volatile("" : : : "memory"); }
+
+json memcpy_stream(const Settings& s, std::size_t size) {
+  // Pre-faulted (written once) and distinct from each other: what a copy into a fresh buffer of
+  // a warm process costs, without page faults.
+  std::vector<std::byte> src(std::max<std::size_t>(size, 1), std::byte{0xa5});
+  std::vector<std::byte> dst(std::max<std::size_t>(size, 1), std::byte{0});
+  auto batch = [&](std::size_t n) {
+    const auto t0 = now_ns();
+    for (std::size_t i = 0; i < n; ++i) {
+      std::memcpy(dst.data(), src.data(), size);
+      clobber_memory();
+    }
+    return static_cast<double>(now_ns() - t0) / static_cast<double>(n);
+  };
+  const std::size_t n = stream_batch_size(s, size);
+  const json repetitions = batched_repetitions(s, n, batch);
+  return {{"name", "stream/" + std::to_string(size) + "/one_way/memcpy"},
+          {"metric", "one_way"},
+          {"unit", "ns"},
+          {"timed", kMemcpyTimed},
+          {"higher_is_better", false},
+          {"params", {{"size_bytes", size}, {"workers", 1}, {"messages_per_batch", n},
+                      {"transport", "memcpy"}}},
+          {"repetitions", repetitions},
+          {"bytes_per_op", size}};
+}
+
 }  // namespace
+
+json run_memcpy(const std::string& workload, const json& params) {
+  json out = empty_child_result("memcpy", "floor", workload, "none");
+  if (workload != "stream") {
+    out["skipped"] = "the memcpy row has workload stream only, not " + workload;
+    return out;
+  }
+  const Settings s = parse_settings(workload, params);
+  out["notes"].push_back("memory bandwidth reference: one thread, memcpy between two pre-faulted "
+                         "buffers, no channel");
+  json results = json::array();
+  for (const std::size_t size : s.sizes) results.push_back(memcpy_stream(s, size));
+  out["results"] = std::move(results);
+  return out;
+}
 
 json run_floor(const std::string& workload, const json& params) {
   json out = empty_child_result("floor", "floor", workload, "none");

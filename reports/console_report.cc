@@ -35,7 +35,10 @@ std::string row_label(const json& row) {
   std::string label = "[" + row_name(row) + "]";
   if (const std::string why = shared_gil_reason(row); !why.empty()) label += " (shared GIL: " + why + ")";
   if (kind == "reference") label += " (reference)";
-  if (kind == "floor") label += " (floor: C++ only, no Python)";
+  if (kind == "floor") {
+    label += str(row, "row") == "memcpy" ? " (reference line: one thread's memcpy, no channel)"
+                                         : " (floor: C++ only, no Python)";
+  }
   return label;
 }
 

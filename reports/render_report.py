@@ -51,7 +51,7 @@ ROW_COLOURS = {
     "subinterp": "#1f77b4", "subprocess": "#d62728", "thread": "#2ca02c",
     "py-threading": "#9467bd", "py-interpreters": "#17becf", "py-multiprocessing-fork": "#ff7f0e",
     "py-multiprocessing-forkserver": "#8c564b", "py-multiprocessing-spawn": "#e377c2",
-    "floor": "#7f7f7f",
+    "floor": "#7f7f7f", "memcpy": "#000000",
 }
 FALLBACK_COLOURS = ["#bcbd22", "#393b79", "#843c39", "#637939", "#7b4173", "#3182bd"]
 RUN_MARKERS = ["o", "s", "^", "D", "v", "P"]
@@ -298,9 +298,10 @@ def num(params, *keys):
 
 def series_label(r, size):
     """Row name plus what else tells a result's series apart, e.g. the floor's "shm" variant of
-    pingpong/8/shm; the workload and the size are left out."""
+    pingpong/8/shm; the workload, the size and the row's own name (stream/N/one_way/memcpy) are
+    left out."""
     parts = r.get("name", "").split("/")[1:]
-    rest = [x for x in parts if x not in (str(size), r.get("metric"))]
+    rest = [x for x in parts if x not in (str(size), r.get("metric"), r["row"])]
     return r["row"] + (f" ({'/'.join(rest)})" if rest else "")
 
 
@@ -1026,7 +1027,8 @@ def write_html(runs, plots, out_dir):
             h += [f"<li>{esc(kind)}: {esc(x)}</li>" for kind, x in probs]
             h.append("</ul></div>")
     h.append("<h2>Plots</h2><p>Solid lines: interpbench backends; dashed (hatched bars): "
-             "standard-library reference rows; dotted: the C++ floor (no Python). "
+             "standard-library reference rows; dotted: the C++ floor (no Python) and, in the "
+             "throughput plot, the memcpy reference line (one thread's memory bandwidth). "
              "Click a plot for its SVG.</p>")
     for p in plots:
         h.append(f"<figure id={esc(p.key)}><h3>{esc(p.title)}</h3>")

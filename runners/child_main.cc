@@ -25,12 +25,13 @@
 namespace interpbench {
 namespace {
 
-// The floor row has no Python: the result file is written here.
+// The floor and memcpy rows have no Python: the result file is written here.
 int floor_main(const ChildArgs& args, const nlohmann::json& params) {
-  nlohmann::json result = empty_child_result("floor", "floor", args.module, "none");
+  nlohmann::json result = empty_child_result(args.row, "floor", args.module, "none");
   int code = 0;
   try {
-    const nlohmann::json floor = run_floor(args.module, params);
+    const nlohmann::json floor =
+        args.row == "memcpy" ? run_memcpy(args.module, params) : run_floor(args.module, params);
     if (floor.is_array()) {
       result["results"] = floor;
     } else if (floor.is_object()) {
@@ -72,8 +73,9 @@ int child_main(const ChildArgs& args) {
   if (!die_with_parent()) return 1;
 
   const auto backends = backend_names();
-  if (args.row != "floor" && std::find(backends.begin(), backends.end(), args.row) == backends.end()) {
-    throw BadInput(fmt::format("_child: unknown row '{}' (valid: {}, floor)", args.row, fmt::join(backends, ", ")));
+  const bool cpp_only = args.row == "floor" || args.row == "memcpy";
+  if (!cpp_only && std::find(backends.begin(), backends.end(), args.row) == backends.end()) {
+    throw BadInput(fmt::format("_child: unknown row '{}' (valid: {}, floor, memcpy)", args.row, fmt::join(backends, ", ")));
   }
   nlohmann::json params;
   try {
@@ -82,7 +84,7 @@ int child_main(const ChildArgs& args) {
     throw BadInput(fmt::format("_child: --params is not JSON: {}", e.what()));
   }
   if (!params.is_object()) throw BadInput("_child: --params must be a JSON object");
-  if (args.row == "floor") return floor_main(args, params);
+  if (cpp_only) return floor_main(args, params);
 
   ChildRequest request;
   request.row = args.row;

@@ -96,6 +96,7 @@ const char* row_description(const std::string& row) {
   if (row == "py-multiprocessing") return "reference: multiprocessing + Pipe, one row per start method of the suite";
   if (row == "py-interpreters") return "reference: the stdlib interpreters and queues modules (3.12, 3.13)";
   if (row == "floor") return "C++ only, no Python (pingpong, stream): what the hardware allows";
+  if (row == "memcpy") return "C++ only (stream): one thread's memcpy, the memory bandwidth reference line";
   return "";
 }
 
@@ -107,7 +108,7 @@ int list_command(bool as_json) {
     nlohmann::json j;
     j["backends"] = backend_row_names();
     j["reference_rows"] = reference_row_names();
-    j["floor"] = {"floor"};
+    j["floor"] = {"floor", "memcpy"};
     j["workloads_dir"] = dir.string();
     j["workloads"] = nlohmann::json::array();
     for (auto& w : workloads) j["workloads"].push_back({{"name", w.name}, {"path", w.path.string()}});
@@ -126,7 +127,8 @@ int list_command(bool as_json) {
   for (auto& r : backend_row_names()) std::cout << fmt::format("  {:<20} {}\n", r, row_description(r));
   std::cout << "Reference rows:\n";
   for (auto& r : reference_row_names()) std::cout << fmt::format("  {:<20} {}\n", r, row_description(r));
-  std::cout << "Floor:\n" << fmt::format("  {:<20} {}\n", "floor", row_description("floor"));
+  std::cout << "Floor:\n";
+  for (const char* r : {"floor", "memcpy"}) std::cout << fmt::format("  {:<20} {}\n", r, row_description(r));
   std::cout << fmt::format("Workloads ({}):\n", dir.string());
   if (workloads.empty()) std::cout << "  (none found)\n";
   for (auto& w : workloads) std::cout << "  " << w.name << "\n";
@@ -157,7 +159,7 @@ int run_cli(int argc, char** argv) {
   run_cmd->add_option("--workload-file", run.workload_files,
                       "Your own workload file (repeatable); runs instead of the built-in workloads");
   run_cmd->add_option("--backend", run.backends,
-                      "Rows: subinterp,subprocess,thread,py-threading,py-multiprocessing,py-interpreters,floor "
+                      "Rows: subinterp,subprocess,thread,py-threading,py-multiprocessing,py-interpreters,floor,memcpy "
                       "(default: all)");
   auto* sizes = run_cmd->add_option("--sizes", "Message sizes, e.g. 8,1K,64KiB,1M")->type_name("SIZES");
   auto* workers = run_cmd->add_option("--workers", "Worker counts, e.g. 1,2,4")->type_name("COUNTS");

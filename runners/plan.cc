@@ -21,6 +21,8 @@ constexpr std::size_t kMaxSize = kGiB;  // one message above 1 GiB is a typo, no
 
 // Workloads the C++-only floor row implements (backends/floor.h); elsewhere it has no meaning.
 const std::set<std::string, std::less<>> kFloorWorkloads = {"pingpong", "stream"};
+// ... and the memcpy reference line: memory bandwidth, for stream's sizes.
+const std::set<std::string, std::less<>> kMemcpyWorkloads = {"stream"};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -246,6 +248,7 @@ const std::vector<std::string>& row_names() {
     std::vector<std::string> all = backend_row_names();
     for (auto& r : reference_row_names()) all.push_back(r);
     all.push_back("floor");
+    all.push_back("memcpy");
     return all;
   }();
   return names;
@@ -309,7 +312,7 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
   for (auto& name : row_names()) {  // report order, whatever order the user typed
     if (std::find(wanted.begin(), wanted.end(), name) == wanted.end()) continue;
     const auto refs = reference_row_names();
-    if (name == "floor") {
+    if (name == "floor" || name == "memcpy") {
       rows.push_back({name, RowKind::kFloor, ""});
     } else if (std::find(refs.begin(), refs.end(), name) != refs.end()) {
       if (name == "py-multiprocessing") {
@@ -352,7 +355,10 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
     const nlohmann::json base = workload_params(plan.suite, w.name, request);
     const double timeout_s = base.value("timeout", 10.0);
     for (auto& row : rows) {
-      if (row.kind == RowKind::kFloor && !kFloorWorkloads.contains(w.name)) continue;
+      if (row.kind == RowKind::kFloor &&
+          !(row.name == "memcpy" ? kMemcpyWorkloads : kFloorWorkloads).contains(w.name)) {
+        continue;
+      }
       PlannedChild child;
       child.row = row;
       child.workload = w;

@@ -29,10 +29,10 @@ std::string format_size(std::size_t bytes);
 
 enum class RowKind { kBackend, kReference, kFloor };
 
-// One thing that runs a workload: a backend of ours, a standard-library reference row, or the
-// C++-only floor.
+// One thing that runs a workload: a backend of ours, a standard-library reference row, or a
+// C++-only reference line (kind kFloor: "floor", the rings alone; "memcpy", memory bandwidth).
 struct RowSpec {
-  std::string name;    // "subinterp", "py-multiprocessing", "floor"
+  std::string name;    // "subinterp", "py-multiprocessing", "floor", "memcpy"
   RowKind kind = RowKind::kBackend;
   std::string method;  // py-multiprocessing start method ("fork", "forkserver", "spawn"), else ""
   // What reports call the row: the name, with the start method for py-multiprocessing

@@ -67,6 +67,39 @@ TEST(FloorTest, UnknownWorkloadIsSkippedWithAReason) {
   EXPECT_TRUE(r["results"].empty());
 }
 
+TEST(MemcpyRowTest, StreamGivesOneWayResultsShapedLikeStreams) {
+  const json r = run_memcpy("stream", kSmall);
+  EXPECT_EQ(r["row"], "memcpy");
+  EXPECT_EQ(r["kind"], "floor");
+  EXPECT_EQ(r["gil"], "none");
+  EXPECT_TRUE(r["error"].is_null());
+  EXPECT_TRUE(r["skipped"].is_null());
+  ASSERT_EQ(r["results"].size(), 2u);
+  std::set<std::string> names;
+  for (const auto& res : r["results"]) {
+    names.insert(res["name"].get<std::string>());
+    EXPECT_EQ(res["metric"], "one_way");
+    EXPECT_EQ(res["unit"], "ns");
+    EXPECT_EQ(res["higher_is_better"], false);
+    EXPECT_NE(res["timed"].get<std::string>().find("memcpy"), std::string::npos);
+    EXPECT_EQ(res["bytes_per_op"], res["params"]["size_bytes"]);
+    EXPECT_EQ(res["params"]["transport"], "memcpy");
+    ASSERT_EQ(res["repetitions"].size(), 2u);
+    for (const auto& rep : res["repetitions"]) {
+      ASSERT_EQ(rep.size(), 5u);  // the stream floor's default batches
+      for (const auto& sample : rep) EXPECT_GT(sample.get<double>(), 0);
+    }
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"stream/8/one_way/memcpy", "stream/100000/one_way/memcpy"}));
+}
+
+TEST(MemcpyRowTest, OtherWorkloadsAreSkippedWithAReason) {
+  const json r = run_memcpy("pingpong", kSmall);
+  EXPECT_EQ(r["skipped"], "the memcpy row has workload stream only, not pingpong");
+  EXPECT_TRUE(r["results"].empty());
+  EXPECT_THROW(run_memcpy("stream", {{"sizes", "8"}}), std::invalid_argument);
+}
+
 TEST(FloorTest, BadParamsAreRejected) {
   EXPECT_THROW(run_floor("pingpong", {{"sizes", "8"}}), std::invalid_argument);
   EXPECT_THROW(run_floor("pingpong", {{"timeout", -1}}), std::invalid_argument);

@@ -166,6 +166,19 @@ TEST(PlanTest, FloorRunsOnlyWhereItHasAMeaning) {
   EXPECT_FALSE(plan.children.empty());
 }
 
+TEST(PlanTest, MemcpyReferenceLineRunsStreamOnlyInTheDefaultSuite) {
+  PlanRequest req;  // the default suite, every row
+  const Plan plan = make_plan(req, some_workloads());
+  std::vector<std::string> memcpy_workloads;
+  for (auto& c : plan.children) {
+    if (c.row.name != "memcpy") continue;
+    EXPECT_EQ(c.row.kind, RowKind::kFloor);
+    EXPECT_EQ(c.params["backend"], "memcpy");
+    memcpy_workloads.push_back(c.workload.name);
+  }
+  EXPECT_EQ(memcpy_workloads, std::vector<std::string>{"stream"});
+}
+
 TEST(PlanTest, UnknownRowOrWorkloadIsBadInputNamingIt) {
   PlanRequest req;
   req.rows = {"nosuch"};

@@ -8,9 +8,13 @@
 // modulo the capacity) and is the only thing both sides share. Each message is an 8-byte length
 // followed by its bytes; neither is padded, and either may wrap around the end of the data area.
 //
-// Messages that fit (8 + size <= capacity) are published at once: the reader sees all or none.
-// Larger ones are streamed: the writer publishes the header and whatever fits, waits for room while
-// the reader drains, and so on. Timeout rule (channel.h): a timeout before the first byte of a
+// Messages of at most one chunk (stream_chunk_bytes: 64 KiB, or half a smaller ring) are
+// published at once: the reader sees all or none. Larger ones are streamed, whether or not they
+// fit the ring: the writer publishes the header, then the bytes a chunk at a time as room appears,
+// and the reader copies each chunk out as it lands, so the two copies overlap (a big message
+// used to be published whole, or in half-ring pieces: the reader waited for all of it, its spin
+// ran out and it slept, stop-and-go). try_send still writes a message only when all of it fits.
+// Timeout rule (channel.h): a timeout before the first byte of a
 // message moved leaves the channel intact; a timeout in the middle of a streamed message (on
 // either side) closes the channel, since the other side cannot resynchronise. A reader that sees
 // the channel closed in the middle of a streamed message drops the partial message and reports
@@ -117,6 +121,9 @@ class SpscRing : public Channel {
   // without a supervisor to close the ring (or the header is hostile), and then try_recv must
   // not block forever.
   static constexpr std::chrono::seconds kDefaultStreamStallLimit{30};
+  // Chunk of a streamed message: small enough that the peer sees progress every few
+  // microseconds (its spin keeps going, see wait_until), large enough that publishing is rare.
+  static constexpr std::uint64_t kStreamChunkBytes = 64 * 1024;
 
   // `region` holds ring_region_bytes(capacity) bytes aligned to a cache line. kCreate writes a
   // fresh header; kAttach checks the existing one (throws ChannelCorrupt when it does not match).
@@ -128,6 +135,7 @@ class SpscRing : public Channel {
         h_(static_cast<RingHeader*>(region)),
         data_(static_cast<std::byte*>(region) + sizeof(RingHeader)),
         capacity_(capacity),
+        chunk_(stream_chunk_bytes(capacity)),
         shared_(shared) {
     if (capacity != ring_capacity(capacity)) {
       throw std::invalid_argument("ring capacity must be a power of two >= 64");
@@ -158,6 +166,11 @@ class SpscRing : public Channel {
   SpscRing& operator=(const SpscRing&) = delete;
 
   std::size_t capacity() const noexcept { return capacity_; }
+  // Messages with more bytes than this are streamed: published (and consumed) a chunk at a time,
+  // so that both sides copy at once. Half the ring at most, so a chunk always finds room.
+  static constexpr std::uint64_t stream_chunk_bytes(std::uint64_t capacity) {
+    return std::min<std::uint64_t>(kStreamChunkBytes, capacity / 2);
+  }
   void set_stream_stall_limit(std::chrono::nanoseconds limit) noexcept { stream_stall_limit_ = limit; }
 
   // ---- producer ----------------------------------------------------------------------------
@@ -165,14 +178,15 @@ class SpscRing : public Channel {
   void send(std::span<const std::byte> msg, Deadline deadline) override {
     const std::uint64_t total = kLenBytes + msg.size();
     if (is_closed()) throw ChannelClosed("send on a closed channel");
-    if (total <= capacity_) {
+    if (!streamed(msg.size())) {
       if (!wait_for_room(total, deadline)) throw ChannelTimeout("send timed out: ring full");
       if (is_closed()) throw ChannelClosed("send on a closed channel");
       put_message(msg);
       return;
     }
-    // Larger than the ring: stream it. Until the first byte is published, a timeout is harmless.
-    if (!wait_for_room(capacity_ / 2, deadline)) throw ChannelTimeout("send timed out: ring full");
+    // Streamed, chunk by chunk as room appears. Until the first byte is published, a timeout is
+    // harmless.
+    if (!wait_for_room(kLenBytes + chunk_, deadline)) throw ChannelTimeout("send timed out: ring full");
     if (is_closed()) throw ChannelClosed("send on a closed channel");
     std::uint64_t len = msg.size();
     copy_in(write_pos_, reinterpret_cast<const std::byte*>(&len), kLenBytes);
@@ -180,13 +194,13 @@ class SpscRing : public Channel {
     std::size_t done = 0;
     while (done < msg.size()) {
       const std::uint64_t left = msg.size() - done;
-      if (!wait_for_room(std::min<std::uint64_t>(left, capacity_ / 2), deadline)) {
+      if (!wait_for_room(std::min(left, chunk_), deadline)) {
         close();
-        throw ChannelTimeout(
-            "send timed out in the middle of a message larger than the ring; channel closed");
+        throw ChannelTimeout("send timed out in the middle of a streamed message; channel closed");
       }
       if (is_closed()) throw ChannelClosed("channel closed in the middle of a message");
-      const std::uint64_t n = std::min(left, room());
+      // At most a chunk per publish: the reader starts copying it out while we copy the next in.
+      const std::uint64_t n = std::min({left, room(), chunk_});
       copy_in(write_pos_, msg.data() + done, n);
       publish(n);
       done += n;
@@ -275,20 +289,36 @@ class SpscRing : public Channel {
   };
 
   // Spins, then sleeps on `word` until done() or the deadline. False: timed out.
+  // The spin is progress-aware: while the peer's position keeps moving (it is copying a streamed
+  // message, chunk by chunk), the budget starts again, since a peer that runs answers soon; a
+  // peer that shares our CPU can't move, so this never prolongs a spin that keeps it off the CPU.
   template <class Done>
   bool wait_until(std::uint32_t* word, Deadline deadline, Done done) {
     if (done()) return true;
     if (deadline.expired()) return false;
     // data_word is waited on by the consumer only, space_word by the producer only.
-    SpinBudget& budget = word == &h_->data_word ? consumer_spin_ : producer_spin_;
-    const auto spin_until = Clock::now() + std::chrono::nanoseconds(budget.next());
+    const bool consumer = word == &h_->data_word;
+    SpinBudget& budget = consumer ? consumer_spin_ : producer_spin_;
+    std::uint64_t& peer = consumer ? h_->write_pos : h_->read_pos;
+    std::uint64_t peer_seen = pos(peer).load(std::memory_order_relaxed);
+    const auto spin = std::chrono::nanoseconds(budget.next());
+    auto spin_until = Clock::now() + spin;
+    const auto hard_stop = deadline.when();
     for (unsigned i = 1;; ++i) {
       cpu_relax();
       if (done()) {
         budget.caught();
         return true;
       }
-      if ((i & 63) == 0 && Clock::now() >= spin_until) break;
+      if ((i & 63) != 0) continue;
+      const auto now = Clock::now();
+      if (hard_stop && now >= *hard_stop) break;
+      if (const std::uint64_t p = pos(peer).load(std::memory_order_relaxed); p != peer_seen) {
+        peer_seen = p;
+        spin_until = now + spin;
+      } else if (now >= spin_until) {
+        break;
+      }
     }
     budget.missed();
     for (;;) {
@@ -299,6 +329,8 @@ class SpscRing : public Channel {
       futex::wait(word, seen, shared_, left);
     }
   }
+
+  bool streamed(std::uint64_t len) const noexcept { return len > chunk_; }
 
   // Producer: free bytes, refreshing the cached consumer position only when needed.
   std::uint64_t room() const noexcept { return capacity_ - (write_pos_ - cached_read_pos_); }
@@ -368,7 +400,7 @@ class SpscRing : public Channel {
     copy_out(read_pos_, reinterpret_cast<std::byte*>(&len), kLenBytes);
     if (len > kMaxMessageBytes) corrupt("message length out of bounds");
     const std::uint64_t total = kLenBytes + len;
-    if (total <= capacity_) {
+    if (!streamed(len)) {
       // Published at once by the producer: all of it must be there.
       if (!has_bytes(total)) corrupt("message shorter than its length");
       std::byte* dst = sink(len);
@@ -388,7 +420,8 @@ class SpscRing : public Channel {
         }
         if (!has_bytes(1)) return std::nullopt;  // closed mid-message: drop the partial message
       }
-      const std::uint64_t n = std::min(available(), len - done);
+      // At most a chunk per consume: the writer refills while we copy the next chunk out.
+      const std::uint64_t n = std::min({available(), len - done, chunk_});
       copy_out(read_pos_, dst + done, n);
       consume(n);
       done += n;
@@ -401,6 +434,7 @@ class SpscRing : public Channel {
   RingHeader* h_;
   std::byte* data_;
   std::uint64_t capacity_;
+  std::uint64_t chunk_;  // stream_chunk_bytes(capacity_), the same on both sides
   bool shared_;
   // Process-local state of each side, on its own cache line (no false sharing when the producer
   // and consumer threads share this object).

@@ -1,7 +1,12 @@
-// Micro-benchmarks of the channels alone (no Python, no processes): round trip between two
-// threads and one-way throughput, over the in-process ring and the shared-memory ring (both
-// sides in this process). What the hardware and the ring allow; the floor row measures the same
-// with a forked peer.
+// Micro-benchmarks of the channels alone (no Python): one ring's push/pop on one thread, round
+// trip between two threads and one-way throughput over the in-process ring and the shared-memory
+// ring (both sides in this process), and the round trip to a fork()ed process over shared memory.
+// What the hardware and the ring allow; the floor row measures the same inside `interpbench run`.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -58,13 +63,8 @@ class Peer {
   std::thread thread_;
 };
 
-template <class Transport>
-void BM_RoundTrip(benchmark::State& state) {
-  const auto size = static_cast<std::size_t>(state.range(0));
-  ChannelPair ch = Transport::make();
-  Peer echo(ch, [&](const Message& m, std::size_t n) {
-    ch.from_worker->send(std::span(m.data(), n), Deadline::after(kTimeout));
-  });
+// The timed loop of every round-trip benchmark: send `size` bytes, wait for the echo.
+void round_trips(benchmark::State& state, ChannelPair& ch, std::size_t size) {
   const Message payload(size, std::byte{0x5a});
   Message reply;
   const MessageSink sink = [&](std::size_t n) {
@@ -74,11 +74,21 @@ void BM_RoundTrip(benchmark::State& state) {
   for (auto _ : state) {
     ch.to_worker->send(payload, Deadline::after(kTimeout));
     if (!ch.from_worker->recv_into(sink, Deadline::after(kTimeout))) {
-      state.SkipWithError("echo peer ended the stream");
+      state.SkipWithError("the echo ended the stream");
       break;
     }
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size * 2));
+}
+
+template <class Transport>
+void BM_RoundTrip(benchmark::State& state) {
+  const auto size = static_cast<std::size_t>(state.range(0));
+  ChannelPair ch = Transport::make();
+  Peer echo(ch, [&](const Message& m, std::size_t n) {
+    ch.from_worker->send(std::span(m.data(), n), Deadline::after(kTimeout));
+  });
+  round_trips(state, ch, size);
 }
 
 template <class Transport>
@@ -92,8 +102,77 @@ void BM_Throughput(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
-// Sizes as in the pingpong workload: 8 B, 1 KiB, 64 KiB, 1 MiB (1 MiB does not fit the ring's
-// 1 MiB with its header: it is streamed).
+// One ring, one thread: try_send then try_recv_into, the cost of the ring's bookkeeping and copies
+// with no waiting and no cache line moving between CPUs.
+void BM_RingPushPop(benchmark::State& state) {
+  const auto size = static_cast<std::size_t>(state.range(0));
+  InProcessChannel ring(kRingBytes);
+  const Message payload(size, std::byte{0x5a});
+  Message out(size);
+  const MessageSink sink = [&](std::size_t) { return out.data(); };
+  for (auto _ : state) {
+    if (ring.try_send(payload) != TryResult::kDone || ring.try_recv_into(sink) != TryResult::kDone) {
+      state.SkipWithError("push or pop did not complete on an empty ring");
+      break;
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
+}
+BENCHMARK(BM_RingPushPop)->Arg(8)->Arg(1 << 10)->Arg(64 << 10);
+
+// An echo in a fork()ed process over a shared-memory channel set: the subprocess backend's
+// transport without Python. Forked while this process has no other thread (benchmarks run one at
+// a time); the child dies with us (PR_SET_PDEATHSIG) and is reaped on scope exit.
+class ForkedEcho {
+ public:
+  ForkedEcho() : set_(ShmChannelSet::create(segment_name(make_run_id(), "bench"), 1, kRingBytes)) {
+    const pid_t parent = getpid();
+    pid_ = fork();
+    if (pid_ != 0) return;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);
+    ChannelPair& ch = set_.channels(0);
+    Message buf;
+    const MessageSink sink = [&](std::size_t n) {
+      buf.resize(n);
+      return buf.data();
+    };
+    try {
+      while (auto n = ch.to_worker->recv_into(sink, Deadline::after(kTimeout))) {
+        ch.from_worker->send(std::span(buf.data(), *n), Deadline::after(kTimeout));
+      }
+    } catch (const std::exception&) {
+    }
+    _exit(0);
+  }
+  ~ForkedEcho() {
+    set_.close_all();
+    if (pid_ > 0) waitpid(pid_, nullptr, 0);  // the echo ends at end of stream
+  }
+  ForkedEcho(const ForkedEcho&) = delete;
+  ForkedEcho& operator=(const ForkedEcho&) = delete;
+  ChannelPair& channels() { return set_.channels(0); }
+  bool started() const { return pid_ > 0; }
+
+ private:
+  ShmChannelSet set_;
+  pid_t pid_ = -1;
+};
+
+void BM_RoundTripCrossProcess(benchmark::State& state) {
+  const auto size = static_cast<std::size_t>(state.range(0));
+  ForkedEcho echo;
+  if (!echo.started()) {
+    state.SkipWithError("fork failed");
+    return;
+  }
+  round_trips(state, echo.channels(), size);
+}
+BENCHMARK(BM_RoundTripCrossProcess)->Arg(8)->Arg(64 << 10)->UseRealTime();
+
+// Sizes as in the pingpong workload: 8 B, 1 KiB, 64 KiB, 1 MiB (1 MiB, above one 64 KiB chunk,
+// is streamed).
 #define RING_SIZES Arg(8)->Arg(1 << 10)->Arg(64 << 10)->Arg(1 << 20)
 BENCHMARK_TEMPLATE(BM_RoundTrip, Inproc)->RING_SIZES->UseRealTime();
 BENCHMARK_TEMPLATE(BM_RoundTrip, Shm)->RING_SIZES->UseRealTime();
@@ -102,5 +181,3 @@ BENCHMARK_TEMPLATE(BM_Throughput, Shm)->RING_SIZES->UseRealTime();
 
 }  // namespace
 }  // namespace interpbench
-
-BENCHMARK_MAIN();

@@ -89,6 +89,22 @@ TEST_P(ChannelTest, SinkThatThrowsLosesNoMessage) {
   }
 }
 
+// Above one chunk (half of this ring) a message is streamed even though it fits the ring; try_send
+// still writes such a message whole or not at all.
+TEST_P(ChannelTest, MessagesAboveOneChunkThatFitTheRingArriveWholeAndInOrder) {
+  auto ch = make(4096);
+  ASSERT_EQ(ch->try_send(bytes_of(3000, 1)), TryResult::kDone);
+  EXPECT_EQ(ch->try_send(bytes_of(3000, 2)), TryResult::kWouldBlock);  // 1088 bytes of room
+  std::thread producer([&] {
+    for (unsigned i = 2; i < 12; ++i) ch->send(bytes_of(2048 + 1 + i * 100, i), Deadline::after(kLong));
+  });
+  EXPECT_EQ(ch->recv(Deadline::after(kLong)), bytes_of(3000, 1));
+  for (unsigned i = 2; i < 12; ++i) {
+    EXPECT_EQ(ch->recv(Deadline::after(kLong)), bytes_of(2048 + 1 + i * 100, i)) << "message " << i;
+  }
+  producer.join();
+}
+
 TEST_P(ChannelTest, TrySendWouldBlockWhenRingIsFull) {
   auto ch = make(64);  // two 24-byte messages (8-byte header each) fill it
   const auto msg = bytes_of(24, 1);

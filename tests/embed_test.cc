@@ -146,7 +146,7 @@ struct ChannelFixture {
   std::shared_ptr<HeapBufferPool> pool = std::make_shared<HeapBufferPool>();
   PyRef globals = new_globals();
   ChannelFixture() {
-    PyRef d = py::make_driver_channel(pair, pool, 0, 1);
+    PyRef d = py::make_driver_channel(pair, pool, 0, 1, /*gil_shared_with_peer=*/false);
     PyRef w = py::make_worker_channel(py::WorkerBinding{pair, pool, 0, 1});
     PyDict_SetItemString(globals.get(), "d", d.get());
     PyDict_SetItemString(globals.get(), "w", w.get());
@@ -190,6 +190,34 @@ TEST(ChannelTypeTest, NonBlockingCallsAndTimeouts) {
   EXPECT_TRUE(flag(f.globals.get(), "got"));
   EXPECT_TRUE(flag(f.globals.get(), "timed_out"));
   EXPECT_TRUE(flag(f.globals.get(), "ids"));
+}
+
+TEST(ChannelTypeTest, SendAndRecvTakeArgumentsByPositionOrKeyword) {
+  GilAcquire gil;
+  ChannelFixture f;
+  run("d.send(b'a')\n"
+      "d.send(buffer=bytearray(b'b'), timeout=5)\n"  // not bytes: the buffer protocol path
+      "d.send(memoryview(b'c'), 5)\n"
+      "got = [w.recv(), w.recv(5), w.recv(timeout=5)] == [b'a', b'b', b'c']\n"
+      "errors = []\n"
+      "for call in (lambda: d.send(), lambda: d.send(b'x', bogus=1),\n"
+      "             lambda: d.send(b'x', 1, timeout=2), lambda: d.send(b'x', 1, 2),\n"
+      "             lambda: w.recv(1, 2), lambda: w.recv(nope=1), lambda: d.send(42)):\n"
+      "    try:\n"
+      "        call()\n"
+      "        errors.append(None)\n"
+      "    except TypeError as e:\n"
+      "        errors.append(str(e))\n"
+      "all_refused = None not in errors\n"
+      "named = ('send() missing required argument' in errors[0]\n"
+      "         and \"unexpected keyword argument 'bogus'\" in errors[1]\n"
+      "         and \"multiple values for argument 'timeout'\" in errors[2])\n"
+      "nothing_sent = w.try_recv() is None\n",
+      f.globals.get());
+  EXPECT_TRUE(flag(f.globals.get(), "got"));
+  EXPECT_TRUE(flag(f.globals.get(), "all_refused"));
+  EXPECT_TRUE(flag(f.globals.get(), "named"));
+  EXPECT_TRUE(flag(f.globals.get(), "nothing_sent"));
 }
 
 TEST(ChannelTypeTest, CloseDrainsThenEndOfStreamAndSendFails) {

@@ -90,11 +90,13 @@ PyObject* driver_start(PyObject* self, PyObject* arg) {
   }
   d.groups.push_back(Group{group, false});
   std::shared_ptr<BufferPool> pool(group, &group->buffer_pool());  // keeps the group alive
+  const bool gil_shared = d.config.backend->gil_mode() == "shared";
   try {
     PyRef list = PyRef::checked(PyList_New(n));
     for (Py_ssize_t i = 0; i < n; ++i) {
       PyRef ch = make_driver_channel(group->channels(static_cast<std::size_t>(i)), pool,
-                                     static_cast<std::size_t>(i), static_cast<std::size_t>(n));
+                                     static_cast<std::size_t>(i), static_cast<std::size_t>(n),
+                                     gil_shared);
       PyList_SET_ITEM(list.get(), i, ch.release());
     }
     return list.release();

@@ -32,6 +32,9 @@ struct WorkerBinding {
   std::shared_ptr<BufferPool> pool;  // null: no handoff (alloc() raises)
   std::size_t worker_id = 0;
   std::size_t worker_count = 1;
+  // The driver runs under the same GIL (thread backend, subinterp with a shared GIL): then a
+  // channel call never waits while holding the GIL (channel_type.cc).
+  bool gil_shared_with_peer = false;
 };
 
 // The `_interpbench` module of the current interpreter (imported on first use). Needs the GIL.
@@ -48,7 +51,8 @@ PyRef make_worker_channel(const WorkerBinding& binding);
 // A new Channel object for the driver: sends on to_worker, receives on from_worker. `pool`
 // (typically an aliasing pointer into the WorkerGroup) also keeps the group alive.
 PyRef make_driver_channel(const ChannelPair& pair, std::shared_ptr<BufferPool> pool,
-                          std::size_t worker_id, std::size_t worker_count);
+                          std::size_t worker_id, std::size_t worker_count,
+                          bool gil_shared_with_peer);
 
 // Binds the worker's channel for `_interpbench.channel()` & co. in the calling thread (stored in
 // the thread state's dict, so several worker threads of one interpreter each see their own); with

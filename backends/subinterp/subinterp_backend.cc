@@ -18,7 +18,8 @@ class SubinterpBackend final : public Backend {
 
   std::unique_ptr<WorkerGroup> start(const WorkloadRef& workload, std::size_t n,
                                      const ChannelOptions& options) override {
-    auto body = [mode = mode_, workload](const py::WorkerBinding& binding) {
+    auto body = [mode = mode_, workload](py::WorkerBinding binding) {
+      binding.gil_shared_with_peer = mode == py::GilMode::kShared;
       try {
         py::SubInterpreter interp(mode);
         WorkerOutcome outcome;

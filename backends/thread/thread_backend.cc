@@ -36,7 +36,8 @@ class ThreadBackend final : public Backend {
       py::GilAcquire gil;
       shared->module = py::import_workload(workload);  // throws PythonError: start() fails
     }
-    auto body = [shared, workload](const py::WorkerBinding& binding) {
+    auto body = [shared, workload](py::WorkerBinding binding) {
+      binding.gil_shared_with_peer = true;  // the driver's GIL: the main interpreter's
       py::GilAcquire gil;  // a new thread state of the main interpreter, for this thread
       return py::run_worker_in_module(shared->module.get(), workload, binding,
                                       /*interpreter_wide=*/false);

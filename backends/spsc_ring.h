@@ -43,6 +43,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -124,6 +125,8 @@ class SpscRing : public Channel {
   // Chunk of a streamed message: small enough that the peer sees progress every few
   // microseconds (its spin keeps going, see wait_until), large enough that publishing is rare.
   static constexpr std::uint64_t kStreamChunkBytes = 64 * 1024;
+  // In-process rings hand messages of at least this size over by reference (see Handover).
+  static constexpr std::uint64_t kHandoverMinBytes = 1 << 20;
 
   // `region` holds ring_region_bytes(capacity) bytes aligned to a cache line. kCreate writes a
   // fresh header; kAttach checks the existing one (throws ChannelCorrupt when it does not match).
@@ -178,6 +181,7 @@ class SpscRing : public Channel {
   void send(std::span<const std::byte> msg, Deadline deadline) override {
     const std::uint64_t total = kLenBytes + msg.size();
     if (is_closed()) throw ChannelClosed("send on a closed channel");
+    if (!shared_ && msg.size() >= kHandoverMinBytes) return send_by_reference(msg, deadline);
     if (!streamed(msg.size())) {
       if (!wait_for_room(total, deadline)) throw ChannelTimeout("send timed out: ring full");
       if (is_closed()) throw ChannelClosed("send on a closed channel");
@@ -219,22 +223,27 @@ class SpscRing : public Channel {
   // ---- consumer ----------------------------------------------------------------------------
 
   std::optional<std::size_t> recv_into(const MessageSink& sink, Deadline deadline) override {
-    if (!wait_until(&h_->data_word, deadline, [&] { return is_closed() || has_bytes(kLenBytes); })) {
-      throw ChannelTimeout("recv timed out");
+    for (;;) {
+      if (!wait_until(&h_->data_word, deadline, [&] { return is_closed() || has_bytes(kLenBytes); })) {
+        throw ChannelTimeout("recv timed out");
+      }
+      const auto n = take_message(sink, deadline);
+      if (n != kWithdrawn) return n;
     }
-    return take_message(sink, deadline);
   }
 
   TryResult try_recv_into(const MessageSink& sink) override {
     // closed is read before the positions: whatever was sent before close() is then visible.
-    const bool closed = is_closed();
-    if (!has_bytes(kLenBytes)) return closed ? TryResult::kClosed : TryResult::kWouldBlock;
-    // A streamed message that has begun is received to its end; the writer is in the middle of
-    // send(), and close() (by it, by a timeout, or by a supervisor) ends the wait. A writer that
-    // stalls past the limit makes this throw ChannelTimeout and close the ring (what is left of
-    // the message can't be told from the next one).
-    return take_message(sink, Deadline::after(stream_stall_limit_)) ? TryResult::kDone
-                                                                     : TryResult::kClosed;
+    for (;;) {
+      const bool closed = is_closed();
+      if (!has_bytes(kLenBytes)) return closed ? TryResult::kClosed : TryResult::kWouldBlock;
+      // A streamed message that has begun is received to its end; the writer is in the middle of
+      // send(), and close() (by it, by a timeout, or by a supervisor) ends the wait. A writer
+      // that stalls past the limit makes this throw ChannelTimeout and close the ring (what is
+      // left of the message can't be told from the next one).
+      const auto n = take_message(sink, Deadline::after(stream_stall_limit_));
+      if (n != kWithdrawn) return n ? TryResult::kDone : TryResult::kClosed;
+    }
   }
 
   // ---- either side, or a supervisor --------------------------------------------------------
@@ -244,6 +253,7 @@ class SpscRing : public Channel {
     // Unconditional wake-ups: close is rare, and must reach sleepers whatever state flags are in.
     futex::notify_all(&h_->data_word, shared_);
     futex::notify_all(&h_->space_word, shared_);
+    if (!shared_) futex::notify_all(&handover_.done_word, false);  // a sender waiting for its reader
   }
 
   bool is_closed() const noexcept override {
@@ -398,6 +408,7 @@ class SpscRing : public Channel {
     if (!has_bytes(kLenBytes)) return std::nullopt;  // closed and drained
     std::uint64_t len = 0;
     copy_out(read_pos_, reinterpret_cast<std::byte*>(&len), kLenBytes);
+    if ((len & kByReference) != 0) return take_by_reference(len & ~kByReference, sink);
     if (len > kMaxMessageBytes) corrupt("message length out of bounds");
     const std::uint64_t total = kLenBytes + len;
     if (!streamed(len)) {
@@ -429,6 +440,101 @@ class SpscRing : public Channel {
     return len;
   }
 
+  // ---- messages handed over by reference (in-process rings) --------------------------------
+  //
+  // A big message through the ring is copied twice (sender -> ring -> receiver), and the two
+  // copies overlap only when both sides have a CPU of their own. In one address space the
+  // receiver can copy straight from the sender's buffer instead: the sender puts a 16-byte entry
+  // (length | kByReference, ticket) in the ring and waits until the receiver has copied its bytes;
+  // one copy, whatever the scheduling. The sender blocks until then, as it would for a message
+  // larger than the ring. At most one such message is in flight (send blocks), so its
+  // description lives here, in the process-local object both sides share.
+  // state = ticket << 2 | phase. The receiver takes a message with a CAS posted -> taken (so a
+  // withdrawn or stale entry is recognised by its ticket and skipped); the sender withdraws it on
+  // timeout or close with a CAS posted -> withdrawn, and can't while the receiver is copying.
+  static constexpr std::uint64_t kByReference = std::uint64_t{1} << 63;
+  static constexpr std::optional<std::size_t> kWithdrawn = std::numeric_limits<std::size_t>::max();
+  enum Phase : std::uint64_t { kPosted = 0, kTaken = 1, kDone = 2, kWithdrawnPhase = 3 };
+  struct Handover {
+    std::uint64_t state = 0;  // atomic_ref; ticket << 2 | Phase
+    const std::byte* data = nullptr;
+    std::uint64_t len = 0;
+    std::uint32_t done_word = 0;  // event word (futex.h): the sender sleeps here
+    std::uint64_t next_ticket = 1;  // the sender's
+  };
+  static std::atomic_ref<std::uint64_t> state_of(Handover& h) {
+    return std::atomic_ref<std::uint64_t>(h.state);
+  }
+
+  void send_by_reference(std::span<const std::byte> msg, Deadline deadline) {
+    if (!wait_for_room(2 * kLenBytes, deadline)) throw ChannelTimeout("send timed out: ring full");
+    if (is_closed()) throw ChannelClosed("send on a closed channel");
+    const std::uint64_t ticket = handover_.next_ticket++;
+    handover_.data = msg.data();
+    handover_.len = msg.size();
+    // release: data and len are written before a receiver can take the message.
+    state_of(handover_).store(ticket << 2 | kPosted, std::memory_order_release);
+    const std::uint64_t entry[2] = {msg.size() | kByReference, ticket};
+    copy_in(write_pos_, reinterpret_cast<const std::byte*>(entry), sizeof entry);
+    publish(sizeof entry);
+    // Until the receiver has copied the bytes (or we withdraw the message), msg must stay valid.
+    const std::uint64_t posted = ticket << 2 | kPosted;
+    const std::uint64_t done = ticket << 2 | kDone;
+    const auto spin_until = Clock::now() + std::chrono::nanoseconds(kMaxSpinNs);
+    for (unsigned i = 1;; ++i) {
+      std::uint64_t s = state_of(handover_).load(std::memory_order_acquire);
+      if (s == done) return;
+      if (s == posted && (is_closed() || deadline.expired())) {
+        if (state_of(handover_).compare_exchange_strong(s, ticket << 2 | kWithdrawnPhase,
+                                                        std::memory_order_acq_rel)) {
+          if (is_closed()) throw ChannelClosed("channel closed before the message was received");
+          throw ChannelTimeout("send timed out: the receiver did not take the message");
+        }
+        continue;  // taken meanwhile: wait for the copy to end
+      }
+      cpu_relax();
+      if ((i & 63) != 0 || Clock::now() < spin_until) continue;
+      const std::uint32_t seen = futex::prepare_wait(&handover_.done_word);
+      if (state_of(handover_).load(std::memory_order_seq_cst) != s) continue;
+      // Posted: sleep until the deadline (close() and the receiver wake us). Taken: the receiver
+      // is copying, a wait bounded by one memcpy (its notify wakes us); re-checked every
+      // millisecond all the same.
+      std::optional<std::chrono::nanoseconds> left = deadline.remaining();
+      if (s != posted) left = std::chrono::milliseconds(1);
+      futex::wait(&handover_.done_word, seen, false, left);
+    }
+  }
+
+  // The receiver's side: `len` from the entry at read_pos_. Returns kWithdrawn (entry skipped)
+  // when the sender withdrew the message before we could take it.
+  std::optional<std::size_t> take_by_reference(std::uint64_t len, const MessageSink& sink) {
+    if (shared_) corrupt("a by-reference message in a shared-memory ring");
+    if (!has_bytes(2 * kLenBytes)) corrupt("message shorter than its length");
+    std::uint64_t ticket = 0;
+    copy_out(read_pos_ + kLenBytes, reinterpret_cast<std::byte*>(&ticket), sizeof ticket);
+    std::uint64_t expected = ticket << 2 | kPosted;
+    if (!state_of(handover_).compare_exchange_strong(expected, ticket << 2 | kTaken,
+                                                     std::memory_order_acq_rel)) {
+      consume(2 * kLenBytes);  // withdrawn by its sender (timeout or close): nothing to deliver
+      return kWithdrawn;
+    }
+    if (len != handover_.len) corrupt("by-reference message length mismatch");
+    std::byte* dst = nullptr;
+    try {
+      dst = sink(len);
+    } catch (...) {
+      // A throwing sink loses nothing: the message is posted again, for a later recv.
+      state_of(handover_).store(ticket << 2 | kPosted, std::memory_order_release);
+      throw;
+    }
+    if (len != 0) std::memcpy(dst, handover_.data, len);
+    consume(2 * kLenBytes);
+    // release: our reads of the sender's bytes are done before it may reuse them.
+    state_of(handover_).store(ticket << 2 | kDone, std::memory_order_seq_cst);
+    futex::notify(&handover_.done_word, false);
+    return len;
+  }
+
   std::shared_ptr<void> keepalive_;
   std::chrono::nanoseconds stream_stall_limit_ = kDefaultStreamStallLimit;
   RingHeader* h_;
@@ -441,6 +547,7 @@ class SpscRing : public Channel {
   alignas(kCacheLineSize) std::uint64_t write_pos_ = 0;  // producer: authoritative position
   std::uint64_t cached_read_pos_ = 0;                    // producer: last seen consumer position
   SpinBudget producer_spin_;
+  alignas(kCacheLineSize) Handover handover_;            // both sides (in-process rings only)
   alignas(kCacheLineSize) std::uint64_t read_pos_ = 0;   // consumer: authoritative position
   std::uint64_t cached_write_pos_ = 0;                   // consumer: last seen producer position
   SpinBudget consumer_spin_;

@@ -17,6 +17,7 @@
 #include "backends/backend.h"
 #include "backends/child_result.h"
 #include "backends/floor.h"
+#include "backends/message_memory.h"
 #include "backends/python/driver_host.h"
 #include "reports/json_report.h"
 #include "runners/child_request.h"
@@ -71,6 +72,7 @@ int exec_tied_to_parent(int argc, char** argv) {
 
 int child_main(const ChildArgs& args) {
   if (!die_with_parent()) return 1;
+  keep_message_memory_mapped();  // the driver and in-process workers receive messages here
 
   const auto backends = backend_names();
   const bool cpp_only = args.row == "floor" || args.row == "memcpy";

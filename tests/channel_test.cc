@@ -79,7 +79,8 @@ TEST_P(ChannelTest, EmptyMessageIsAMessage) {
 }
 
 TEST_P(ChannelTest, SinkThatThrowsLosesNoMessage) {
-  for (std::size_t size : {16u, 5000u}) {  // one that fits the ring, one that is streamed
+  // One that fits the ring, one that is streamed, one handed over by reference (in-process)
+  for (std::size_t size : {16u, 5000u, 1u << 20}) {
     auto ch = make(1024);
     std::thread producer([&] { ch->send(bytes_of(size, 9), Deadline::after(kLong)); });
     auto refuse = [](std::size_t) -> std::byte* { throw std::bad_alloc(); };
@@ -393,6 +394,45 @@ TEST(RingCorruptionTest, RandomHeadersAreRejectedCleanly) {
 // A streamed message (larger than the ring) whose writer stalls after the first bytes, frozen or
 // dead with nobody to close the ring, or a hostile header claiming one: try_recv gives up after
 // its stall limit instead of waiting forever, and closes the ring.
+// In-process rings hand messages of kHandoverMinBytes and more over by reference: the sender
+// waits until the receiver copied them, and withdraws them on timeout or close.
+constexpr std::size_t kBig = SpscRing::kHandoverMinBytes;
+
+TEST(HandoverTest, BigMessagesArriveWholeAndInOrderBetweenSmallOnes) {
+  auto ch = make_inproc_channel(4096);
+  std::thread producer([&] {
+    for (unsigned i = 0; i < 6; ++i) {
+      ch->send(bytes_of(i % 2 ? 100 : kBig + i, i), Deadline::after(kLong));
+    }
+  });
+  for (unsigned i = 0; i < 6; ++i) {
+    EXPECT_EQ(ch->recv(Deadline::after(kLong)), bytes_of(i % 2 ? 100 : kBig + i, i)) << i;
+  }
+  producer.join();
+}
+
+TEST(HandoverTest, SendTimesOutWhenNobodyTakesTheMessageAndTheChannelStaysUsable) {
+  auto ch = make_inproc_channel(4096);
+  EXPECT_THROW(ch->send(bytes_of(kBig, 1), Deadline::after(20ms)), ChannelTimeout);
+  EXPECT_FALSE(ch->is_closed());
+  ch->send(bytes_of(10, 2), Deadline::after(kLong));  // the withdrawn message is skipped
+  EXPECT_EQ(ch->recv(Deadline::after(kLong)), bytes_of(10, 2));
+  Message got;
+  auto sink = [&](std::size_t n) { got.resize(n); return got.data(); };
+  EXPECT_EQ(ch->try_recv_into(sink), TryResult::kWouldBlock);
+}
+
+TEST(HandoverTest, CloseWakesASenderWaitingForItsReceiver) {
+  auto ch = make_inproc_channel(4096);
+  std::thread closer([&] {
+    std::this_thread::sleep_for(20ms);
+    ch->close();  // a supervisor whose worker died
+  });
+  EXPECT_THROW(ch->send(bytes_of(kBig, 3), Deadline::after(kLong)), ChannelClosed);
+  closer.join();
+  EXPECT_FALSE(ch->recv(Deadline::after(kLong)));  // withdrawn: end of stream, no message
+}
+
 TEST(RingStallTest, TryRecvOfAStalledStreamedMessageTimesOutAndCloses) {
   constexpr std::size_t kCapacity = 256;
   std::vector<std::byte> storage(ring_region_bytes(kCapacity) + kCacheLineSize);

@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "backends/message_memory.h"
 #include "backends/python/embed.h"
 #include "backends/python/module.h"
 #include "backends/python/worker_runner.h"
@@ -113,6 +114,7 @@ int run(const Arguments& args) {
 
 int main(int argc, char** argv) {
   using namespace interpbench;
+  keep_message_memory_mapped();
   Arguments args;
   CLI::App app{"interpbench-worker: one worker process of the subprocess backend"};
   app.add_option("--channels", args.channels, "channel-set segment name")->required();

@@ -21,7 +21,8 @@ struct ChannelClosed : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 // A wait reached its deadline. A timeout before any byte of a message moved leaves the channel
-// intact; one in the middle of a message larger than the ring closes the channel (see spsc_ring.h).
+// intact; one in the middle of a streamed message (above one 64 KiB chunk) closes the channel
+// (see spsc_ring.h).
 struct ChannelTimeout : std::runtime_error {
   using std::runtime_error::runtime_error;
 };

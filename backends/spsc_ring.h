@@ -427,7 +427,7 @@ class SpscRing : public Channel {
         if (!wait_until(&h_->data_word, deadline, [&] { return is_closed() || has_bytes(1); })) {
           close();
           throw ChannelTimeout(
-              "recv timed out in the middle of a message larger than the ring; channel closed");
+              "recv timed out in the middle of a streamed message; channel closed");
         }
         if (!has_bytes(1)) return std::nullopt;  // closed mid-message: drop the partial message
       }

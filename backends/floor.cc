@@ -347,7 +347,7 @@ json memcpy_stream(const Settings& s, std::size_t size) {
   };
   const std::size_t n = stream_batch_size(s, size);
   const json repetitions = batched_repetitions(s, n, batch);
-  return {{"name", "stream/" + std::to_string(size) + "/one_way/memcpy"},
+  return {{"name", "stream/" + std::to_string(size)},  // benchmark name stream/N/one_way/memcpy
           {"metric", "one_way"},
           {"unit", "ns"},
           {"timed", kMemcpyTimed},

@@ -23,8 +23,9 @@ nlohmann::json run_floor(const std::string& workload, const nlohmann::json& para
 // all. For workload "stream" only (others give "skipped"): per size, a single thread copies N
 // bytes between two pre-faulted buffers, in batches shaped like the stream floor's (same
 // messages per batch, batches and repetitions), one sample per batch in ns per copy. Results
-// "stream/<size>/one_way/memcpy" with stream's metric, unit and bytes_per_op; row "memcpy",
-// kind "floor", gil "none".
+// named like stream's, "stream/<size>" with metric one_way (benchmark name
+// "stream/<size>/one_way/memcpy"), stream's unit and bytes_per_op; row "memcpy", kind "floor",
+// gil "none".
 nlohmann::json run_memcpy(const std::string& workload, const nlohmann::json& params);
 
 }  // namespace interpbench

@@ -298,10 +298,9 @@ def num(params, *keys):
 
 def series_label(r, size):
     """Row name plus what else tells a result's series apart, e.g. the floor's "shm" variant of
-    pingpong/8/shm; the workload, the size and the row's own name (stream/N/one_way/memcpy) are
-    left out."""
+    pingpong/8/shm; the workload and the size are left out."""
     parts = r.get("name", "").split("/")[1:]
-    rest = [x for x in parts if x not in (str(size), r.get("metric"), r["row"])]
+    rest = [x for x in parts if x not in (str(size), r.get("metric"))]
     return r["row"] + (f" ({'/'.join(rest)})" if rest else "")
 
 

@@ -90,7 +90,8 @@ TEST(MemcpyRowTest, StreamGivesOneWayResultsShapedLikeStreams) {
       for (const auto& sample : rep) EXPECT_GT(sample.get<double>(), 0);
     }
   }
-  EXPECT_EQ(names, (std::set<std::string>{"stream/8/one_way/memcpy", "stream/100000/one_way/memcpy"}));
+  // Named like stream's results, so that they line up with the other rows' in every report.
+  EXPECT_EQ(names, (std::set<std::string>{"stream/8", "stream/100000"}));
 }
 
 TEST(MemcpyRowTest, OtherWorkloadsAreSkippedWithAReason) {

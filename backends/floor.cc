@@ -1,5 +1,6 @@
 #include "backends/floor.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -31,6 +32,55 @@ namespace {
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
+// ---- where the two sides run --------------------------------------------------------------
+
+// The floor is what the hardware allows: two sides on two CPUs. Left to itself, on a busy
+// machine the scheduler tends to wake a peer *thread* on its waker's CPU, and the two then share
+// one CPU for the whole run: 8-9 us round trips (two futex wake-ups) where two CPUs give
+// 0.3-0.9 us (measured on the 2-vCPU VM at load 3-6: unpinned 8.1 us in every run, pinned
+// 0.9 us; docs/performance.md). So the driver runs on the first CPU this process may use and
+// its peer (thread or process) on the second; with a single CPU nothing is pinned.
+struct CpuPair {
+  int driver = -1;
+  int peer = -1;
+};
+
+CpuPair pick_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return {};
+  CpuPair p;
+  for (int c = 0; c < CPU_SETSIZE && p.peer < 0; ++c) {
+    if (!CPU_ISSET(c, &set)) continue;
+    (p.driver < 0 ? p.driver : p.peer) = c;
+  }
+  return p.peer < 0 ? CpuPair{} : p;
+}
+
+// Pins the calling thread to `cpu` (none when < 0). Best effort: a refusal leaves it unpinned.
+void pin_calling_thread(int cpu) {
+  if (cpu < 0) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  sched_setaffinity(0, sizeof set, &set);
+}
+
+// The calling thread's CPU mask, put back on scope exit.
+class AffinityRestore {
+ public:
+  AffinityRestore() { CPU_ZERO(&saved_); ok_ = sched_getaffinity(0, sizeof saved_, &saved_) == 0; }
+  ~AffinityRestore() {
+    if (ok_) sched_setaffinity(0, sizeof saved_, &saved_);
+  }
+  AffinityRestore(const AffinityRestore&) = delete;
+  AffinityRestore& operator=(const AffinityRestore&) = delete;
+
+ private:
+  cpu_set_t saved_;
+  bool ok_ = false;
+};
+
 // The parameters the floor honours, with the Python workloads' defaults.
 struct Settings {
   std::vector<std::size_t> sizes;
@@ -41,6 +91,7 @@ struct Settings {
   std::size_t bytes_budget = 0;  // per workload default when absent
   std::size_t batches = 5;       // stream only
   std::size_t ring_bytes = 1 << 20;
+  CpuPair cpus;  // where the driver and its peer run (pick_cpus)
 
   Deadline op_deadline() const { return Deadline::from_seconds(timeout_s); }
 };
@@ -126,7 +177,8 @@ void count_body(ChannelPair& ch, std::optional<double> timeout_s) {
 class ThreadPeer {
  public:
   ThreadPeer(const Settings& s, const PeerBody& body) : pair_(make_inproc_channel_pair(s.ring_bytes)) {
-    thread_ = std::thread([this, body, timeout = s.timeout_s] {
+    thread_ = std::thread([this, body, timeout = s.timeout_s, cpu = s.cpus.peer] {
+      pin_calling_thread(cpu);
       try {
         body(pair_, timeout);
       } catch (const std::exception& e) {
@@ -166,6 +218,7 @@ class ForkPeer {
     if (pid_ < 0) throw std::runtime_error(std::string("floor: fork: ") + std::strerror(errno));
     if (pid_ == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
+      pin_calling_thread(s.cpus.peer);
       if (getppid() != parent) _exit(1);  // the parent died before prctl
       int code = 0;
       try {
@@ -381,11 +434,17 @@ json run_floor(const std::string& workload, const json& params) {
     out["skipped"] = "no C++ floor for workload " + workload;
     return out;
   }
-  const Settings s = parse_settings(workload, params);
+  Settings s = parse_settings(workload, params);
   out["notes"].push_back(
       "C++ only: 'inproc' = in-process ring and a peer thread (results '" + workload +
       "/SIZE'), 'shm' = shared-memory ring and a fork()ed peer process ('" + workload +
       "/SIZE/shm')");
+  AffinityRestore restore;
+  s.cpus = pick_cpus();
+  pin_calling_thread(s.cpus.driver);
+  out["notes"].push_back(s.cpus.peer < 0 ? std::string("one CPU: driver and peer share it")
+                                         : "driver pinned to CPU " + std::to_string(s.cpus.driver) +
+                                               ", its peer to CPU " + std::to_string(s.cpus.peer));
   json results = json::array();
   measure<ThreadPeer>(workload, s, "inproc", results);  // joined before fork(): no threads then
   measure<ForkPeer>(workload, s, "shm", results);

@@ -1,4 +1,6 @@
 // The C++-only floor row: the result object's shape, both transports, and cleanup.
+#include <sched.h>
+
 #include <filesystem>
 #include <set>
 #include <string>
@@ -49,6 +51,24 @@ TEST(FloorTest, PingpongMeasuresBothTransportsAsAChildResult) {
   EXPECT_EQ(names, (std::set<std::string>{"pingpong/8", "pingpong/100000", "pingpong/8/shm",
                                           "pingpong/100000/shm"}));
   EXPECT_TRUE(our_segments().empty());  // the shm peer's segment is gone
+}
+
+// The floor pins its two sides to two CPUs while it measures; the caller's mask is put back.
+TEST(FloorTest, LeavesTheCallersCpuAffinityAsItFoundIt) {
+  cpu_set_t before, after;
+  CPU_ZERO(&before);
+  CPU_ZERO(&after);
+  ASSERT_EQ(sched_getaffinity(0, sizeof before, &before), 0);
+  const json r = run_floor("pingpong", kSmall);
+  ASSERT_EQ(sched_getaffinity(0, sizeof after, &after), 0);
+  EXPECT_TRUE(CPU_EQUAL(&before, &after));
+  bool says_where = false;
+  for (const auto& note : r["notes"]) {
+    const std::string n = note.get<std::string>();
+    says_where = says_where || n.find("pinned to CPU") != std::string::npos ||
+                 n.find("one CPU") != std::string::npos;
+  }
+  EXPECT_TRUE(says_where);
 }
 
 TEST(FloorTest, StreamReportsNsPerMessage) {

@@ -20,10 +20,20 @@ namespace interpbench {
 
 // The Python workload a worker runs: import `file` as module `module_name`, then call
 // worker(ch, params) where params = json.loads(params_json).
+//
+// The driver host fills the prepared fields once, so a worker in a fresh interpreter neither reads
+// and compiles the file nor imports json (together most of a subinterpreter's startup otherwise):
+// `code` is marshal.dumps(compile(source, file, "exec")) and `params_marshal` marshal.dumps(params),
+// both unmarshalled in the worker's interpreter. Empty: the worker reads, compiles and parses.
 struct WorkloadRef {
   std::filesystem::path file;
   std::string module_name;
   std::string params_json = "{}";
+  std::shared_ptr<const std::string> code;
+  std::shared_ptr<const std::string> params_marshal;
+  // The workload sets IMPORT_SITE = True: workers run `site` (site-packages on sys.path). Workers
+  // skip it otherwise (the main interpreter is initialized without it, see embed.h).
+  bool import_site = false;
 };
 
 struct ChannelOptions {
@@ -65,6 +75,9 @@ class Backend {
   // to the first message). Called by the driver thread without holding the GIL.
   virtual std::unique_ptr<WorkerGroup> start(const WorkloadRef& workload, std::size_t n,
                                              const ChannelOptions& options) = 0;
+  // Called once before the driver runs (outside every timed region), with the workload that
+  // start() will get: what a backend sets up ahead (the subprocess zygote) happens here.
+  virtual void prepare(const WorkloadRef& workload) { (void)workload; }
 };
 
 struct BackendOptions {

@@ -37,6 +37,7 @@ class LiveWorkerBackend final : public Backend {
   std::string gil_mode() const override { return inner_->gil_mode(); }
   std::unique_ptr<WorkerGroup> start(const WorkloadRef& workload, std::size_t n,
                                      const ChannelOptions& options) override;
+  void prepare(const WorkloadRef& workload) override { inner_->prepare(workload); }
 
   LiveWorkers counts() const;
 

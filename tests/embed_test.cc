@@ -2,6 +2,7 @@
 // isolation and GIL mode, exception text, and the Channel/Buffer types as Python code sees them.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -9,6 +10,7 @@
 #include "backends/inproc_channel.h"
 #include "backends/python/embed.h"
 #include "backends/python/module.h"
+#include "backends/python/worker_runner.h"
 #include "tests/python_test_env.h"
 
 namespace interpbench {
@@ -351,6 +353,44 @@ TEST(SubInterpreterTest, CanBeCreatedAndRunOnManyThreadsAtOnce) {
     long n = static_cast<long>(i + 1) * 1000;
     EXPECT_EQ(results[i], std::to_string(n * (n - 1) / 2));
   }
+}
+
+TEST(SubInterpreterTest, StartsWithoutSiteWhichOnlyTheMainInterpreterImports) {
+  {
+    GilAcquire gil;
+    EXPECT_NE(PyDict_GetItemString(PyImport_GetModuleDict(), "site"), nullptr);
+  }
+  py::SubInterpreter interp;
+  EXPECT_EQ(run_in(interp, "import sys\nresult = str('site' in sys.modules)"), "False");
+}
+
+// The driver compiles the workload and marshals its params once; a worker interpreter then runs
+// it with neither the source file, nor json, nor importlib.
+TEST(SubInterpreterTest, PreparedWorkloadRunsWithoutReadingTheFileOrImportingJson) {
+  const std::filesystem::path file = std::filesystem::path(INTERPBENCH_FIXTURES_DIR) / "echo.py";
+  WorkloadRef ref{file, "prepared_echo", R"({"timeout": 2.5, "sizes": [8, 64]})"};
+  {
+    GilAcquire gil;
+    PyRef module = py::import_workload(ref);
+    PyRef params = py::load_params(ref.params_json);
+    py::prepare_workload(module.get(), params.get(), ref);
+  }
+  ASSERT_TRUE(ref.code && ref.params_marshal);
+  ref.file = std::filesystem::path(INTERPBENCH_FIXTURES_DIR) / "no_such_dir" / "echo.py";
+  py::SubInterpreter interp;
+  py::SubInterpreter::Activate active(interp);
+  PyRef module = py::import_workload(ref);
+  PyRef params = py::load_params(ref);
+  PyObject* modules = PyImport_GetModuleDict();  // borrowed
+  EXPECT_EQ(PyDict_GetItemString(modules, "prepared_echo"), module.get());
+  EXPECT_TRUE(PyObject_HasAttrString(module.get(), "worker"));
+  EXPECT_EQ(PyDict_GetItemString(modules, "json"), nullptr);
+  EXPECT_EQ(PyDict_GetItemString(modules, "importlib.util"), nullptr);
+  PyObject* timeout = PyDict_GetItemString(params.get(), "timeout");  // borrowed
+  ASSERT_NE(timeout, nullptr);
+  EXPECT_EQ(PyFloat_AsDouble(timeout), 2.5);
+  module.reset();
+  params.reset();
 }
 
 }  // namespace

@@ -51,7 +51,14 @@ void run_driver(const ChildRequest& req, Backend& backend, json& result) {
     (void)py::workload_function(module.get(), req.workload, "worker", "worker(ch, params)");
     py::PyRef params = py::load_params(req.workload.params_json);
     py::set_default_timeout(req.timeout_s);
-    ctx = py::make_driver(py::DriverConfig{&backend, req.workload, ChannelOptions{}, req.timeout_s});
+    WorkloadRef workload = req.workload;
+    py::prepare_workload(module.get(), params.get(), workload);
+    {
+      // Before the driver runs, so no start() pays for it (the zygote start method's process).
+      py::GilRelease nogil;
+      backend.prepare(workload);
+    }
+    ctx = py::make_driver(py::DriverConfig{&backend, workload, ChannelOptions{}, req.timeout_s});
     py::PyRef returned = py::PyRef::checked(
         PyObject_CallFunctionObjArgs(driver.get(), ctx.get(), params.get(), nullptr));
     if (!PyList_Check(returned.get())) {

@@ -92,7 +92,7 @@ void throw_python_error() {
 void note_abandoned_thread() noexcept { g_abandoned_threads.fetch_add(1); }
 std::size_t abandoned_threads() noexcept { return g_abandoned_threads.load(); }
 
-MainInterpreter::MainInterpreter() {
+MainInterpreter::MainInterpreter(bool with_site) {
   if (Py_IsInitialized()) throw std::logic_error("the main interpreter is already initialized");
   if (PyImport_AppendInittab("_interpbench", &PyInit__interpbench) != 0) {
     throw std::runtime_error("cannot register the _interpbench module");
@@ -103,12 +103,26 @@ MainInterpreter::MainInterpreter() {
   PyConfig_InitIsolatedConfig(&config);
   config.install_signal_handlers = 0;  // SIGINT/SIGTERM belong to the supervising C++ code
   config.parse_argv = 0;
+  config.site_import = 0;  // see the class comment: subinterpreters inherit it
   PyStatus status = Py_InitializeFromConfig(&config);
   PyConfig_Clear(&config);
   if (PyStatus_Exception(status)) {
     throw std::runtime_error(std::string("cannot initialize Python: ") +
                              (status.err_msg ? status.err_msg : "unknown error"));
   }
+  if (with_site) {
+    try {
+      import_site();
+    } catch (const PythonError& e) {
+      // What `python -I` would print before giving up; without site the stdlib still works.
+      std::fprintf(stderr, "interpbench: import site failed: %s\n", e.what());
+    }
+  }
+}
+
+void import_site() {
+  PyRef site = PyRef::checked(PyImport_ImportModule("site"));
+  PyRef done = PyRef::checked(PyObject_CallMethod(site.get(), "main", nullptr));
 }
 
 MainInterpreter::~MainInterpreter() noexcept {

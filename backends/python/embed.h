@@ -68,9 +68,14 @@ class PyRef {
 // `_interpbench` module registered as built-in. The constructing thread holds the GIL afterwards;
 // the destructor must run on that thread with the GIL held. Only one per process, ever: CPython
 // can't be re-initialized reliably.
+//
+// Initialized with site_import = 0, because subinterpreters copy the main interpreter's config
+// and `site` would otherwise run in every one of them (a third of a subinterpreter's creation on
+// 3.13). `import_site` then runs it in the main interpreter only (import_site() below), so the
+// driver still sees site-packages; sys.flags.no_site is 1 either way.
 class MainInterpreter {
  public:
-  MainInterpreter();
+  explicit MainInterpreter(bool import_site = true);
   ~MainInterpreter() noexcept;  // Py_FinalizeEx, unless a worker thread was abandoned (see below)
   MainInterpreter(const MainInterpreter&) = delete;
   MainInterpreter& operator=(const MainInterpreter&) = delete;
@@ -160,6 +165,10 @@ class SubInterpreter {
   PyThreadState* tstate_ = nullptr;
   GilMode mode_;
 };
+
+// `import site; site.main()` in the current interpreter: site-packages (and .pth files) on
+// sys.path, for an interpreter created without `site` (see MainInterpreter). Throws PythonError.
+void import_site();
 
 // The interpreter's recorded GIL mode ("own", "shared", or "main" for the main interpreter), kept
 // in the interpreter's state dict by SubInterpreter. Needs the GIL.

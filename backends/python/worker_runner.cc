@@ -1,6 +1,9 @@
 #include "backends/python/worker_runner.h"
 
+#include <marshal.h>
+
 #include <filesystem>
+#include <memory>
 #include <string>
 
 namespace interpbench::py {
@@ -51,16 +54,69 @@ void set_default_timeout_from(PyObject* params) {
   set_default_timeout(seconds);
 }
 
-}  // namespace
-
-PyRef import_workload(const WorkloadRef& ref) {
+std::string absolute_file(const WorkloadRef& ref) {
   std::error_code ec;
   std::filesystem::path abs = std::filesystem::absolute(ref.file, ec);
-  std::string file = (ec ? ref.file : abs.lexically_normal()).string();
+  return (ec ? ref.file : abs.lexically_normal()).string();
+}
+
+PyRef marshal_dumps(PyObject* o) {
+  return PyRef::checked(PyMarshal_WriteObjectToString(o, Py_MARSHAL_VERSION));
+}
+
+std::shared_ptr<const std::string> bytes_of(PyObject* bytes) {
+  return std::make_shared<const std::string>(PyBytes_AS_STRING(bytes),
+                                             static_cast<std::size_t>(PyBytes_GET_SIZE(bytes)));
+}
+
+// Runs the driver's compiled module code as module `name`, the way the import system would
+// (registered in sys.modules first, removed again if it raises), without importlib.
+PyRef exec_prepared_module(const std::string& name, const std::string& file, const std::string& code) {
+  PyRef compiled = PyRef::checked(
+      PyMarshal_ReadObjectFromString(code.data(), static_cast<Py_ssize_t>(code.size())));
+  PyRef module = PyRef::checked(PyModule_New(name.c_str()));
+  PyObject* globals = PyModule_GetDict(module.get());  // borrowed
+  PyRef file_obj = PyRef::checked(PyUnicode_FromString(file.c_str()));
+  if (PyDict_SetItemString(globals, "__file__", file_obj.get()) < 0 ||
+      PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) < 0) {
+    throw_python_error();
+  }
+  PyObject* modules = PyImport_GetModuleDict();  // borrowed
+  if (PyDict_SetItemString(modules, name.c_str(), module.get()) < 0) throw_python_error();
+  PyRef done = PyRef::steal(PyEval_EvalCode(compiled.get(), globals, globals));
+  if (!done) {
+    ErrorText error = fetch_error_text();
+    if (PyDict_DelItemString(modules, name.c_str()) < 0) PyErr_Clear();
+    throw PythonError(std::move(error.line), std::move(error.traceback));
+  }
+  return module;
+}
+
+}  // namespace
+
+void prepare_workload(PyObject* module, PyObject* params, WorkloadRef& ref) {
+  const std::string file = absolute_file(ref);
+  PyRef io = PyRef::checked(PyImport_ImportModule("io"));
+  PyRef source_file = PyRef::checked(PyObject_CallMethod(io.get(), "open_code", "s", file.c_str()));
+  PyRef source = PyRef::steal(PyObject_CallMethod(source_file.get(), "read", nullptr));
+  PyRef closed = PyRef::steal(PyObject_CallMethod(source_file.get(), "close", nullptr));
+  if (!source || !closed) throw_python_error();
+  PyRef code = PyRef::checked(Py_CompileString(PyBytes_AsString(source.get()), file.c_str(), Py_file_input));
+  ref.code = bytes_of(marshal_dumps(code.get()).get());
+  ref.params_marshal = bytes_of(marshal_dumps(params).get());
+  PyRef site = PyRef::steal(PyObject_GetAttrString(module, "IMPORT_SITE"));
+  if (!site) PyErr_Clear();
+  ref.import_site = site && PyObject_IsTrue(site.get()) == 1;
+}
+
+PyRef import_workload(const WorkloadRef& ref) {
+  std::string file = absolute_file(ref);
   std::string name = module_name_of(ref);
   if (PyRef existing = loaded_from(name, file)) return existing;
 
   prepend_sys_path(std::filesystem::path(file).parent_path().string());
+  if (ref.import_site) import_site();
+  if (ref.code) return exec_prepared_module(name, file, *ref.code);
   PyRef util = PyRef::checked(PyImport_ImportModule("importlib.util"));
   PyRef spec = PyRef::checked(
       PyObject_CallMethod(util.get(), "spec_from_file_location", "ss", name.c_str(), file.c_str()));
@@ -100,13 +156,19 @@ PyRef load_params(const std::string& params_json) {
   return PyRef::checked(PyObject_CallMethod(json.get(), "loads", "s", params_json.c_str()));
 }
 
+PyRef load_params(const WorkloadRef& ref) {
+  if (!ref.params_marshal) return load_params(ref.params_json);
+  const std::string& m = *ref.params_marshal;
+  return PyRef::checked(PyMarshal_ReadObjectFromString(m.data(), static_cast<Py_ssize_t>(m.size())));
+}
+
 WorkerOutcome run_worker_in_module(PyObject* module, const WorkloadRef& ref,
                                    const WorkerBinding& binding, bool interpreter_wide) {
   WorkerOutcome outcome;
   outcome.worker_id = binding.worker_id;
   try {
     PyRef fn = workload_function(module, ref, "worker", "worker(ch, params)");
-    PyRef params = load_params(ref.params_json);
+    PyRef params = load_params(ref);
     set_default_timeout_from(params.get());
     PyRef ch = bind_worker(binding, interpreter_wide);
     PyRef result = PyRef::steal(PyObject_CallFunctionObjArgs(fn.get(), ch.get(), params.get(), nullptr));

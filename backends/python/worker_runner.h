@@ -13,12 +13,20 @@ namespace interpbench::py {
 // directory first on sys.path so the workload's helper imports work. Throws PythonError.
 PyRef import_workload(const WorkloadRef& ref);
 
+// Fills ref.code (the file compiled once, marshalled), ref.params_marshal (params marshalled) and
+// ref.import_site (the module's IMPORT_SITE) from the driver's imported `module` and parsed
+// `params`, so workers skip reading, compiling and json. Needs the GIL; throws PythonError.
+void prepare_workload(PyObject* module, PyObject* params, WorkloadRef& ref);
+
 // The attribute `name` of the workload module if callable; else throws PythonError naming it.
 PyRef workload_function(PyObject* module, const WorkloadRef& ref, const char* name,
                         const char* signature);
 
 // json.loads(params_json). Throws PythonError.
 PyRef load_params(const std::string& params_json);
+// The worker's params: unmarshalled from ref.params_marshal when the driver prepared it, else
+// load_params(ref.params_json).
+PyRef load_params(const WorkloadRef& ref);
 
 // Binds the worker's channel, calls module.worker(ch, params), and closes both of the worker's
 // channel ends afterwards (the driver then sees end of stream, and a send to a gone worker

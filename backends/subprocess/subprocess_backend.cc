@@ -139,6 +139,7 @@ class SubprocessGroup final : public WorkerGroup {
                 "--module",       workload.module_name,
                 "--params",       workload.params_json,
                 "--parent-pid",   parent};
+      if (workload.import_site) o.args.push_back("--import-site");
       // The driver's process group: whoever kills the driver's group kills its workers too.
       o.own_process_group = false;
       o.capture_stderr = true;

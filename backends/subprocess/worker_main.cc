@@ -33,6 +33,7 @@ namespace {
 
 struct Arguments {
   std::string channels, pool, workload, module, params = "{}";
+  bool import_site = false;
   std::size_t worker_id = 0, worker_count = 1;
   pid_t parent_pid = 0;
 };
@@ -92,7 +93,7 @@ int run(const Arguments& args) {
   std::shared_ptr<BufferPool> pool;
   if (!args.pool.empty()) pool = ShmBufferPool::open(args.pool);
 
-  py::MainInterpreter interpreter;
+  py::MainInterpreter interpreter(/*import_site=*/false);  // the workload asks (IMPORT_SITE)
   // A crash in the workload (or an extension) then prints the Python stack to stderr, which
   // the driver keeps as the worker's traceback; the signal still ends the process.
   PyRun_SimpleString("import faulthandler; faulthandler.enable()");
@@ -100,6 +101,7 @@ int run(const Arguments& args) {
   py::WorkerBinding binding{set.channels(args.worker_id), pool, args.worker_id,
                             args.worker_count};
   WorkloadRef ref{args.workload, args.module, args.params};
+  ref.import_site = args.import_site;
   // The constructing thread holds the main GIL, as run_worker_function needs.
   WorkerOutcome outcome = py::run_worker_function(ref, binding);
   if (!outcome.ok) {
@@ -124,6 +126,7 @@ int main(int argc, char** argv) {
   app.add_option("--workload", args.workload, "workload file")->required();
   app.add_option("--module", args.module, "module name to import it as");
   app.add_option("--params", args.params, "params as JSON");
+  app.add_flag("--import-site", args.import_site, "run `site` first (the workload's IMPORT_SITE)");
   app.add_option("--parent-pid", args.parent_pid, "the driver's pid")->required();
   try {
     app.parse(argc, argv);

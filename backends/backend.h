@@ -80,8 +80,16 @@ class Backend {
   virtual void prepare(const WorkloadRef& workload) { (void)workload; }
 };
 
+// How the subprocess backend starts a worker process (docs/design.md, "Start methods").
+enum class StartMethod {
+  kExec,    // posix_spawn of interpbench-worker
+  kFork,    // fork of the driver's process, where that is safe (subprocess/fork_start.h)
+  kZygote,  // fork by a pre-initialized worker process (subprocess/zygote.h)
+};
+
 struct BackendOptions {
   bool shared_gil = false;  // subinterp only: PyInterpreterConfig.gil = SHARED
+  StartMethod start_method = StartMethod::kExec;  // subprocess only
 };
 
 std::unique_ptr<Backend> make_backend(std::string_view name, const BackendOptions& options = {});

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <vector>
@@ -18,7 +20,9 @@
 #include "backends/child_result.h"
 #include "backends/floor.h"
 #include "backends/message_memory.h"
+#include "backends/python/bare_interp.h"
 #include "backends/python/driver_host.h"
+#include "backends/python/embed.h"
 #include "reports/json_report.h"
 #include "runners/child_request.h"
 #include "runners/errors.h"
@@ -43,6 +47,26 @@ int floor_main(const ChildArgs& args, const nlohmann::json& params) {
     code = 1;
   }
   write_json_file(result, args.result);
+  return code;
+}
+
+// The bare-interp row embeds CPython itself (backends/python/bare_interp.h).
+int bare_interp_main(const ChildArgs& args, const nlohmann::json& params) {
+  nlohmann::json result;
+  int code = 0;
+  try {
+    result = run_bare_interp(args.module, params, args.shared_gil);
+  } catch (const std::exception& e) {
+    result = empty_child_result("bare-interp", "baseline", args.module, nullptr);
+    result["error"] = e.what();
+    code = 1;
+  }
+  write_json_file(result, args.result);
+  if (py::abandoned_threads() > 0) {
+    // An interpreter thread never signalled: don't run static destructors under it.
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
   return code;
 }
 
@@ -76,8 +100,10 @@ int child_main(const ChildArgs& args) {
 
   const auto backends = backend_names();
   const bool cpp_only = args.row == "floor" || args.row == "memcpy";
-  if (!cpp_only && std::find(backends.begin(), backends.end(), args.row) == backends.end()) {
-    throw BadInput(fmt::format("_child: unknown row '{}' (valid: {}, floor, memcpy)", args.row, fmt::join(backends, ", ")));
+  if (!cpp_only && args.row != "bare-interp" &&
+      std::find(backends.begin(), backends.end(), args.row) == backends.end()) {
+    throw BadInput(fmt::format("_child: unknown row '{}' (valid: {}, floor, memcpy, bare-interp)",
+                               args.row, fmt::join(backends, ", ")));
   }
   nlohmann::json params;
   try {
@@ -87,11 +113,22 @@ int child_main(const ChildArgs& args) {
   }
   if (!params.is_object()) throw BadInput("_child: --params must be a JSON object");
   if (cpp_only) return floor_main(args, params);
+  if (args.row == "bare-interp") return bare_interp_main(args, params);
 
   ChildRequest request;
   request.row = args.row;
   request.workload = WorkloadRef{args.workload, args.module, args.params};
   request.options.shared_gil = args.shared_gil;
+  if (args.start_method == "fork") {
+    request.options.start_method = StartMethod::kFork;
+  } else if (args.start_method == "zygote") {
+    request.options.start_method = StartMethod::kZygote;
+  } else if (!args.start_method.empty() && args.start_method != "exec") {
+    throw BadInput(fmt::format("_child: bad --start-method '{}' (valid: exec, fork, zygote)", args.start_method));
+  }
+  if (!args.start_method.empty() && args.row != "subprocess") {
+    throw BadInput(fmt::format("_child: --start-method is for the subprocess row, not '{}'", args.row));
+  }
   request.result_file = args.result;
   request.timeout_s = args.timeout_s;
   return run_driver_host(request);

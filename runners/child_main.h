@@ -16,6 +16,7 @@ struct ChildArgs {
   std::string result;    // where to write the child result file
   double timeout_s = 60; // per blocking operation
   bool shared_gil = false;
+  std::string start_method;  // subprocess: "exec" (or empty), "fork", "zygote"
 };
 
 int child_main(const ChildArgs& args);

@@ -90,13 +90,14 @@ int env_command(bool as_json) {
 
 const char* row_description(const std::string& row) {
   if (row == "subinterp") return "each worker a subinterpreter with its own GIL, on its own thread (Python 3.11 or --shared-gil: one GIL for all)";
-  if (row == "subprocess") return "each worker a process (interpbench-worker) on shared-memory channels";
+  if (row == "subprocess") return "each worker a process (interpbench-worker) on shared-memory channels; one row per start method: subprocess (exec), subprocess-fork, subprocess-zygote";
   if (row == "thread") return "each worker a thread of the main interpreter, sharing its GIL";
   if (row == "py-threading") return "reference: threading + queue.Queue";
   if (row == "py-multiprocessing") return "reference: multiprocessing + Pipe, one row per start method of the suite";
   if (row == "py-interpreters") return "reference: the stdlib interpreters and queues modules (3.12, 3.13)";
   if (row == "floor") return "C++ only, no Python (pingpong, stream): what the hardware allows";
   if (row == "memcpy") return "C++ only (stream): one thread's memcpy, the memory bandwidth reference line";
+  if (row == "bare-interp") return "baseline (startup): a thread + a subinterpreter with subinterp's config + import _interpbench, timed in C++";
   return "";
 }
 
@@ -109,6 +110,8 @@ int list_command(bool as_json) {
     j["backends"] = backend_row_names();
     j["reference_rows"] = reference_row_names();
     j["floor"] = {"floor", "memcpy"};
+    j["baselines"] = {"bare-interp"};
+    j["start_methods"] = subprocess_start_methods();
     j["workloads_dir"] = dir.string();
     j["workloads"] = nlohmann::json::array();
     for (auto& w : workloads) j["workloads"].push_back({{"name", w.name}, {"path", w.path.string()}});
@@ -118,6 +121,8 @@ int list_command(bool as_json) {
       for (auto& [name, o] : s.per_workload) per[name] = o;
       j["suites"].push_back({{"name", s.name}, {"description", s.description}, {"defaults", s.defaults},
                              {"per_workload", per}, {"mp_methods", s.mp_methods},
+                             {"start_methods", s.start_methods},
+                             {"per_workload_start_methods", s.per_workload_start_methods},
                              {"child_wall_s", s.child_wall_s}});
     }
     std::cout << j.dump(2) << "\n";
@@ -129,6 +134,8 @@ int list_command(bool as_json) {
   for (auto& r : reference_row_names()) std::cout << fmt::format("  {:<20} {}\n", r, row_description(r));
   std::cout << "Floor:\n";
   for (const char* r : {"floor", "memcpy"}) std::cout << fmt::format("  {:<20} {}\n", r, row_description(r));
+  std::cout << "Baseline:\n" << fmt::format("  {:<20} {}\n", "bare-interp", row_description("bare-interp"));
+  std::cout << fmt::format("Subprocess start methods (--start-method): {}\n", fmt::join(subprocess_start_methods(), ", "));
   std::cout << fmt::format("Workloads ({}):\n", dir.string());
   if (workloads.empty()) std::cout << "  (none found)\n";
   for (auto& w : workloads) std::cout << "  " << w.name << "\n";
@@ -139,6 +146,9 @@ int list_command(bool as_json) {
     for (auto& [name, o] : s.per_workload) std::cout << fmt::format("  {:<8}   {}: {}\n", "", name, o.dump());
     std::cout << fmt::format("  {:<8}   multiprocessing start methods: {}; child wall limit {} s\n", "",
                              fmt::join(s.mp_methods, ", "), s.child_wall_s);
+    std::cout << fmt::format("  {:<8}   subprocess start methods: {}", "", fmt::join(s.start_methods, ", "));
+    for (auto& [name, m] : s.per_workload_start_methods) std::cout << fmt::format("; {}: {}", name, fmt::join(m, ", "));
+    std::cout << "\n";
   }
   return 0;
 }
@@ -159,8 +169,15 @@ int run_cli(int argc, char** argv) {
   run_cmd->add_option("--workload-file", run.workload_files,
                       "Your own workload file (repeatable); runs instead of the built-in workloads");
   run_cmd->add_option("--backend", run.backends,
-                      "Rows: subinterp,subprocess,thread,py-threading,py-multiprocessing,py-interpreters,floor,memcpy "
-                      "(default: all)");
+                      "Rows: subinterp,subprocess,thread,py-threading,py-multiprocessing,py-interpreters,floor,"
+                      "memcpy,bare-interp (default: all)");
+  auto* start_method = run_cmd->add_option(
+      "--start-method",
+      "subprocess start methods, comma-separated, for every workload: exec (posix_spawn of "
+      "interpbench-worker; row `subprocess`), fork (fork of the driver's process, refused where "
+      "unsafe; `subprocess-fork`), zygote (a pre-initialized worker process forks each worker; "
+      "`subprocess-zygote`). Default: the suite's (default/full: exec, plus fork and zygote for "
+      "startup and memory)")->type_name("METHODS");
   auto* sizes = run_cmd->add_option("--sizes", "Message sizes, e.g. 8,1K,64KiB,1M")->type_name("SIZES");
   auto* workers = run_cmd->add_option("--workers", "Worker counts, e.g. 1,2,4")->type_name("COUNTS");
   auto* reps = run_cmd->add_option("--repetitions", "Repetitions per result (>= 1)")->type_name("N");
@@ -218,6 +235,7 @@ int run_cli(int argc, char** argv) {
   child_cmd->add_option("--result", child.result)->required();
   child_cmd->add_option("--timeout", child.timeout_s);
   child_cmd->add_flag("--shared-gil", child.shared_gil);
+  child_cmd->add_option("--start-method", child.start_method);
 
   // Before CLI11: everything after `_exec` belongs to the program it runs.
   if (argc > 1 && std::string(argv[1]) == "_exec") return exec_tied_to_parent(argc - 2, argv + 2);
@@ -252,6 +270,7 @@ int run_cli(int argc, char** argv) {
       take(iters, run.iterations);
       take(timeout, run.timeout);
       take(wall_limit, run.wall_limit);
+      take(start_method, run.start_methods);
       if (out_opt->count() > 0) run.out = out;
       return run_command(run);
     }

@@ -23,6 +23,8 @@ constexpr std::size_t kMaxSize = kGiB;  // one message above 1 GiB is a typo, no
 const std::set<std::string, std::less<>> kFloorWorkloads = {"pingpong", "stream"};
 // ... and the memcpy reference line: memory bandwidth, for stream's sizes.
 const std::set<std::string, std::less<>> kMemcpyWorkloads = {"stream"};
+// The bare-interp baseline is the floor under one workload's figures.
+const std::set<std::string, std::less<>> kBaselineWorkloads = {"startup"};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -118,6 +120,9 @@ Suite default_suite(int cores) {
                                 {"repetitions", 3},
                                 {"cell_budget_ms", 20}};
   s.mp_methods = {"fork", "spawn"};
+  // fork and zygote change how a worker process starts: startup and memory show it.
+  s.per_workload_start_methods["startup"] = subprocess_start_methods();
+  s.per_workload_start_methods["memory"] = subprocess_start_methods();
   s.child_wall_s = 300;
   return s;
 }
@@ -234,6 +239,7 @@ std::string_view to_string(RowKind kind) {
     case RowKind::kBackend: return "backend";
     case RowKind::kReference: return "reference";
     case RowKind::kFloor: return "floor";
+    case RowKind::kBaseline: return "baseline";
   }
   return "backend";
 }
@@ -249,9 +255,28 @@ const std::vector<std::string>& row_names() {
     for (auto& r : reference_row_names()) all.push_back(r);
     all.push_back("floor");
     all.push_back("memcpy");
+    all.push_back("bare-interp");
     return all;
   }();
   return names;
+}
+
+const std::vector<std::string>& subprocess_start_methods() {
+  static const std::vector<std::string> methods = {"exec", "fork", "zygote"};
+  return methods;
+}
+
+std::vector<std::string> parse_start_methods(std::string_view csv) {
+  std::vector<std::string> out;
+  for (auto& m : split_list(csv)) {
+    const auto& valid = subprocess_start_methods();
+    if (std::find(valid.begin(), valid.end(), m) == valid.end()) {
+      throw BadInput(fmt::format("bad --start-method '{}' (valid: {})", m, fmt::join(valid, ", ")));
+    }
+    if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
+  }
+  if (out.empty()) throw BadInput("bad --start-method '': needs at least one of exec, fork, zygote");
+  return out;
 }
 
 std::vector<Suite> make_suites(int cores) {
@@ -314,6 +339,8 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
     const auto refs = reference_row_names();
     if (name == "floor" || name == "memcpy") {
       rows.push_back({name, RowKind::kFloor, ""});
+    } else if (name == "bare-interp") {
+      rows.push_back({name, RowKind::kBaseline, ""});
     } else if (std::find(refs.begin(), refs.end(), name) != refs.end()) {
       if (name == "py-multiprocessing") {
         for (auto& m : plan.suite.mp_methods) rows.push_back({name, RowKind::kReference, m});
@@ -351,14 +378,36 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
   }
   if (workloads.empty()) throw BadInput("no workloads to run (none found in the workloads directory)");
 
+  // The subprocess rows of one workload: one per start method (exec keeps the label
+  // "subprocess"); explicit --start-method applies to every workload.
+  auto start_methods_of = [&](const std::string& workload) {
+    if (request.start_methods) return *request.start_methods;
+    auto it = plan.suite.per_workload_start_methods.find(workload);
+    return it != plan.suite.per_workload_start_methods.end() ? it->second : plan.suite.start_methods;
+  };
+  auto expand = [&](const std::string& workload) {
+    std::vector<RowSpec> out;
+    for (auto& row : rows) {
+      if (row.name != "subprocess") {
+        out.push_back(row);
+        continue;
+      }
+      for (auto& m : start_methods_of(workload)) {
+        out.push_back({row.name, row.kind, m == "exec" ? "" : m});
+      }
+    }
+    return out;
+  };
+
   for (auto& w : workloads) {
     const nlohmann::json base = workload_params(plan.suite, w.name, request);
     const double timeout_s = base.value("timeout", 10.0);
-    for (auto& row : rows) {
+    for (auto& row : expand(w.name)) {
       if (row.kind == RowKind::kFloor &&
           !(row.name == "memcpy" ? kMemcpyWorkloads : kFloorWorkloads).contains(w.name)) {
         continue;
       }
+      if (row.kind == RowKind::kBaseline && !kBaselineWorkloads.contains(w.name)) continue;
       PlannedChild child;
       child.row = row;
       child.workload = w;
@@ -375,7 +424,19 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
   }
 
   std::vector<std::string> row_labels;
-  for (auto& r : rows) row_labels.push_back(r.label());
+  for (auto& r : rows) {
+    if (r.name != "subprocess") {
+      row_labels.push_back(r.label());
+      continue;
+    }
+    for (auto& m : subprocess_start_methods()) {  // those some workload runs, in report order
+      const bool used = std::any_of(workloads.begin(), workloads.end(), [&](auto& w) {
+        const auto methods = start_methods_of(w.name);
+        return std::find(methods.begin(), methods.end(), m) != methods.end();
+      });
+      if (used) row_labels.push_back(RowSpec{r.name, r.kind, m == "exec" ? "" : m}.label());
+    }
+  }
   std::vector<std::string> workload_names;
   for (auto& w : workloads) workload_names.push_back(w.name);
   plan.options = {{"suite", plan.suite.name}, {"rows", row_labels}, {"workloads", workload_names},
@@ -385,6 +446,7 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
   if (request.repetitions) plan.options["repetitions"] = *request.repetitions;
   if (request.iterations) plan.options["iterations"] = *request.iterations;
   if (request.timeout_s) plan.options["timeout"] = *request.timeout_s;
+  if (request.start_methods) plan.options["start_methods"] = *request.start_methods;
   // What each workload actually got (suite <- per-workload <- command line), for the record.
   plan.options["params"] = nlohmann::json::object();
   for (auto& w : workloads) plan.options["params"][w.name] = workload_params(plan.suite, w.name, request);

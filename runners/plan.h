@@ -27,20 +27,29 @@ std::vector<std::string> split_list(std::string_view csv);
 // "1048576" -> "1 MiB", "8" -> "8 B": the inverse of parse_size for labels.
 std::string format_size(std::size_t bytes);
 
-enum class RowKind { kBackend, kReference, kFloor };
+// kBaseline: a C++ measurement of what one of our rows can't go below, with Python (bare-interp).
+enum class RowKind { kBackend, kReference, kFloor, kBaseline };
 
 // One thing that runs a workload: a backend of ours, a standard-library reference row, or a
 // C++-only reference line (kind kFloor: "floor", the rings alone; "memcpy", memory bandwidth).
 struct RowSpec {
   std::string name;    // "subinterp", "py-multiprocessing", "floor", "memcpy"
   RowKind kind = RowKind::kBackend;
-  std::string method;  // py-multiprocessing start method ("fork", "forkserver", "spawn"), else ""
-  // What reports call the row: the name, with the start method for py-multiprocessing
-  // ("py-multiprocessing-spawn", docs/json-schema.md).
+  // The start method: py-multiprocessing's ("fork", "forkserver", "spawn"), or subprocess's
+  // ("fork", "zygote"; "" is exec, so the exec row keeps the label "subprocess"); else "".
+  std::string method;
+  // What reports call the row: the name, with the start method when there is one
+  // ("py-multiprocessing-spawn", "subprocess-zygote", docs/json-schema.md).
   std::string label() const { return method.empty() ? name : name + "-" + method; }
 };
 
-std::string_view to_string(RowKind kind);  // "backend" | "reference" | "floor"
+std::string_view to_string(RowKind kind);  // "backend" | "reference" | "floor" | "baseline"
+
+// The subprocess backend's start methods, in report order: "exec", "fork", "zygote".
+const std::vector<std::string>& subprocess_start_methods();
+// "exec,zygote" -> {"exec", "zygote"} (order kept, duplicates dropped); throws BadInput naming a
+// bad value and listing the valid ones.
+std::vector<std::string> parse_start_methods(std::string_view csv);
 
 // Every row name the CLI accepts for --backend, in report order.
 const std::vector<std::string>& row_names();
@@ -56,6 +65,9 @@ struct Suite {
   nlohmann::json defaults;
   std::map<std::string, nlohmann::json> per_workload;
   std::vector<std::string> mp_methods;  // py-multiprocessing start methods this suite runs
+  // Subprocess start methods: for every workload, unless the workload has its own list.
+  std::vector<std::string> start_methods = {"exec"};
+  std::map<std::string, std::vector<std::string>> per_workload_start_methods;
   double child_wall_s = 60;             // wall-clock limit of one child (one row x workload)
 };
 
@@ -86,6 +98,8 @@ struct PlanRequest {
   std::optional<double> timeout_s;  // per blocking operation
   std::optional<double> wall_limit_s;  // per child; unset: the suite's or 10 x timeout
   bool shared_gil = false;
+  // --start-method: the subprocess start methods of every workload; unset: the suite's.
+  std::optional<std::vector<std::string>> start_methods;
   int cores = 1;
 };
 

@@ -67,6 +67,7 @@ PlanRequest make_request(const RunOptions& o) {
   if (o.iterations) req.iterations = parse_count(*o.iterations, "--iterations");
   if (o.timeout) req.timeout_s = parse_timeout(*o.timeout);
   if (o.wall_limit) req.wall_limit_s = parse_timeout(*o.wall_limit, "--wall-limit");
+  if (o.start_methods) req.start_methods = parse_start_methods(*o.start_methods);
   req.shared_gil = o.shared_gil;
   req.cores = std::max(1, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)));
   return req;

@@ -19,6 +19,7 @@ struct RunOptions {
   std::vector<std::string> workload_files;  // --workload-file, repeatable
   std::vector<std::string> backends;        // each may be "a,b"
   std::optional<std::string> sizes, workers, repetitions, iterations, timeout, wall_limit;
+  std::optional<std::string> start_methods;  // --start-method exec,fork,zygote
   std::optional<std::string> out;  // the JSON report; none: no file is written
   std::string format = "table";    // table | json | csv | md (on stdout)
   bool shared_gil = false;

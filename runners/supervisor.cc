@@ -136,6 +136,9 @@ SpawnOptions child_command(const PlannedChild& child, const SupervisorOptions& o
                   "--module", child.workload.name, "--params", params, "--result",
                   result_file.string(), "--timeout", fmt::format("{}", child.timeout_s)};
     if (child.shared_gil) spawn.args.push_back("--shared-gil");
+    if (child.row.name == "subprocess" && !child.row.method.empty()) {
+      spawn.args.insert(spawn.args.end(), {"--start-method", child.row.method});
+    }
   }
   spawn.own_process_group = true;  // one kill takes the child and every worker it started
   spawn.stdin_null = true;

@@ -52,6 +52,7 @@ class Fd {
   }
   ~Fd() { reset(); }
   int get() const { return fd_; }
+  int release() noexcept { return std::exchange(fd_, -1); }
   void reset() noexcept {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
@@ -247,6 +248,9 @@ ChildProcess::ChildProcess(SpawnOptions options) : options_(std::move(options)) 
     err_pipe = make_pipe();
     posix_spawn_file_actions_adddup2(&fa.actions, err_pipe.write_end.get(), STDERR_FILENO);
   }
+  if (options_.pass_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&fa.actions, options_.pass_fd, kPassedFd);
+  }
   std::string dir;
   if (!options_.working_dir.empty()) {
     dir = options_.working_dir.string();
@@ -281,13 +285,26 @@ ChildProcess::ChildProcess(SpawnOptions options) : options_(std::move(options)) 
   if (rc != 0) throw_errno(rc, what);
   err_pipe.write_end.reset();
   out_pipe.write_end.reset();
+  watch(err_pipe.read_end.release(), out_pipe.read_end.release(), what);
+}
 
+std::unique_ptr<ChildProcess> ChildProcess::adopt(pid_t pid, int stderr_fd, SpawnOptions options) {
+  std::unique_ptr<ChildProcess> child(new ChildProcess());
+  child->options_ = std::move(options);
+  child->pid_ = pid;
+  child->watch(stderr_fd, -1, "cannot adopt child " + std::to_string(pid));
+  return child;
+}
+
+void ChildProcess::watch(int stderr_fd, int stdout_fd, const std::string& what) {
+  Pipe err_pipe{Fd(stderr_fd), Fd()}, out_pipe{Fd(stdout_fd), Fd()};
   pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
   if (pidfd_ < 0) {
     int err = errno;
     ::kill(pid_, SIGKILL);
     int st;
     ::waitpid(pid_, &st, 0);
+    status_ = decode(st);
     throw_errno(err, what + " (pidfd_open needs Linux >= 5.3)");
   }
 

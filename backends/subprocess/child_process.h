@@ -51,12 +51,21 @@ struct SpawnOptions {
   bool capture_stderr = true;        // otherwise inherited
   bool echo_stderr = false;          // also copy captured stderr to the parent's stderr
   std::size_t stderr_tail_lines = 20;
+  int pass_fd = -1;                  // when >= 0: becomes the child's descriptor kPassedFd
 };
+
+// The descriptor number a SpawnOptions::pass_fd gets in the child.
+inline constexpr int kPassedFd = 3;
 
 class ChildProcess {
  public:
   // Throws std::system_error naming the executable when it can't be started.
   explicit ChildProcess(SpawnOptions options);
+  // Takes ownership of `pid`, a child of this process started some other way (fork, or cloned
+  // by a zygote with CLONE_PARENT), whose stderr is the pipe read end
+  // `stderr_fd` (owned from now on; -1: none). Same guarantees as a spawned child; the
+  // options say how to kill it (own_process_group) and how much stderr to keep.
+  static std::unique_ptr<ChildProcess> adopt(pid_t pid, int stderr_fd, SpawnOptions options);
   ~ChildProcess();  // SIGKILL (the group when it has its own) + reap if still running; noexcept
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -84,6 +93,9 @@ class ChildProcess {
 
  private:
   struct Output;  // the pipes and the thread that drains them
+  ChildProcess() = default;
+  // Opens the pidfd and starts draining the given read ends (each owned, -1: none).
+  void watch(int stderr_fd, int stdout_fd, const std::string& what);
   SpawnOptions options_;
   pid_t pid_ = -1;
   int pidfd_ = -1;

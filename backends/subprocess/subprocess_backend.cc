@@ -16,7 +16,10 @@
 #include "backends/shm_channel.h"
 #include "backends/shm_segment.h"
 #include "backends/subprocess/child_process.h"
+#include "backends/subprocess/fork_start.h"
 #include "backends/subprocess/shm_buffer_pool.h"
+#include "backends/subprocess/worker_process.h"
+#include "backends/subprocess/zygote.h"
 
 namespace interpbench {
 
@@ -27,6 +30,9 @@ namespace {
 constexpr std::size_t kPoolBytes = 256u << 20;
 // Enough for a deep traceback above the error marker.
 constexpr std::size_t kWorkerStderrLines = 200;
+// The zygote imports the workload before it is ready; then each fork takes milliseconds.
+constexpr auto kZygoteReadyTimeout = std::chrono::seconds(60);
+constexpr auto kZygoteReplyTimeout = std::chrono::seconds(30);
 
 std::string unescape(std::string_view s) {
   std::string out;
@@ -121,31 +127,28 @@ class EventFd {
 
 class SubprocessGroup final : public WorkerGroup {
  public:
-  SubprocessGroup(const WorkloadRef& workload, std::size_t n, const ChannelOptions& options)
+  // `zygote` is used with StartMethod::kZygote only.
+  SubprocessGroup(const WorkloadRef& workload, std::size_t n, const ChannelOptions& options,
+                  StartMethod method, Zygote* zygote)
       : run_id_(make_run_id()),
         set_(ShmChannelSet::create(segment_name(run_id_, "chan"), n, options.ring_bytes)),
         pool_(ShmBufferPool::create(segment_name(run_id_, "pool"), kPoolBytes)) {
-    const auto exe = find_worker_executable();
-    const std::string parent = std::to_string(::getpid());
-    children_.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      SpawnOptions o;
-      o.executable = exe;
-      o.args = {"--channels",     set_.name(),
-                "--pool",         pool_->name(),
-                "--worker-id",    std::to_string(i),
-                "--worker-count", std::to_string(n),
-                "--workload",     workload.file.string(),
-                "--module",       workload.module_name,
-                "--params",       workload.params_json,
-                "--parent-pid",   parent};
-      if (workload.import_site) o.args.push_back("--import-site");
-      // The driver's process group: whoever kills the driver's group kills its workers too.
-      o.own_process_group = false;
-      o.capture_stderr = true;
-      o.stderr_tail_lines = kWorkerStderrLines;
-      // A throw here destroys the children started so far (killed and reaped) and both segments.
-      children_.push_back(std::make_unique<ChildProcess>(std::move(o)));
+    std::vector<WorkerSlot> slots;
+    for (std::size_t i = 0; i < n; ++i) slots.push_back({set_.name(), pool_->name(), i, n});
+    SpawnOptions o;
+    // The driver's process group: whoever kills the driver's group kills its workers too.
+    o.own_process_group = false;
+    o.capture_stderr = true;
+    o.stderr_tail_lines = kWorkerStderrLines;
+    // A throw below destroys the children started so far (killed and reaped) and both segments.
+    switch (method) {
+      case StartMethod::kExec: spawn(workload, slots, o); break;
+      case StartMethod::kFork: children_ = fork_workers(slots, workload, o); break;
+      case StartMethod::kZygote:
+        for (const WorkerSlot& slot : slots) {
+          children_.push_back(zygote->fork_worker(slot, o, Deadline::after(kZygoteReplyTimeout)));
+        }
+        break;
     }
     reaper_ = std::thread([this] { reap(); });
   }
@@ -219,6 +222,26 @@ class SubprocessGroup final : public WorkerGroup {
     }
   }
 
+  void spawn(const WorkloadRef& workload, const std::vector<WorkerSlot>& slots, const SpawnOptions& common) {
+    const auto exe = find_worker_executable();
+    const std::string parent = std::to_string(::getpid());
+    children_.reserve(slots.size());
+    for (const WorkerSlot& slot : slots) {
+      SpawnOptions o = common;
+      o.executable = exe;
+      o.args = {"--channels",     slot.channels,
+                "--pool",         slot.pool,
+                "--worker-id",    std::to_string(slot.worker_id),
+                "--worker-count", std::to_string(slot.worker_count),
+                "--workload",     workload.file.string(),
+                "--module",       workload.module_name,
+                "--params",       workload.params_json,
+                "--parent-pid",   parent};
+      if (workload.import_site) o.args.push_back("--import-site");
+      children_.push_back(std::make_unique<ChildProcess>(std::move(o)));
+    }
+  }
+
   void stop_reaper() noexcept {
     if (!reaper_.joinable()) return;
     stop_.signal();
@@ -236,12 +259,26 @@ class SubprocessGroup final : public WorkerGroup {
 
 class SubprocessBackend final : public Backend {
  public:
+  explicit SubprocessBackend(StartMethod method) : method_(method) {}
   std::string_view name() const override { return "subprocess"; }
   std::string gil_mode() const override { return "process"; }
+
+  void prepare(const WorkloadRef& workload) override {
+    if (method_ == StartMethod::kZygote && !zygote_) {
+      zygote_ = std::make_unique<Zygote>(find_worker_executable(), workload,
+                                         Deadline::after(kZygoteReadyTimeout));
+    }
+  }
+
   std::unique_ptr<WorkerGroup> start(const WorkloadRef& workload, std::size_t n,
                                      const ChannelOptions& options) override {
-    return std::make_unique<SubprocessGroup>(workload, n, options);
+    prepare(workload);  // a no-op once prepared (a caller that skipped prepare pays for it here)
+    return std::make_unique<SubprocessGroup>(workload, n, options, method_, zygote_.get());
   }
+
+ private:
+  StartMethod method_;
+  std::unique_ptr<Zygote> zygote_;
 };
 
 }  // namespace
@@ -267,8 +304,8 @@ std::filesystem::path find_worker_executable() {
                            "' (set INTERPBENCH_WORKER to its path)");
 }
 
-std::unique_ptr<Backend> make_subprocess_backend(const BackendOptions&) {
-  return std::make_unique<SubprocessBackend>();
+std::unique_ptr<Backend> make_subprocess_backend(const BackendOptions& options) {
+  return std::make_unique<SubprocessBackend>(options.start_method);
 }
 
 }  // namespace interpbench

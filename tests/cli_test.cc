@@ -98,6 +98,18 @@ TEST_F(CliTest, UnknownBackendListsTheValidOnes) {
   EXPECT_NE(o.err.find("subprocess"), std::string::npos) << o.err;
 }
 
+TEST_F(CliTest, BadStartMethodListsTheValidOnesAndHelpNamesThem) {
+  expect_bad_input({"run", "--start-method", "exec,spawn", "--out", out_}, "--start-method 'spawn'");
+  const Outcome o = run_cli({"run", "--start-method", "vfork"});
+  EXPECT_NE(o.err.find("exec, fork, zygote"), std::string::npos) << o.err;
+  const Outcome help = run_cli({"run", "--help"});
+  EXPECT_NE(help.out.find("--start-method"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("zygote"), std::string::npos) << help.out;
+  const Outcome list = run_cli({"list"});
+  EXPECT_NE(list.out.find("subprocess start methods"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("bare-interp"), std::string::npos) << list.out;
+}
+
 TEST_F(CliTest, UnknownWorkloadOrSuite) {
   expect_bad_input({"run", "--workload", "nbody", "--out", out_}, "'nbody'");
   expect_bad_input({"run", "--suite", "huge", "--out", out_}, "'huge'");

@@ -146,7 +146,8 @@ TEST_P(FaultMatrixTest, RowReportsTheFaultTheRunGoesOnAndNothingIsLeft) {
   }
 }
 
-// The rows: interpbench's three backends and the two reference rows that match them.
+// The rows: interpbench's three backends and the two reference rows that match them (the
+// subprocess backend with each start method, see cases()).
 const std::string kAllRows = "subinterp,subprocess,thread,py-threading,py-multiprocessing";
 
 // driver_saw / mp_saw: what the driver's blocked call raised on the subprocess row and on
@@ -207,6 +208,21 @@ std::vector<FaultCase> cases() {
   out.push_back({"fault_hangs_holding_gil", "fault_hangs_holding_gil", "recv", "subinterp,thread",
                  {"--wall-limit", "3"}, "1",
                  {{"subinterp", abandoned, {"timed out after 3.00 s"}}, {"thread", {"timed out after 3.00 s"}}}});
+  // Every start method of the subprocess backend reports a fault the same way: a worker forked
+  // from the driver or by the zygote is still one process per worker, owned by the driver.
+  for (FaultCase& c : out) {
+    if (c.backends.find("subprocess") == std::string::npos) continue;
+    c.extra.insert(c.extra.end(), {"--start-method", "exec,fork,zygote"});
+    std::vector<RowExpect> more;
+    for (const RowExpect& r : c.rows) {
+      if (r.row != "subprocess") continue;
+      for (const char* label : {"subprocess-fork", "subprocess-zygote"}) {
+        more.push_back(r);
+        more.back().row = label;
+      }
+    }
+    c.rows.insert(c.rows.end(), more.begin(), more.end());
+  }
   return out;
 }
 

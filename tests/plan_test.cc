@@ -179,6 +179,58 @@ TEST(PlanTest, MemcpyReferenceLineRunsStreamOnlyInTheDefaultSuite) {
   EXPECT_EQ(memcpy_workloads, std::vector<std::string>{"stream"});
 }
 
+std::vector<std::string> labels_for(const Plan& plan, const std::string& workload) {
+  std::vector<std::string> labels;
+  for (auto& c : plan.children) {
+    if (c.workload.name == workload) labels.push_back(c.row.label());
+  }
+  return labels;
+}
+
+TEST(PlanTest, DefaultSuiteAddsForkAndZygoteForStartupAndMemoryOnly) {
+  PlanRequest req;
+  req.rows = {"subprocess"};
+  const std::vector<WorkloadFile> files = {{"pingpong", "/w/pingpong.py"}, {"memory", "/w/memory.py"},
+                                           {"startup", "/w/startup.py"}};
+  const Plan plan = make_plan(req, files);
+  const std::vector<std::string> all = {"subprocess", "subprocess-fork", "subprocess-zygote"};
+  EXPECT_EQ(labels_for(plan, "pingpong"), std::vector<std::string>{"subprocess"});
+  EXPECT_EQ(labels_for(plan, "memory"), all);
+  EXPECT_EQ(labels_for(plan, "startup"), all);
+  for (auto& c : plan.children) {
+    EXPECT_EQ(c.params["backend"], c.row.label());
+    EXPECT_EQ(c.row.kind, RowKind::kBackend);
+  }
+  EXPECT_EQ(plan.options["rows"], nlohmann::json(all));
+}
+
+TEST(PlanTest, ExplicitStartMethodsApplyToEveryWorkload) {
+  PlanRequest req;
+  req.rows = {"subprocess", "thread"};
+  req.start_methods = parse_start_methods("zygote,exec,zygote");
+  const Plan plan = make_plan(req, some_workloads());
+  for (const char* w : {"pingpong", "memory", "stream"}) {
+    EXPECT_EQ(labels_for(plan, w), (std::vector<std::string>{"subprocess-zygote", "subprocess", "thread"})) << w;
+  }
+  EXPECT_EQ(plan.options["start_methods"], nlohmann::json({"zygote", "exec"}));
+  EXPECT_NE(error_of([] { parse_start_methods("exec,posix"); }).find("'posix'"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_start_methods(","); }), "");
+}
+
+TEST(PlanTest, BareInterpIsABaselineForStartupOnly) {
+  PlanRequest req;
+  const std::vector<WorkloadFile> files = {{"pingpong", "/w/pingpong.py"}, {"startup", "/w/startup.py"}};
+  const Plan plan = make_plan(req, files);
+  std::vector<std::string> where;
+  for (auto& c : plan.children) {
+    if (c.row.name != "bare-interp") continue;
+    where.push_back(c.workload.name);
+    EXPECT_EQ(c.row.kind, RowKind::kBaseline);
+    EXPECT_EQ(to_string(c.row.kind), "baseline");
+  }
+  EXPECT_EQ(where, std::vector<std::string>{"startup"});
+}
+
 TEST(PlanTest, UnknownRowOrWorkloadIsBadInputNamingIt) {
   PlanRequest req;
   req.rows = {"nosuch"};

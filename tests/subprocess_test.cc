@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -56,6 +57,23 @@ class SubprocessTest : public ::testing::Test {
   std::unique_ptr<Backend> backend_ = make_subprocess_backend({});
 };
 
+// The same behaviour whatever starts the workers: exec, or the zygote (whose workers are the
+// driver's children too). fork needs the driver's Python, which this test process doesn't run
+// (ForkIsRefusedWhereItIsUnsafe; the fault matrix runs it end to end).
+class SubprocessStartTest : public SubprocessTest, public ::testing::WithParamInterface<StartMethod> {
+ protected:
+  void SetUp() override {
+    SubprocessTest::SetUp();
+    backend_ = make_subprocess_backend({.start_method = GetParam()});
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(StartMethods, SubprocessStartTest,
+                         ::testing::Values(StartMethod::kExec, StartMethod::kZygote),
+                         [](const auto& info) {
+                           return info.param == StartMethod::kExec ? "exec" : "zygote";
+                         });
+
 std::vector<std::string> my_segments() {
   std::vector<std::string> names;
   const std::string prefix = "interpbench-" + std::to_string(::getpid()) + "-";
@@ -86,6 +104,16 @@ const char* kReadyThenBlock =
     "    ch.send(b'ready')\n"
     "    ch.recv()\n";
 
+// This process's children (alive or zombie), from /proc/self/task/*/children.
+std::vector<pid_t> children_of_me() {
+  std::vector<pid_t> out;
+  for (const auto& task : fs::directory_iterator("/proc/self/task")) {
+    std::ifstream in(task.path() / "children");
+    for (pid_t pid; in >> pid;) out.push_back(pid);
+  }
+  return out;
+}
+
 bool pid_alive(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
@@ -98,7 +126,7 @@ TEST_F(SubprocessTest, NameAndGilMode) {
   EXPECT_EQ(backend_->gil_mode(), "process");
 }
 
-TEST_F(SubprocessTest, EchoesEveryMessageAndJoinsClean) {
+TEST_P(SubprocessStartTest, EchoesEveryMessageAndJoinsClean) {
   auto group = start(workload("echo", kEcho), 2);
   ASSERT_EQ(group->size(), 2u);
   EXPECT_EQ(group->memory_scope(), MemoryScope::kPerWorkerProcess);
@@ -119,7 +147,7 @@ TEST_F(SubprocessTest, EchoesEveryMessageAndJoinsClean) {
   }
 }
 
-TEST_F(SubprocessTest, WorkerKilledWhileDriverBlockedInRecvEndsTheStream) {
+TEST_P(SubprocessStartTest, WorkerKilledWhileDriverBlockedInRecvEndsTheStream) {
   auto group = start(workload("block_recv", kReadyThenBlock), 1);
   auto& ch = group->channels(0);
   ASSERT_TRUE(ch.from_worker->recv(Deadline::after(kTestDeadline)));
@@ -144,7 +172,7 @@ TEST_F(SubprocessTest, WorkerKilledWhileDriverBlockedInRecvEndsTheStream) {
   EXPECT_EQ(outcomes.at(0).error, "killed by SIGKILL");
 }
 
-TEST_F(SubprocessTest, WorkerKilledWhileDriverBlockedInSendThrowsClosed) {
+TEST_P(SubprocessStartTest, WorkerKilledWhileDriverBlockedInSendThrowsClosed) {
   auto group = start(workload("block_send", "    ch.send(b'ready')\n    time.sleep(60)\n"), 1,
                      /*ring_bytes=*/4096);
   auto& ch = group->channels(0);
@@ -170,7 +198,7 @@ TEST_F(SubprocessTest, WorkerKilledWhileDriverBlockedInSendThrowsClosed) {
   EXPECT_EQ(outcomes.at(0).error, "killed by SIGKILL");
 }
 
-TEST_F(SubprocessTest, ReportsPythonErrorWithTraceback) {
+TEST_P(SubprocessStartTest, ReportsPythonErrorWithTraceback) {
   auto group = start(workload("raises", "    raise ValueError('boom\\nsecond line')\n"), 2);
   auto outcomes = group->join(Deadline::after(kTestDeadline));
   for (const auto& o : outcomes) {
@@ -180,7 +208,7 @@ TEST_F(SubprocessTest, ReportsPythonErrorWithTraceback) {
   }
 }
 
-TEST_F(SubprocessTest, ReportsExitStatusAndSignal) {
+TEST_P(SubprocessStartTest, ReportsExitStatusAndSignal) {
   {
     auto group = start(workload("exits", "    os._exit(3)\n"), 1);
     EXPECT_EQ(group->join(Deadline::after(kTestDeadline)).at(0).error.rfind("exit status 3", 0),
@@ -196,7 +224,7 @@ TEST_F(SubprocessTest, ReportsExitStatusAndSignal) {
   }
 }
 
-TEST_F(SubprocessTest, JoinKillsWorkersPastTheDeadline) {
+TEST_P(SubprocessStartTest, JoinKillsWorkersPastTheDeadline) {
   auto group = start(workload("spins", "    while True: pass\n"), 1);
   const pid_t pid = group->worker_pids().at(0);
   auto outcomes = group->join(Deadline::after(200ms));
@@ -205,7 +233,7 @@ TEST_F(SubprocessTest, JoinKillsWorkersPastTheDeadline) {
   EXPECT_FALSE(pid_alive(pid));
 }
 
-TEST_F(SubprocessTest, SegmentsAndProcessesGoneAfterGroup) {
+TEST_P(SubprocessStartTest, SegmentsAndProcessesGoneAfterGroup) {
   std::vector<pid_t> pids;
   {
     auto group = start(workload("ready", kReadyThenBlock), 2);
@@ -218,7 +246,7 @@ TEST_F(SubprocessTest, SegmentsAndProcessesGoneAfterGroup) {
   for (pid_t pid : pids) EXPECT_FALSE(pid_alive(pid)) << pid;
 }
 
-TEST_F(SubprocessTest, ReadsEachWorkerProcessMemory) {
+TEST_P(SubprocessStartTest, ReadsEachWorkerProcessMemory) {
   auto group = start(workload("mem", kReadyThenBlock), 2);
   for (std::size_t w = 0; w < 2; ++w) {
     ASSERT_TRUE(group->channels(w).from_worker->recv(Deadline::after(kTestDeadline)));
@@ -236,7 +264,7 @@ TEST_F(SubprocessTest, ReadsEachWorkerProcessMemory) {
   group->join(Deadline::after(kTestDeadline));
 }
 
-TEST_F(SubprocessTest, HandsBuffersOverThroughThePool) {
+TEST_P(SubprocessStartTest, HandsBuffersOverThroughThePool) {
   auto group = start(workload("pool", kReadyThenBlock), 1);
   auto& pool = group->buffer_pool();
   auto h = pool.allocate(1 << 20);
@@ -316,6 +344,81 @@ TEST_F(SubprocessTest, WorkerRejectsBadArguments) {
   ASSERT_TRUE(status);
   EXPECT_EQ(status->exit_code, kWorkerExitBadArguments);
   EXPECT_NE(child.stderr_tail().find("interpbench-worker: "), std::string::npos);
+}
+
+// A worker the zygote forked is a child of this process (clone3 with CLONE_PARENT), not of the
+// zygote: waitpid, its exit status and its signal work as for an exec worker.
+TEST_F(SubprocessTest, ZygoteWorkersAreOurChildren) {
+  backend_ = make_subprocess_backend({.start_method = StartMethod::kZygote});
+  auto group = start(workload("zchild", kReadyThenBlock), 2);
+  for (pid_t pid : group->worker_pids()) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    std::istringstream rest(text.substr(text.rfind(')') + 2));
+    char state = 0;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    EXPECT_EQ(ppid, ::getpid()) << text;
+  }
+  group->join(Deadline::after(200ms));
+}
+
+// The zygote is prepared before anything is timed, and goes with its backend: no process (zygote
+// or worker) and no segment is left.
+TEST_F(SubprocessTest, ZygoteIsStartedByPrepareAndGoneWithItsBackend) {
+  auto ref = workload("zgone", kReadyThenBlock);
+  const auto before = children_of_me();
+  backend_ = make_subprocess_backend({.start_method = StartMethod::kZygote});
+  backend_->prepare(ref);
+  const auto prepared = children_of_me();
+  ASSERT_EQ(prepared.size(), before.size() + 1);  // the zygote, before any start()
+  std::vector<pid_t> pids;
+  {
+    auto group = start(ref, 2);
+    pids = group->worker_pids();
+    ASSERT_TRUE(group->channels(0).from_worker->recv(Deadline::after(kTestDeadline)));
+  }
+  backend_.reset();
+  for (pid_t pid : prepared) EXPECT_FALSE(pid_alive(pid)) << pid;
+  for (pid_t pid : pids) EXPECT_FALSE(pid_alive(pid)) << pid;
+  EXPECT_TRUE(my_segments().empty());
+}
+
+// A workload that can't be imported fails the zygote before the driver runs, with its error.
+TEST_F(SubprocessTest, ZygoteReportsAWorkloadThatDoesNotImport) {
+  auto file = dir_ / "zbroken.py";
+  std::ofstream(file) << "raise ValueError('no import for you')\n";
+  backend_ = make_subprocess_backend({.start_method = StartMethod::kZygote});
+  try {
+    backend_->prepare(WorkloadRef{file, "zbroken", "{}"});
+    FAIL() << "prepare() accepted a workload that raises on import";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("zygote: cannot import the workload: ValueError: no import for you"),
+              std::string::npos) << e.what();
+  }
+}
+
+TEST_F(SubprocessTest, ZygoteRefusesToRunForAnotherParent) {
+  SpawnOptions o;
+  o.executable = find_worker_executable();
+  o.args = {"--zygote", "--workload", "none.py", "--parent-pid", "1"};
+  ChildProcess child(o);
+  auto status = child.wait(Deadline::after(kTestDeadline));
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->exit_code, kWorkerExitParentDied);
+}
+
+// Forking this process is refused (it runs no Python, and threads), with the reason; no worker
+// and no segment is left.
+TEST_F(SubprocessTest, ForkIsRefusedWhereItIsUnsafe) {
+  backend_ = make_subprocess_backend({.start_method = StartMethod::kFork});
+  try {
+    start(workload("nofork", kEcho), 1);
+    FAIL() << "fork was not refused";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("start method fork"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(my_segments().empty());
 }
 
 }  // namespace

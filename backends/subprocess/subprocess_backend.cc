@@ -12,6 +12,7 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <tuple>
 
 #include "backends/shm_channel.h"
 #include "backends/shm_segment.h"
@@ -263,11 +264,19 @@ class SubprocessBackend final : public Backend {
   std::string_view name() const override { return "subprocess"; }
   std::string gil_mode() const override { return "process"; }
 
+  // One zygote per workload: it has imported that file with those params.
   void prepare(const WorkloadRef& workload) override {
-    if (method_ == StartMethod::kZygote && !zygote_) {
-      zygote_ = std::make_unique<Zygote>(find_worker_executable(), workload,
-                                         Deadline::after(kZygoteReadyTimeout));
+    if (method_ != StartMethod::kZygote) return;
+    const auto key = std::tie(workload.file, workload.module_name, workload.params_json,
+                              workload.import_site);
+    if (zygote_ && key == std::tie(zygote_for_.file, zygote_for_.module_name,
+                                   zygote_for_.params_json, zygote_for_.import_site)) {
+      return;
     }
+    zygote_.reset();
+    zygote_ = std::make_unique<Zygote>(find_worker_executable(), workload,
+                                       Deadline::after(kZygoteReadyTimeout));
+    zygote_for_ = workload;
   }
 
   std::unique_ptr<WorkerGroup> start(const WorkloadRef& workload, std::size_t n,
@@ -279,6 +288,7 @@ class SubprocessBackend final : public Backend {
  private:
   StartMethod method_;
   std::unique_ptr<Zygote> zygote_;
+  WorkloadRef zygote_for_;
 };
 
 }  // namespace

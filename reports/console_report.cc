@@ -39,6 +39,7 @@ std::string row_label(const json& row) {
     label += str(row, "row") == "memcpy" ? " (reference line: one thread's memcpy, no channel)"
                                          : " (floor: C++ only, no Python)";
   }
+  if (kind == "baseline") label += " (baseline: timed in C++, no workload)";
   return label;
 }
 

@@ -126,6 +126,7 @@ int child_main(const ChildArgs& args) {
   } else if (!args.start_method.empty() && args.start_method != "exec") {
     throw BadInput(fmt::format("_child: bad --start-method '{}' (valid: exec, fork, zygote)", args.start_method));
   }
+  if (request.options.start_method != StartMethod::kExec) request.label = args.row + "-" + args.start_method;
   if (!args.start_method.empty() && args.row != "subprocess") {
     throw BadInput(fmt::format("_child: --start-method is for the subprocess row, not '{}'", args.row));
   }

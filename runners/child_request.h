@@ -9,6 +9,7 @@ namespace interpbench {
 
 struct ChildRequest {
   std::string row;                  // backend name ("subinterp", ...) or "floor"
+  std::string label;                // the row as reports name it ("subprocess-zygote"); empty: row
   WorkloadRef workload;             // file, module name, params as JSON text
   BackendOptions options;
   std::filesystem::path result_file;  // where the child writes its result (docs/design.md)

@@ -144,7 +144,8 @@ bool write_result(const json& result, const std::filesystem::path& file) {
 }  // namespace
 
 int run_driver_host(const ChildRequest& req) {
-  json result = empty_child_result(req.row, "backend", workload_name(req.workload), nullptr);
+  json result = empty_child_result(req.label.empty() ? req.row : req.label, "backend",
+                                   workload_name(req.workload), nullptr);
   std::unique_ptr<LiveWorkerBackend> backend;
   try {
     backend = std::make_unique<LiveWorkerBackend>(make_backend(req.row, req.options), req.result_file);

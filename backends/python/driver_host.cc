@@ -166,6 +166,11 @@ int run_driver_host(const ChildRequest& req) {
       result["notes"].push_back("subinterpreters created with a shared GIL (legacy config)");
     }
   }
+  if (req.options.start_method == StartMethod::kZygote) {
+    result["notes"].push_back(
+        "subprocess-zygote: the zygote process (one per row, started before the driver runs) is "
+        "not counted per worker; its workers share its pages copy-on-write (PSS splits them)");
+  }
   const bool skip_finalize =
       req.row == "subinterp" && !req.options.shared_gil && finalize_aborts_after_subinterpreters();
   if (skip_finalize) {

@@ -110,6 +110,19 @@ TEST_F(CliTest, BadStartMethodListsTheValidOnesAndHelpNamesThem) {
   EXPECT_NE(list.out.find("bare-interp"), std::string::npos) << list.out;
 }
 
+// fork is refused, as the row's error, where the driver's process runs more than one thread;
+// exec and zygote run the same workload.
+TEST_F(CliTest, ForkWhereUnsafeIsARowErrorNamingTheReason) {
+  const Outcome o = run_cli({"run", "--workload-file", fixture("fork_unsafe.py"), "--backend",
+                             "subprocess", "--start-method", "exec,fork,zygote", "--suite", "quick",
+                             "--timeout", "5"});
+  EXPECT_EQ(o.status.exit_code, 1) << o.err;
+  EXPECT_NE(o.out.find("[subprocess-fork]"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("start method fork refused: the driver's process runs"), std::string::npos) << o.out;
+  EXPECT_EQ(o.out.find("[subprocess]: error"), std::string::npos) << o.out;
+  EXPECT_EQ(o.out.find("[subprocess-zygote]: error"), std::string::npos) << o.out;
+}
+
 TEST_F(CliTest, UnknownWorkloadOrSuite) {
   expect_bad_input({"run", "--workload", "nbody", "--out", out_}, "'nbody'");
   expect_bad_input({"run", "--suite", "huge", "--out", out_}, "'huge'");

@@ -83,10 +83,11 @@ namespace {
 
 // The tail's last non-empty line: the zygote's own words about why it ended.
 std::string last_words(const std::string& tail) {
-  std::size_t end = tail.find_last_not_of("\n ");
+  const std::size_t end = tail.find_last_not_of("\n ");
   if (end == std::string::npos) return "";
-  std::size_t begin = tail.rfind('\n', end);
-  return tail.substr(begin == std::string::npos ? 0 : begin + 1, end + 1 - (begin == std::string::npos ? 0 : begin + 1));
+  const std::size_t newline = tail.rfind('\n', end);
+  const std::size_t begin = newline == std::string::npos ? 0 : newline + 1;
+  return tail.substr(begin, end + 1 - begin);
 }
 
 }  // namespace

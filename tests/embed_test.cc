@@ -393,5 +393,25 @@ TEST(SubInterpreterTest, PreparedWorkloadRunsWithoutReadingTheFileOrImportingJso
   params.reset();
 }
 
+// IMPORT_SITE = True: the prepared workload says so, and its worker interpreter runs site first.
+TEST(SubInterpreterTest, WorkloadThatAsksForSiteGetsItInItsWorkers) {
+  const std::filesystem::path file = std::filesystem::path(INTERPBENCH_FIXTURES_DIR) / "wants_site.py";
+  WorkloadRef ref{file, "wants_site", "{}"};
+  {
+    GilAcquire gil;
+    PyRef module = py::import_workload(ref);
+    PyRef params = py::load_params(ref.params_json);
+    py::prepare_workload(module.get(), params.get(), ref);
+  }
+  EXPECT_TRUE(ref.import_site);
+  py::SubInterpreter interp;
+  py::SubInterpreter::Activate active(interp);
+  PyRef module = py::import_workload(ref);
+  PyRef seen = PyRef::checked(PyObject_GetAttrString(module.get(), "SITE_IN_WORKER"));
+  EXPECT_EQ(seen.get(), Py_True);
+  module.reset();
+  seen.reset();
+}
+
 }  // namespace
 }  // namespace interpbench

@@ -88,7 +88,8 @@ enum class StartMethod {
 };
 
 struct BackendOptions {
-  bool shared_gil = false;  // subinterp only: PyInterpreterConfig.gil = SHARED
+  bool shared_gil = false;     // subinterp only: PyInterpreterConfig.gil = SHARED
+  bool legacy_config = false;  // subinterp only: _PyInterpreterConfig_LEGACY_INIT's settings
   StartMethod start_method = StartMethod::kExec;  // subprocess only
 };
 

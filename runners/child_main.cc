@@ -26,6 +26,7 @@
 #include "reports/json_report.h"
 #include "runners/child_request.h"
 #include "runners/errors.h"
+#include "runners/subinterp_modes.h"
 
 namespace interpbench {
 namespace {
@@ -129,6 +130,14 @@ int child_main(const ChildArgs& args) {
   if (request.options.start_method != StartMethod::kExec) request.label = args.row + "-" + args.start_method;
   if (!args.start_method.empty() && args.row != "subprocess") {
     throw BadInput(fmt::format("_child: --start-method is for the subprocess row, not '{}'", args.row));
+  }
+  if (args.row == "subinterp") {
+    const SubinterpMode mode = subinterp_mode(args.shared_gil && args.mode.empty() ? "shared" : args.mode);
+    request.options.shared_gil = mode.gil == "shared";
+    request.options.legacy_config = mode.config == "legacy";
+    if (!mode.method.empty()) request.label = args.row + "-" + mode.method;
+  } else if (!args.mode.empty()) {
+    throw BadInput(fmt::format("_child: --mode is for the subinterp row, not '{}'", args.row));
   }
   request.result_file = args.result;
   request.timeout_s = args.timeout_s;

@@ -15,8 +15,9 @@ struct ChildArgs {
   std::string params;    // JSON object
   std::string result;    // where to write the child result file
   double timeout_s = 60; // per blocking operation
-  bool shared_gil = false;
+  bool shared_gil = false;   // bare-interp; subinterp: the same as --mode shared
   std::string start_method;  // subprocess: "exec" (or empty), "fork", "zygote"
+  std::string mode;          // subinterp: "" (own GIL, isolated), "shared", "legacy"
 };
 
 int child_main(const ChildArgs& args);

@@ -89,7 +89,7 @@ int env_command(bool as_json) {
 }
 
 const char* row_description(const std::string& row) {
-  if (row == "subinterp") return "each worker a subinterpreter with its own GIL, on its own thread (Python 3.11 or --shared-gil: one GIL for all)";
+  if (row == "subinterp") return "each worker a subinterpreter with its own GIL, on its own thread; --gil shared: subinterp-shared, --config legacy: subinterp-legacy (Python 3.11: one GIL for all)";
   if (row == "subprocess") return "each worker a process (interpbench-worker) on shared-memory channels; one row per start method: subprocess (exec), subprocess-fork, subprocess-zygote";
   if (row == "thread") return "each worker a thread of the main interpreter, sharing its GIL";
   if (row == "py-threading") return "reference: threading + queue.Queue";
@@ -191,7 +191,12 @@ int run_cli(int argc, char** argv) {
   std::string out;
   auto* out_opt = run_cmd->add_option("--out", out, "Write the JSON report here (atomically); none: no file");
   run_cmd->add_option("--format", run.format, "What stdout gets: table | json | csv | md")->capture_default_str();
-  run_cmd->add_flag("--shared-gil", run.shared_gil, "subinterp: one GIL shared by all subinterpreters");
+  auto* gil = run_cmd->add_option("--gil", "subinterp rows: own,shared (default own; one row per mode)")
+                  ->type_name("own|shared");
+  auto* config = run_cmd->add_option(
+      "--config", "subinterp rows: isolated,legacy (default isolated; legacy = _PyInterpreterConfig_LEGACY_INIT's "
+      "settings, with a shared GIL only)")->type_name("isolated|legacy");
+  run_cmd->add_flag("--shared-gil", run.shared_gil, "An alias of --gil shared");
   run_cmd->add_flag("--verbose,-v", run.verbose, "Copy children's stderr, show tracebacks");
   run_cmd->add_flag("--quiet,-q", run.quiet, "No progress on stderr");
 
@@ -234,6 +239,7 @@ int run_cli(int argc, char** argv) {
   child_cmd->add_option("--params", child.params)->required();
   child_cmd->add_option("--result", child.result)->required();
   child_cmd->add_option("--timeout", child.timeout_s);
+  child_cmd->add_option("--mode", child.mode);
   child_cmd->add_flag("--shared-gil", child.shared_gil);
   child_cmd->add_option("--start-method", child.start_method);
 
@@ -271,6 +277,8 @@ int run_cli(int argc, char** argv) {
       take(timeout, run.timeout);
       take(wall_limit, run.wall_limit);
       take(start_method, run.start_methods);
+      take(gil, run.gil);
+      take(config, run.config);
       if (out_opt->count() > 0) run.out = out;
       return run_command(run);
     }

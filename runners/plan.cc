@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "runners/errors.h"
+#include "runners/subinterp_modes.h"
 
 namespace interpbench {
 namespace {
@@ -25,6 +26,16 @@ const std::set<std::string, std::less<>> kFloorWorkloads = {"pingpong", "stream"
 const std::set<std::string, std::less<>> kMemcpyWorkloads = {"stream"};
 // The bare-interp baseline is the floor under one workload's figures.
 const std::set<std::string, std::less<>> kBaselineWorkloads = {"startup"};
+
+// Workloads that ask another question than the timing ones get other rows when the command line
+// names none: extcompat (which extension modules import where) compares both subinterp configs
+// with a thread, a process and the stdlib's interpreters.
+struct WorkloadRows {
+  std::vector<std::string> rows;
+  std::vector<std::string> subinterp_methods;  // used when neither --gil nor --config is given
+};
+const std::map<std::string, WorkloadRows, std::less<>> kWorkloadRows = {
+    {"extcompat", {{"subinterp", "subprocess", "thread", "py-interpreters"}, {"", "legacy"}}}};
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -327,30 +338,45 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
   plan.suite = find_suite(request.suite, request.cores);
 
   // Rows: validate every name first so one message lists them all.
-  std::vector<std::string> wanted = request.rows.empty() ? row_names() : request.rows;
-  for (auto& r : wanted) {
+  for (auto& r : request.rows) {
     if (std::find(row_names().begin(), row_names().end(), r) == row_names().end()) {
       throw BadInput(fmt::format("unknown backend '{}' (valid: {})", r, fmt::join(row_names(), ", ")));
     }
   }
-  std::vector<RowSpec> rows;
-  for (auto& name : row_names()) {  // report order, whatever order the user typed
-    if (std::find(wanted.begin(), wanted.end(), name) == wanted.end()) continue;
-    const auto refs = reference_row_names();
-    if (name == "floor" || name == "memcpy") {
-      rows.push_back({name, RowKind::kFloor, ""});
-    } else if (name == "bare-interp") {
-      rows.push_back({name, RowKind::kBaseline, ""});
-    } else if (std::find(refs.begin(), refs.end(), name) != refs.end()) {
-      if (name == "py-multiprocessing") {
-        for (auto& m : plan.suite.mp_methods) rows.push_back({name, RowKind::kReference, m});
+  std::vector<std::string> modes;  // subinterp's RowSpec::method per mode
+  for (auto& m : subinterp_modes(request.gil, request.config)) modes.push_back(m.method);
+  const bool modes_given = request.gil || request.config;
+  // The rows of one workload before start methods and modes: the command line's, or the
+  // workload's own (kWorkloadRows), else every row.
+  auto rows_for = [&](const std::string& workload) {
+    const auto special = kWorkloadRows.find(workload);
+    const bool use_special = special != kWorkloadRows.end() && request.rows.empty();
+    const std::vector<std::string>& wanted =
+        use_special ? special->second.rows : request.rows.empty() ? row_names() : request.rows;
+    const std::vector<std::string>& subinterp_methods =
+        use_special && !modes_given ? special->second.subinterp_methods : modes;
+    std::vector<RowSpec> rows;
+    for (auto& name : row_names()) {  // report order, whatever order the user typed
+      if (std::find(wanted.begin(), wanted.end(), name) == wanted.end()) continue;
+      const auto refs = reference_row_names();
+      if (name == "floor" || name == "memcpy") {
+        rows.push_back({name, RowKind::kFloor, ""});
+      } else if (name == "bare-interp") {
+        rows.push_back({name, RowKind::kBaseline, ""});
+      } else if (std::find(refs.begin(), refs.end(), name) != refs.end()) {
+        if (name == "py-multiprocessing") {
+          for (auto& m : plan.suite.mp_methods) rows.push_back({name, RowKind::kReference, m});
+        } else {
+          rows.push_back({name, RowKind::kReference, ""});
+        }
+      } else if (name == "subinterp") {
+        for (auto& m : subinterp_methods) rows.push_back({name, RowKind::kBackend, m});
       } else {
-        rows.push_back({name, RowKind::kReference, ""});
+        rows.push_back({name, RowKind::kBackend, ""});
       }
-    } else {
-      rows.push_back({name, RowKind::kBackend, ""});
     }
-  }
+    return rows;
+  };
 
   // Workloads: the named ones from the workloads dir, then the user's files.
   std::vector<WorkloadFile> workloads;
@@ -387,7 +413,7 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
   };
   auto expand = [&](const std::string& workload) {
     std::vector<RowSpec> out;
-    for (auto& row : rows) {
+    for (auto& row : rows_for(workload)) {
       if (row.name != "subprocess") {
         out.push_back(row);
         continue;
@@ -398,7 +424,10 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
     }
     return out;
   };
+  // bare-interp (a subinterpreter with subinterp's config) shares the GIL when every mode asked does.
+  const bool all_shared = std::all_of(modes.begin(), modes.end(), [](auto& m) { return !m.empty(); });
 
+  std::vector<std::string> row_labels;
   for (auto& w : workloads) {
     const nlohmann::json base = workload_params(plan.suite, w.name, request);
     const double timeout_s = base.value("timeout", 10.0);
@@ -418,29 +447,17 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
       // blocking operation inside already gives up after `timeout`.
       child.wall_timeout_s =
           request.wall_limit_s.value_or(std::max(plan.suite.child_wall_s, 10 * timeout_s));
-      child.shared_gil = request.shared_gil;
+      child.shared_gil = row.kind == RowKind::kBaseline && all_shared;
+      if (std::find(row_labels.begin(), row_labels.end(), row.label()) == row_labels.end())
+        row_labels.push_back(row.label());
       plan.children.push_back(std::move(child));
-    }
-  }
-
-  std::vector<std::string> row_labels;
-  for (auto& r : rows) {
-    if (r.name != "subprocess") {
-      row_labels.push_back(r.label());
-      continue;
-    }
-    for (auto& m : subprocess_start_methods()) {  // those some workload runs, in report order
-      const bool used = std::any_of(workloads.begin(), workloads.end(), [&](auto& w) {
-        const auto methods = start_methods_of(w.name);
-        return std::find(methods.begin(), methods.end(), m) != methods.end();
-      });
-      if (used) row_labels.push_back(RowSpec{r.name, r.kind, m == "exec" ? "" : m}.label());
     }
   }
   std::vector<std::string> workload_names;
   for (auto& w : workloads) workload_names.push_back(w.name);
-  plan.options = {{"suite", plan.suite.name}, {"rows", row_labels}, {"workloads", workload_names},
-                  {"shared_gil", request.shared_gil}};
+  plan.options = {{"suite", plan.suite.name}, {"rows", row_labels}, {"workloads", workload_names}};
+  if (request.gil) plan.options["gil"] = *request.gil;
+  if (request.config) plan.options["config"] = *request.config;
   if (request.sizes) plan.options["sizes"] = *request.sizes;
   if (request.workers) plan.options["workers"] = *request.workers;
   if (request.repetitions) plan.options["repetitions"] = *request.repetitions;

@@ -35,11 +35,12 @@ enum class RowKind { kBackend, kReference, kFloor, kBaseline };
 struct RowSpec {
   std::string name;    // "subinterp", "py-multiprocessing", "floor", "memcpy"
   RowKind kind = RowKind::kBackend;
-  // The start method: py-multiprocessing's ("fork", "forkserver", "spawn"), or subprocess's
-  // ("fork", "zygote"; "" is exec, so the exec row keeps the label "subprocess"); else "".
+  // The method: py-multiprocessing's start method ("fork", "forkserver", "spawn"), subprocess's
+  // ("fork", "zygote"; "" is exec, so the exec row keeps the label "subprocess"), or subinterp's
+  // mode ("shared", "legacy": runners/subinterp_modes.h); else "".
   std::string method;
-  // What reports call the row: the name, with the start method when there is one
-  // ("py-multiprocessing-spawn", "subprocess-zygote", docs/json-schema.md).
+  // What reports call the row: the name, with the method when there is one
+  // ("py-multiprocessing-spawn", "subprocess-zygote", "subinterp-legacy", docs/json-schema.md).
   std::string label() const { return method.empty() ? name : name + "-" + method; }
 };
 
@@ -97,9 +98,10 @@ struct PlanRequest {
   std::optional<int> iterations;
   std::optional<double> timeout_s;  // per blocking operation
   std::optional<double> wall_limit_s;  // per child; unset: the suite's or 10 x timeout
-  bool shared_gil = false;
   // --start-method: the subprocess start methods of every workload; unset: the suite's.
   std::optional<std::vector<std::string>> start_methods;
+  // subinterp modes (--gil own,shared; --config isolated,legacy); unset: the default
+  std::optional<std::vector<std::string>> gil, config;
   int cores = 1;
 };
 
@@ -110,7 +112,7 @@ struct PlannedChild {
   nlohmann::json params;     // the workload's params (docs/design.md), backend included
   double timeout_s = 60;     // per blocking operation inside the child
   double wall_timeout_s = 60;  // the supervisor kills the child's group after this
-  bool shared_gil = false;
+  bool shared_gil = false;     // bare-interp: its subinterpreter shares the GIL (--gil shared)
 };
 
 struct Plan {

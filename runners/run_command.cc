@@ -68,7 +68,14 @@ PlanRequest make_request(const RunOptions& o) {
   if (o.timeout) req.timeout_s = parse_timeout(*o.timeout);
   if (o.wall_limit) req.wall_limit_s = parse_timeout(*o.wall_limit, "--wall-limit");
   if (o.start_methods) req.start_methods = parse_start_methods(*o.start_methods);
-  req.shared_gil = o.shared_gil;
+  if (o.gil) req.gil = split_list(*o.gil);
+  if (o.config) req.config = split_list(*o.config);
+  if (o.shared_gil) {
+    if (req.gil && *req.gil != std::vector<std::string>{"shared"}) {
+      throw BadInput(fmt::format("--shared-gil (an alias of --gil shared) contradicts --gil {}", *o.gil));
+    }
+    req.gil = std::vector<std::string>{"shared"};
+  }
   req.cores = std::max(1, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)));
   return req;
 }

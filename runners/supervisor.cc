@@ -139,6 +139,9 @@ SpawnOptions child_command(const PlannedChild& child, const SupervisorOptions& o
     if (child.row.name == "subprocess" && !child.row.method.empty()) {
       spawn.args.insert(spawn.args.end(), {"--start-method", child.row.method});
     }
+    if (child.row.name == "subinterp" && !child.row.method.empty()) {
+      spawn.args.insert(spawn.args.end(), {"--mode", child.row.method});
+    }
   }
   spawn.own_process_group = true;  // one kill takes the child and every worker it started
   spawn.stdin_null = true;

@@ -147,16 +147,15 @@ TEST_F(SupervisorTest, RunsEveryChildInOrderAndCallsAfterChild) {
 
 TEST_F(SupervisorTest, BackendRowsRunTheHiddenChildCommandWithoutAShell) {
   PlannedChild c;
-  c.row = {"subinterp", RowKind::kBackend, ""};
+  c.row = {"subinterp", RowKind::kBackend, "legacy"};
   c.workload = {"pingpong", "/w/pingpong.py"};
   c.params = {{"sizes", {8}}};
   c.timeout_s = 7;
-  c.shared_gil = true;
   const SpawnOptions s = child_command(c, options_, "/r/out.json");
   EXPECT_EQ(s.executable, options_.self_exe);
   const std::vector<std::string> want = {"_child", "--row", "subinterp", "--workload", "/w/pingpong.py",
                                          "--module", "pingpong", "--params", R"({"sizes":[8]})",
-                                         "--result", "/r/out.json", "--timeout", "7", "--shared-gil"};
+                                         "--result", "/r/out.json", "--timeout", "7", "--mode", "legacy"};
   EXPECT_EQ(s.args, want);
   EXPECT_TRUE(s.own_process_group);
 }

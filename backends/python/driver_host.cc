@@ -5,6 +5,7 @@
 #include <fstream>
 #include <string>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "backends/child_result.h"
@@ -150,6 +151,9 @@ int run_driver_host(const ChildRequest& req) {
   try {
     backend = std::make_unique<LiveWorkerBackend>(make_backend(req.row, req.options), req.result_file);
     result["gil"] = backend->gil_mode();
+    // 3.11 has one config: Py_NewInterpreter()'s, the legacy one.
+    if (req.row == "subinterp")
+      result["config"] = req.options.legacy_config || !py::kHasPerInterpreterGil ? "legacy" : "isolated";
   } catch (const std::exception& e) {
     result["error"] = e.what();
     return write_result(result, req.result_file) ? 0 : 1;
@@ -163,7 +167,8 @@ int run_driver_host(const ChildRequest& req) {
                                 "pure Python keeps it until it blocks: 3.11 asks only the waiting "
                                 "interpreter to drop it");
     } else if (req.options.shared_gil) {
-      result["notes"].push_back("subinterpreters created with a shared GIL (legacy config)");
+      result["notes"].push_back(fmt::format("subinterpreters created with a shared GIL ({} config)",
+                                            req.options.legacy_config ? "legacy" : "isolated"));
     }
   }
   if (req.options.start_method == StartMethod::kZygote) {
@@ -171,8 +176,9 @@ int run_driver_host(const ChildRequest& req) {
         "subprocess-zygote: the zygote process (one per row, started before the driver runs) is "
         "not counted per worker; its workers share its pages copy-on-write (PSS splits them)");
   }
-  const bool skip_finalize =
-      req.row == "subinterp" && !req.options.shared_gil && finalize_aborts_after_subinterpreters();
+  // The abort needs a subinterpreter with its own obmalloc: the isolated config.
+  const bool skip_finalize = req.row == "subinterp" && !req.options.legacy_config &&
+                             finalize_aborts_after_subinterpreters();
   if (skip_finalize) {
     result["notes"].push_back(
         "Python " + py::python_version() + ": the child exits without finalizing Python "

@@ -136,6 +136,9 @@ MainInterpreter::~MainInterpreter() noexcept {
 }
 
 const char* gil_mode_name(GilMode mode) { return mode == GilMode::kOwn ? "own" : "shared"; }
+const char* interp_config_name(InterpConfig config) {
+  return config == InterpConfig::kIsolated ? "isolated" : "legacy";
+}
 
 namespace {
 #if PY_VERSION_HEX >= 0x030C0000 && PY_VERSION_HEX < 0x030D0000
@@ -154,33 +157,26 @@ void record_gil_mode(GilMode mode) {
 }
 }  // namespace
 
-SubInterpreter::SubInterpreter(GilMode requested) {
+SubInterpreter::SubInterpreter(GilMode requested, InterpConfig settings) {
 #if PY_VERSION_HEX >= 0x030C0000
   mode_ = requested;
-  PyInterpreterConfig config;
-  if (requested == GilMode::kOwn) {
-    config = PyInterpreterConfig{.use_main_obmalloc = 0,
-                                 .allow_fork = 0,
-                                 .allow_exec = 0,
-                                 .allow_threads = 1,
-                                 .allow_daemon_threads = 0,
-                                 .check_multi_interp_extensions = 1,
-                                 .gil = PyInterpreterConfig_OWN_GIL};
-  } else {
-    // What Py_NewInterpreter() uses: the comparison point for "subinterpreters before PEP 684".
-    config = PyInterpreterConfig{.use_main_obmalloc = 1,
-                                 .allow_fork = 1,
-                                 .allow_exec = 1,
-                                 .allow_threads = 1,
-                                 .allow_daemon_threads = 1,
-                                 .check_multi_interp_extensions = 0,
-                                 .gil = PyInterpreterConfig_SHARED_GIL};
-  }
+  const bool legacy = settings == InterpConfig::kLegacy;
+  // isolated: _PyInterpreterConfig_INIT; legacy: _PyInterpreterConfig_LEGACY_INIT, what
+  // Py_NewInterpreter() uses (the comparison point for "subinterpreters before PEP 684").
+  PyInterpreterConfig config{.use_main_obmalloc = legacy,
+                             .allow_fork = legacy,
+                             .allow_exec = legacy,
+                             .allow_threads = 1,
+                             .allow_daemon_threads = legacy,
+                             .check_multi_interp_extensions = !legacy,
+                             .gil = requested == GilMode::kOwn ? PyInterpreterConfig_OWN_GIL
+                                                               : PyInterpreterConfig_SHARED_GIL};
 #if PY_VERSION_HEX < 0x030D0000
   std::lock_guard<std::mutex> serialize(g_create_mutex);
 #endif
 #else
   (void)requested;
+  (void)settings;
   mode_ = GilMode::kShared;
 #endif
   // Protocol (CPython's _interpreters.create and pybind11 do the same): hold a main-interpreter

@@ -128,18 +128,25 @@ class ThreadStateSwap {
 
 enum class GilMode { kOwn, kShared };
 const char* gil_mode_name(GilMode mode);  // "own" | "shared"
+// The rest of PyInterpreterConfig: kIsolated is _PyInterpreterConfig_INIT's (own obmalloc, no
+// fork/exec/daemon threads, multi-phase extensions only), kLegacy _PyInterpreterConfig_LEGACY_INIT's
+// (the main obmalloc, fork/exec/threads/daemon threads, single-phase extensions allowed).
+enum class InterpConfig { kIsolated, kLegacy };
+const char* interp_config_name(InterpConfig config);  // "isolated" | "legacy"
 // Whether this Python has a per-interpreter GIL (PEP 684, 3.12+).
 constexpr bool kHasPerInterpreterGil = PY_VERSION_HEX >= 0x030C0000;
 
 // One subinterpreter, created, run and ended on ONE thread (its thread state is bound to it).
-// Own GIL + isolated config by default (_PyInterpreterConfig_INIT: own obmalloc, no fork/exec,
-// threads but no daemon threads, multi-phase extensions only); kShared uses the legacy config with
-// the main GIL. On 3.11 (no PEP 684) every subinterpreter shares the GIL, whatever is asked.
+// Own GIL + isolated config by default; a shared GIL with either config. CPython refuses an own
+// GIL with the legacy config (a per-interpreter GIL needs the extension check): the constructor
+// then throws its message. On 3.11 (no PEP 684) every subinterpreter is Py_NewInterpreter()'s:
+// shared GIL, legacy config, whatever is asked.
 // The creating thread must not hold any GIL; it holds none afterwards either: run code with
 // Activate. The main interpreter must outlive it.
 class SubInterpreter {
  public:
-  explicit SubInterpreter(GilMode requested = GilMode::kOwn);
+  explicit SubInterpreter(GilMode requested = GilMode::kOwn,
+                          InterpConfig config = InterpConfig::kIsolated);
   ~SubInterpreter() noexcept;  // Py_EndInterpreter (joins its non-daemon threads first)
   SubInterpreter(const SubInterpreter&) = delete;
   SubInterpreter& operator=(const SubInterpreter&) = delete;

@@ -11,17 +11,18 @@ class SubinterpBackend final : public Backend {
  public:
   explicit SubinterpBackend(const BackendOptions& options)
       : mode_(options.shared_gil || !py::kHasPerInterpreterGil ? py::GilMode::kShared
-                                                               : py::GilMode::kOwn) {}
+                                                               : py::GilMode::kOwn),
+        config_(options.legacy_config ? py::InterpConfig::kLegacy : py::InterpConfig::kIsolated) {}
 
   std::string_view name() const override { return "subinterp"; }
   std::string gil_mode() const override { return py::gil_mode_name(mode_); }
 
   std::unique_ptr<WorkerGroup> start(const WorkloadRef& workload, std::size_t n,
                                      const ChannelOptions& options) override {
-    auto body = [mode = mode_, workload](py::WorkerBinding binding) {
+    auto body = [mode = mode_, config = config_, workload](py::WorkerBinding binding) {
       binding.gil_shared_with_peer = mode == py::GilMode::kShared;
       try {
-        py::SubInterpreter interp(mode);
+        py::SubInterpreter interp(mode, config);
         WorkerOutcome outcome;
         {
           py::SubInterpreter::Activate active(interp);
@@ -39,6 +40,7 @@ class SubinterpBackend final : public Backend {
 
  private:
   py::GilMode mode_;
+  py::InterpConfig config_;
 };
 
 }  // namespace

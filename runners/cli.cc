@@ -197,6 +197,8 @@ int run_cli(int argc, char** argv) {
       "--config", "subinterp rows: isolated,legacy (default isolated; legacy = _PyInterpreterConfig_LEGACY_INIT's "
       "settings, with a shared GIL only)")->type_name("isolated|legacy");
   run_cmd->add_flag("--shared-gil", run.shared_gil, "An alias of --gil shared");
+  auto* modules = run_cmd->add_option("--modules", "extcompat: more modules to import, e.g. numpy,lxml.etree")
+                      ->type_name("NAMES");
   run_cmd->add_flag("--verbose,-v", run.verbose, "Copy children's stderr, show tracebacks");
   run_cmd->add_flag("--quiet,-q", run.quiet, "No progress on stderr");
 
@@ -279,6 +281,7 @@ int run_cli(int argc, char** argv) {
       take(start_method, run.start_methods);
       take(gil, run.gil);
       take(config, run.config);
+      take(modules, run.modules);
       if (out_opt->count() > 0) run.out = out;
       return run_command(run);
     }

@@ -27,6 +27,9 @@ const std::set<std::string, std::less<>> kMemcpyWorkloads = {"stream"};
 // The bare-interp baseline is the floor under one workload's figures.
 const std::set<std::string, std::less<>> kBaselineWorkloads = {"startup"};
 
+// extcompat's child is started again after each crash (one module per crash), up to this many.
+constexpr int kExtcompatRestarts = 50;
+
 // Workloads that ask another question than the timing ones get other rows when the command line
 // names none: extcompat (which extension modules import where) compares both subinterp configs
 // with a thread, a process and the stdlib's interpreters.
@@ -96,6 +99,7 @@ Suite quick_suite(int cores) {
                                 {"workers", nlohmann::json::array({std::max(cores, 1)})},
                                 {"iterations", 20},
                                 {"cell_budget_ms", 5}};
+  s.per_workload["extcompat"] = {{"resume_after_crash", kExtcompatRestarts}};
   s.mp_methods = {"fork"};
   s.child_wall_s = 60;
   return s;
@@ -130,6 +134,7 @@ Suite default_suite(int cores) {
                                 {"iterations", 100},
                                 {"repetitions", 3},
                                 {"cell_budget_ms", 20}};
+  s.per_workload["extcompat"] = {{"resume_after_crash", kExtcompatRestarts}};
   s.mp_methods = {"fork", "spawn"};
   // fork and zygote change how a worker process starts: startup and memory show it.
   s.per_workload_start_methods["startup"] = subprocess_start_methods();
@@ -328,6 +333,7 @@ nlohmann::json workload_params(const Suite& suite, const std::string& workload,
   if (request.repetitions) params["repetitions"] = *request.repetitions;
   if (request.iterations) params["iterations"] = *request.iterations;
   if (request.timeout_s) params["timeout"] = *request.timeout_s;
+  if (request.modules) params["modules"] = *request.modules;
   params["cores"] = request.cores;
   params["suite"] = suite.name;
   return params;

@@ -102,6 +102,7 @@ struct PlanRequest {
   std::optional<std::vector<std::string>> start_methods;
   // subinterp modes (--gil own,shared; --config isolated,legacy); unset: the default
   std::optional<std::vector<std::string>> gil, config;
+  std::optional<std::vector<std::string>> modules;  // --modules: extension modules extcompat adds
   int cores = 1;
 };
 

@@ -68,6 +68,10 @@ PlanRequest make_request(const RunOptions& o) {
   if (o.timeout) req.timeout_s = parse_timeout(*o.timeout);
   if (o.wall_limit) req.wall_limit_s = parse_timeout(*o.wall_limit, "--wall-limit");
   if (o.start_methods) req.start_methods = parse_start_methods(*o.start_methods);
+  if (o.modules) {
+    req.modules = split_list(*o.modules);
+    if (req.modules->empty()) throw BadInput("bad --modules '': needs at least one module name");
+  }
   if (o.gil) req.gil = split_list(*o.gil);
   if (o.config) req.config = split_list(*o.config);
   if (o.shared_gil) {

@@ -22,7 +22,8 @@ struct RunOptions {
   std::optional<std::string> start_methods;  // --start-method exec,fork,zygote
   std::optional<std::string> out;  // the JSON report; none: no file is written
   std::string format = "table";    // table | json | csv | md (on stdout)
-  std::optional<std::string> gil, config;  // subinterp modes: "own,shared", "isolated,legacy"
+  std::optional<std::string> gil, config;
+  std::optional<std::string> modules;  // extcompat: extra modules to import, "a,b"  // subinterp modes: "own,shared", "isolated,legacy"
   bool shared_gil = false;                  // --shared-gil: an alias of --gil shared
   bool verbose = false;
   bool quiet = false;

@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "backends/live_workers.h"
 #include "backends/shm_segment.h"
@@ -233,6 +234,38 @@ ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
   return run;
 }
 
+ChildRun run_resumable_child(const PlannedChild& child, const SupervisorOptions& options,
+                             const std::filesystem::path& result_file, bool* stopped) {
+  const int restarts = child.params.value("resume_after_crash", 0);
+  if (restarts <= 0) return run_child(child, options, result_file, stopped);
+  PlannedChild resumable = child;
+  std::filesystem::path journal = result_file;
+  journal += ".journal";
+  resumable.params["journal"] = journal.string();
+  std::vector<std::string> crashes;
+  double wall_s = 0;
+  for (int attempt = 0;; ++attempt) {
+    ChildRun run = run_child(resumable, options, result_file, stopped);
+    wall_s += run.wall_s;
+    const bool crashed = !run.signal.empty() && run.error.rfind("timed out", 0) != 0 &&
+                         !(stopped && *stopped);
+    if (!crashed || attempt == restarts) {
+      run.wall_s = wall_s;
+      if (!crashes.empty() && run.child.is_object() && run.child["notes"].is_array()) {
+        run.child["notes"].push_back(fmt::format(
+            "the child was started {} more time(s) after a crash ({}); its journal carried the "
+            "outcomes over", crashes.size(), fmt::join(crashes, ", ")));
+      }
+      std::error_code ec;
+      std::filesystem::remove(journal, ec);
+      return run;
+    }
+    // The workload reads this line and marks the module it had begun as the crash.
+    crashes.push_back(run.signal);
+    std::ofstream(journal, std::ios::app) << nlohmann::json{{"crash", run.signal}}.dump() << '\n';
+  }
+}
+
 SupervisedRun supervise(const Plan& plan, const SupervisorOptions& options) {
   SupervisedRun out;
   const std::size_t total = plan.children.size();
@@ -246,7 +279,7 @@ SupervisedRun supervise(const Plan& plan, const SupervisorOptions& options) {
         options.result_dir / fmt::format("{:03}-{}-{}.json", i, c.workload.name, c.row.label());
     progress_start(options, i + 1, total, c);
     bool stopped = false;
-    out.children.push_back(run_child(c, options, result_file, &stopped));
+    out.children.push_back(run_resumable_child(c, options, result_file, &stopped));
     if (options.after_child) options.after_child();
     progress_end(options, i + 1, total, c, out.children.back());
     if (stopped) {

@@ -40,6 +40,14 @@ SpawnOptions child_command(const PlannedChild& child, const SupervisorOptions& o
 ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
                    const std::filesystem::path& result_file, bool* stopped);
 
+// run_child, and for a child whose params carry "resume_after_crash": N, up to N runs more after
+// a crash: the child gets params["journal"] (a file it appends its progress to), the supervisor
+// appends {"crash": "SIGSEGV"} to it after each crash and starts the child again, which picks up
+// where the journal says it stopped (workloads/extcompat.py). The ChildRun is the last run's;
+// a note names the crashes.
+ChildRun run_resumable_child(const PlannedChild& child, const SupervisorOptions& options,
+                             const std::filesystem::path& result_file, bool* stopped);
+
 struct SupervisedRun {
   std::vector<ChildRun> children;  // one per child that ran (or was running when stopped)
   bool stopped = false;            // a stop request ended the run early

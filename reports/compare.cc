@@ -10,6 +10,7 @@
 
 #include "reports/json_report.h"
 #include "reports/mann_whitney.h"
+#include "reports/ext_matrix.h"
 #include "reports/shared_gil.h"
 #include "runners/errors.h"
 
@@ -38,7 +39,7 @@ std::vector<std::pair<std::string, Entry>> results_of(const nlohmann::json& repo
   for (const auto& row : report.at("interpbench").at("rows")) {
     if (!row.contains("results") || !row["results"].is_array()) continue;
     for (const auto& r : row["results"]) {
-      if (!r.contains("benchmark_name")) continue;
+      if (!r.contains("benchmark_name") || is_status_result(r)) continue;  // outcomes, not figures
       out.emplace_back(r["benchmark_name"].get<std::string>(),
                        Entry{&r, text_or(row, "row", ""), text_or(row, "workload", "")});
     }

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "reports/human_units.h"
+#include "reports/ext_matrix.h"
 #include "reports/shared_gil.h"
 #include "runners/statistics.h"
 
@@ -125,19 +126,22 @@ void print_console_report(const json& report, std::ostream& out, std::ostream& e
   std::map<std::string, std::vector<Item>> items_of;                    // name -> items
   std::map<std::string, std::vector<const json*>> problems;             // workload -> rows
   // First of all: subinterpreters that share one GIL are not what the subinterp row usually means.
-  std::vector<std::string> shared_reasons;
+  std::vector<std::string> shared_notes;
   for (const auto& row : ib.at("rows")) {
     const std::string why = shared_gil_reason(row);
-    if (!why.empty() && std::find(shared_reasons.begin(), shared_reasons.end(), why) == shared_reasons.end())
-      shared_reasons.push_back(why);
-  }
-  for (const auto& why : shared_reasons) {
-    out << fmt::format(
-        "Note: the subinterp row's subinterpreters share one GIL ({}): its figures are not those "
+    if (why.empty()) continue;
+    const std::string note = fmt::format(
+        "Note: the {} row's subinterpreters share one GIL ({}): its figures are not those "
         "of own-GIL (PEP 684) subinterpreters{}\n\n",
-        why == "--shared-gil" ? "--shared-gil, the legacy config" : why + " has no per-interpreter GIL",
-        why == "--shared-gil" ? "" : "; Python >= 3.12 measures those");
+        str(row, "row"),
+        why == "--shared-gil" ? "--shared-gil, the legacy config"
+        : why.rfind("--", 0) == 0 ? why
+                                  : why + " has no per-interpreter GIL",
+        why.rfind("--", 0) == 0 ? "" : "; Python >= 3.12 measures those");
+    if (std::find(shared_notes.begin(), shared_notes.end(), note) == shared_notes.end())
+      shared_notes.push_back(note);
   }
+  for (const auto& note : shared_notes) out << note;
   for (const auto& row : ib.at("rows")) {
     const std::string w = str(row, "workload");
     if (std::find(workloads.begin(), workloads.end(), w) == workloads.end()) workloads.push_back(w);
@@ -145,6 +149,7 @@ void print_console_report(const json& report, std::ostream& out, std::ostream& e
         !row.value("worker_errors", json::array()).empty())
       problems[w].push_back(&row);
     for (const auto& r : row.at("results")) {
+      if (is_status_result(r)) continue;  // the matrix below shows these
       const std::string name = str(r, "name");
       auto& names = variants[w];
       if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
@@ -185,6 +190,7 @@ void print_console_report(const json& report, std::ostream& out, std::ostream& e
         print_summary(fmt::format("{} {}", name, metric_label(m)), same, out);
       }
     }
+    print_ext_matrix(ext_matrix(ib, w), out);
     for (const json* row : problems[w]) {
       if (row->contains("error") && (*row)["error"].is_string()) {
         out << fmt::format("{} {}: error: {}\n", w, row_label(*row),

@@ -12,7 +12,7 @@ namespace interpbench {
 namespace {
 
 const char* kColumns[] = {"row", "workload", "name", "metric", "unit",
-                          "n", "mean", "stddev", "median", "p99"};
+                          "n", "mean", "stddev", "median", "p99", "gil", "config", "status"};
 
 std::string text(const nlohmann::json& j, const char* key) {
   if (!j.is_object() || !j.contains(key)) return "";
@@ -56,6 +56,9 @@ void csv_lines(const nlohmann::json& report, const std::string* label, std::stri
       const auto v = figure(s, key);
       cells.push_back(v ? fmt::format("{}", *v) : "");  // shortest round-trip form
     }
+    // The row's interpreter mode, and extcompat's outcome (reports/ext_matrix.h).
+    for (const char* key : {"gil", "config"}) cells.push_back(text(row, key));
+    cells.push_back(text(r, "status"));
     for (std::size_t i = 0; i < cells.size(); ++i)
       out += (i ? "," : "") + csv_field(cells[i]);
     out += "\r\n";

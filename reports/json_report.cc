@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "reports/ext_matrix.h"
 #include "reports/shared_gil.h"
 #include "reports/targets.h"
 #include "reports/verdict.h"
@@ -249,6 +250,7 @@ json make_json_report(const Run& run) {
     row["kind"] = c.kind;
     row["workload"] = c.workload;
     row["gil"] = child_field(c, "gil", nullptr);
+    row["config"] = child_field(c, "config", nullptr);
     row["python"] = child_field(c, "python", nullptr);
     row["notes"] = child_field(c, "notes", json::array());
     const std::string error = row_error(c);
@@ -273,7 +275,8 @@ json make_json_report(const Run& run) {
         }
         const std::string name = p.meta["name"], metric = p.meta["metric"];
         const std::string bench = benchmark_name(name, metric, c.row);
-        if (p.meta["unit"] == "ns") {
+        // A result with a status (extcompat's per-module outcome) is not a benchmark.
+        if (p.meta["unit"] == "ns" && !is_status_result(child_results[i])) {
           const std::string family_key = bench.substr(0, bench.size() - c.row.size() - 1);
           const auto [it, fresh] =
               family_of.try_emplace(family_key, static_cast<int>(family_of.size()));
@@ -308,12 +311,16 @@ json make_json_report(const Run& run) {
   ib["options"] = run.options.is_null() ? json::object() : run.options;
   std::vector<std::string> warnings = run.warnings;
   // (Python 3.11's shared GIL is an environment warning already.)
-  if (std::any_of(rows.begin(), rows.end(),
-                  [](const json& row) { return shared_gil_reason(row) == "--shared-gil"; }))
-    warnings.push_back(
-        "--shared-gil: the subinterp row's subinterpreters share one GIL (the legacy config), so "
-        "its figures are not those of own-GIL subinterpreters; fix: compare it only with "
-        "--shared-gil runs, drop --shared-gil for PEP 684 figures");
+  for (const json& row : rows) {
+    const std::string why = shared_gil_reason(row);
+    if (why.rfind("--", 0) != 0) continue;
+    warnings.push_back(fmt::format(
+        "{}: the {} row's subinterpreters share one GIL ({} config), so its figures are not "
+        "those of own-GIL subinterpreters; fix: compare it only with rows of the same mode, the "
+        "subinterp row (--gil own) has PEP 684 figures",
+        why, row.value("row", ""), row.value("config", json()).is_string() ? row["config"].get<std::string>()
+                                                                           : "the legacy"));
+  }
   for (auto& w : result_warnings(rows)) warnings.push_back(std::move(w));
   ib["rows"] = std::move(rows);
   ib["warnings"] = warnings;

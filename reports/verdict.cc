@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "reports/ext_matrix.h"
 #include "reports/human_units.h"
 #include "runners/statistics.h"
 
@@ -34,6 +35,7 @@ std::vector<Entry> entries_of(const json& ib) {
   for (const auto& row : ib["rows"]) {
     if (!row.contains("results") || !row["results"].is_array()) continue;
     for (const auto& r : row["results"]) {
+      if (is_status_result(r)) continue;  // an outcome, not a figure (reports/ext_matrix.h)
       Entry e;
       e.row = row.value("row", "");
       e.kind = row.value("kind", "");
@@ -514,6 +516,7 @@ json make_verdict(const json& ib) {
   if (ib.contains("environment") && ib["environment"].is_object())
     cores = ib["environment"].value("num_cpus", 0);
   scaling(entries, cores, findings, lines);
+  extcompat_verdict(ib, findings, lines);
 
   std::vector<std::string> failure_lines;
   failures(ib, findings, failure_lines);

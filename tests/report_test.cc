@@ -269,7 +269,7 @@ TEST(ExportTest, CsvHasOneLinePerResultAndQuotesFields) {
   for (const auto& row : doc["interpbench"]["rows"]) results += row["results"].size();
   doc["interpbench"]["rows"][0]["results"][0]["name"] = "a,\"b\"";
   const auto csv = export_csv(doc);
-  EXPECT_EQ(csv.substr(0, csv.find("\r\n")), "row,workload,name,metric,unit,n,mean,stddev,median,p99");
+  EXPECT_EQ(csv.substr(0, csv.find("\r\n")), "row,workload,name,metric,unit,n,mean,stddev,median,p99,gil,config,status");
   std::size_t lines = 0;
   for (std::size_t at = 0; (at = csv.find("\r\n", at)) != std::string::npos; at += 2) ++lines;
   EXPECT_EQ(lines, results + 1);

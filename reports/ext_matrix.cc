@@ -1,0 +1,175 @@
+#include "reports/ext_matrix.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace interpbench {
+namespace {
+
+using json = nlohmann::json;
+
+std::string str(const json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+
+std::string module_of(const json& r) {
+  const json params = r.value("params", json::object());
+  const std::string m = str(params, "module");
+  if (!m.empty()) return m;
+  const std::string name = str(r, "name");
+  return name.substr(name.find('/') + 1);
+}
+
+std::string list_some(const std::vector<std::string>& items, std::size_t most) {
+  if (items.size() <= most) return fmt::format("{}", fmt::join(items, ", "));
+  std::vector<std::string> head(items.begin(), items.begin() + static_cast<long>(most));
+  return fmt::format("{} and {} more", fmt::join(head, ", "), items.size() - most);
+}
+
+}  // namespace
+
+bool is_status_result(const json& result) {
+  return result.is_object() && result.contains("status") && result["status"].is_string();
+}
+
+std::string ext_cell(const json& r) {
+  const std::string status = str(r, "status"), detail = str(r, "detail");
+  if (status == "ok") return "ok";
+  if (status == "import_error") return "ImportError";
+  if (status == "crash") {
+    const std::string prefix = "killed by ";
+    return "crash: " + (detail.rfind(prefix, 0) == 0 ? detail.substr(prefix.size()) : detail);
+  }
+  return "error: " + detail.substr(0, detail.find(':'));
+}
+
+std::vector<std::string> status_workloads(const json& ib) {
+  std::vector<std::string> out;
+  for (const auto& row : ib.value("rows", json::array())) {
+    const std::string w = str(row, "workload");
+    if (std::find(out.begin(), out.end(), w) != out.end()) continue;
+    const json results = row.value("results", json::array());
+    if (std::any_of(results.begin(), results.end(), is_status_result)) out.push_back(w);
+  }
+  return out;
+}
+
+ExtMatrix ext_matrix(const json& ib, const std::string& workload) {
+  ExtMatrix m;
+  if (!ib.contains("rows") || !ib["rows"].is_array()) return m;
+  for (const auto& row : ib["rows"]) {
+    if (str(row, "workload") != workload || !row.contains("results")) continue;
+    const std::string label = str(row, "row");
+    for (const auto& r : row["results"]) {
+      if (!is_status_result(r)) continue;
+      const std::string module = module_of(r);
+      if (!m.cells.count(module)) m.modules.push_back(module);
+      m.cells[module][label] = &r;
+      if (std::find(m.rows.begin(), m.rows.end(), label) == m.rows.end()) m.rows.push_back(label);
+    }
+  }
+  for (const auto& module : m.modules) {
+    const auto& by_row = m.cells[module];
+    const auto a = by_row.find("subprocess"), b = by_row.find("subinterp");
+    if (a != by_row.end() && b != by_row.end() && ext_cell(*a->second) != ext_cell(*b->second))
+      m.subprocess_only.push_back(module);
+  }
+  return m;
+}
+
+void print_ext_matrix(const ExtMatrix& m, std::ostream& out) {
+  if (m.modules.empty()) return;
+  std::vector<std::string> differ, everywhere;
+  for (const auto& module : m.modules) {
+    const auto& by_row = m.cells.at(module);
+    bool all_ok = by_row.size() == m.rows.size();
+    std::string first;
+    bool same = true;
+    for (const auto& [row, r] : by_row) {
+      const std::string cell = ext_cell(*r);
+      all_ok = all_ok && cell == "ok";
+      if (first.empty()) first = cell;
+      same = same && cell == first;
+    }
+    (all_ok ? everywhere : differ).push_back(module);
+  }
+  out << fmt::format("Extension modules: {} imported on {} rows; {} import on every row\n",
+                     m.modules.size(), m.rows.size(), everywhere.size());
+  if (!differ.empty()) {
+    std::size_t module_w = 6;
+    for (const auto& d : differ) module_w = std::max(module_w, d.size() + 2);
+    std::vector<std::size_t> col_w;
+    for (const auto& row : m.rows) {
+      std::size_t w = row.size();
+      for (const auto& d : differ) {
+        const auto it = m.cells.at(d).find(row);
+        if (it != m.cells.at(d).end()) w = std::max(w, ext_cell(*it->second).size());
+      }
+      col_w.push_back(w);
+    }
+    out << fmt::format("  {:<{}}", "module", module_w);
+    for (std::size_t i = 0; i < m.rows.size(); ++i) out << fmt::format("  {:<{}}", m.rows[i], col_w[i]);
+    out << '\n';
+    for (const auto& d : differ) {
+      const bool marked = std::find(m.subprocess_only.begin(), m.subprocess_only.end(), d) !=
+                          m.subprocess_only.end();
+      out << fmt::format("  {:<{}}", (marked ? "* " : "  ") + d, module_w);
+      for (std::size_t i = 0; i < m.rows.size(); ++i) {
+        const auto it = m.cells.at(d).find(m.rows[i]);
+        out << fmt::format("  {:<{}}", it == m.cells.at(d).end() ? "-" : ext_cell(*it->second), col_w[i]);
+      }
+      out << '\n';
+    }
+    if (!m.subprocess_only.empty())
+      out << "  * imports differently in subprocess and in an isolated subinterp (subinterp)\n";
+    // The texts behind the cells, each once with the modules that gave it.
+    std::vector<std::string> texts;
+    std::map<std::string, std::vector<std::string>> who;
+    for (const auto& d : differ) {
+      for (const auto& [row, r] : m.cells.at(d)) {
+        if (str(*r, "status") == "ok") continue;
+        std::string text = str(*r, "detail");
+        // "module X does not support ..." reads the same for every module without its name.
+        const std::string named = "module " + d + " ";
+        if (text.find(named) != std::string::npos) text.replace(text.find(named), named.size(), "module ");
+        auto& mods = who[text];
+        if (mods.empty()) texts.push_back(text);
+        if (std::find(mods.begin(), mods.end(), d) == mods.end()) mods.push_back(d);
+      }
+    }
+    for (const auto& t : texts) out << fmt::format("  {}: {}\n", t, list_some(who[t], 12));
+  }
+  if (!everywhere.empty()) out << fmt::format("  ok on every row: {}\n", list_some(everywhere, 12));
+}
+
+void extcompat_verdict(const json& ib, json& findings, std::vector<std::string>& lines) {
+  for (const auto& w : status_workloads(ib)) {
+    const ExtMatrix m = ext_matrix(ib, w);
+    json per_row = json::object();
+    std::vector<std::string> parts;
+    for (const auto& row : m.rows) {
+      std::vector<std::string> failed;
+      std::size_t tried = 0;
+      for (const auto& module : m.modules) {
+        const auto it = m.cells.at(module).find(row);
+        if (it == m.cells.at(module).end()) continue;
+        ++tried;
+        if (str(*it->second, "status") != "ok") failed.push_back(module);
+      }
+      per_row[row] = {{"tried", tried}, {"failed", failed}};
+      parts.push_back(failed.empty() ? fmt::format("{} all {}", row, tried)
+                                     : fmt::format("{} {} of {} fail", row, failed.size(), tried));
+    }
+    findings.push_back({{"kind", "extcompat"}, {"workload", w}, {"rows", m.rows},
+                        {"results", json::array()}, {"numbers", per_row},
+                        {"subprocess_only", m.subprocess_only}});
+    lines.push_back(fmt::format("  extension modules ({}): {}", w, fmt::join(parts, "; ")));
+    if (!m.subprocess_only.empty())
+      lines.push_back(fmt::format("  import in a process but not in an isolated subinterpreter: {}",
+                                  list_some(m.subprocess_only, 20)));
+  }
+}
+
+}  // namespace interpbench

@@ -106,24 +106,32 @@ def bar_hatch(kind):
 # Input
 
 def shared_gil_reason(row):
-    """Why a subinterp row's subinterpreters share one GIL: "Python 3.11" (no per-interpreter GIL)
-    or "--shared-gil"; "" otherwise. The rule of reports/shared_gil.cc."""
-    if row.get("row") != "subinterp" or row.get("gil") != "shared":
+    """Why a subinterp row's subinterpreters share one GIL: "Python 3.11" (no per-interpreter GIL),
+    "--gil shared" (subinterp-shared), "--config legacy" (subinterp-legacy) or "--shared-gil" (a
+    subinterp row from before the modes had names); "" otherwise. The rule of
+    reports/shared_gil.cc."""
+    name = str(row.get("row") or "")
+    if not name.startswith("subinterp") or row.get("gil") != "shared":
         return ""
     try:
         major, minor = (int(x) for x in str(row.get("python") or "").split(".")[:2])
+        if (major, minor) < (3, 12):
+            return f"Python {major}.{minor}"
     except ValueError:
-        return "--shared-gil"
-    return f"Python {major}.{minor}" if (major, minor) < (3, 12) else "--shared-gil"
+        pass
+    return {"subinterp-shared": "--gil shared", "subinterp-legacy": "--config legacy"}.get(
+        name, "--shared-gil")
 
 
 def display_row(row, python_label=""):
     """The row's name, plus " · 3.12" when runs of several Pythons share the report (python_label,
-    the rule of reports/python_label.cc), plus "(shared GIL: ...)" for subinterpreters that share
-    one GIL: their figures are not those of own-GIL subinterpreters and must not read as such."""
+    the rule of reports/python_label.cc), plus "(shared GIL: ...)" for a `subinterp` row whose
+    subinterpreters share one GIL: their figures are not those of own-GIL subinterpreters and must
+    not read as such (subinterp-shared and subinterp-legacy say it in their names)."""
     why = shared_gil_reason(row)
-    return (row.get("row", "?") + (f" · {python_label}" if python_label else "")
-            + (f" (shared GIL: {why})" if why else ""))
+    name = row.get("row", "?")
+    return (name + (f" · {python_label}" if python_label else "")
+            + (f" (shared GIL: {why})" if why and name == "subinterp" else ""))
 
 
 class Run:
@@ -899,6 +907,7 @@ figcaption{color:#555;font-size:12px}.nodata{color:#a60;font-weight:600}
 table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:2px 6px}
 th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
 tr.reference td{color:#555;font-style:italic}
+td.ok{color:#262}td.bad{color:#a22}tr.diff td{background:#fff3c4}
 """
 
 
@@ -961,8 +970,90 @@ def environment_facts(run):
     ]
 
 
+def ext_cell(r):
+    """One cell of the extension matrix (the rule of reports/ext_matrix.cc)."""
+    status, detail = r.get("status"), str(r.get("detail") or "")
+    if status == "ok":
+        return "ok"
+    if status == "import_error":
+        return "ImportError"
+    if status == "crash":
+        return "crash: " + detail.removeprefix("killed by ")
+    return "error: " + detail.split(":")[0]
+
+
+def ext_matrices(run):
+    """[(workload, rows, modules, {module: {row: result}}, modules that differ between
+    subprocess and subinterp)] from the results that carry a status (workloads/extcompat.py)."""
+    out = {}
+    for row in run.rows:
+        for r in row.get("results", []) or []:
+            if not isinstance(r.get("status"), str):
+                continue
+            w = out.setdefault(row.get("workload", "?"), ([], [], {}))
+            label = row.get("row", "?")
+            module = (r.get("params") or {}).get("module") or r.get("name", "").split("/", 1)[-1]
+            if label not in w[0]:
+                w[0].append(label)
+            if module not in w[2]:
+                w[1].append(module)
+            w[2].setdefault(module, {})[label] = r
+    result = []
+    for workload, (rows, modules, cells) in out.items():
+        differ = {m for m in modules if "subprocess" in cells[m] and "subinterp" in cells[m]
+                  and ext_cell(cells[m]["subprocess"]) != ext_cell(cells[m]["subinterp"])}
+        result.append((workload, rows, modules, cells, differ))
+    return result
+
+
+def ext_html(run, runs):
+    h = []
+    for workload, rows, modules, cells, differ in ext_matrices(run):
+        h.append(f"<h3>{esc(workload)}{esc(run_suffix(runs, run))}: {len(modules)} modules x "
+                 f"{len(rows)} rows</h3><p>Highlighted: modules that import differently in a "
+                 "process (subprocess) and in an isolated own-GIL subinterpreter (subinterp): "
+                 f"{len(differ)}. Hover a cell for the error text.</p>")
+        h.append("<table><tr><th>module</th>" + "".join(f"<th>{esc(r)}</th>" for r in rows) + "</tr>")
+        for m in sorted(modules, key=lambda m: (m not in differ, m)):
+            tds = []
+            for row in rows:
+                r = cells[m].get(row)
+                cell = ext_cell(r) if r else "-"
+                cls = "ok" if cell == "ok" else "bad"
+                tds.append(f"<td class={cls} title='{esc((r or {}).get('detail', ''))}'>{esc(cell)}</td>")
+            h.append(f"<tr{' class=diff' if m in differ else ''}><td>{esc(m)}</td>{''.join(tds)}</tr>")
+        h.append("</table>")
+    return h
+
+
+def ext_markdown(run, runs):
+    m = []
+    for workload, rows, modules, cells, differ in ext_matrices(run):
+        same = [x for x in modules if len(cells[x]) == len(rows)
+                and all(ext_cell(r) == "ok" for r in cells[x].values())]
+        m += [f"### {workload}{run_suffix(runs, run)}: {len(modules)} modules x {len(rows)} rows", "",
+              "Modules whose outcome differs between rows; **bold**: imports differently in "
+              "subprocess and in an isolated own-GIL subinterpreter (subinterp).", "",
+              "| module | " + " | ".join(md_cell(r) for r in rows) + " |",
+              "|---|" + "---|" * len(rows)]
+        for x in sorted((x for x in modules if x not in same), key=lambda x: (x not in differ, x)):
+            name = f"**{md_cell(x)}**" if x in differ else md_cell(x)
+            texts = [ext_cell(cells[x][r]) if r in cells[x] else "-" for r in rows]
+            m.append(f"| {name} | " + " | ".join(md_cell(t) for t in texts) + " |")
+        details = {}
+        for x in modules:
+            for r in cells[x].values():
+                if r.get("status") != "ok":
+                    details.setdefault(str(r.get("detail", "")).replace(f"module {x} ", "module "), set()).add(x)
+        m += [""] + [f"- {md_cell(t)}: {', '.join(sorted(ms))}" for t, ms in details.items()]
+        m += [f"- ok on every row ({len(same)}): {', '.join(same)}", ""]
+    return m
+
+
 def result_rows(run):
     for r in run.results:
+        if isinstance(r.get("status"), str):
+            continue  # an outcome, not a figure: the extension matrix shows it
         s = r["summary"]
         yield r, [r["row"], r["workload"], r.get("name", ""), r.get("metric", ""),
                   r.get("unit", ""), s.get("n", ""), s.get("mean"), s.get("stddev"),
@@ -1049,6 +1140,10 @@ def write_html(runs, plots, out_dir):
         h.append(f"<tr><th>{esc(name)}</th>" + "".join(f"<td>{esc(f[i][1])}</td>" for f in facts)
                  + "</tr>")
     h.append("</table>")
+    ext = [x for run in runs for x in ext_html(run, runs)]
+    if ext:
+        h.append("<h2>Extension modules</h2>")
+        h += ext
     h.append("<h2>All results</h2>")
     if os.path.exists(os.path.join(out_dir, "results.csv")):
         h.append("<p>As a spreadsheet: <a href='results.csv'>results.csv</a></p>")
@@ -1113,7 +1208,11 @@ def write_markdown(runs, plots, out_dir):
     facts = [environment_facts(run) for run in runs]
     for i, (name, _) in enumerate(facts[0]):
         m.append(f"| {md_cell(name)} | " + " | ".join(md_cell(f[i][1]) for f in facts) + " |")
-    m += ["", "## All results", ""]
+    m.append("")
+    ext = [x for run in runs for x in ext_markdown(run, runs)]
+    if ext:
+        m += ["## Extension modules", ""] + ext
+    m += ["## All results", ""]
     if os.path.exists(os.path.join(out_dir, "results.csv")):
         m += ["As a spreadsheet: [results.csv](results.csv)", ""]
     for run in runs:

@@ -73,7 +73,8 @@ def discover(params):
     found = {}
     if params.get("discover", True):
         for name in sorted(sys.builtin_module_names):
-            found.setdefault(name, "builtin")
+            if name != "_interpbench":  # the runner's own module, not the build's
+                found.setdefault(name, "builtin")
         suffixes = _extension_suffixes()
         dynload = sysconfig.get_config_var("DESTSHARED")
         if dynload and os.path.isdir(dynload):

@@ -109,18 +109,22 @@ void print_ext_matrix(const ExtMatrix& m, std::ostream& out) {
       }
       col_w.push_back(w);
     }
-    out << fmt::format("  {:<{}}", "module", module_w);
-    for (std::size_t i = 0; i < m.rows.size(); ++i) out << fmt::format("  {:<{}}", m.rows[i], col_w[i]);
-    out << '\n';
+    auto put_line = [&](std::string line) {
+      line.erase(line.find_last_not_of(' ') + 1);
+      out << line << '\n';
+    };
+    std::string header = fmt::format("  {:<{}}", "module", module_w);
+    for (std::size_t i = 0; i < m.rows.size(); ++i) header += fmt::format("  {:<{}}", m.rows[i], col_w[i]);
+    put_line(header);
     for (const auto& d : differ) {
       const bool marked = std::find(m.subprocess_only.begin(), m.subprocess_only.end(), d) !=
                           m.subprocess_only.end();
-      out << fmt::format("  {:<{}}", (marked ? "* " : "  ") + d, module_w);
+      std::string line = fmt::format("  {:<{}}", (marked ? "* " : "  ") + d, module_w);
       for (std::size_t i = 0; i < m.rows.size(); ++i) {
         const auto it = m.cells.at(d).find(m.rows[i]);
-        out << fmt::format("  {:<{}}", it == m.cells.at(d).end() ? "-" : ext_cell(*it->second), col_w[i]);
+        line += fmt::format("  {:<{}}", it == m.cells.at(d).end() ? "-" : ext_cell(*it->second), col_w[i]);
       }
-      out << '\n';
+      put_line(line);
     }
     if (!m.subprocess_only.empty())
       out << "  * imports differently in subprocess and in an isolated subinterp (subinterp)\n";

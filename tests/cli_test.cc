@@ -123,6 +123,14 @@ TEST_F(CliTest, ForkWhereUnsafeIsARowErrorNamingTheReason) {
   EXPECT_EQ(o.out.find("[subprocess-zygote]: error"), std::string::npos) << o.out;
 }
 
+TEST_F(CliTest, BadSubinterpModes) {
+  expect_bad_input({"run", "--gil", "own", "--config", "legacy", "--out", out_}, "refuses an own GIL");
+  expect_bad_input({"run", "--gil", "mine", "--out", out_}, "--gil 'mine'");
+  expect_bad_input({"run", "--config", "own,sandboxed"}, "--config 'own'");
+  expect_bad_input({"run", "--shared-gil", "--gil", "own"}, "contradicts --gil own");
+  expect_bad_input({"run", "--modules", ",", "--out", out_}, "--modules");
+}
+
 TEST_F(CliTest, UnknownWorkloadOrSuite) {
   expect_bad_input({"run", "--workload", "nbody", "--out", out_}, "'nbody'");
   expect_bad_input({"run", "--suite", "huge", "--out", out_}, "'huge'");

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <fstream>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
 #include "runners/errors.h"
+#include "runners/subinterp_modes.h"
 
 namespace interpbench {
 namespace {
@@ -103,7 +105,8 @@ TEST(SuiteTest, DefaultPingpongHasTheFoundationSizesAndFullReaches16MiB) {
 }
 
 std::vector<WorkloadFile> some_workloads() {
-  return {{"pingpong", "/w/pingpong.py"}, {"memory", "/w/memory.py"}, {"stream", "/w/stream.py"}};
+  return {{"pingpong", "/w/pingpong.py"}, {"memory", "/w/memory.py"}, {"stream", "/w/stream.py"},
+          {"scaling", "/w/scaling.py"}};
 }
 
 TEST(PlanTest, PerWorkloadOverridesApplyAndTheCommandLineWins) {
@@ -139,6 +142,71 @@ TEST(PlanTest, RowsTimesWorkloadsInReportOrder) {
   EXPECT_GT(plan.children[0].wall_timeout_s, 0);
   EXPECT_EQ(plan.options["params"]["memory"]["workers"], plan.children[2].params["workers"]);
   EXPECT_EQ(plan.options["rows"], nlohmann::json({"subinterp", "thread"}));
+}
+
+std::vector<std::string> labels(const Plan& plan, const std::string& workload) {
+  std::vector<std::string> out;
+  for (auto& c : plan.children)
+    if (c.workload.name == workload) out.push_back(c.row.label());
+  return out;
+}
+
+TEST(PlanTest, GilAndConfigCrossIntoSubinterpRowsMinusOwnLegacy) {
+  PlanRequest req;
+  req.suite = "quick";
+  req.rows = {"subinterp", "thread"};
+  req.workloads = {"scaling"};
+  auto rows = [&](std::optional<std::vector<std::string>> gil,
+                  std::optional<std::vector<std::string>> config) {
+    req.gil = std::move(gil);
+    req.config = std::move(config);
+    return labels(make_plan(req, some_workloads()), "scaling");
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(rows(std::nullopt, std::nullopt), (V{"subinterp", "thread"}));
+  EXPECT_EQ(rows(V{"own", "shared"}, std::nullopt), (V{"subinterp", "subinterp-shared", "thread"}));
+  EXPECT_EQ(rows(std::nullopt, V{"legacy"}), (V{"subinterp-legacy", "thread"}));
+  EXPECT_EQ(rows(V{"shared", "own"}, V{"legacy", "isolated"}),
+            (V{"subinterp", "subinterp-shared", "subinterp-legacy", "thread"}));
+  const Plan plan = make_plan(req, some_workloads());
+  EXPECT_EQ(plan.children[2].row.method, "legacy");
+  EXPECT_EQ(plan.children[2].params["backend"], "subinterp-legacy");
+  EXPECT_EQ(subinterp_mode("legacy").gil, "shared");
+  EXPECT_EQ(subinterp_mode("").config, "isolated");
+}
+
+TEST(PlanTest, OwnGilWithLegacyConfigOrAnUnknownModeIsBadInput) {
+  PlanRequest req;
+  req.workloads = {"scaling"};
+  for (auto [gil, config, needle] : {std::tuple{"own", "legacy", "refuses an own GIL"},
+                                     std::tuple{"mine", "isolated", "'mine'"},
+                                     std::tuple{"own", "sandboxed", "'sandboxed'"}}) {
+    req.gil = std::vector<std::string>{gil};
+    req.config = std::vector<std::string>{config};
+    try {
+      make_plan(req, some_workloads());
+      ADD_FAILURE() << gil << " + " << config << " was accepted";
+    } catch (const BadInput& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(PlanTest, ExtcompatDefaultsToBothConfigsAThreadAProcessAndTheStdlibInterpreters) {
+  PlanRequest req;
+  req.suite = "quick";
+  req.workloads = {"extcompat", "scaling"};
+  std::vector<WorkloadFile> available = some_workloads();
+  available.push_back({"extcompat", "/w/extcompat.py"});
+  Plan plan = make_plan(req, available);
+  using V = std::vector<std::string>;
+  EXPECT_EQ(labels(plan, "extcompat"), (V{"subinterp", "subinterp-legacy", "subprocess", "thread", "py-interpreters"}));
+  EXPECT_GT(labels(plan, "scaling").size(), 5u);  // the timing workloads keep every row
+  for (auto& c : plan.children)
+    if (c.workload.name == "extcompat") EXPECT_GT(c.params.value("resume_after_crash", 0), 0);
+  req.gil = std::vector<std::string>{"shared"};  // asked for: the command line wins
+  req.rows = {"subinterp"};
+  EXPECT_EQ(labels(make_plan(req, available), "extcompat"), (V{"subinterp-shared"}));
 }
 
 TEST(PlanTest, MultiprocessingExpandsToTheSuiteStartMethods) {

@@ -151,16 +151,20 @@ void environment_warnings(const nlohmann::json& base, const nlohmann::json& cand
   auto gil_words = [](const nlohmann::json& row) {
     const std::string gil = text_or(row, "gil", "");
     const std::string why = shared_gil_reason(row);
-    return gil == "own" ? std::string("its own GIL per subinterpreter")
-                        : fmt::format("GIL '{}'{}", gil, why.empty() ? "" : " (" + why + ")");
+    const std::string config = text_or(row, "config", "");
+    return (gil == "own" ? std::string("its own GIL per subinterpreter")
+                         : fmt::format("GIL '{}'{}", gil, why.empty() ? "" : " (" + why + ")")) +
+           (config.empty() ? "" : ", the " + config + " config");
   };
   std::map<std::string, const nlohmann::json*> base_rows;
   for (const auto& row : base["interpbench"]["rows"])
     if (row.contains("gil") && row["gil"].is_string()) base_rows.emplace(text_or(row, "row", ""), &row);
   for (const auto& row : cand["interpbench"]["rows"]) {
     const auto it = base_rows.find(text_or(row, "row", ""));
-    if (it == base_rows.end() || !row.contains("gil") || !row["gil"].is_string() ||
-        row["gil"] == (*it->second)["gil"])
+    if (it == base_rows.end() || !row.contains("gil") || !row["gil"].is_string()) continue;
+    // The config counts only when both runs recorded one (runs before the modes did not).
+    const std::string config = text_or(row, "config", ""), base_config = text_or(*it->second, "config", "");
+    if (row["gil"] == (*it->second)["gil"] && (config.empty() || base_config.empty() || config == base_config))
       continue;
     warnings.push_back(fmt::format(
         "the {} row ran with {} in the base and {} in the candidate: its figures measure "

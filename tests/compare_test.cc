@@ -193,6 +193,16 @@ TEST(CompareTest, SubinterpRowInAnotherGilModeIsAWarning) {
   const auto old = compare_reports(base, cand, 0.05, 0.05);
   ASSERT_TRUE(says_gil(old));
   EXPECT_NE(old.warnings.back().find("Python 3.11"), std::string::npos) << old.warnings.back();
+  // Same GIL, another config: also another thing measured; a run without configs says nothing.
+  cand_row["gil"] = "shared";
+  base_row["gil"] = "shared";
+  base_row["python"] = cand_row["python"] = "3.13.0";
+  base_row["config"] = "isolated";
+  EXPECT_FALSE(says_gil(compare_reports(base, cand, 0.05, 0.05)));
+  cand_row["config"] = "legacy";
+  const auto config = compare_reports(base, cand, 0.05, 0.05);
+  ASSERT_TRUE(says_gil(config));
+  EXPECT_NE(config.warnings.back().find("the legacy config"), std::string::npos) << config.warnings.back();
 }
 
 TEST(CompareTest, ExitCodesAndFormats) {

@@ -108,27 +108,8 @@ TEST(HumanUnitsTest, PicksTheScaleWithThreeSignificantDigits) {
 
 
 // extcompat's outcomes: one matrix, not a block per module; no benchmark entries, no winners.
-interpbench::Run extcompat_run() {
-  auto module = [](const std::string& m, const std::string& status, const std::string& detail) {
-    nlohmann::json r = fixture::time_result("extcompat/" + m, "import", {{1000}}, {{"module", m}});
-    r["status"] = status;
-    r["detail"] = detail;
-    return r;
-  };
-  interpbench::Run run;
-  const std::string refused = "ImportError: module _curses does not support loading in subinterpreters";
-  run.children = {
-      fixture::child("subinterp", "backend", "extcompat",
-                     {module("_decimal", "ok", ""), module("_curses", "import_error", refused),
-                      module("fx_crash", "crash", "killed by SIGSEGV")}),
-      fixture::child("subprocess", "backend", "extcompat",
-                     {module("_decimal", "ok", ""), module("_curses", "ok", ""),
-                      module("fx_crash", "crash", "killed by SIGSEGV")}, "process")};
-  return run;
-}
-
 TEST(ConsoleReportTest, ExtcompatIsAModuleByRowMatrixMarkingWhereSubprocessDiffers) {
-  const Printed p = print(extcompat_run());
+  const Printed p = print(fixture::extcompat_run());
   EXPECT_THAT(p.out, HasSubstr("Extension modules: 3 imported on 2 rows; 1 import on every row"));
   EXPECT_THAT(p.out, testing::ContainsRegex(R"(\* _curses +ImportError +ok)"));
   EXPECT_THAT(p.out, HasSubstr("\n    fx_crash  crash: SIGSEGV  crash: SIGSEGV\n"));
@@ -136,7 +117,7 @@ TEST(ConsoleReportTest, ExtcompatIsAModuleByRowMatrixMarkingWhereSubprocessDiffe
   EXPECT_THAT(p.out, HasSubstr("ok on every row: _decimal"));
   EXPECT_THAT(p.out, Not(HasSubstr("[subinterp]")));  // no timing blocks
   EXPECT_THAT(p.out, HasSubstr("import in a process but not in an isolated subinterpreter: _curses"));
-  const auto report = make_json_report(extcompat_run());
+  const auto report = make_json_report(fixture::extcompat_run());
   EXPECT_TRUE(report["benchmarks"].empty()) << report["benchmarks"].dump();
   EXPECT_EQ(report["interpbench"]["rows"][0]["results"][1]["status"], "import_error");
 }

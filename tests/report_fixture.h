@@ -93,4 +93,28 @@ inline Run synthetic_run() {
   return run;
 }
 
+
+// extcompat's outcomes (workloads/extcompat.py) on subinterp and subprocess: _decimal imports on
+// both, _curses only in the process, fx_crash kills both.
+inline Run extcompat_run() {
+  auto module = [](const std::string& m, const std::string& status, const std::string& detail) {
+    nlohmann::json r = time_result("extcompat/" + m, "import", {{1000}}, {{"module", m}});
+    r["status"] = status;
+    r["detail"] = detail;
+    return r;
+  };
+  Run run = synthetic_run();
+  run.children.clear();
+  const std::string refused = "ImportError: module _curses does not support loading in subinterpreters";
+  run.children = {
+      child("subinterp", "backend", "extcompat",
+            {module("_decimal", "ok", ""), module("_curses", "import_error", refused),
+             module("fx_crash", "crash", "killed by SIGSEGV")}),
+      child("subprocess", "backend", "extcompat",
+            {module("_decimal", "ok", ""), module("_curses", "ok", ""),
+             module("fx_crash", "crash", "killed by SIGSEGV")},
+            "process")};
+  return run;
+}
+
 }  // namespace interpbench::fixture

@@ -15,8 +15,10 @@
 #include "backends/subprocess/child_process.h"
 #include "reports/console_report.h"
 #include "reports/export.h"
+#include "reports/json_report.h"
 #include "reports/python_label.h"
 #include "runners/errors.h"
+#include "tests/report_fixture.h"
 
 namespace interpbench {
 namespace {
@@ -179,6 +181,22 @@ TEST_F(ReportTest, RunWithoutResultsStillWritesEveryPlotAndSaysSo) {
   for (const char* what : {"round trips", "throughput", "object-graph costs", "startup",
                            "memory", "scaling", "the task farm"})
     EXPECT_NE(html.find(std::string("No data for ") + what), std::string::npos) << what;
+}
+
+TEST_F(ReportTest, ExtcompatRunShowsTheModuleMatrixInHtmlAndMarkdown) {
+  fs::create_directories(dir_);
+  const auto run = dir_ / "extcompat.json";
+  std::ofstream(run) << make_json_report(fixture::extcompat_run()).dump();
+  std::ostringstream out;
+  EXPECT_EQ(run_report({{run.string()}, (dir_ / "r").string()}, out), 0);
+  const auto md = read(dir_ / "r" / "report.md");
+  EXPECT_NE(md.find("| module | subinterp | subprocess |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| **_curses** | ImportError | ok |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| fx_crash | crash: SIGSEGV | crash: SIGSEGV |"), std::string::npos) << md;
+  EXPECT_NE(md.find("- ok on every row (1): _decimal"), std::string::npos) << md;
+  EXPECT_EQ(md.find("| extcompat/_decimal |"), std::string::npos) << "outcomes are not timings";
+  const auto html = read(dir_ / "r" / "index.html");
+  EXPECT_NE(html.find("<tr class=diff><td>_curses</td><td class=bad"), std::string::npos);
 }
 
 TEST_F(ReportTest, BadInputNamesTheFileAndWritesNothing) {

@@ -38,6 +38,7 @@ std::string ext_cell(const json& r) {
   const std::string status = str(r, "status"), detail = str(r, "detail");
   if (status == "ok") return "ok";
   if (status == "import_error") return "ImportError";
+  if (status == "hang") return "hang";
   if (status == "crash") {
     const std::string prefix = "killed by ";
     return "crash: " + (detail.rfind(prefix, 0) == 0 ? detail.substr(prefix.size()) : detail);

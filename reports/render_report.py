@@ -977,6 +977,8 @@ def ext_cell(r):
         return "ok"
     if status == "import_error":
         return "ImportError"
+    if status == "hang":
+        return "hang"
     if status == "crash":
         return "crash: " + detail.removeprefix("killed by ")
     return "error: " + detail.split(":")[0]

@@ -29,6 +29,9 @@ const std::set<std::string, std::less<>> kBaselineWorkloads = {"startup"};
 
 // extcompat's child is started again after each crash (one module per crash), up to this many.
 constexpr int kExtcompatRestarts = 50;
+// A hang inside an import costs this much (the child is killed, then started again): a whole
+// extcompat row takes seconds.
+constexpr double kExtcompatWallLimitS = 120;
 
 // Workloads that ask another question than the timing ones get other rows when the command line
 // names none: extcompat (which extension modules import where) compares both subinterp configs
@@ -99,7 +102,9 @@ Suite quick_suite(int cores) {
                                 {"workers", nlohmann::json::array({std::max(cores, 1)})},
                                 {"iterations", 20},
                                 {"cell_budget_ms", 5}};
-  s.per_workload["extcompat"] = {{"resume_after_crash", kExtcompatRestarts}};
+  s.per_workload["extcompat"] = {{"resume_after_crash", kExtcompatRestarts},
+                                 {"workers", nlohmann::json::array({1})},
+                                 {"wall_limit_s", kExtcompatWallLimitS}};
   s.mp_methods = {"fork"};
   s.child_wall_s = 60;
   return s;
@@ -134,7 +139,9 @@ Suite default_suite(int cores) {
                                 {"iterations", 100},
                                 {"repetitions", 3},
                                 {"cell_budget_ms", 20}};
-  s.per_workload["extcompat"] = {{"resume_after_crash", kExtcompatRestarts}};
+  s.per_workload["extcompat"] = {{"resume_after_crash", kExtcompatRestarts},
+                                 {"workers", nlohmann::json::array({1})},
+                                 {"wall_limit_s", kExtcompatWallLimitS}};
   s.mp_methods = {"fork", "spawn"};
   // fork and zygote change how a worker process starts: startup and memory show it.
   s.per_workload_start_methods["startup"] = subprocess_start_methods();
@@ -451,8 +458,8 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
       child.timeout_s = timeout_s;
       // The wall limit is a backstop for a child that hangs outside any timed wait; every
       // blocking operation inside already gives up after `timeout`.
-      child.wall_timeout_s =
-          request.wall_limit_s.value_or(std::max(plan.suite.child_wall_s, 10 * timeout_s));
+      child.wall_timeout_s = request.wall_limit_s.value_or(
+          base.value("wall_limit_s", std::max(plan.suite.child_wall_s, 10 * timeout_s)));
       child.shared_gil = row.kind == RowKind::kBaseline && all_shared;
       if (std::find(row_labels.begin(), row_labels.end(), row.label()) == row_labels.end())
         row_labels.push_back(row.label());

@@ -247,8 +247,8 @@ ChildRun run_resumable_child(const PlannedChild& child, const SupervisorOptions&
   for (int attempt = 0;; ++attempt) {
     ChildRun run = run_child(resumable, options, result_file, stopped);
     wall_s += run.wall_s;
-    const bool crashed = !run.signal.empty() && run.error.rfind("timed out", 0) != 0 &&
-                         !(stopped && *stopped);
+    const bool hung = run.error.rfind("timed out", 0) == 0;
+    const bool crashed = !run.signal.empty() && !(stopped && *stopped);
     if (!crashed || attempt == restarts) {
       run.wall_s = wall_s;
       if (!crashes.empty() && run.child.is_object() && run.child["notes"].is_array()) {
@@ -260,9 +260,10 @@ ChildRun run_resumable_child(const PlannedChild& child, const SupervisorOptions&
       std::filesystem::remove(journal, ec);
       return run;
     }
-    // The workload reads this line and marks the module it had begun as the crash.
-    crashes.push_back(run.signal);
-    std::ofstream(journal, std::ios::app) << nlohmann::json{{"crash", run.signal}}.dump() << '\n';
+    // The workload reads this line and marks what it had begun as the crash (or the hang).
+    crashes.push_back(hung ? run.error : run.signal);
+    std::ofstream(journal, std::ios::app)
+        << (hung ? nlohmann::json{{"hang", run.error}} : nlohmann::json{{"crash", run.signal}}).dump() << '\n';
   }
 }
 

@@ -41,10 +41,10 @@ ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
                    const std::filesystem::path& result_file, bool* stopped);
 
 // run_child, and for a child whose params carry "resume_after_crash": N, up to N runs more after
-// a crash: the child gets params["journal"] (a file it appends its progress to), the supervisor
-// appends {"crash": "SIGSEGV"} to it after each crash and starts the child again, which picks up
-// where the journal says it stopped (workloads/extcompat.py). The ChildRun is the last run's;
-// a note names the crashes.
+// a crash or a hang (killed at its wall limit): the child gets params["journal"] (a file it
+// appends its progress to), the supervisor appends {"crash": "SIGSEGV"} or {"hang": "timed out
+// after 60 s"} to it and starts the child again, which picks up where the journal says it
+// stopped (workloads/extcompat.py). The ChildRun is the last run's; a note names the crashes.
 ChildRun run_resumable_child(const PlannedChild& child, const SupervisorOptions& options,
                              const std::filesystem::path& result_file, bool* stopped);
 

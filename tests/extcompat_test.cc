@@ -1,6 +1,6 @@
 // The extcompat workload through the real binary on fixture modules (tests/fixtures/extcompat/):
-// each outcome is recorded under its module, and a module that kills its process costs only its
-// own cell: the subprocess row's driver sees its worker die, the subinterp row's child dies whole
+// each outcome is recorded under its module (a hang after params["timeout"]), and a module that
+// kills its process costs only its own cell: the subprocess row's driver sees its worker die, the subinterp row's child dies whole
 // and the supervisor starts it again from the journal (run_resumable_child).
 #include <filesystem>
 #include <map>
@@ -34,8 +34,8 @@ TEST_P(ExtcompatTest, EachModuleGetsItsOutcomeAndACrashCostsOnlyItsCell) {
   PlannedChild c;
   c.row = {GetParam(), RowKind::kBackend, ""};
   c.workload = {"extcompat", dir_.path() / "extcompat.py"};
-  c.params = {{"modules", {"extfx_ok", "extfx_crash", "extfx_importerror", "extfx_missing"}},
-              {"discover", false}, {"timeout", 20}, {"resume_after_crash", 3}};
+  c.params = {{"modules", {"extfx_ok", "extfx_crash", "extfx_importerror", "extfx_hang", "extfx_missing"}},
+              {"discover", false}, {"timeout", 2}, {"resume_after_crash", 3}};
   c.wall_timeout_s = 120;
   const ChildRun run = run_resumable_child(c, options_, dir_.path() / "r.json", nullptr);
   ASSERT_EQ(run.error, "") << run.stderr_tail;
@@ -44,7 +44,8 @@ TEST_P(ExtcompatTest, EachModuleGetsItsOutcomeAndACrashCostsOnlyItsCell) {
     EXPECT_TRUE(is_status_result(r));
     got[r["params"]["module"]] = {r["status"], r["detail"]};
   }
-  ASSERT_EQ(got.size(), 4u) << run.child.dump();
+  ASSERT_EQ(got.size(), 5u) << run.child.dump();
+  EXPECT_EQ(got["extfx_hang"], std::make_pair(std::string("hang"), std::string("no answer within 2 s")));
   EXPECT_EQ(got["extfx_ok"].first, "ok");
   EXPECT_EQ(got["extfx_importerror"].first, "import_error");
   EXPECT_EQ(got["extfx_importerror"].second, "ImportError: extfx_importerror: refused on purpose");

@@ -12,6 +12,9 @@ import never changes another's) and records what happened:
   crash         the worker died inside the import (a subprocess row: the signal; an in-process
                 row: the whole child died, the supervisor restarts it and the journal says which
                 module was being imported)
+  hang          the import did not return within params["timeout"] (the worker is stopped or
+                abandoned), or the child was killed at its wall limit while importing it (then
+                restarted like after a crash)
 
 Modules: the standard library's C extensions of this build (sys.builtin_module_names and
 lib-dynload/*.so), third-party extension modules in site-packages (*.so), plus params["modules"]
@@ -26,7 +29,6 @@ the signal; the driver then skips every module already decided.
 import json
 import os
 import sys
-import sysconfig
 import time
 
 TIMED = ("import: worker clock (time.perf_counter_ns) around importlib.import_module(module) in a "
@@ -70,6 +72,9 @@ def _strip_suffix(filename, suffixes):
 
 def discover(params):
     """[(module, origin)] in a stable order: builtins, lib-dynload, site-packages, then --modules."""
+    # Here, not at the top: workers import this file, and on 3.12.1 a subinterpreter that imported
+    # sysconfig makes the next _xxsubinterpreters.create() hang (py-interpreters row).
+    import sysconfig
     found = {}
     if params.get("discover", True):
         for name in sorted(sys.builtin_module_names):
@@ -128,6 +133,10 @@ class Journal:
                     out[pending] = {"status": "crash", "detail": f"killed by {e['crash']}",
                                     "import_ns": None}
                     pending = None
+                elif "hang" in e and pending is not None:
+                    out[pending] = {"status": "hang", "detail": f"the child {e['hang']}",
+                                    "import_ns": None}
+                    pending = None
         return out
 
     def write(self, entry):
@@ -148,7 +157,7 @@ def import_in_fresh_worker(ctx, name, timeout):
     except EOFError:
         outcome = None  # the worker died: ctx.stop() says how
     except TimeoutError:
-        outcome = {"status": "error", "detail": f"no answer within {timeout} s", "import_ns": None}
+        outcome = {"status": "hang", "detail": f"no answer within {timeout} s", "import_ns": None}
     try:
         ctx.stop(timeout)
     except RuntimeError as e:  # "worker 0: killed by SIGSEGV"

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "reports/ext_matrix.h"
 #include "reports/human_units.h"
 #include "reports/shared_gil.h"
 
@@ -109,7 +110,9 @@ std::string export_md(const nlohmann::json& report) {
     const auto n = figure(s, "n");
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                        md_cell(row_display_name(row)), md_cell(text(row, "workload")),
-                       md_cell(text(r, "name")), md_cell(text(r, "metric")),
+                       md_cell(text(r, "name")),
+                       // An outcome (extcompat) says what happened where the metric would be.
+                       md_cell(is_status_result(r) ? text(r, "metric") + ": " + ext_cell(r) : text(r, "metric")),
                        n ? fmt::format("{:.0f}", *n) : "", fig("mean"), fig("stddev"),
                        fig("median"), fig("p99"));
   });

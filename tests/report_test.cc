@@ -197,6 +197,10 @@ TEST_F(ReportTest, ExtcompatRunShowsTheModuleMatrixInHtmlAndMarkdown) {
   EXPECT_EQ(md.find("| extcompat/_decimal |"), std::string::npos) << "outcomes are not timings";
   const auto html = read(dir_ / "r" / "index.html");
   EXPECT_NE(html.find("<tr class=diff><td>_curses</td><td class=bad"), std::string::npos);
+  // --format md and csv: the outcome where a timing's metric would be, and a status column.
+  const auto doc = make_json_report(fixture::extcompat_run());
+  EXPECT_NE(export_md(doc).find("| extcompat/_curses | import: ImportError |"), std::string::npos);
+  EXPECT_NE(export_csv(doc).find(",own,,import_error\r\n"), std::string::npos) << export_csv(doc);
 }
 
 TEST_F(ReportTest, BadInputNamesTheFileAndWritesNothing) {

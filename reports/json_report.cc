@@ -197,6 +197,7 @@ std::vector<std::string> result_warnings(const json& rows) {
   std::size_t total = 0, few_reps = 0, min_reps = SIZE_MAX;
   for (const auto& row : rows) {
     for (const auto& r : row["results"]) {
+      if (is_status_result(r)) continue;  // one import, an outcome: no spread to warn about
       ++total;
       const auto& rs = r["repetition_stats"];
       const std::size_t n = rs["n"].get<std::size_t>();

@@ -120,6 +120,8 @@ TEST(ConsoleReportTest, ExtcompatIsAModuleByRowMatrixMarkingWhereSubprocessDiffe
   const auto report = make_json_report(fixture::extcompat_run());
   EXPECT_TRUE(report["benchmarks"].empty()) << report["benchmarks"].dump();
   EXPECT_EQ(report["interpbench"]["rows"][0]["results"][1]["status"], "import_error");
+  for (const auto& w : report["interpbench"]["warnings"])  // one import each: not "too few"
+    EXPECT_EQ(w.get<std::string>().find("repetition"), std::string::npos) << w;
 }
 
 }  // namespace

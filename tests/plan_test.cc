@@ -202,8 +202,11 @@ TEST(PlanTest, ExtcompatDefaultsToBothConfigsAThreadAProcessAndTheStdlibInterpre
   using V = std::vector<std::string>;
   EXPECT_EQ(labels(plan, "extcompat"), (V{"subinterp", "subinterp-legacy", "subprocess", "thread", "py-interpreters"}));
   EXPECT_GT(labels(plan, "scaling").size(), 5u);  // the timing workloads keep every row
-  for (auto& c : plan.children)
-    if (c.workload.name == "extcompat") EXPECT_GT(c.params.value("resume_after_crash", 0), 0);
+  for (auto& c : plan.children) {
+    if (c.workload.name == "extcompat") {
+      EXPECT_GT(c.params.value("resume_after_crash", 0), 0);
+    }
+  }
   req.gil = std::vector<std::string>{"shared"};  // asked for: the command line wins
   req.rows = {"subinterp"};
   EXPECT_EQ(labels(make_plan(req, available), "extcompat"), (V{"subinterp-shared"}));

@@ -31,6 +31,9 @@ import os
 import sys
 import time
 
+# Third-party extension modules live in site-packages: workers need it on sys.path.
+IMPORT_SITE = True
+
 TIMED = ("import: worker clock (time.perf_counter_ns) around importlib.import_module(module) in a "
          "fresh worker; the status (ok / import_error / error / crash) is the result")
 

@@ -10,7 +10,7 @@
 namespace interpbench {
 namespace {
 
-// Report order; own + legacy is absent because CPython refuses it.
+// Report order; own + legacy is absent: unsupported by CPython (see the header).
 const std::vector<SubinterpMode>& all_modes() {
   static const std::vector<SubinterpMode> modes = {
       {"own", "isolated", ""}, {"shared", "isolated", "shared"}, {"shared", "legacy", "legacy"}};
@@ -45,8 +45,8 @@ std::vector<SubinterpMode> subinterp_modes(const std::optional<std::vector<std::
   }
   if (out.empty()) {
     throw BadInput(
-        "--gil own --config legacy: CPython refuses an own GIL with the legacy config (a "
-        "per-interpreter GIL needs the single-phase extension check); use --gil shared with --config legacy");
+        "--gil own --config legacy: an own GIL with the legacy config is unsupported by CPython "
+        "(use_main_obmalloc = 1 requires a shared GIL); use --gil shared with --config legacy");
   }
   return out;
 }

@@ -3,8 +3,10 @@
 // Each mode is a row of its own, told apart by RowSpec::method so its results carry the mode in
 // their names: "" = own GIL + isolated (`subinterp`, PEP 684's default), "shared" = shared GIL +
 // isolated (`subinterp-shared`), "legacy" = shared GIL + _PyInterpreterConfig_LEGACY_INIT's
-// settings (`subinterp-legacy`). An own GIL with the legacy config is not a mode: CPython
-// refuses it (a per-interpreter GIL needs the single-phase extension check).
+// settings (`subinterp-legacy`). An own GIL with the legacy config is not a mode: CPython's
+// PyInterpreterConfig documents use_main_obmalloc = 1 as requiring a shared GIL (the main
+// obmalloc is not thread-safe), though 3.13.0's Py_NewInterpreterFromConfig does not check it:
+// interpreters made so would race on one allocator, so interpbench refuses the combination.
 #include <optional>
 #include <string>
 #include <string_view>

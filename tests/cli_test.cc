@@ -124,7 +124,7 @@ TEST_F(CliTest, ForkWhereUnsafeIsARowErrorNamingTheReason) {
 }
 
 TEST_F(CliTest, BadSubinterpModes) {
-  expect_bad_input({"run", "--gil", "own", "--config", "legacy", "--out", out_}, "refuses an own GIL");
+  expect_bad_input({"run", "--gil", "own", "--config", "legacy", "--out", out_}, "unsupported by CPython");
   expect_bad_input({"run", "--gil", "mine", "--out", out_}, "--gil 'mine'");
   expect_bad_input({"run", "--config", "own,sandboxed"}, "--config 'own'");
   expect_bad_input({"run", "--shared-gil", "--gil", "own"}, "contradicts --gil own");

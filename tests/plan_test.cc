@@ -178,7 +178,7 @@ TEST(PlanTest, GilAndConfigCrossIntoSubinterpRowsMinusOwnLegacy) {
 TEST(PlanTest, OwnGilWithLegacyConfigOrAnUnknownModeIsBadInput) {
   PlanRequest req;
   req.workloads = {"scaling"};
-  for (auto [gil, config, needle] : {std::tuple{"own", "legacy", "refuses an own GIL"},
+  for (auto [gil, config, needle] : {std::tuple{"own", "legacy", "unsupported by CPython"},
                                      std::tuple{"mine", "isolated", "'mine'"},
                                      std::tuple{"own", "sandboxed", "'sandboxed'"}}) {
     req.gil = std::vector<std::string>{gil};

@@ -137,9 +137,10 @@ const char* interp_config_name(InterpConfig config);  // "isolated" | "legacy"
 constexpr bool kHasPerInterpreterGil = PY_VERSION_HEX >= 0x030C0000;
 
 // One subinterpreter, created, run and ended on ONE thread (its thread state is bound to it).
-// Own GIL + isolated config by default; a shared GIL with either config. CPython refuses an own
-// GIL with the legacy config (a per-interpreter GIL needs the extension check): the constructor
-// then throws its message. On 3.11 (no PEP 684) every subinterpreter is Py_NewInterpreter()'s:
+// Own GIL + isolated config by default; a shared GIL with either config. An own GIL with the
+// legacy config is unsupported (PyInterpreterConfig: use_main_obmalloc = 1 requires a shared GIL,
+// the main obmalloc is not thread-safe; 3.13.0 does not check it): callers never ask for it
+// (runners/subinterp_modes.h). On 3.11 (no PEP 684) every subinterpreter is Py_NewInterpreter()'s:
 // shared GIL, legacy config, whatever is asked.
 // The creating thread must not hold any GIL; it holds none afterwards either: run code with
 // Activate. The main interpreter must outlive it.

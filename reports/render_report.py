@@ -1074,8 +1074,13 @@ def target_rows(run):
             continue
         a, b = t["numerator"], t["denominator"]
         if t.get("inverted"):
-            a, b = b, a
-        figures = f"{fmt_value(a['p50'], a['unit'])} / {fmt_value(b['p50'], b['unit'])}"
+            # a ratio of throughputs from times: shown as throughputs
+            if a.get("bytes_per_op") and b.get("bytes_per_op"):
+                figures = " / ".join(fmt_value(x["bytes_per_op"] / x["p50"] * 1e9, "B/s") for x in (a, b))
+            else:
+                figures = f"{fmt_value(b['p50'], b['unit'])} / {fmt_value(a['p50'], a['unit'])}"
+        else:
+            figures = f"{fmt_value(a['p50'], a['unit'])} / {fmt_value(b['p50'], b['unit'])}"
         verdict = "met" if t["met"] else f"missed by {t['missed_by']:.2f}x"
         if t.get("noisy"):
             verdict += " (noisy)"

@@ -22,12 +22,15 @@ constexpr double kNoisyCv = 0.10;
 struct Side {
   std::string row, result, unit;
   double p50 = 0, cv = 0;
+  double bytes_per_op = 0;  // > 0 when the result moves bytes (throughput = bytes / time)
   int n = 0;
 };
 
 json side_json(const Side& s) {
-  return {{"row", s.row}, {"result", s.result}, {"p50", s.p50}, {"unit", s.unit},
-          {"cv", s.cv},   {"n", s.n}};
+  json j = {{"row", s.row}, {"result", s.result}, {"p50", s.p50}, {"unit", s.unit},
+            {"cv", s.cv},   {"n", s.n}};
+  if (s.bytes_per_op > 0) j["bytes_per_op"] = s.bytes_per_op;
+  return j;
 }
 
 // The result `name` (with `metric`) of row `row`; with `workers`, the one measured at that many.
@@ -46,6 +49,8 @@ std::optional<Side> find(const json& ib, const std::string& row, const std::stri
       const bool by_reps = rs.value("n", 0) >= 2;
       side.cv = (by_reps ? rs : s).value("cv", 0.0);
       side.n = s.value("n", 0);
+      if (res.contains("bytes_per_op") && res["bytes_per_op"].is_number())
+        side.bytes_per_op = res["bytes_per_op"].get<double>();
       return side;
     }
   }
@@ -101,9 +106,16 @@ class Targets {
     t["missed_by"] = off;
     std::string verdict = met ? "met" : fmt::format("MISSED by {:.2f}x", off);
     if (noisy) verdict += " (noisy: cv > 10%)";
+    // An inverted ratio of times is a ratio of throughputs: shown as such when bytes moved.
+    auto shown = [&](const Side& x) {
+      return inverted && x.bytes_per_op > 0 && x.unit == "ns"
+                 ? format_value(x.bytes_per_op / x.p50 * 1e9, "B/s")
+                 : format_value(x.p50, x.unit);
+    };
     const std::string figures =
-        inverted ? fmt::format("{} / {}", format_value(b->p50, b->unit), format_value(a->p50, a->unit))
-                 : fmt::format("{} / {}", format_value(a->p50, a->unit), format_value(b->p50, b->unit));
+        inverted && !(a->bytes_per_op > 0 && b->bytes_per_op > 0)
+            ? fmt::format("{} / {}", shown(*b), shown(*a))
+            : fmt::format("{} / {}", shown(*a), shown(*b));
     lines_.push_back(fmt::format("  {:<3} {:<50} {:>22} = {:<6.3g} goal {:<7} {}", id, what,
                                  figures, r, goal.text, verdict));
     targets_.push_back(std::move(t));

@@ -1067,7 +1067,7 @@ def target_rows(run):
     out = []
     for t in ((run.ib.get("targets") or {}).get("targets") or []):
         goal = t.get("goal") or {}
-        goal_text = f"{goal.get('op', '')} {goal.get('value', '')}"
+        goal_text = goal.get("text") or f"{goal.get('op', '')} {goal.get('value', '')}"
         if t.get("met") is None:
             out.append((t.get("id", ""), t.get("what", ""), "", "", goal_text,
                         "not measured: " + t.get("missing", "")))

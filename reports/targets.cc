@@ -83,7 +83,7 @@ class Targets {
              const std::optional<Side>& a, const std::optional<Side>& b, const Goal& goal,
              const std::string& missing_a, const std::string& missing_b, bool inverted = false) {
     json t = {{"id", id}, {"what", what}, {"measure", measure},
-              {"goal", {{"op", goal.at_most ? "<=" : ">="}, {"value", goal.value}}}};
+              {"goal", {{"op", goal.at_most ? "<=" : ">="}, {"value", goal.value}, {"text", goal.text}}}};
     if (!a || !b) {
       t["met"] = nullptr;
       t["missing"] = !a ? missing_a : missing_b;

@@ -17,6 +17,7 @@ import html
 import json
 import math
 import os
+import textwrap
 import sys
 
 try:
@@ -144,7 +145,10 @@ class Run:
         self.rows = ib.get("rows", []) or []
         self.label = os.path.basename(path)
         self.python_label = ""  # "3.12" when the report's runs differ in Python (label_runs)
-        self.shared_gil = sorted({shared_gil_reason(row) for row in self.rows} - {""})
+        # "subinterp-legacy: --config legacy": the row named, so that a run whose only shared-GIL
+        # rows are the extcompat matrix's subinterp-legacy does not read as if subinterp were.
+        self.shared_gil = sorted({f"{row.get('row')}: {shared_gil_reason(row)}" for row in self.rows
+                                  if shared_gil_reason(row)})
         # Flat list of results with their row's identity attached.
         self.results = []
         for row in self.rows:
@@ -202,7 +206,7 @@ class Run:
             f"{e.get('date', '')[:16].replace('T', ' ')}",
         ]
         if self.shared_gil:
-            parts.append(f"subinterp: one shared GIL ({', '.join(self.shared_gil)})")
+            parts.append(f"one shared GIL in {', '.join(self.shared_gil)}")
         if virt.get("detected"):
             parts.append(f"VM: {virt.get('what') or 'yes'}")
         if e.get("cpu_governor") not in (None, "performance"):
@@ -359,11 +363,19 @@ def new_figure(width=8.0, height=4.8):
     return plt.figure(figsize=(width, height))
 
 
-def finish(fig, plot, runs, out_dir):
+def put_caption(fig, runs):
+    """Each run's environment line at the foot of the figure, wrapped by hand (7 pt text: about 17
+    characters per inch) so that the bottom margin fits it; returns its number of lines."""
     caption = "\n".join(f"{r.label}: {r.caption()}" if len(runs) > 1 else r.caption()
                         for r in runs)
-    fig.text(0.01, 0.005, caption, fontsize=7, color="#555555", va="bottom", ha="left", wrap=True)
-    n_lines = caption.count("\n") + 1
+    width_chars = max(60, int(fig.get_figwidth() * 17))
+    caption = "\n".join(textwrap.fill(line, width_chars) for line in caption.split("\n"))
+    fig.text(0.01, 0.005, caption, fontsize=7, color="#555555", va="bottom", ha="left")
+    return caption.count("\n") + 1
+
+
+def finish(fig, plot, runs, out_dir):
+    n_lines = put_caption(fig, runs)
     bottom = 0.035 + 0.03 * n_lines
     # A legend beside the axes (long labels of overlaid runs: "subinterp [Python 3.13.0]") must
     # not squeeze the axes and their title: widen the figure by what sticks out.
@@ -632,16 +644,14 @@ def plot_objects(runs, out_dir):
 
 def finish_with_legend_room(fig, p, runs, out_dir, right=0.84):
     """finish() for figures whose legend sits at the right edge of the figure."""
-    caption = "\n".join(f"{r.label}: {r.caption()}" if len(runs) > 1 else r.caption()
-                        for r in runs)
-    fig.text(0.01, 0.005, caption, fontsize=7, color="#555555", va="bottom", ha="left")
+    n_lines = put_caption(fig, runs)
     if fig.legends:
         # Overlaid runs lengthen the labels ("subinterp [Python 3.13.0]"): keep the axes clear
         # of the legend, however wide it is.
         fig.canvas.draw()
         width = max(lg.get_window_extent().width for lg in fig.legends) / fig.bbox.width
         right = min(right, 0.99 - width)
-    bottom = 0.035 + 0.03 * (caption.count("\n") + 1)
+    bottom = 0.035 + 0.03 * n_lines
     fig.tight_layout(rect=(0, bottom, right, 0.95))
     fig.savefig(os.path.join(out_dir, p.key + ".png"), metadata=PNG_METADATA)
     fig.savefig(os.path.join(out_dir, p.key + ".svg"), metadata=SVG_METADATA)

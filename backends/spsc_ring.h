@@ -32,7 +32,12 @@
 // 0.7 us when each side has its own CPU). With the adaptive budget a side that never catches the
 // peer sleeps almost at once (~9 us round trips there), and one that does keeps spinning. Every
 // kSpinProbeEvery-th wait of a side at the floor spins the full kMaxSpinNs, to notice that the
-// peer has got its own CPU again.
+// peer has got its own CPU again. The budget only applies to a peer on our CPU (or of unknown
+// CPU): each side notes the CPU it publishes/consumes on in its own line, and a waiter whose
+// peer was last seen on another CPU always spins the full kMaxSpinNs. Without that, a few
+// misses (a slow 64 KiB copy, a descheduled peer) shrank both sides' spins, both then slept on
+// every wait, and each round trip paid two cross-CPU wake-ups for good: 64 KiB round trips of
+// 37-49 us instead of 8-14 us, in interleaved quick runs (docs/performance.md).
 //
 // Robustness against a dead or hostile peer: each side keeps its own position in process-local
 // memory and never trusts the shared copy of it; the peer's position and every length read from
@@ -49,6 +54,8 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+
+#include <sched.h>
 
 #include "backends/channel.h"
 #include "backends/deadline.h"
@@ -75,10 +82,12 @@ struct RingHeader {
   // The producer's line: what it writes on every message.
   alignas(kCacheLineSize) std::uint64_t write_pos;  // no false sharing with the consumer's line
   std::uint32_t data_word;  // event word: the consumer and select() sleep here
+  std::uint32_t producer_cpu;  // 1 + the CPU the producer last published from; 0: unknown
 
   // The consumer's line.
   alignas(kCacheLineSize) std::uint64_t read_pos;
   std::uint32_t space_word;  // event word: the producer sleeps here while the ring is full
+  std::uint32_t consumer_cpu;  // 1 + the CPU the consumer last consumed on; 0: unknown
 };
 static_assert(std::is_trivial_v<RingHeader> && std::is_standard_layout_v<RingHeader>,
               "RingHeader lives in shared memory: no constructors, no pointers");
@@ -298,6 +307,19 @@ class SpscRing : public Channel {
     void missed() noexcept { ns = std::max(kMinSpinNs, ns / 2); }
   };
 
+  // 1 + the CPU this thread runs on (sched_getcpu through rseq: ~3 ns here), 0 when unknown.
+  static std::uint32_t this_cpu() noexcept {
+    const int cpu = sched_getcpu();
+    return cpu < 0 ? 0 : static_cast<std::uint32_t>(cpu) + 1;
+  }
+  // A side's CPU, in its own cache line (the one it writes its position to anyway), so that the
+  // other side can tell whether its spin could keep it off its CPU.
+  static void note_cpu(std::uint32_t& field) noexcept {
+    const std::uint32_t cpu = this_cpu();
+    std::atomic_ref<std::uint32_t> f(field);
+    if (f.load(std::memory_order_relaxed) != cpu) f.store(cpu, std::memory_order_relaxed);
+  }
+
   // Spins, then sleeps on `word` until done() or the deadline. False: timed out.
   // The spin is progress-aware: while the peer's position keeps moving (it is copying a streamed
   // message, chunk by chunk), the budget starts again, since a peer that runs answers soon; a
@@ -311,7 +333,15 @@ class SpscRing : public Channel {
     SpinBudget& budget = consumer ? consumer_spin_ : producer_spin_;
     std::uint64_t& peer = consumer ? h_->write_pos : h_->read_pos;
     std::uint64_t peer_seen = pos(peer).load(std::memory_order_relaxed);
-    const auto spin = std::chrono::nanoseconds(budget.next());
+    // A peer last seen on another CPU can't be kept off it by our spin: spin the full budget and
+    // don't learn from a miss (a halved spin there makes both sides sleep, and every round trip
+    // then pays two cross-CPU wake-ups: 30-50 us on a VM whose idle vCPUs halt). Only a peer on
+    // our CPU, or one we know nothing of, gets the adaptive budget.
+    const std::uint32_t peer_cpu =
+        std::atomic_ref<std::uint32_t>(consumer ? h_->producer_cpu : h_->consumer_cpu)
+            .load(std::memory_order_relaxed);
+    const bool peer_elsewhere = peer_cpu != 0 && peer_cpu != this_cpu();
+    const auto spin = std::chrono::nanoseconds(peer_elsewhere ? kMaxSpinNs : budget.next());
     auto spin_until = Clock::now() + spin;
     const auto hard_stop = deadline.when();
     for (unsigned i = 1;; ++i) {
@@ -330,7 +360,7 @@ class SpscRing : public Channel {
         break;
       }
     }
-    budget.missed();
+    if (!peer_elsewhere) budget.missed();
     for (;;) {
       const std::uint32_t seen = futex::prepare_wait(word);
       if (done()) return true;  // re-check after announcing ourselves: no lost wake-up
@@ -375,6 +405,7 @@ class SpscRing : public Channel {
     // release: the bytes are written before the consumer can see the position move; seq_cst
     // because notify()'s check of the waiter flag must not be ordered before this store.
     pos(h_->write_pos).store(write_pos_, std::memory_order_seq_cst);
+    note_cpu(h_->producer_cpu);
     futex::notify(&h_->data_word, shared_);
   }
 
@@ -400,6 +431,7 @@ class SpscRing : public Channel {
     read_pos_ += n;
     // release: our reads of the bytes are done before the producer may overwrite them.
     pos(h_->read_pos).store(read_pos_, std::memory_order_seq_cst);
+    note_cpu(h_->consumer_cpu);
     futex::notify(&h_->space_word, shared_);
   }
 

@@ -66,6 +66,9 @@ void print_result(const json& r, std::ostream& out) {
   const json rs = r.value("repetition_stats", json::object());
   if (rs.value("n", 0) >= 2 && rs.value("cv", 0.0) > 0.10)
     line += fmt::format("  (unstable: σ {:.0f}% between repetitions)", 100 * rs.value("cv", 0.0));
+  if (r.contains("shared_cpu") && r["shared_cpu"].value("repetitions", 0) > 0)
+    line += fmt::format("  (driver and worker on one CPU after {} of {} repetitions)",
+                        r["shared_cpu"].value("repetitions", 0), r["shared_cpu"].value("sampled", 0));
   out << line << '\n';
   if (r.contains("throughput") && r["throughput"].is_object()) {
     out << fmt::format("  {:<24} {}\n", "Throughput (mean):",

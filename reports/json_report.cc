@@ -182,6 +182,19 @@ json result_json(const ParsedResult& p, const std::string& bench_name) {
   const Summary rs = summarize(means);
   out["repetition_stats"] = {
       {"n", rs.n}, {"mean", rs.mean}, {"stddev", rs.stddev}, {"median", rs.median}, {"cv", rs.cv}};
+  // A workload that sampled which CPU each side ran on after each repetition ("cpus": [[driver,
+  // worker], ...], workloads/pingpong.py): in how many both were on one CPU.
+  if (p.meta.contains("cpus") && p.meta["cpus"].is_array()) {
+    int same = 0, sampled = 0;
+    for (const auto& pair : p.meta["cpus"]) {
+      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_integer() ||
+          !pair[1].is_number_integer())
+        continue;
+      ++sampled;
+      same += pair[0] == pair[1];
+    }
+    out["shared_cpu"] = {{"repetitions", same}, {"sampled", sampled}};
+  }
   const json& bytes = p.meta["bytes_per_op"];
   if (p.meta["unit"] == "ns" && bytes.is_number() && s.mean > 0 && s.median > 0) {
     const double b = bytes.get<double>();
@@ -193,7 +206,7 @@ json result_json(const ParsedResult& p, const std::string& bench_name) {
 
 // pyperf-style instability and too-few-repetitions warnings, one line each with a fix.
 std::vector<std::string> result_warnings(const json& rows) {
-  std::vector<std::string> unstable;
+  std::vector<std::string> unstable, one_cpu;
   std::size_t total = 0, few_reps = 0, min_reps = SIZE_MAX;
   for (const auto& row : rows) {
     for (const auto& r : row["results"]) {
@@ -205,6 +218,10 @@ std::vector<std::string> result_warnings(const json& rows) {
         ++few_reps;
         min_reps = std::min(min_reps, n);
       }
+      if (r.contains("shared_cpu") && r["shared_cpu"].value("repetitions", 0) > 0)
+        one_cpu.push_back(fmt::format("{} ({} of {})", r["benchmark_name"].get<std::string>(),
+                                      r["shared_cpu"].value("repetitions", 0),
+                                      r["shared_cpu"].value("sampled", 0)));
       if (n >= 2 && rs["cv"].get<double>() > kUnstableCv)
         unstable.push_back(fmt::format("{} (σ {:.0f}% of the mean)",
                                        r["benchmark_name"].get<std::string>(),
@@ -221,6 +238,16 @@ std::vector<std::string> result_warnings(const json& rows) {
         "unstable: {} of {} results vary by more than 10% between repetitions: {}; fix: more "
         "--repetitions, an idle machine, or pin the run to cores (taskset)",
         unstable.size(), total, names));
+  }
+  if (!one_cpu.empty()) {
+    std::string names;
+    for (std::size_t i = 0; i < one_cpu.size() && i < 3; ++i) names += (i ? ", " : "") + one_cpu[i];
+    if (one_cpu.size() > 3) names += fmt::format(" and {} more", one_cpu.size() - 3);
+    w.push_back(fmt::format(
+        "one CPU: in {} result(s) the driver and its worker were on the same CPU after some "
+        "repetitions (sampled after each): {}; their round trips then include two wake-ups "
+        "instead of a spin; fix: an idle machine, more --repetitions, or compare with another run",
+        one_cpu.size(), names));
   }
   if (few_reps > 0) {
     w.push_back(fmt::format(

@@ -35,6 +35,17 @@ TEST(ConsoleReportTest, BlockPerRowWithMeanSigmaPercentilesAndCounts) {
   EXPECT_THAT(p.out, HasSubstr("Throughput (mean):"));
 }
 
+TEST(ConsoleReportTest, AResultMeasuredWithBothSidesOnOneCpuSaysSo) {
+  interpbench::Run run;
+  nlohmann::json r = fixture::time_result("pingpong/8", "round_trip", fixture::kBase, {}, 8);
+  r["cpus"] = {{1, 1}, {0, 1}, {0, 0}};
+  run.children.push_back(fixture::child("subprocess", "backend", "pingpong", nlohmann::json::array({r})));
+  const Printed p = print(run);
+  EXPECT_THAT(p.out, HasSubstr("3 x 3  (driver and worker on one CPU after 2 of 3 repetitions)"));
+  EXPECT_THAT(p.err, HasSubstr("warning: one CPU: in 1 result(s)"));
+  EXPECT_THAT(print(fixture::synthetic_run()).out, Not(HasSubstr("on one CPU")));
+}
+
 TEST(ConsoleReportTest, ReferenceRowsAreLabelled) {
   EXPECT_THAT(print(fixture::synthetic_run()).out, HasSubstr("pingpong/8 [py-threading] (reference)"));
 }

@@ -166,6 +166,31 @@ TEST(JsonReportTest, RunWarningsAreKeptAndTooFewRepetitionsAreFlagged) {
   EXPECT_TRUE(few);
 }
 
+TEST(JsonReportTest, RepetitionsWhereBothSidesSharedOneCpuAreCountedAndWarned) {
+  auto with_cpus = [](json cpus) {
+    interpbench::Run run;
+    json r = fixture::time_result("pingpong/8", "round_trip", fixture::kBase, {{"size_bytes", 8}}, 8);
+    if (!cpus.is_null()) r["cpus"] = cpus;
+    run.children.push_back(fixture::child("subinterp", "backend", "pingpong", json::array({r})));
+    return make_json_report(run)["interpbench"];
+  };
+  auto one_cpu_warning = [](const json& ib) {
+    for (const auto& w : ib["warnings"])
+      if (w.get<std::string>().rfind("one CPU:", 0) == 0) return w.get<std::string>();
+    return std::string();
+  };
+  // Repetition 1 on CPU 0 twice, repetition 2 split, repetition 3 unknown on the worker's side.
+  const json ib = with_cpus({{0, 0}, {0, 1}, {1, nullptr}});
+  const json& r = ib["rows"][0]["results"][0];
+  EXPECT_EQ(r["shared_cpu"], json({{"repetitions", 1}, {"sampled", 2}}));
+  EXPECT_THAT(one_cpu_warning(ib), HasSubstr("pingpong/8/round_trip/subinterp (1 of 2)"));
+
+  const json apart = with_cpus({{0, 1}, {1, 0}});
+  EXPECT_EQ(apart["rows"][0]["results"][0]["shared_cpu"]["repetitions"], 0);
+  EXPECT_EQ(one_cpu_warning(apart), "");
+  EXPECT_FALSE(with_cpus(nullptr)["rows"][0]["results"][0].contains("shared_cpu"));
+}
+
 TEST(JsonReportTest, SharedGilSubinterpRowKeepsItsGilAndWarnsUnderSharedGilOption) {
   auto shared_gil_warned = [](const json& ib) {
     for (const auto& line : ib["warnings"])

@@ -7,6 +7,12 @@ sizes: at most params["bytes_budget"] payload bytes per repetition, at least 3 r
 Timed (driver clock, time.perf_counter_ns): from just before ch.send(payload) to just after the
 echo's ch.recv() returned; payload creation and checks are outside. One sample per round trip.
 bytes_per_op is the payload size one way (a round trip moves it twice).
+
+After each repetition (untimed) the driver notes the CPU it is on and asks the worker for its own
+(a CPU_QUERY message): result["cpus"] has one [driver_cpu, worker_cpu] pair per repetition, None
+where /proc doesn't say. On a machine with few CPUs both sides sometimes share one for a whole
+repetition, and every round trip then includes two wake-ups instead of a spin: the reports flag
+such results (docs/json-schema.md, "cpus").
 """
 import time
 
@@ -14,6 +20,17 @@ TIMED = ("round trip, driver clock (time.perf_counter_ns) from before send to af
          "recv; payload built outside the timed region")
 
 DEFAULT_BYTES_BUDGET = 64 << 20
+CPU_QUERY = b"\0interpbench: which CPU?"  # never a payload: those are b"\x5a" * size
+
+
+def current_cpu():
+    """The CPU this thread last ran on (field 39 of /proc/thread-self/stat), or None."""
+    try:
+        with open("/proc/thread-self/stat", "rb") as f:
+            stat = f.read()
+        return int(stat[stat.rindex(b")") + 2:].split()[36])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def worker(ch, params):
@@ -23,7 +40,18 @@ def worker(ch, params):
             msg = ch.recv(timeout=timeout)
         except EOFError:
             return
+        if msg == CPU_QUERY:
+            cpu = current_cpu()
+            msg = b"" if cpu is None else str(cpu).encode()
         ch.send(msg, timeout=timeout)
+
+
+def cpus_now(ch, timeout):
+    """[driver_cpu, worker_cpu], sampled now (untimed)."""
+    driver_cpu = current_cpu()
+    ch.send(CPU_QUERY, timeout=timeout)
+    answer = ch.recv(timeout=timeout)
+    return [driver_cpu, int(answer) if answer else None]
 
 
 def scaled(count, size, budget):
@@ -45,6 +73,7 @@ def driver(ctx, params):
                 ch.send(payload, timeout=timeout)
                 ch.recv(timeout=timeout)
             repetitions = []
+            cpus = []
             for _ in range(params.get("repetitions", 5)):
                 samples = [0] * iterations
                 for i in range(iterations):
@@ -55,6 +84,7 @@ def driver(ctx, params):
                     if len(echo) != size:
                         raise ValueError(f"echo of {size} B came back as {len(echo)} B")
                 repetitions.append(samples)
+                cpus.append(cpus_now(ch, timeout))
             results.append({
                 "name": f"pingpong/{size}",
                 "metric": "round_trip",
@@ -64,6 +94,7 @@ def driver(ctx, params):
                 "params": {"size_bytes": size, "workers": 1, "iterations": iterations},
                 "repetitions": repetitions,
                 "bytes_per_op": size,
+                "cpus": cpus,
             })
     finally:
         ctx.stop()

@@ -1,6 +1,7 @@
 """Plausibility checks of each workload's results, shared by the reference-row tests and the
 backend tests. They read what to expect from the results' own params, so any suite fits."""
 import math
+import os
 
 from rows import samples
 
@@ -50,8 +51,16 @@ class WorkloadChecks:
 
     def check_pingpong(self, results, row, handoff):
         self.assertEqual({r["metric"] for r in results}, {"round_trip"})
+        cpus = set(range(os.cpu_count() or 1))
         for r in results:
             self.assertEqual(r["bytes_per_op"], r["params"]["size_bytes"])
+            # one [driver_cpu, worker_cpu] per repetition, both read from /proc on Linux
+            # (a workload's own result has "repetitions", a run report's "repetition_counts")
+            reps = r["repetitions"] if "repetitions" in r else r["repetition_counts"]
+            self.assertEqual(len(r["cpus"]), len(reps), r["name"])
+            for pair in r["cpus"]:
+                self.assertEqual(len(pair), 2)
+                self.assertTrue(set(pair) <= cpus, pair)
         self.assert_positive(results)
 
     def check_stream(self, results, row, handoff):

@@ -21,6 +21,7 @@
 #include "runners/errors.h"
 #include "runners/paths.h"
 #include "runners/plan.h"
+#include "runners/subinterp_modes.h"
 #include "runners/run_command.h"
 
 namespace interpbench {
@@ -112,6 +113,10 @@ int list_command(bool as_json) {
     j["floor"] = {"floor", "memcpy"};
     j["baselines"] = {"bare-interp"};
     j["start_methods"] = subprocess_start_methods();
+    j["subinterp_modes"] = nlohmann::json::array();
+    for (const auto& m : subinterp_modes({{"own", "shared"}}, {{"isolated", "legacy"}}))
+      j["subinterp_modes"].push_back({{"row", m.method.empty() ? "subinterp" : "subinterp-" + m.method},
+                                      {"gil", m.gil}, {"config", m.config}});
     j["workloads_dir"] = dir.string();
     j["workloads"] = nlohmann::json::array();
     for (auto& w : workloads) j["workloads"].push_back({{"name", w.name}, {"path", w.path.string()}});
@@ -136,6 +141,10 @@ int list_command(bool as_json) {
   for (const char* r : {"floor", "memcpy"}) std::cout << fmt::format("  {:<20} {}\n", r, row_description(r));
   std::cout << "Baseline:\n" << fmt::format("  {:<20} {}\n", "bare-interp", row_description("bare-interp"));
   std::cout << fmt::format("Subprocess start methods (--start-method): {}\n", fmt::join(subprocess_start_methods(), ", "));
+  std::cout << "Subinterp modes (--gil, --config):\n";
+  for (const auto& m : subinterp_modes({{"own", "shared"}}, {{"isolated", "legacy"}}))
+    std::cout << fmt::format("  {:<20} {} GIL, {} config\n",
+                             m.method.empty() ? "subinterp" : "subinterp-" + m.method, m.gil, m.config);
   std::cout << fmt::format("Workloads ({}):\n", dir.string());
   if (workloads.empty()) std::cout << "  (none found)\n";
   for (auto& w : workloads) std::cout << "  " << w.name << "\n";

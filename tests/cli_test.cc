@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "backends/subprocess/child_process.h"
 
 namespace interpbench {
@@ -108,6 +110,18 @@ TEST_F(CliTest, BadStartMethodListsTheValidOnesAndHelpNamesThem) {
   const Outcome list = run_cli({"list"});
   EXPECT_NE(list.out.find("subprocess start methods"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("bare-interp"), std::string::npos) << list.out;
+}
+
+TEST_F(CliTest, ListNamesTheSubinterpModesButNotOwnGilWithLegacy) {
+  const Outcome text = run_cli({"list"});
+  EXPECT_NE(text.out.find("subinterp-legacy     shared GIL, legacy config"), std::string::npos) << text.out;
+  const Outcome o = run_cli({"list", "--json"});
+  ASSERT_EQ(o.status.exit_code, 0) << o.err;
+  const auto modes = nlohmann::json::parse(o.out)["subinterp_modes"];
+  ASSERT_EQ(modes.size(), 3u) << modes.dump();
+  EXPECT_EQ(modes[0], nlohmann::json({{"row", "subinterp"}, {"gil", "own"}, {"config", "isolated"}}));
+  for (const auto& m : modes)
+    EXPECT_FALSE(m["gil"] == "own" && m["config"] == "legacy") << m.dump();
 }
 
 // fork is refused, as the row's error, where the driver's process runs more than one thread;

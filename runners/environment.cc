@@ -216,23 +216,39 @@ json collect_python(const std::string& python_executable) {
   return py;
 }
 
-// The commit of the source tree, read from .git without running git.
-json git_commit() {
-  const fs::path git = fs::path(INTERPBENCH_SOURCE_DIR) / ".git";
+}  // namespace
+
+// The commit of the source tree, read from .git without running git. In a worktree (or a
+// submodule) .git is a file "gitdir: PATH"; HEAD is there, the refs may be in its commondir.
+json git_commit_of(const fs::path& source_dir) {
+  fs::path git = source_dir / ".git";
+  if (const auto link = read_file(git); link && link->rfind("gitdir: ", 0) == 0) {
+    const fs::path target = trim(link->substr(8));
+    git = target.is_absolute() ? target : source_dir / target;
+  }
   const auto head = read_file(git / "HEAD");
   if (!head) return nullptr;
   std::string h = trim(*head);
   if (h.rfind("ref: ", 0) != 0) return h;
   const std::string ref = h.substr(5);
-  if (const auto loose = read_file(git / ref)) return trim(*loose);
-  if (const auto packed = read_file(git / "packed-refs")) {
-    std::stringstream ss(*packed);
-    std::string line;
-    while (std::getline(ss, line))
-      if (line.size() > 41 && line.substr(41) == ref) return line.substr(0, 40);
+  std::vector<fs::path> dirs = {git};
+  if (const auto common = read_file(git / "commondir")) {
+    const fs::path c = trim(*common);
+    dirs.push_back(c.is_absolute() ? c : git / c);
+  }
+  for (const auto& dir : dirs) {
+    if (const auto loose = read_file(dir / ref)) return trim(*loose);
+    if (const auto packed = read_file(dir / "packed-refs")) {
+      std::stringstream ss(*packed);
+      std::string line;
+      while (std::getline(ss, line))
+        if (line.size() > 41 && line.substr(41) == ref) return line.substr(0, 40);
+    }
   }
   return nullptr;
 }
+
+namespace {
 
 json collect_virtualization(const std::string& cpuinfo) {
   json v;
@@ -318,7 +334,7 @@ json collect_environment(const std::string& python_executable) {
   env["interpbench"] = {{"version", INTERPBENCH_VERSION},
                         {"build_type", build_type},
                         {"compiler", __VERSION__},
-                        {"git_commit", git_commit()}};
+                        {"git_commit", git_commit_of(INTERPBENCH_SOURCE_DIR)}};
   return env;
 }
 

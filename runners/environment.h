@@ -1,6 +1,7 @@
 #pragma once
 // What the machine, the OS, the Python and interpbench were when a run was made (the JSON's
 // "environment" and Google Benchmark "context"), and pyperf-style warnings about it.
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,10 @@ namespace interpbench {
 // build flags. Never throws for a missing source: absent facts are null, a Python that can't be
 // queried gives python.error. Keys: docs/json-schema.md, "environment".
 nlohmann::json collect_environment(const std::string& python_executable);
+
+// The commit checked out in `source_dir` (a clone or a git worktree), read from its .git without
+// running git; null when it can't be told.
+nlohmann::json git_commit_of(const std::filesystem::path& source_dir);
 
 // "--enable-shared, release, no PGO, no LTO, GIL": the build of the environment's `python`
 // section in one line (from shared, debug, pgo, lto, gil_disabled; "?" where a fact is absent).

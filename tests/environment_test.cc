@@ -3,7 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -12,6 +16,37 @@ namespace {
 
 using nlohmann::json;
 using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+void write(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+}
+
+// A clone (.git a directory, a loose or a packed ref) and a worktree (.git a file pointing to its
+// gitdir, whose refs are in the commondir).
+TEST(GitCommitTest, ReadsCloneAndWorktreeLayouts) {
+  const fs::path root = fs::temp_directory_path() / ("interpbench-git-" + std::to_string(getpid()));
+  const std::string a(40, 'a'), b(40, 'b'), c(40, 'c');
+  write(root / "clone/.git/HEAD", "ref: refs/heads/main\n");
+  write(root / "clone/.git/refs/heads/main", a + "\n");
+  EXPECT_EQ(git_commit_of(root / "clone"), a);
+
+  write(root / "packed/.git/HEAD", "ref: refs/heads/main\n");
+  write(root / "packed/.git/packed-refs", "# pack-refs\n" + b + " refs/heads/main\n");
+  EXPECT_EQ(git_commit_of(root / "packed"), b);
+
+  write(root / "wt/.git", "gitdir: " + (root / "clone/.git/worktrees/wt").string() + "\n");
+  write(root / "clone/.git/worktrees/wt/HEAD", "ref: refs/heads/topic\n");
+  write(root / "clone/.git/worktrees/wt/commondir", "../..\n");
+  write(root / "clone/.git/refs/heads/topic", c + "\n");
+  EXPECT_EQ(git_commit_of(root / "wt"), c);
+
+  write(root / "detached/.git/HEAD", a + "\n");
+  EXPECT_EQ(git_commit_of(root / "detached"), a);
+  EXPECT_TRUE(git_commit_of(root / "nowhere").is_null());
+  fs::remove_all(root);
+}
 
 // A quiet machine: no warning expected.
 json quiet_env() {

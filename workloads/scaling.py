@@ -4,7 +4,8 @@ For each N in params["workers"] (N = 1 is always added: it is the base), the dri
 workers and waits until each has reported ready. A round sends every worker the same task (run
 the integer loop `kernel` for params["loops"] iterations, default 150000) and waits for every
 result; the results must all be equal. One untimed warm-up round, then `iterations` timed rounds
-per repetition (params["iterations"], default 3).
+per repetition (params["iterations"], default 3). Repetitions sweep every N in turn (1, 2, ...,
+then 1, 2, ... again), each with freshly started workers.
 
 Timed (driver clock, time.perf_counter_ns): from just before the first task is sent to just
 after the last result arrived; starting and stopping the workers is outside. One sample per
@@ -59,33 +60,42 @@ def worker_counts(params):
     return sorted(set(counts) | {1})
 
 
+def measure(ctx, n, task, rounds, params, timeout):
+    """One repetition at N workers: start them, wait until ready, warm up, time `rounds`."""
+    channels = ctx.start(n)
+    try:
+        for ch in channels:
+            if ch.recv(timeout=timeout) != b"ready":
+                raise ValueError(f"worker {ch.worker_id} did not report ready")
+        if params.get("warmup", 1):
+            run_round(channels, task, timeout)
+        return [run_round(channels, task, timeout) for _ in range(rounds)]
+    finally:
+        ctx.stop()
+
+
 def driver(ctx, params):
     timeout = params.get("timeout")
     loops = params.get("loops", DEFAULT_LOOPS)
     task = TASK.pack(loops)
     rounds = max(1, params.get("iterations", 3))
-    results = []
-    for n in worker_counts(params):
-        channels = ctx.start(n)
-        try:
-            for ch in channels:
-                if ch.recv(timeout=timeout) != b"ready":
-                    raise ValueError(f"worker {ch.worker_id} did not report ready")
-            if params.get("warmup", 1):
-                run_round(channels, task, timeout)
-            reps = [[run_round(channels, task, timeout) for _ in range(rounds)]
-                    for _ in range(params.get("repetitions", 5))]
-        finally:
-            ctx.stop()
-        results.append({
-            "name": f"scaling/{n}",
-            "metric": "wall",
-            "unit": "ns",
-            "timed": TIMED,
-            "higher_is_better": False,
-            "params": {"workers": n, "loops": loops, "cores": ctx.cores},
-            "repetitions": reps,
-        })
+    counts = worker_counts(params)
+    reps = {n: [] for n in counts}
+    # Repetitions sweep every N in turn (N = 1, 2, ..., then again), so a slow spell of the
+    # machine (a VM's host) lands on every N alike instead of on all repetitions of one N, which
+    # would bend the speedup. Workers start afresh for each repetition; starting is untimed.
+    for _ in range(params.get("repetitions", 5)):
+        for n in counts:
+            reps[n].append(measure(ctx, n, task, rounds, params, timeout))
+    results = [{
+        "name": f"scaling/{n}",
+        "metric": "wall",
+        "unit": "ns",
+        "timed": TIMED,
+        "higher_is_better": False,
+        "params": {"workers": n, "loops": loops, "cores": ctx.cores},
+        "repetitions": reps[n],
+    } for n in counts]
     base = statistics.median(s for rep in results[0]["repetitions"] for s in rep)
     for r in results:
         n = r["params"]["workers"]

@@ -33,6 +33,16 @@ namespace interpbench::futex {
 
 inline constexpr std::uint32_t kWaiterBit = 1;
 
+// One step of a spin before a futex sleep: a pause hint, so a spinning side yields the core's
+// pipeline (and a hyperthread sibling) while it polls.
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 inline std::atomic_ref<std::uint32_t> ref(std::uint32_t* word) {
   return std::atomic_ref<std::uint32_t>(*word);
 }

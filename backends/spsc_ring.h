@@ -281,13 +281,6 @@ class SpscRing : public Channel {
   static std::atomic_ref<std::uint64_t> pos(std::uint64_t& p) {
     return std::atomic_ref<std::uint64_t>(p);
   }
-  static void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
-  }
 
   [[noreturn]] void corrupt(const char* what) {
     close();
@@ -345,7 +338,7 @@ class SpscRing : public Channel {
     auto spin_until = Clock::now() + spin;
     const auto hard_stop = deadline.when();
     for (unsigned i = 1;; ++i) {
-      cpu_relax();
+      futex::cpu_relax();
       if (done()) {
         budget.caught();
         return true;
@@ -524,7 +517,7 @@ class SpscRing : public Channel {
         }
         continue;  // taken meanwhile: wait for the copy to end
       }
-      cpu_relax();
+      futex::cpu_relax();
       if ((i & 63) != 0 || Clock::now() < spin_until) continue;
       const std::uint32_t seen = futex::prepare_wait(&handover_.done_word);
       if (state_of(handover_).load(std::memory_order_seq_cst) != s) continue;

@@ -31,6 +31,7 @@
 #include <new>
 #include <utility>
 
+#include "backends/futex.h"
 #include "backends/python/module.h"
 #include "backends/python/module_state.h"
 
@@ -55,9 +56,7 @@ class GilSpin {
     }
     const auto until = Clock::now() + kBudget;
     for (unsigned i = 1;; ++i) {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
+      futex::cpu_relax();
       if (ready()) return true;
       if ((i & 63) == 0 && Clock::now() >= until) break;
     }

@@ -1073,28 +1073,17 @@ def result_rows(run):
 
 
 def target_rows(run):
-    """(id, what, figures, ratio, goal, verdict) for each target the run measured (reports/targets.h)."""
+    """(id, what, figures, ratio, goal, verdict) for each target of the run (reports/targets.h),
+    with the figures and verdict as the console prints them."""
     out = []
     for t in ((run.ib.get("targets") or {}).get("targets") or []):
-        goal = t.get("goal") or {}
-        goal_text = goal.get("text") or f"{goal.get('op', '')} {goal.get('value', '')}"
+        goal = (t.get("goal") or {}).get("text", "")
         if t.get("met") is None:
-            out.append((t.get("id", ""), t.get("what", ""), "", "", goal_text,
+            out.append((t.get("id", ""), t.get("what", ""), "", "", goal,
                         "not measured: " + t.get("missing", "")))
-            continue
-        a, b = t["numerator"], t["denominator"]
-        if t.get("inverted"):
-            # a ratio of throughputs from times: shown as throughputs
-            if a.get("bytes_per_op") and b.get("bytes_per_op"):
-                figures = " / ".join(fmt_value(x["bytes_per_op"] / x["p50"] * 1e9, "B/s") for x in (a, b))
-            else:
-                figures = f"{fmt_value(b['p50'], b['unit'])} / {fmt_value(a['p50'], a['unit'])}"
         else:
-            figures = f"{fmt_value(a['p50'], a['unit'])} / {fmt_value(b['p50'], b['unit'])}"
-        verdict = "met" if t["met"] else f"missed by {t['missed_by']:.2f}x"
-        if t.get("noisy"):
-            verdict += " (noisy)"
-        out.append((t.get("id", ""), t.get("what", ""), figures, f"{t['ratio']:.3g}", goal_text, verdict))
+            out.append((t.get("id", ""), t.get("what", ""), t.get("figures", ""),
+                        f"{t['ratio']:.3g}", goal, t.get("verdict", "")))
     return out if any(r[2] for r in out) else []
 
 

@@ -33,10 +33,16 @@ json side_json(const Side& s) {
   return j;
 }
 
-// The result `name` (with `metric`) of row `row`; with `workers`, the one measured at that many.
+// The report's rows, by reference (json::value() would copy all of them on every lookup).
+const json& rows_of(const json& ib) {
+  static const json kNone = json::array();
+  return ib.contains("rows") && ib["rows"].is_array() ? ib["rows"] : kNone;
+}
+
+// The result `name` (with `metric`) of row `row`.
 std::optional<Side> find(const json& ib, const std::string& row, const std::string& name,
                          const std::string& metric) {
-  for (const auto& r : ib.value("rows", json::array())) {
+  for (const auto& r : rows_of(ib)) {
     if (r.value("row", "") != row || !r.contains("results") || !r["results"].is_array()) continue;
     for (const auto& res : r["results"]) {
       if (res.value("name", "") != name || res.value("metric", "") != metric) continue;
@@ -60,7 +66,7 @@ std::optional<Side> find(const json& ib, const std::string& row, const std::stri
 // Every row label of the run that starts with `prefix` ("py-multiprocessing-").
 std::vector<std::string> rows_starting(const json& ib, const std::string& prefix) {
   std::vector<std::string> out;
-  for (const auto& r : ib.value("rows", json::array())) {
+  for (const auto& r : rows_of(ib)) {
     const std::string row = r.value("row", "");
     if (row.rfind(prefix, 0) == 0 && std::find(out.begin(), out.end(), row) == out.end())
       out.push_back(row);
@@ -116,6 +122,9 @@ class Targets {
         inverted && !(a->bytes_per_op > 0 && b->bytes_per_op > 0)
             ? fmt::format("{} / {}", shown(*b), shown(*a))
             : fmt::format("{} / {}", shown(*a), shown(*b));
+    // As printed, so that the report tables (render_report.py) show the same text.
+    t["figures"] = figures;
+    t["verdict"] = verdict;
     lines_.push_back(fmt::format("  {:<3} {:<50} {:>22} = {:<6.3g} goal {:<7} {}", id, what,
                                  figures, r, goal.text, verdict));
     targets_.push_back(std::move(t));

@@ -102,6 +102,10 @@ TEST(TargetsTest, ThroughputAgainstMemcpyIsTheInverseRatioOfTimes) {
     if (l.get<std::string>().find("subinterp / memcpy") != std::string::npos) line = l;
   EXPECT_THAT(line, HasSubstr("B/s / "));
   EXPECT_THAT(line, HasSubstr("= 0.4 "));
+  // The JSON keeps the figures and the verdict as printed, for the report tables.
+  EXPECT_THAT(p3["figures"].get<std::string>(), HasSubstr("B/s / "));
+  EXPECT_THAT(line, HasSubstr(p3["figures"].get<std::string>()));
+  EXPECT_EQ(p3["verdict"], "MISSED by 1.25x");
 }
 
 TEST(TargetsTest, ScalingEfficiencyIsAtTheCoreCount) {

@@ -115,7 +115,7 @@ int list_command(bool as_json) {
     j["start_methods"] = subprocess_start_methods();
     j["subinterp_modes"] = nlohmann::json::array();
     for (const auto& m : subinterp_modes({{"own", "shared"}}, {{"isolated", "legacy"}}))
-      j["subinterp_modes"].push_back({{"row", m.method.empty() ? "subinterp" : "subinterp-" + m.method},
+      j["subinterp_modes"].push_back({{"row", RowSpec{"subinterp", RowKind::kBackend, m.method}.label()},
                                       {"gil", m.gil}, {"config", m.config}});
     j["workloads_dir"] = dir.string();
     j["workloads"] = nlohmann::json::array();
@@ -144,7 +144,7 @@ int list_command(bool as_json) {
   std::cout << "Subinterp modes (--gil, --config):\n";
   for (const auto& m : subinterp_modes({{"own", "shared"}}, {{"isolated", "legacy"}}))
     std::cout << fmt::format("  {:<20} {} GIL, {} config\n",
-                             m.method.empty() ? "subinterp" : "subinterp-" + m.method, m.gil, m.config);
+                             RowSpec{"subinterp", RowKind::kBackend, m.method}.label(), m.gil, m.config);
   std::cout << fmt::format("Workloads ({}):\n", dir.string());
   if (workloads.empty()) std::cout << "  (none found)\n";
   for (auto& w : workloads) std::cout << "  " << w.name << "\n";

@@ -302,7 +302,10 @@ std::vector<std::string> parse_start_methods(std::string_view csv) {
     }
     if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
   }
-  if (out.empty()) throw BadInput("bad --start-method '': needs at least one of exec, fork, zygote");
+  if (out.empty()) {
+    throw BadInput(fmt::format("bad --start-method '': needs at least one of {}",
+                               fmt::join(subprocess_start_methods(), ", ")));
+  }
   return out;
 }
 

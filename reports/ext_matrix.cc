@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "reports/human_units.h"
+
 namespace interpbench {
 namespace {
 
@@ -20,12 +22,6 @@ std::string module_of(const json& r) {
   if (!m.empty()) return m;
   const std::string name = str(r, "name");
   return name.substr(name.find('/') + 1);
-}
-
-std::string list_some(const std::vector<std::string>& items, std::size_t most) {
-  if (items.size() <= most) return fmt::format("{}", fmt::join(items, ", "));
-  std::vector<std::string> head(items.begin(), items.begin() + static_cast<long>(most));
-  return fmt::format("{} and {} more", fmt::join(head, ", "), items.size() - most);
 }
 
 }  // namespace
@@ -144,9 +140,9 @@ void print_ext_matrix(const ExtMatrix& m, std::ostream& out) {
         if (std::find(mods.begin(), mods.end(), d) == mods.end()) mods.push_back(d);
       }
     }
-    for (const auto& t : texts) out << fmt::format("  {}: {}\n", t, list_some(who[t], 12));
+    for (const auto& t : texts) out << fmt::format("  {}: {}\n", t, first_few(who[t], 12));
   }
-  if (!everywhere.empty()) out << fmt::format("  ok on every row: {}\n", list_some(everywhere, 12));
+  if (!everywhere.empty()) out << fmt::format("  ok on every row: {}\n", first_few(everywhere, 12));
 }
 
 void extcompat_verdict(const json& ib, json& findings, std::vector<std::string>& lines) {
@@ -173,7 +169,7 @@ void extcompat_verdict(const json& ib, json& findings, std::vector<std::string>&
     lines.push_back(fmt::format("  extension modules ({}): {}", w, fmt::join(parts, "; ")));
     if (!m.subprocess_only.empty())
       lines.push_back(fmt::format("  import in a process but not in an isolated subinterpreter: {}",
-                                  list_some(m.subprocess_only, 20)));
+                                  first_few(m.subprocess_only, 20)));
   }
 }
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace interpbench {
 namespace {
@@ -75,5 +76,11 @@ std::string format_ratio(double ratio, double error) {
 }
 
 std::string format_seconds(double seconds) { return format_value(seconds * 1e9, "ns"); }
+
+std::string first_few(const std::vector<std::string>& items, std::size_t most) {
+  if (items.size() <= most) return fmt::format("{}", fmt::join(items, ", "));
+  const std::vector<std::string> head(items.begin(), items.begin() + static_cast<long>(most));
+  return fmt::format("{} and {} more", fmt::join(head, ", "), items.size() - most);
+}
 
 }  // namespace interpbench

@@ -1,7 +1,9 @@
 #pragma once
 // Human-readable figures with units: 1834 ns -> "1.83 µs", 3200 KiB -> "3.13 MiB",
 // 2.5e8 B/s -> "250 MB/s". Three significant digits, like hyperfine.
+#include <cstddef>
 #include <string>
+#include <vector>
 
 namespace interpbench {
 
@@ -17,5 +19,8 @@ std::string format_ratio(double ratio, double error);
 
 // "1.5 ms" from seconds, for wall times.
 std::string format_seconds(double seconds);
+
+// "a, b, c and 4 more": the first `most` items of a long list, for one-line warnings.
+std::string first_few(const std::vector<std::string>& items, std::size_t most);
 
 }  // namespace interpbench

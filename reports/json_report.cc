@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "reports/ext_matrix.h"
+#include "reports/human_units.h"
 #include "reports/shared_gil.h"
 #include "reports/targets.h"
 #include "reports/verdict.h"
@@ -230,24 +231,17 @@ std::vector<std::string> result_warnings(const json& rows) {
   }
   std::vector<std::string> w;
   if (!unstable.empty()) {
-    std::string names;
-    for (std::size_t i = 0; i < unstable.size() && i < 3; ++i)
-      names += (i ? ", " : "") + unstable[i];
-    if (unstable.size() > 3) names += fmt::format(" and {} more", unstable.size() - 3);
     w.push_back(fmt::format(
         "unstable: {} of {} results vary by more than 10% between repetitions: {}; fix: more "
         "--repetitions, an idle machine, or pin the run to cores (taskset)",
-        unstable.size(), total, names));
+        unstable.size(), total, first_few(unstable, 3)));
   }
   if (!one_cpu.empty()) {
-    std::string names;
-    for (std::size_t i = 0; i < one_cpu.size() && i < 3; ++i) names += (i ? ", " : "") + one_cpu[i];
-    if (one_cpu.size() > 3) names += fmt::format(" and {} more", one_cpu.size() - 3);
     w.push_back(fmt::format(
         "one CPU: in {} result(s) the driver and its worker were on the same CPU after some "
         "repetitions (sampled after each): {}; their round trips then include two wake-ups "
         "instead of a spin; fix: an idle machine, more --repetitions, or compare with another run",
-        one_cpu.size(), names));
+        one_cpu.size(), first_few(one_cpu, 3)));
   }
   if (few_reps > 0) {
     w.push_back(fmt::format(

@@ -9,18 +9,14 @@
 #include <fmt/format.h>
 
 #include "reports/json_report.h"
-#include "reports/mann_whitney.h"
+#include "reports/paired.h"
+#include "runners/round_statistics.h"
 #include "reports/ext_matrix.h"
 #include "reports/shared_gil.h"
 #include "runners/errors.h"
 
 namespace interpbench {
 namespace {
-
-// google/benchmark's tools/gbench/report.py: below 9 repetitions its U test warns that the
-// p-value is unreliable (UTEST_OPTIMAL_REPETITIONS); below 2 there is no test at all.
-constexpr std::size_t kOptimalRepetitions = 9;
-constexpr std::size_t kMinRepetitions = 2;
 
 // A string field, or `fallback` when absent or of another type (these only label output).
 std::string text_or(const nlohmann::json& j, const char* key, const char* fallback) {
@@ -47,40 +43,6 @@ std::vector<std::pair<std::string, Entry>> results_of(const nlohmann::json& repo
   return out;
 }
 
-std::vector<double> repetition_means_of(const nlohmann::json& r) {
-  std::vector<double> v;
-  if (r.contains("repetition_means") && r["repetition_means"].is_array())
-    for (const auto& x : r["repetition_means"])
-      if (x.is_number()) v.push_back(x.get<double>());
-  return v;
-}
-
-double mean_of(const nlohmann::json& r) {
-  if (r.contains("summary") && r["summary"].contains("mean") && r["summary"]["mean"].is_number())
-    return r["summary"]["mean"].get<double>();
-  const auto means = repetition_means_of(r);
-  if (means.empty()) return 0;
-  double s = 0;
-  for (double m : means) s += m;
-  return s / static_cast<double>(means.size());
-}
-
-// The smallest two-sided p-value a U test can give for these sample sizes: both samples fully
-// separated, 2 / C(n1 + n2, n1). At or above alpha no result can ever be significant.
-double smallest_p(std::size_t n1, std::size_t n2) {
-  const double log_c = std::lgamma(static_cast<double>(n1 + n2) + 1) -
-                       std::lgamma(static_cast<double>(n1) + 1) -
-                       std::lgamma(static_cast<double>(n2) + 1);
-  return std::min(1.0, 2.0 * std::exp(-log_c));
-}
-
-// Repetitions per side needed so that a fully separated pair of samples reaches p < alpha.
-std::size_t repetitions_needed(double alpha) {
-  std::size_t n = kMinRepetitions;
-  while (smallest_p(n, n) >= alpha && n < 1000) ++n;
-  return n;
-}
-
 // Two-sided exact sign test: P(at least this lopsided | each direction equally likely).
 double sign_test_p(std::size_t worse, std::size_t better) {
   const std::size_t n = worse + better;
@@ -97,13 +59,14 @@ double sign_test_p(std::size_t worse, std::size_t better) {
   return std::min(1.0, 2.0 * tail);
 }
 
-Verdict judge(double change, bool higher_is_better, std::optional<double> p, bool testable,
-              double threshold, double alpha) {
-  const double worse_by = higher_is_better ? -change : change;
-  if (std::abs(worse_by) <= threshold) return Verdict::kUnchanged;
-  if (!p || !testable) return Verdict::kTooFewRepetitions;
-  if (*p >= alpha) return Verdict::kNotSignificant;
-  return worse_by > 0 ? Verdict::kRegression : Verdict::kImprovement;
+// worse_* are candidate / base oriented so that > 1 is worse, with the interval's ends.
+Verdict judge(double worse, double worse_low, double worse_high, bool reaches_level,
+              std::optional<double> q, double threshold, double alpha) {
+  if (std::abs(worse - 1) <= threshold) return Verdict::kUnchanged;
+  if (!q || !reaches_level) return Verdict::kTooFewRepetitions;
+  if (*q < alpha && worse_low > 1 + threshold) return Verdict::kRegression;
+  if (*q < alpha && worse_high < 1 / (1 + threshold)) return Verdict::kImprovement;
+  return Verdict::kNotSignificant;
 }
 
 std::string env_string(const nlohmann::json& report, std::initializer_list<const char*> path) {
@@ -225,18 +188,23 @@ bool CompareResult::has_regression() const {
 }
 
 CompareResult compare_reports(const nlohmann::json& base, const nlohmann::json& candidate,
-                              double threshold, double alpha) {
+                              double threshold, double alpha, bool paired) {
   CompareResult out;
   out.threshold = threshold;
   out.alpha = alpha;
+  out.paired = paired;
   const auto base_results = results_of(base);
   const auto cand_results = results_of(candidate);
   std::map<std::string, const Entry*> cand_by_name;
   for (const auto& [name, e] : cand_results) cand_by_name.emplace(name, &e);
   std::map<std::string, bool> seen;
 
+  auto count = [](const std::vector<double>& v) {
+    return static_cast<std::size_t>(std::count_if(v.begin(), v.end(), [](double x) { return std::isfinite(x); }));
+  };
   std::vector<double> worse_ratios;
-  std::size_t untestable = 0, few = 0;
+  std::vector<std::size_t> tested;  // indices into out.results with a p-value
+  std::vector<RatioEstimate> estimates;
   std::size_t fewest = SIZE_MAX;
   for (const auto& [name, be] : base_results) {
     seen[name] = true;
@@ -246,38 +214,56 @@ CompareResult compare_reports(const nlohmann::json& base, const nlohmann::json& 
     c.metric = text_or(b, "metric", "");
     c.unit = text_or(b, "unit", "");
     c.higher_is_better = b.value("higher_is_better", false);
-    c.base_mean = mean_of(b);
-    const auto b_means = repetition_means_of(b);
-    c.base_repetitions = b_means.size();
+    c.base_mean = round_figure(b);
+    const auto b_rounds = round_values(b);
+    c.base_repetitions = count(b_rounds);
     const auto it = cand_by_name.find(name);
     if (it == cand_by_name.end()) {
       c.verdict = Verdict::kOnlyInBase;
       out.results.push_back(c);
+      estimates.emplace_back();
       continue;
     }
     const auto& k = *it->second->result;
-    c.candidate_mean = mean_of(k);
-    const auto k_means = repetition_means_of(k);
-    c.candidate_repetitions = k_means.size();
-    c.change = c.base_mean != 0 ? (c.candidate_mean - c.base_mean) / std::abs(c.base_mean) : 0;
-    bool testable = false;
-    if (c.base_repetitions >= kMinRepetitions && c.candidate_repetitions >= kMinRepetitions) {
-      c.p_value = mann_whitney_u(b_means, k_means).p_value;
-      testable = smallest_p(c.base_repetitions, c.candidate_repetitions) < alpha;
+    c.candidate_mean = round_figure(k);
+    const auto k_rounds = round_values(k);
+    c.candidate_repetitions = count(k_rounds);
+    // candidate / base: per round when both ran in the same rounds, else two samples of rounds.
+    const RatioEstimate est = paired ? paired_ratio(k_rounds, b_rounds)
+                                     : hodges_lehmann_ratio(b_rounds, k_rounds);
+    c.change = est.ratio - 1;
+    c.change_low = est.low - 1;
+    c.change_high = est.high - 1;
+    if (c.base_repetitions >= 2 && c.candidate_repetitions >= 2 && est.n > 0) {
+      c.p_value = est.p_value;
+      tested.push_back(out.results.size());
     }
     fewest = std::min({fewest, c.base_repetitions, c.candidate_repetitions});
-    if (std::min(c.base_repetitions, c.candidate_repetitions) < kOptimalRepetitions) ++few;
-    c.verdict = judge(c.change, c.higher_is_better, c.p_value, testable, threshold, alpha);
-    if (c.verdict == Verdict::kTooFewRepetitions) ++untestable;
-
-    if (c.base_mean > 0 && c.candidate_mean > 0) {
-      const double worse_ratio = c.higher_is_better ? c.base_mean / c.candidate_mean
-                                                    : c.candidate_mean / c.base_mean;
+    if (est.ratio > 0) {
+      const double worse_ratio = c.higher_is_better ? 1 / est.ratio : est.ratio;
       worse_ratios.push_back(worse_ratio);
       if (worse_ratio > 1) ++out.overall_worse;
       if (worse_ratio < 1) ++out.overall_better;
     }
     out.results.push_back(c);
+    estimates.push_back(est);
+  }
+  // Benjamini-Hochberg over every result that has a test: with ~1,000 results, 50 would pass
+  // p < 0.05 by chance alone.
+  std::vector<double> p_values;
+  for (std::size_t i : tested) p_values.push_back(*out.results[i].p_value);
+  const std::vector<double> q_values = benjamini_hochberg(p_values);
+  for (std::size_t j = 0; j < tested.size(); ++j) out.results[tested[j]].q_value = q_values[j];
+  std::size_t untestable = 0;
+  for (std::size_t i = 0; i < out.results.size(); ++i) {
+    auto& c = out.results[i];
+    if (c.verdict == Verdict::kOnlyInBase) continue;
+    const RatioEstimate& e = estimates[i];
+    const bool hib = c.higher_is_better;
+    const double worse = hib ? 1 / e.ratio : e.ratio;
+    const double worse_low = hib ? 1 / e.high : e.low, worse_high = hib ? 1 / e.low : e.high;
+    c.verdict = judge(worse, worse_low, worse_high, e.reaches_level, c.q_value, threshold, alpha);
+    if (c.verdict == Verdict::kTooFewRepetitions) ++untestable;
   }
   for (const auto& [name, ke] : cand_results) {
     if (seen.count(name)) continue;
@@ -286,38 +272,39 @@ CompareResult compare_reports(const nlohmann::json& base, const nlohmann::json& 
     c.metric = text_or(*ke.result, "metric", "");
     c.unit = text_or(*ke.result, "unit", "");
     c.higher_is_better = ke.result->value("higher_is_better", false);
-    c.candidate_mean = mean_of(*ke.result);
-    c.candidate_repetitions = repetition_means_of(*ke.result).size();
+    c.candidate_mean = round_figure(*ke.result);
+    c.candidate_repetitions = count(round_values(*ke.result));
     c.verdict = Verdict::kOnlyInCandidate;
     out.results.push_back(c);
   }
 
-  // Whole run: the median ratio, significant by a sign test over the results' directions. The
-  // median, not the geometric mean: a few results near zero (memory deltas of a few KiB) swing
-  // by 10x from run to run and would dominate a mean of ratios.
+  // Whole run: the median ratio with its order-statistic interval. The median, not the
+  // geometric mean: a few results near zero (memory deltas of a few KiB) swing by 10x from run
+  // to run and would dominate a mean of ratios.
   const std::size_t ratio_n = worse_ratios.size();
   if (ratio_n > 0) {
     std::sort(worse_ratios.begin(), worse_ratios.end());
+    const MedianInterval mi = median_interval(worse_ratios);
     out.overall_worse_ratio = ratio_n % 2 ? worse_ratios[ratio_n / 2]
                                           : std::sqrt(worse_ratios[ratio_n / 2 - 1] *
                                                       worse_ratios[ratio_n / 2]);
+    out.overall_low = mi.low;
+    out.overall_high = mi.high;
+    out.overall_p_value = sign_test_p(out.overall_worse, out.overall_better);
+    out.overall_verdict = judge(out.overall_worse_ratio, mi.low, mi.high, mi.reaches_level,
+                                out.overall_p_value, threshold, alpha);
   }
-  out.overall_p_value = sign_test_p(out.overall_worse, out.overall_better);
-  const double overall_change = out.overall_worse_ratio - 1;
-  // Testable when even a unanimous direction over this many results could reach alpha.
-  out.overall_verdict = judge(overall_change, false, out.overall_p_value,
-                              sign_test_p(ratio_n, 0) < alpha, threshold, alpha);
 
   if (untestable > 0)
     out.warnings.push_back(fmt::format(
-        "{} result(s) changed beyond {:.3g}% but have too few repetitions for a p-value below "
-        "{:.3g}: rerun both with --repetitions {} or more",
-        untestable, threshold * 100, alpha, std::max(repetitions_needed(alpha), kOptimalRepetitions)));
-  else if (few > 0)
-    out.warnings.push_back(fmt::format(
-        "{} result(s) have fewer than {} repetitions (fewest: {}); the U test's p-values are "
-        "unreliable that way (google/benchmark's advice): rerun with --repetitions {}",
-        few, kOptimalRepetitions, fewest, kOptimalRepetitions));
+        "{} result(s) changed beyond {:.3g}% but have too few rounds for a 95% interval (fewest: "
+        "{}): rerun both with --rounds 6 or more",
+        untestable, threshold * 100, fewest));
+  if (!paired && !tested.empty())
+    out.warnings.push_back(
+        "two separate runs: a slow spell of the machine in one run shows as a change; `interpbench "
+        "compare --run BASE_BINARY CANDIDATE_BINARY` measures both builds in the same rounds "
+        "(docs/ci.md)");
   const auto missing = std::count_if(out.results.begin(), out.results.end(), [](const auto& r) {
     return r.verdict == Verdict::kOnlyInBase;
   });
@@ -357,6 +344,9 @@ void check_results(const nlohmann::json& report, const std::string& path) {
       if (r.contains("summary") && !r["summary"].is_object()) throw bad("'summary' is not an object");
       if (r.contains("repetition_means") && !r["repetition_means"].is_array())
         throw bad("'repetition_means' is not a list");
+      if (r.contains("rounds") && (!r["rounds"].is_object() ||
+                                   (r["rounds"].contains("values") && !r["rounds"]["values"].is_array())))
+        throw bad("'rounds' is not an object with a 'values' list");
     }
   }
 }

@@ -1,9 +1,13 @@
 #pragma once
-// `interpbench compare BASE.json CAND.json`: matches results by benchmark_name, gives each the
-// change of its mean and a two-sided Mann-Whitney U test over the repetition means (as
-// google/benchmark's tools/compare.py does), and flags a regression only when the change is both
-// beyond the threshold and significant. The whole-run row (OVERALL, the median change) also gates, so that a
-// run-wide slowdown is caught even where each result has too few repetitions for its own test.
+// `interpbench compare BASE.json CAND.json`: matches results by benchmark_name; the unit of
+// evidence is the round (docs/design.md, "Rounds"), never the samples inside one child, which
+// share the machine's state of that second. Two separate runs: the Hodges-Lehmann change of the
+// round values with its Moses interval and a Mann-Whitney U p-value. A/B (`compare --run`, both
+// builds in the same rounds): the median of per-round ratios candidate / base with its
+// order-statistic interval and a sign-test p-value. p-values are corrected for the number of
+// results tested (Benjamini-Hochberg at alpha). A result is a regression only when its whole
+// interval of change lies beyond the threshold and its corrected p-value is below alpha. The
+// whole-run row (OVERALL, the median change with its interval) gates the same way.
 #include <optional>
 #include <ostream>
 #include <string>
@@ -20,17 +24,18 @@ struct CompareOptions {
   double threshold = 0.05;  // fraction: 0.05 = 5%
   double alpha = 0.05;
   std::string format = "table";  // table | json | md
+  bool paired = false;           // A/B: both sides measured in the same rounds
 };
 
 // "5%", "5" -> 0.05; "0.5%" -> 0.005. Throws BadInput on anything else (negative, not a number).
 double parse_percent(std::string_view text);
 
 enum class Verdict {
-  kRegression,         // worse beyond the threshold and p < alpha
-  kImprovement,        // better beyond the threshold and p < alpha
-  kNotSignificant,     // beyond the threshold, p >= alpha
-  kUnchanged,          // within the threshold
-  kTooFewRepetitions,  // beyond the threshold, but no p-value below alpha is possible
+  kRegression,         // the interval of change lies beyond +threshold and q < alpha
+  kImprovement,        // the interval lies beyond -threshold and q < alpha
+  kNotSignificant,     // the median change is beyond the threshold, the interval is not
+  kUnchanged,          // the median change is within the threshold
+  kTooFewRepetitions,  // beyond the threshold, but too few rounds for a 95% interval
   kOnlyInBase,         // missing (or failed) in the candidate
   kOnlyInCandidate,    // new in the candidate
 };
@@ -40,18 +45,22 @@ struct ResultComparison {
   std::string name;  // benchmark_name, e.g. "pingpong/8/round_trip/subinterp"
   std::string metric, unit;
   bool higher_is_better = false;
-  double base_mean = 0, candidate_mean = 0;
-  double change = 0;  // (candidate - base) / base
-  std::size_t base_repetitions = 0, candidate_repetitions = 0;
-  std::optional<double> p_value;  // absent when either side has fewer than 2 repetitions
+  double base_mean = 0, candidate_mean = 0;  // the figures: medians over rounds
+  double change = 0;  // candidate / base - 1, as estimated (median paired ratio, or HL)
+  double change_low = 0, change_high = 0;     // its 95% interval
+  std::size_t base_repetitions = 0, candidate_repetitions = 0;  // rounds with a value
+  std::optional<double> p_value;  // absent when either side has fewer than 2 rounds
+  std::optional<double> q_value;  // p corrected over every result tested (Benjamini-Hochberg)
   Verdict verdict = Verdict::kUnchanged;
 };
 
 struct CompareResult {
   std::vector<ResultComparison> results;
-  // Whole run: median of the per-result ratios, oriented so that > 1 is worse, and a
-  // two-sided sign test over the direction of every non-zero change.
+  // Whole run: median of the per-result ratios, oriented so that > 1 is worse, with the
+  // order-statistic interval of that median, and a two-sided sign test over the directions.
   double overall_worse_ratio = 1;
+  double overall_low = 1, overall_high = 1;
+  bool paired = false;
   std::size_t overall_worse = 0, overall_better = 0;
   double overall_p_value = 1;
   Verdict overall_verdict = Verdict::kUnchanged;
@@ -63,7 +72,7 @@ struct CompareResult {
 
 // Pure comparison of two loaded (validated) reports.
 CompareResult compare_reports(const nlohmann::json& base, const nlohmann::json& candidate,
-                              double threshold, double alpha);
+                              double threshold, double alpha, bool paired = false);
 
 std::string format_compare_table(const CompareResult& r, const CompareOptions& o);
 std::string format_compare_markdown(const CompareResult& r, const CompareOptions& o);

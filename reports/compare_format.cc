@@ -16,7 +16,8 @@ bool has_base(const ResultComparison& c) { return c.verdict != Verdict::kOnlyInC
 
 std::string change_text(const ResultComparison& c) {
   if (!has_base(c) || !has_candidate(c)) return "";
-  return fmt::format("{:+.1f}%", c.change * 100);
+  return fmt::format("{:+.1f}% [{:+.1f}, {:+.1f}]", c.change * 100, c.change_low * 100,
+                     c.change_high * 100);
 }
 
 std::string p_text(const std::optional<double>& p) {
@@ -25,7 +26,8 @@ std::string p_text(const std::optional<double>& p) {
 }
 
 std::string overall_text(const CompareResult& r) {
-  return fmt::format("{:+.1f}%", (r.overall_worse_ratio - 1) * 100);
+  return fmt::format("{:+.1f}% [{:+.1f}, {:+.1f}]", (r.overall_worse_ratio - 1) * 100,
+                     (r.overall_low - 1) * 100, (r.overall_high - 1) * 100);
 }
 
 std::string summary_line(const CompareResult& r) {
@@ -34,25 +36,25 @@ std::string summary_line(const CompareResult& r) {
                          [v](const auto& c) { return c.verdict == v; });
   };
   return fmt::format(
-      "{}: {} regression(s), {} improvement(s), {} not significant, {} with too few repetitions, "
+      "{}: {} regression(s), {} improvement(s), {} not significant, {} with too few rounds, "
       "{} unchanged; whole run {} (worse in {}, better in {} results; sign test p = {}) "
-      "[threshold {:.3g}%, alpha {:.3g}]",
+      "[{}; threshold {:.3g}%, false discovery rate {:.3g}]",
       r.has_regression() ? "REGRESSION" : "OK", count(Verdict::kRegression),
       count(Verdict::kImprovement), count(Verdict::kNotSignificant),
       count(Verdict::kTooFewRepetitions), count(Verdict::kUnchanged),
       overall_text(r), r.overall_worse, r.overall_better, p_text(r.overall_p_value),
-      r.threshold * 100, r.alpha);
+      r.paired ? "A/B, paired by round" : "two separate runs", r.threshold * 100, r.alpha);
 }
 
 }  // namespace
 
 std::string format_compare_table(const CompareResult& r, const CompareOptions& o) {
   std::vector<std::array<std::string, 6>> rows;
-  rows.push_back({"benchmark", "base", "candidate", "change", "p-value", "verdict"});
+  rows.push_back({"benchmark", "base", "candidate", "change [95% interval]", "q-value", "verdict"});
   for (const auto& c : r.results)
     rows.push_back({c.name, has_base(c) ? format_value(c.base_mean, c.unit) : "",
                     has_candidate(c) ? format_value(c.candidate_mean, c.unit) : "", change_text(c),
-                    p_text(c.p_value), std::string(verdict_name(c.verdict))});
+                    p_text(c.q_value), std::string(verdict_name(c.verdict))});
   rows.push_back({"OVERALL (median)", "", "", overall_text(r), p_text(r.overall_p_value),
                   std::string(verdict_name(r.overall_verdict))});
   std::array<std::size_t, 6> width{};
@@ -84,7 +86,7 @@ std::string format_compare_table(const CompareResult& r, const CompareOptions& o
 std::string format_compare_markdown(const CompareResult& r, const CompareOptions& o) {
   auto table = [&](auto keep) {
     std::string t =
-        "| benchmark | base | candidate | change | p-value | verdict |\n"
+        "| benchmark | base | candidate | change [95% interval] | q-value | verdict |\n"
         "|---|---:|---:|---:|---:|---|\n";
     for (const auto& c : r.results) {
       if (!keep(c)) continue;
@@ -92,7 +94,7 @@ std::string format_compare_markdown(const CompareResult& r, const CompareOptions
       t += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", c.name,
                        has_base(c) ? format_value(c.base_mean, c.unit) : "",
                        has_candidate(c) ? format_value(c.candidate_mean, c.unit) : "",
-                       change_text(c), p_text(c.p_value),
+                       change_text(c), p_text(c.q_value),
                        bad ? "**REGRESSION**" : std::string(verdict_name(c.verdict)));
     }
     return t;
@@ -128,14 +130,18 @@ nlohmann::json compare_to_json(const CompareResult& r, const CompareOptions& o) 
         {"base_mean", has_base(c) ? nlohmann::json(c.base_mean) : nlohmann::json()},
         {"candidate_mean", has_candidate(c) ? nlohmann::json(c.candidate_mean) : nlohmann::json()},
         {"change", has_base(c) && has_candidate(c) ? nlohmann::json(c.change) : nlohmann::json()},
+        {"change_low", has_base(c) && has_candidate(c) ? nlohmann::json(c.change_low) : nlohmann::json()},
+        {"change_high", has_base(c) && has_candidate(c) ? nlohmann::json(c.change_high) : nlohmann::json()},
         {"p_value", c.p_value ? nlohmann::json(*c.p_value) : nlohmann::json()},
-        {"base_repetitions", c.base_repetitions},
-        {"candidate_repetitions", c.candidate_repetitions},
+        {"q_value", c.q_value ? nlohmann::json(*c.q_value) : nlohmann::json()},
+        {"base_rounds", c.base_repetitions},
+        {"candidate_rounds", c.candidate_repetitions},
         {"verdict", verdict_name(c.verdict)},
     });
   }
   return {
-      {"schema", "interpbench-compare/1"},
+      {"schema", "interpbench-compare/2"},
+      {"mode", r.paired ? "ab" : "two-runs"},
       {"base", o.base_path},
       {"candidate", o.candidate_path},
       {"threshold", r.threshold},
@@ -144,6 +150,8 @@ nlohmann::json compare_to_json(const CompareResult& r, const CompareOptions& o) 
       {"results", results},
       {"overall",
        {{"median_change", r.overall_worse_ratio - 1},
+        {"low", r.overall_low - 1},
+        {"high", r.overall_high - 1},
         {"worse", r.overall_worse},
         {"better", r.overall_better},
         {"p_value", r.overall_p_value},

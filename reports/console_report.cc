@@ -10,6 +10,7 @@
 
 #include "reports/human_units.h"
 #include "reports/ext_matrix.h"
+#include "reports/paired.h"
 #include "reports/shared_gil.h"
 #include "runners/statistics.h"
 
@@ -50,8 +51,12 @@ std::string counts_text(const json& r) {
   if (counts.empty()) return "";
   bool same = true;
   for (const auto& c : counts) same = same && c == counts[0];
-  if (same) return fmt::format("{} x {}", counts[0].dump(), counts.size());
-  return fmt::format("n = {} in {} repetitions", r["summary"].value("n", 0), counts.size());
+  const int rounds = r.contains("rounds") && r["rounds"].is_object() ? r["rounds"].value("n", 0) : 0;
+  const std::string in_rounds =
+      rounds > 1 && static_cast<std::size_t>(rounds) != counts.size() ? fmt::format(" in {} rounds", rounds)
+      : rounds > 1 ? " rounds" : "";
+  if (same) return fmt::format("{} x {}{}", counts[0].dump(), counts.size(), in_rounds);
+  return fmt::format("n = {} in {} repetitions{}", r["summary"].value("n", 0), counts.size(), in_rounds);
 }
 
 void print_result(const json& r, std::ostream& out) {
@@ -63,9 +68,9 @@ void print_result(const json& r, std::ostream& out) {
                                  format_mean_sd(num(s, "mean"), num(s, "stddev"), unit),
                                  format_value(num(s, "p50"), unit), format_value(num(s, "p99"), unit),
                                  counts_text(r));
-  const json rs = r.value("repetition_stats", json::object());
+  const json rs = r.value("rounds", json::object());
   if (rs.value("n", 0) >= 2 && rs.value("cv", 0.0) > 0.10)
-    line += fmt::format("  (unstable: σ {:.0f}% between repetitions)", 100 * rs.value("cv", 0.0));
+    line += fmt::format("  (unstable: σ {:.0f}% between rounds)", 100 * rs.value("cv", 0.0));
   if (r.contains("shared_cpu") && r["shared_cpu"].value("repetitions", 0) > 0)
     line += fmt::format("  (driver and worker on one CPU after {} of {} repetitions)",
                         r["shared_cpu"].value("repetitions", 0), r["shared_cpu"].value("sampled", 0));
@@ -81,29 +86,26 @@ std::string better_word(const json& r) {
   return "faster";
 }
 
-// mean and sd over the repetition means when there are 2+, else over the samples.
-std::pair<double, double> mean_sd(const json& r) {
-  const json rs = r.value("repetition_stats", json::object());
-  if (rs.value("n", 0) >= 2) return {num(rs, "mean"), num(rs, "stddev")};
-  return {num(r["summary"], "mean"), num(r["summary"], "stddev")};
-}
-
+// "subinterp 1.31 [1.22, 1.40] times faster than subprocess": the median of per-round ratios
+// with its 95% interval (reports/paired.h); "not significantly different" when it holds 1.
 void print_summary(const std::string& title, std::vector<Item> items, std::ostream& out) {
   std::erase_if(items, [](const Item& i) { return str(*i.row, "kind") == "floor"; });
   if (items.size() < 2) return;
   const bool higher = items[0].result->value("higher_is_better", false);
   std::stable_sort(items.begin(), items.end(), [&](const Item& a, const Item& b) {
-    const double ma = mean_sd(*a.result).first, mb = mean_sd(*b.result).first;
+    const double ma = round_figure(*a.result), mb = round_figure(*b.result);
     return higher ? ma > mb : ma < mb;
   });
-  out << fmt::format("Summary ({})\n  {}\n", title, row_display_name(*items[0].row));
-  const auto [best_mean, best_sd] = mean_sd(*items[0].result);
+  out << fmt::format("Summary ({}; median of per-round ratios [95% interval])\n  {}\n", title,
+                     row_display_name(*items[0].row));
+  const auto best = round_values(*items[0].result);
   for (std::size_t i = 1; i < items.size(); ++i) {
-    const auto [m, sd] = mean_sd(*items[i].result);
-    const RatioWithError r = ratio_with_error(best_mean, best_sd, m, sd);
-    out << fmt::format("    {} times {} than {}{}\n", format_ratio(r.ratio, r.error),
+    const auto other = round_values(*items[i].result);
+    // Oriented so that the ratio is >= 1 ("times faster"): other / best for times.
+    const RatioEstimate r = higher ? paired(best, other) : paired(other, best);
+    out << fmt::format("    {} times {} than {}{}\n", format_ratio_interval(r),
                        better_word(*items[0].result), row_display_name(*items[i].row),
-                       r.significant ? "" : " (not significant)");
+                       r.significant ? "" : " (not significantly different)");
   }
 }
 

@@ -19,6 +19,7 @@
 #include "reports/targets.h"
 #include "reports/verdict.h"
 #include "runners/errors.h"
+#include "runners/round_statistics.h"
 #include "runners/statistics.h"
 
 namespace interpbench {
@@ -29,9 +30,9 @@ using json = nlohmann::json;
 // Above this coefficient of variation of the repetition means a result is called unstable
 // (pyperf's threshold).
 constexpr double kUnstableCv = 0.10;
-// An exact two-sided Mann-Whitney U test needs 4 repetitions per side to reach p < 0.05
-// (smallest p = 2 / C(8, 4) = 0.029; with 3 it is 2 / C(6, 3) = 0.1).
-constexpr std::size_t kMinRepetitionsForTest = 4;
+// The order-statistic interval of a median reaches 95% from 6 rounds on ([min, max] covers
+// 1 - 2/64 = 0.969; with 5 rounds only 0.9375).
+constexpr std::size_t kMinRoundsForInterval = 6;
 
 json summary_json(const Summary& s) {
   return {{"n", s.n},       {"mean", s.mean}, {"stddev", s.stddev}, {"median", s.median},
@@ -63,6 +64,9 @@ json context_of(const json& env) {
 struct ParsedResult {
   json meta;  // name, metric, unit, timed, params, higher_is_better, bytes_per_op
   std::vector<std::vector<double>> repetitions;
+  // The round of each repetition (runners/rounds.h); a child result without rounds (a saved
+  // child file, a test) counts each repetition as its own round.
+  std::vector<int> rounds;
 };
 
 ParsedResult parse_result(const json& r) {
@@ -81,11 +85,18 @@ ParsedResult parse_result(const json& r) {
       r.contains("bytes_per_op") && r["bytes_per_op"].is_number() ? r["bytes_per_op"] : json(nullptr);
   // Keys a workload adds beyond the contract (scaling's speedup, ...) pass through unchanged.
   for (const auto& [key, value] : r.items())
-    if (key != "repetitions" && !p.meta.contains(key)) p.meta[key] = value;
+    if (key != "repetitions" && key != "rounds" && !p.meta.contains(key)) p.meta[key] = value;
   if (!r.contains("repetitions") || !r["repetitions"].is_array())
     throw std::runtime_error("'repetitions' missing or not a list");
-  std::size_t total = 0;
+  const bool has_rounds = r.contains("rounds") && r["rounds"].is_array() &&
+                          r["rounds"].size() == r["repetitions"].size() &&
+                          std::all_of(r["rounds"].begin(), r["rounds"].end(), [](const json& x) {
+                            return x.is_number_integer() && x.get<int>() >= 0;
+                          });
+  std::size_t total = 0, index = 0;
   for (const auto& rep : r["repetitions"]) {
+    const int round = has_rounds ? r["rounds"][index].get<int>() : static_cast<int>(index);
+    ++index;
     if (!rep.is_array()) throw std::runtime_error("a repetition is not a list of samples");
     std::vector<double> samples;
     samples.reserve(rep.size());
@@ -96,7 +107,10 @@ ParsedResult parse_result(const json& r) {
       samples.push_back(v);
     }
     total += samples.size();
-    if (!samples.empty()) p.repetitions.push_back(std::move(samples));
+    if (!samples.empty()) {
+      p.repetitions.push_back(std::move(samples));
+      p.rounds.push_back(round);
+    }
   }
   if (total == 0) throw std::runtime_error("no samples");
   return p;
@@ -136,13 +150,14 @@ void set_times(json& e, double value) {
 // One iteration entry per repetition, then Google Benchmark's aggregates over the repetition
 // means (only with 2+ repetitions, as Google Benchmark does).
 void add_benchmark_entries(json& benchmarks, const std::string& name, int family, int instance,
-                           const ParsedResult& p) {
+                           const ParsedResult& p, const json& seed) {
   const std::size_t reps = p.repetitions.size();
   const std::vector<double> means = repetition_means(p.repetitions);
   const json& bytes = p.meta["bytes_per_op"];
   for (std::size_t i = 0; i < reps; ++i) {
     json e = gb_entry(name, family, instance, reps);
     e["repetition_index"] = i;
+    e["interpbench"] = {{"round", p.rounds[i]}, {"seed", seed}};
     e["iterations"] = p.repetitions[i].size();
     set_times(e, means[i]);
     if (bytes.is_number() && means[i] > 0)
@@ -165,6 +180,42 @@ void add_benchmark_entries(json& benchmarks, const std::string& name, int family
   }
 }
 
+// One value per round, the median of that round's samples (the round is the unit of evidence:
+// repetitions inside one child share the machine's state and are not independent), and the
+// order-statistic interval of their median (runners/round_statistics.h).
+json rounds_json(const ParsedResult& p) {
+  int count = 0;
+  for (int r : p.rounds) count = std::max(count, r + 1);
+  std::vector<std::vector<double>> samples(static_cast<std::size_t>(count));
+  for (std::size_t i = 0; i < p.repetitions.size(); ++i) {
+    auto& into = samples[static_cast<std::size_t>(p.rounds[i])];
+    into.insert(into.end(), p.repetitions[i].begin(), p.repetitions[i].end());
+  }
+  json values = json::array();
+  std::vector<double> present;
+  for (auto& v : samples) {
+    if (v.empty()) {
+      values.push_back(nullptr);
+      continue;
+    }
+    const double m = summarize(v).median;
+    values.push_back(m);
+    present.push_back(m);
+  }
+  const MedianInterval mi = median_interval(present);
+  const Summary s = summarize(present);
+  return {{"statistic", "median of the round's samples"},
+          {"of_repetition", p.rounds},
+          {"values", std::move(values)},
+          {"n", mi.n},
+          {"median", mi.median},
+          {"low", mi.low},
+          {"high", mi.high},
+          {"coverage", mi.coverage},
+          {"reaches_level", mi.reaches_level},
+          {"cv", s.cv}};
+}
+
 json result_json(const ParsedResult& p, const std::string& bench_name) {
   json out = p.meta;
   out["benchmark_name"] = bench_name;
@@ -183,6 +234,7 @@ json result_json(const ParsedResult& p, const std::string& bench_name) {
   const Summary rs = summarize(means);
   out["repetition_stats"] = {
       {"n", rs.n}, {"mean", rs.mean}, {"stddev", rs.stddev}, {"median", rs.median}, {"cv", rs.cv}};
+  out["rounds"] = rounds_json(p);
   // A workload that sampled which CPU each side ran on after each repetition ("cpus": [[driver,
   // worker], ...], workloads/pingpong.py): in how many both were on one CPU.
   if (p.meta.contains("cpus") && p.meta["cpus"].is_array()) {
@@ -213,9 +265,9 @@ std::vector<std::string> result_warnings(const json& rows) {
     for (const auto& r : row["results"]) {
       if (is_status_result(r)) continue;  // one import, an outcome: no spread to warn about
       ++total;
-      const auto& rs = r["repetition_stats"];
+      const auto& rs = r["rounds"];
       const std::size_t n = rs["n"].get<std::size_t>();
-      if (n < kMinRepetitionsForTest) {
+      if (n < kMinRoundsForInterval) {
         ++few_reps;
         min_reps = std::min(min_reps, n);
       }
@@ -232,8 +284,8 @@ std::vector<std::string> result_warnings(const json& rows) {
   std::vector<std::string> w;
   if (!unstable.empty()) {
     w.push_back(fmt::format(
-        "unstable: {} of {} results vary by more than 10% between repetitions: {}; fix: more "
-        "--repetitions, an idle machine, or pin the run to cores (taskset)",
+        "unstable: {} of {} results vary by more than 10% between rounds: {}; fix: more "
+        "--rounds, an idle machine, or --pin auto",
         unstable.size(), total, first_few(unstable, 3)));
   }
   if (!one_cpu.empty()) {
@@ -245,9 +297,9 @@ std::vector<std::string> result_warnings(const json& rows) {
   }
   if (few_reps > 0) {
     w.push_back(fmt::format(
-        "{} of {} results have {} repetition(s), too few for a significance test (compare needs "
-        "at least {} per side for p < 0.05); fix: --repetitions {} or more",
-        few_reps, total, min_reps, kMinRepetitionsForTest, kMinRepetitionsForTest + 1));
+        "{} of {} results have {} round(s), too few for a 95% interval of their ratios (it needs "
+        "{}); fix: --rounds {} or more",
+        few_reps, total, min_reps, kMinRoundsForInterval, kMinRoundsForInterval));
   }
   return w;
 }
@@ -302,7 +354,10 @@ json make_json_report(const Run& run) {
           const std::string family_key = bench.substr(0, bench.size() - c.row.size() - 1);
           const auto [it, fresh] =
               family_of.try_emplace(family_key, static_cast<int>(family_of.size()));
-          add_benchmark_entries(benchmarks, bench, it->second, instances_of[family_key]++, p);
+          add_benchmark_entries(benchmarks, bench, it->second, instances_of[family_key]++, p,
+                                run.options.is_object() && run.options.contains("seed")
+                                    ? run.options["seed"]
+                                    : json(nullptr));
         }
         results.push_back(result_json(p, bench));
       }
@@ -354,6 +409,15 @@ json make_json_report(const Run& run) {
   ib["wall_s"] = run.wall_s;
   ib["verdict"] = make_verdict(ib);
   ib["targets"] = make_targets(ib);
+  // The run's own reproducibility figure (reports/targets.h): its headline ratios recomputed on
+  // the odd and on the even rounds.
+  if (const json& rep = ib["targets"]["reproducibility"];
+      rep.is_object() && rep.value("max_disagreement", 0.0) > rep.value("warn_above", 0.10))
+    ib["warnings"].push_back(fmt::format(
+        "irreproducible: the headline ratio '{}' differs by {:.0f}% between the odd and the even "
+        "rounds of this run, so the next run may differ as much; fix: more --rounds, an idle "
+        "machine, --pin auto",
+        rep.value("worst", ""), 100 * rep.value("max_disagreement", 0.0)));
 
   json report;
   report["context"] = context_of(run.environment);

@@ -8,27 +8,30 @@
 #include <fmt/format.h>
 
 #include "reports/human_units.h"
+#include "reports/paired.h"
 
 namespace interpbench {
 namespace {
 
 using json = nlohmann::json;
 
-// Above this coefficient of variation (between repetitions, else between samples) a side of a
-// ratio is called noisy: the ratio may move by that much on the next run.
-constexpr double kNoisyCv = 0.10;
+// Above this split-half disagreement the run warns that its headline ratios may not hold on
+// the next run (docs/design.md, "Rounds").
+constexpr double kSplitHalfWarn = 0.10;
 
-// One side of a ratio: a row's result, by its p50.
+// One side of a ratio: a row's result, by its median over rounds (each round's value is the
+// median of that round's samples), with the value of each round for pairing.
 struct Side {
   std::string row, result, unit;
-  double p50 = 0, cv = 0;
+  double p50 = 0;
+  std::vector<double> by_round;
   double bytes_per_op = 0;  // > 0 when the result moves bytes (throughput = bytes / time)
   int n = 0;
 };
 
 json side_json(const Side& s) {
   json j = {{"row", s.row}, {"result", s.result}, {"p50", s.p50}, {"unit", s.unit},
-            {"cv", s.cv},   {"n", s.n}};
+            {"rounds", s.by_round.size()}, {"n", s.n}};
   if (s.bytes_per_op > 0) j["bytes_per_op"] = s.bytes_per_op;
   return j;
 }
@@ -47,13 +50,10 @@ std::optional<Side> find(const json& ib, const std::string& row, const std::stri
     for (const auto& res : r["results"]) {
       if (res.value("name", "") != name || res.value("metric", "") != metric) continue;
       const json s = res.value("summary", json::object());
-      const double p50 = s.value("p50", 0.0);
+      const double p50 = round_figure(res);
       if (!(p50 > 0)) continue;
-      const json rs = res.value("repetition_stats", json::object());
       Side side{row, res.value("benchmark_name", name + "/" + metric + "/" + row),
-                res.value("unit", ""), p50, 0, 0};
-      const bool by_reps = rs.value("n", 0) >= 2;
-      side.cv = (by_reps ? rs : s).value("cv", 0.0);
+                res.value("unit", ""), p50, round_values(res), 0, 0};
       side.n = s.value("n", 0);
       if (res.contains("bytes_per_op") && res["bytes_per_op"].is_number())
         side.bytes_per_op = res["bytes_per_op"].get<double>();
@@ -98,20 +98,26 @@ class Targets {
       targets_.push_back(std::move(t));
       return;
     }
-    const double r = inverted ? b->p50 / a->p50 : a->p50 / b->p50;
+    // Paired by round: the median of a[r] / b[r] (b / a inverted) with its 95% interval.
+    const RatioEstimate est = inverted ? paired(b->by_round, a->by_round) : paired(a->by_round, b->by_round);
+    const double r = est.ratio;
     const bool met = goal.at_most ? r <= goal.value : r >= goal.value;
-    const bool noisy = a->cv > kNoisyCv || b->cv > kNoisyCv;
+    // Undecided: the interval holds the goal, so another run may land on the other side.
+    const bool undecided = est.low <= goal.value && goal.value <= est.high;
     t["numerator"] = side_json(*a);
     t["denominator"] = side_json(*b);
     t["ratio"] = r;
+    t["interval"] = ratio_json(est);
     t["inverted"] = inverted;
     t["met"] = met;
-    t["noisy"] = noisy;
+    t["undecided"] = undecided;
+    const SplitHalf half = inverted ? split_half(b->by_round, a->by_round) : split_half(a->by_round, b->by_round);
+    if (half.available) t["split_half"] = {{"even", half.even}, {"odd", half.odd}, {"disagreement", half.disagreement}};
     // How far off: the factor the ratio must still improve by (1 when met).
     const double off = met ? 1.0 : (goal.at_most ? r / goal.value : goal.value / r);
     t["missed_by"] = off;
     std::string verdict = met ? "met" : fmt::format("MISSED by {:.2f}x", off);
-    if (noisy) verdict += " (noisy: cv > 10%)";
+    if (undecided) verdict += " (undecided: the 95% interval holds the goal)";
     // An inverted ratio of times is a ratio of throughputs: shown as such when bytes moved.
     auto shown = [&](const Side& x) {
       return inverted && x.bytes_per_op > 0 && x.unit == "ns"
@@ -125,9 +131,26 @@ class Targets {
     // As printed, so that the report tables (render_report.py) show the same text.
     t["figures"] = figures;
     t["verdict"] = verdict;
-    lines_.push_back(fmt::format("  {:<3} {:<50} {:>22} = {:<6.3g} goal {:<7} {}", id, what,
-                                 figures, r, goal.text, verdict));
+    t["ratio_text"] = format_ratio_interval(est);
+    lines_.push_back(fmt::format("  {:<3} {:<50} {:>22} = {:<20} goal {:<7} {}", id, what,
+                                 figures, format_ratio_interval(est), goal.text, verdict));
     targets_.push_back(std::move(t));
+  }
+
+  // A headline ratio: no goal, the figure a reader quotes (docs/performance.md, "Headline
+  // ratios"); a / b paired by round, or b / a when `inverted`.
+  void headline(const std::string& what, const std::optional<Side>& a, const std::optional<Side>& b,
+                bool inverted = false) {
+    if (!a || !b) return;
+    const RatioEstimate est = inverted ? paired(b->by_round, a->by_round) : paired(a->by_round, b->by_round);
+    json h = {{"what", what}, {"numerator", side_json(*a)}, {"denominator", side_json(*b)},
+              {"ratio", est.ratio}, {"interval", ratio_json(est)}, {"inverted", inverted},
+              {"ratio_text", format_ratio_interval(est)}};
+    const SplitHalf half = inverted ? split_half(b->by_round, a->by_round) : split_half(a->by_round, b->by_round);
+    if (half.available) h["split_half"] = {{"even", half.even}, {"odd", half.odd}, {"disagreement", half.disagreement}};
+    headline_lines_.push_back(fmt::format("  {:<58} {}{}", what, format_ratio_interval(est),
+                                          est.significant ? "" : "  (interval holds 1)"));
+    headlines_.push_back(std::move(h));
   }
 
   std::optional<Side> get(const std::string& row, const std::string& name,
@@ -142,16 +165,46 @@ class Targets {
                                  [](const json& t) { return !t["met"].is_null(); });
     if (any) {
       lines.push_back(
-          "Targets (docs/performance.md; ratios of p50s measured in this run, goals not gates)");
+          "Targets (docs/performance.md; medians of per-round ratios [95% interval], goals not gates)");
       for (const auto& l : lines_) lines.push_back(l);
     }
-    return {{"statistic", "p50"}, {"targets", targets_}, {"lines", lines}};
+    // Reproducibility: every ratio above recomputed on the odd and on the even rounds.
+    double worst = 0;
+    std::string worst_what;
+    std::size_t compared = 0;
+    for (const json* list : {&headlines_, &targets_})
+      for (const auto& t : *list)
+        if (t.contains("split_half")) {
+          ++compared;
+          const double d = t["split_half"]["disagreement"].get<double>();
+          if (d >= worst) {
+            worst = d;
+            worst_what = t["what"].get<std::string>();
+          }
+        }
+    json reproducibility = nullptr;
+    if (compared > 0) {
+      reproducibility = {{"ratios", compared}, {"max_disagreement", worst}, {"worst", worst_what},
+                         {"warn_above", kSplitHalfWarn}};
+      reproducibility["line"] = fmt::format(
+          "Reproducibility: the {} ratios above agree within {:.1f}% between the odd and the even "
+          "rounds of this run (worst: {}){}",
+          compared, 100 * worst, worst_what, worst > kSplitHalfWarn ? "; above 10%: see the warning" : "");
+    }
+    if (!headlines_.empty()) {
+      lines.push_back("Headline ratios (medians of per-round ratios [95% interval])");
+      for (const auto& l : headline_lines_) lines.push_back(l);
+    }
+    if (!reproducibility.is_null()) lines.push_back(reproducibility["line"]);
+    return {{"statistic", "median of per-round ratios"}, {"targets", targets_},
+            {"headlines", headlines_}, {"reproducibility", reproducibility}, {"lines", lines}};
   }
 
  private:
   const json& ib_;
   json targets_ = json::array();
-  std::vector<std::string> lines_;
+  json headlines_ = json::array();
+  std::vector<std::string> lines_, headline_lines_;
 };
 
 std::string missing(const std::string& row, const std::string& result) {
@@ -230,6 +283,38 @@ json make_targets(const json& ib) {
   if (cores >= 1) {
     scaling_target(t, "P5", "subinterp", cores);
     scaling_target(t, "P5", "subprocess", cores);
+  }
+
+  // Headline ratios: what a reader quotes from a run; their split halves are the run's
+  // reproducibility figure.
+  const std::string rt1m = "pingpong/1048576";
+  t.headline("8 B round trip, subprocess / subinterp", row("subprocess"), row("subinterp"));
+  t.headline("1 MiB round trip, subprocess / subinterp", t.get("subprocess", rt1m, rt),
+             t.get("subinterp", rt1m, rt));
+  t.headline("8 B round trip, subinterp / py-interpreters", row("subinterp"), row("py-interpreters"));
+  t.headline("8 B round trip, subprocess / py-multiprocessing-fork", row("subprocess"),
+             row("py-multiprocessing-fork"));
+  t.headline("startup, subprocess / subinterp", t.get("subprocess", "startup/start", "startup"),
+             t.get("subinterp", "startup/start", "startup"));
+  t.headline("startup, subprocess-zygote / subinterp",
+             t.get("subprocess-zygote", "startup/start", "startup"),
+             t.get("subinterp", "startup/start", "startup"));
+  // Memory per worker at the most workers both rows measured (USS).
+  for (const char* n : {"8", "4", "2", "1"}) {
+    const std::string name = fmt::format("memory/{}/uss", n);
+    auto a = t.get("subprocess", name, "memory_uss"), b = t.get("subinterp", name, "memory_uss");
+    if (!a || !b) continue;
+    t.headline(fmt::format("memory per worker (USS, {} workers), subprocess / subinterp", n), a, b);
+    break;
+  }
+  // Throughput ratio from times: subprocess's time over subinterp's.
+  t.headline("16 MiB stream throughput, subinterp / subprocess", t.get("subinterp", s16, "one_way"),
+             t.get("subprocess", s16, "one_way"), /*inverted=*/true);
+  if (cores >= 1) {
+    const std::string n = std::to_string(cores);
+    for (const char* r : {"subinterp", "subprocess"})
+      t.headline(fmt::format("scaling efficiency at N = {}, {} (wall(1) / wall(N))", n, r),
+                 t.get(r, "scaling/1", "wall"), t.get(r, "scaling/" + n, "wall"));
   }
   return t.result();
 }

@@ -11,6 +11,7 @@
 
 #include "reports/ext_matrix.h"
 #include "reports/human_units.h"
+#include "reports/paired.h"
 #include "runners/statistics.h"
 
 namespace interpbench {
@@ -18,14 +19,13 @@ namespace {
 
 using json = nlohmann::json;
 
-// One summarized result of one row, with the mean and spread the verdict compares: over the
-// repetition means when there are 2+ repetitions (run-to-run noise, what a ratio must beat),
-// else over the samples.
+// One summarized result of one row: its figure (the median over rounds) and its value in each
+// round, which every comparison pairs with the other row's (reports/paired.h).
 struct Entry {
   std::string row, kind, workload, name, metric, unit, bench;
   bool higher_is_better = false;
-  double mean = 0, sd = 0;
-  std::string source;  // "repetition_means" | "samples"
+  double mean = 0;  // the figure: median of the round values
+  std::vector<double> by_round;
   const json* result = nullptr;
 };
 
@@ -45,17 +45,8 @@ std::vector<Entry> entries_of(const json& ib) {
       e.unit = r.value("unit", "");
       e.bench = r.value("benchmark_name", "");
       e.higher_is_better = r.value("higher_is_better", false);
-      const json rs = r.value("repetition_stats", json::object());
-      if (rs.value("n", 0) >= 2) {
-        e.mean = rs.value("mean", 0.0);
-        e.sd = rs.value("stddev", 0.0);
-        e.source = "repetition_means";
-      } else {
-        const json s = r.value("summary", json::object());
-        e.mean = s.value("mean", 0.0);
-        e.sd = s.value("stddev", 0.0);
-        e.source = "samples";
-      }
+      e.mean = round_figure(r);
+      e.by_round = round_values(r);
       e.result = &r;
       out.push_back(std::move(e));
     }
@@ -66,6 +57,11 @@ std::vector<Entry> entries_of(const json& ib) {
 bool is_cost_metric(const std::string& metric) {
   return metric.rfind("memory_", 0) == 0 || metric == "startup" || metric == "teardown";
 }
+
+// Encode and decode run the same codec in the driver's main interpreter whatever the row: a
+// difference between rows there is the machine's state at that second, not the concurrency
+// model, so no row "wins" them (codec_share still reports them).
+bool is_codec_metric(const std::string& metric) { return metric == "encode" || metric == "decode"; }
 
 // "pingpong/8 round_trip", but "objects/ints/16/pickle5/encode" when the name has the metric.
 std::string name_and_metric(const Entry& e) {
@@ -79,9 +75,7 @@ std::string variant_of(const Entry& e) {
   return e.name.rfind(prefix, 0) == 0 ? e.name.substr(prefix.size()) : e.name;
 }
 
-std::string ratio_text(const RatioWithError& r) {
-  return format_ratio(r.ratio, r.error);
-}
+std::string ratio_text(const RatioEstimate& r) { return format_ratio_interval(r); }
 
 std::string better_word(const Entry& e) { return e.unit == "KiB" ? "smaller" : "faster"; }
 
@@ -90,16 +84,18 @@ bool better(const Entry& a, const Entry& b) {
   return a.higher_is_better ? a.mean > b.mean : a.mean < b.mean;
 }
 
-// a compared with b: ratio (always >= 1) of the worse over the better, hyperfine's error.
+// a compared with b, paired by round: the median per-round ratio (always >= 1) of the worse
+// over the better, with its 95% interval.
 struct Comparison {
-  RatioWithError r;
+  RatioEstimate r;
   bool a_better = false;
 };
 Comparison compare(const Entry& a, const Entry& b) {
   Comparison c;
-  c.r = ratio_with_error(a.mean, a.sd, b.mean, b.sd);
-  c.a_better = a.higher_is_better ? !c.r.a_is_faster : c.r.a_is_faster;
-  if (a.mean == b.mean) c.a_better = false;
+  const RatioEstimate ab = paired(a.by_round, b.by_round);  // a / b
+  c.a_better = a.higher_is_better ? ab.ratio > 1 : ab.ratio < 1;
+  // worse / better: b / a when a is better at a time, a / b when a is better at a rate.
+  c.r = (c.a_better != a.higher_is_better) ? inverted(ab) : ab;
   return c;
 }
 
@@ -111,9 +107,10 @@ json pair_finding(const std::string& kind, const Entry& a, const Entry& b, const
   f["metric"] = a.metric;
   f["rows"] = {a.row, b.row};
   f["results"] = {a.bench, b.bench};
-  f["numbers"] = {{"ratio", c.r.ratio},   {"ratio_error", c.r.error}, {"a_mean", a.mean},
-                  {"a_stddev", a.sd},     {"b_mean", b.mean},         {"b_stddev", b.sd},
-                  {"unit", a.unit},       {"source", a.source}};
+  f["numbers"] = {{"ratio", c.r.ratio},    {"ratio_low", c.r.low}, {"ratio_high", c.r.high},
+                  {"rounds", c.r.n},       {"p_value", c.r.p_value}, {"a_median", a.mean},
+                  {"b_median", b.mean},    {"unit", a.unit},
+                  {"source", "median of per-round ratios"}};
   f["significant"] = c.r.significant;
   return f;
 }
@@ -160,7 +157,8 @@ void winners(const std::vector<Entry>& entries, json& findings, std::vector<std:
   for (const auto& [key, group] : groups) {
     std::vector<const Entry*> rows;
     for (const Entry* e : group)
-      if (e->kind != "floor" && !is_cost_metric(e->metric)) rows.push_back(e);
+      if (e->kind != "floor" && !is_cost_metric(e->metric) && !is_codec_metric(e->metric))
+        rows.push_back(e);
     if (rows.size() < 2) continue;
     std::stable_sort(rows.begin(), rows.end(),
                      [](const Entry* a, const Entry* b) { return better(*a, *b); });
@@ -208,7 +206,7 @@ bool match_or_gap(const std::vector<Entry>& entries, const std::string& interp_r
   for (const auto& [key, group] : groups) {
     const Entry* si = find_row(group, interp_row);
     const Entry* sp = find_row(group, process_row);
-    if (!si || !sp || is_cost_metric(si->metric)) continue;
+    if (!si || !sp || is_cost_metric(si->metric) || is_codec_metric(si->metric)) continue;
     const Comparison c = compare(*si, *sp);
     const bool within = c.r.ratio <= 1 + kMatchWithin;
     // "match": within kMatchWithin; "noise": further apart but not significantly so.
@@ -320,19 +318,18 @@ void startup_costs(const std::vector<Entry>& entries, json& findings,
     for (const Entry* e : group) {
       f["rows"].push_back(e->row);
       f["results"].push_back(e->bench);
-      f["numbers"][e->row] = {{"mean", e->mean}, {"stddev", e->sd}, {"unit", e->unit}};
+      f["numbers"][e->row] = {{"median", e->mean}, {"unit", e->unit}};
       parts.push_back(fmt::format("{} {}", e->row, format_value(e->mean, e->unit)));
     }
     std::string ratio;
     const Entry* si = find_row(group, "subinterp");
     const Entry* sp = find_row(group, "subprocess");
     if (si && sp && si->mean > 0) {
-      const RatioWithError r = ratio_with_error(sp->mean, sp->sd, si->mean, si->sd);
-      f["numbers"]["subprocess_over_subinterp"] = sp->mean / si->mean;
-      f["numbers"]["ratio_error"] = r.error;
+      const RatioEstimate r = paired(sp->by_round, si->by_round);
+      f["numbers"]["subprocess_over_subinterp"] = ratio_json(r);
       f["significant"] = r.significant;
       ratio = r.significant ? fmt::format("; subprocess takes {} times subinterp's",
-                                          format_ratio(sp->mean / si->mean, r.error))
+                                          format_ratio_interval(r))
                             : "; subprocess and subinterp not significantly different";
     }
     findings.push_back(std::move(f));
@@ -420,20 +417,23 @@ void scaling(const std::vector<Entry>& entries, int cores, json& findings,
     if (!best || best->mean <= 0) continue;
     // Weak scaling (workloads/scaling.py): every worker runs the same work, so perfect scaling
     // keeps the wall time flat and speedup(N) = N * wall(1) / wall(N).
-    const double speedup = k * one->second->mean / best->mean;
+    // Per round: wall(1) / wall(N) of that round, so a slow spell hits both sides alike.
+    const RatioEstimate eff = paired(one->second->by_round, best->by_round);
+    const double speedup = k * eff.ratio;
     f["rows"].push_back(row);
     f["results"].push_back(one->second->bench);
     f["results"].push_back(best->bench);
-    f["numbers"][row] = {{"workers", k}, {"wall_1", one->second->mean}, {"wall_n", best->mean},
-                         {"speedup", speedup}, {"efficiency", speedup / k}};
+    f["numbers"][row] = {{"workers", k},          {"wall_1", one->second->mean},
+                         {"wall_n", best->mean},  {"speedup", speedup},
+                         {"efficiency", eff.ratio}, {"efficiency_interval", ratio_json(eff)}};
     shown_k = k;
-    parts.push_back(fmt::format("{} {:.2f}x ({:.0f}% efficiency at {:.0f})", row, speedup,
-                                100 * speedup / k, k));
+    parts.push_back(fmt::format("{} {:.2f}x ({:.0f}% [{:.0f}, {:.0f}] efficiency at {:.0f})", row,
+                                speedup, 100 * eff.ratio, 100 * eff.low, 100 * eff.high, k));
   }
   if (parts.empty()) return;
   findings.push_back(std::move(f));
-  lines.push_back(fmt::format("  scaling (N x wall(1) / wall(N), each worker the same work, "
-                              "N = {:.0f} <= cores): {}",
+  lines.push_back(fmt::format("  scaling (N x wall(1) / wall(N) per round, each worker the same "
+                              "work, N = {:.0f} <= cores): {}",
                               shown_k, list_some(parts, 8, ", ")));
 }
 

@@ -162,6 +162,80 @@ int list_command(bool as_json) {
   return 0;
 }
 
+// The options of a run, shared by `run` and `compare --run` (which runs two builds alike).
+struct RunOptionFlags {
+  CLI::Option *sizes, *workers, *reps, *iters, *timeout, *wall_limit, *start_method, *gil, *config,
+      *modules, *rounds, *seed, *out = nullptr;
+  std::string out_value;
+  // The typed values of the options given into `run`.
+  void take(RunOptions& run) const {
+    auto take_one = [](CLI::Option* o, std::optional<std::string>& into) {
+      if (o != nullptr && o->count() > 0) into = o->as<std::string>();
+    };
+    take_one(sizes, run.sizes);
+    take_one(workers, run.workers);
+    take_one(reps, run.repetitions);
+    take_one(iters, run.iterations);
+    take_one(timeout, run.timeout);
+    take_one(wall_limit, run.wall_limit);
+    take_one(start_method, run.start_methods);
+    take_one(gil, run.gil);
+    take_one(config, run.config);
+    take_one(modules, run.modules);
+    take_one(rounds, run.rounds);
+    take_one(seed, run.seed);
+    if (out != nullptr && out->count() > 0) run.out = out_value;
+  }
+};
+
+RunOptionFlags add_run_options(CLI::App* cmd, RunOptions& run, bool with_outputs) {
+  RunOptionFlags f;
+  cmd->add_option("--suite", run.suite, "quick | default | full (see `interpbench list`)")
+      ->capture_default_str();
+  cmd->add_option("--workload", run.workloads, "Workloads from workloads/ (comma-separated; default: all)");
+  cmd->add_option("--workload-file", run.workload_files,
+                  "Your own workload file (repeatable); runs instead of the built-in workloads");
+  cmd->add_option("--backend", run.backends,
+                  "Rows: subinterp,subprocess,thread,py-threading,py-multiprocessing,py-interpreters,floor,"
+                  "memcpy,bare-interp (default: all)");
+  f.start_method = cmd->add_option(
+      "--start-method",
+      "subprocess start methods, comma-separated, for every workload: exec (posix_spawn of "
+      "interpbench-worker; row `subprocess`), fork (fork of the driver's process, refused where "
+      "unsafe; `subprocess-fork`), zygote (a pre-initialized worker process forks each worker; "
+      "`subprocess-zygote`). Default: the suite's (default/full: exec, plus fork and zygote for "
+      "startup and memory)")->type_name("METHODS");
+  f.sizes = cmd->add_option("--sizes", "Message sizes, e.g. 8,1K,64KiB,1M")->type_name("SIZES");
+  f.workers = cmd->add_option("--workers", "Worker counts, e.g. 1,2,4")->type_name("COUNTS");
+  f.rounds = cmd->add_option("--rounds", "Rounds per workload: every row runs once per round, rows "
+                             "shuffled per round (default: the suite's)")->type_name("N");
+  f.reps = cmd->add_option("--repetitions", "Repetitions per result in each round (>= 1)")->type_name("N");
+  f.iters = cmd->add_option("--iterations", "Timed operations per repetition (>= 1)")->type_name("N");
+  f.seed = cmd->add_option("--seed", "Seed of the per-round row order (default: drawn; the JSON "
+                           "records it)")->type_name("N");
+  cmd->add_option("--pin", run.pin, "auto: the driver and each worker on a CPU of its own where "
+                  "they fit; off: never pin")->capture_default_str();
+  f.timeout = cmd->add_option(
+      "--timeout", "Seconds per blocking operation; each child also gets a wall limit of the suite's or 10x this")
+      ->type_name("SECONDS");
+  f.wall_limit = cmd->add_option(
+      "--wall-limit", "Seconds each child (row x workload x round) may run before its process group is killed "
+      "(default: the suite's, or 10x --timeout)")->type_name("SECONDS");
+  if (with_outputs) {
+    f.out = cmd->add_option("--out", f.out_value, "Write the JSON report here (atomically); none: no file");
+    cmd->add_option("--format", run.format, "What stdout gets: table | json | csv | md")->capture_default_str();
+  }
+  f.gil = cmd->add_option("--gil", "subinterp rows: own,shared (default own; one row per mode)")
+              ->type_name("own|shared");
+  f.config = cmd->add_option(
+      "--config", "subinterp rows: isolated,legacy (default isolated; legacy = _PyInterpreterConfig_LEGACY_INIT's "
+      "settings, with a shared GIL only)")->type_name("isolated|legacy");
+  cmd->add_flag("--shared-gil", run.shared_gil, "An alias of --gil shared");
+  f.modules = cmd->add_option("--modules", "extcompat: more modules to import, e.g. numpy,lxml.etree")
+                  ->type_name("NAMES");
+  return f;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -172,42 +246,7 @@ int run_cli(int argc, char** argv) {
   // run
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "Run workloads on backends and reference rows, print the report");
-  run_cmd->add_option("--suite", run.suite, "quick | default | full (see `interpbench list`)")
-      ->capture_default_str();
-  run_cmd->add_option("--workload", run.workloads, "Workloads from workloads/ (comma-separated; default: all)");
-  run_cmd->add_option("--workload-file", run.workload_files,
-                      "Your own workload file (repeatable); runs instead of the built-in workloads");
-  run_cmd->add_option("--backend", run.backends,
-                      "Rows: subinterp,subprocess,thread,py-threading,py-multiprocessing,py-interpreters,floor,"
-                      "memcpy,bare-interp (default: all)");
-  auto* start_method = run_cmd->add_option(
-      "--start-method",
-      "subprocess start methods, comma-separated, for every workload: exec (posix_spawn of "
-      "interpbench-worker; row `subprocess`), fork (fork of the driver's process, refused where "
-      "unsafe; `subprocess-fork`), zygote (a pre-initialized worker process forks each worker; "
-      "`subprocess-zygote`). Default: the suite's (default/full: exec, plus fork and zygote for "
-      "startup and memory)")->type_name("METHODS");
-  auto* sizes = run_cmd->add_option("--sizes", "Message sizes, e.g. 8,1K,64KiB,1M")->type_name("SIZES");
-  auto* workers = run_cmd->add_option("--workers", "Worker counts, e.g. 1,2,4")->type_name("COUNTS");
-  auto* reps = run_cmd->add_option("--repetitions", "Repetitions per result (>= 1)")->type_name("N");
-  auto* iters = run_cmd->add_option("--iterations", "Timed operations per repetition (>= 1)")->type_name("N");
-  auto* timeout = run_cmd->add_option(
-      "--timeout", "Seconds per blocking operation; each child also gets a wall limit of the suite's or 10x this")
-      ->type_name("SECONDS");
-  auto* wall_limit = run_cmd->add_option(
-      "--wall-limit", "Seconds each child (row x workload) may run before its process group is killed "
-      "(default: the suite's, or 10x --timeout)")->type_name("SECONDS");
-  std::string out;
-  auto* out_opt = run_cmd->add_option("--out", out, "Write the JSON report here (atomically); none: no file");
-  run_cmd->add_option("--format", run.format, "What stdout gets: table | json | csv | md")->capture_default_str();
-  auto* gil = run_cmd->add_option("--gil", "subinterp rows: own,shared (default own; one row per mode)")
-                  ->type_name("own|shared");
-  auto* config = run_cmd->add_option(
-      "--config", "subinterp rows: isolated,legacy (default isolated; legacy = _PyInterpreterConfig_LEGACY_INIT's "
-      "settings, with a shared GIL only)")->type_name("isolated|legacy");
-  run_cmd->add_flag("--shared-gil", run.shared_gil, "An alias of --gil shared");
-  auto* modules = run_cmd->add_option("--modules", "extcompat: more modules to import, e.g. numpy,lxml.etree")
-                      ->type_name("NAMES");
+  RunOptionFlags run_flags = add_run_options(run_cmd, run, /*with_outputs=*/true);
   run_cmd->add_flag("--verbose,-v", run.verbose, "Copy children's stderr, show tracebacks");
   run_cmd->add_flag("--quiet,-q", run.quiet, "No progress on stderr");
 
@@ -233,12 +272,23 @@ int run_cli(int argc, char** argv) {
   CompareOptions compare;
   std::string threshold = "5%";
   auto* compare_cmd = app.add_subcommand("compare", "Compare two runs; exit 1 on a significant regression");
-  compare_cmd->add_option("base", compare.base_path, "Baseline run JSON")->required();
-  compare_cmd->add_option("candidate", compare.candidate_path, "Candidate run JSON")->required();
+  compare_cmd->add_option("base", compare.base_path, "Baseline run JSON (with --run: the base interpbench binary)")->required();
+  compare_cmd->add_option("candidate", compare.candidate_path, "Candidate run JSON (with --run: the candidate binary)")->required();
   compare_cmd->add_option("--threshold", threshold, "Smallest change that counts, e.g. 5%")->capture_default_str();
-  compare_cmd->add_option("--alpha", compare.alpha, "Significance level of the Mann-Whitney U test")
+  compare_cmd->add_option("--alpha", compare.alpha, "False discovery rate (Benjamini-Hochberg) over the results tested")
       ->capture_default_str();
   compare_cmd->add_option("--format", compare.format, "table | json | md")->capture_default_str();
+  bool ab_run = false;
+  compare_cmd->add_flag("--run", ab_run, "A/B: BASE and CANDIDATE are interpbench binaries (or wrappers of "
+                        "one); run both in interleaved rounds with the run options below, gate on the paired result");
+  RunOptions ab_run_options;
+  RunOptionFlags ab_flags = add_run_options(compare_cmd, ab_run_options, /*with_outputs=*/false);
+  compare_cmd->add_flag("--quiet,-q", ab_run_options.quiet, "No progress on stderr (--run)");
+  compare_cmd->add_flag("--verbose,-v", ab_run_options.verbose, "Copy children's stderr (--run)");
+
+  // _paths: which Python and reference script this build runs rows with (compare --run asks).
+  auto* paths_cmd = app.add_subcommand("_paths", "");
+  paths_cmd->group("");
 
   // _child: what the supervisor runs; not for people.
   ChildArgs child;
@@ -264,7 +314,8 @@ int run_cli(int argc, char** argv) {
     for (auto* sub : app.get_subcommands({})) {
       if (!sub->get_group().empty()) names.push_back(sub->get_name());
     }
-    if (std::find(names.begin(), names.end(), given) == names.end() && given != "_child" && given != "_exec") {
+    if (std::find(names.begin(), names.end(), given) == names.end() && given != "_child" && given != "_exec" &&
+        given != "_paths") {
       return fail(fmt::format("unknown command '{}' (valid: {})", given, fmt::join(names, ", ")), 2);
     }
   }
@@ -278,21 +329,16 @@ int run_cli(int argc, char** argv) {
 
   try {
     if (run_cmd->parsed()) {
-      auto take = [](CLI::Option* o, std::optional<std::string>& into) {
-        if (o->count() > 0) into = o->as<std::string>();
-      };
-      take(sizes, run.sizes);
-      take(workers, run.workers);
-      take(reps, run.repetitions);
-      take(iters, run.iterations);
-      take(timeout, run.timeout);
-      take(wall_limit, run.wall_limit);
-      take(start_method, run.start_methods);
-      take(gil, run.gil);
-      take(config, run.config);
-      take(modules, run.modules);
-      if (out_opt->count() > 0) run.out = out;
+      run_flags.take(run);
       return run_command(run);
+    }
+    if (paths_cmd->parsed()) {
+      std::cout << nlohmann::json{{"python", python_executable().string()},
+                                  {"reference_script", reference_script().string()},
+                                  {"version", INTERPBENCH_VERSION}}
+                       .dump()
+                << "\n";
+      return 0;
     }
     if (env_cmd->parsed()) return env_command(env_json);
     if (list_cmd->parsed()) return list_command(list_json);
@@ -300,6 +346,12 @@ int run_cli(int argc, char** argv) {
       compare.threshold = parse_percent(threshold);
       if (!(compare.alpha > 0 && compare.alpha < 1)) {
         throw BadInput(fmt::format("bad --alpha '{}': must be between 0 and 1", compare.alpha));
+      }
+      if (ab_run) {
+        ab_flags.take(ab_run_options);
+        AbOptions ab{compare.base_path, compare.candidate_path, compare.format, compare.threshold,
+                     compare.alpha};
+        return ab_command(ab_run_options, ab);
       }
       return run_compare(compare, std::cout);
     }

@@ -111,6 +111,8 @@ Suite quick_suite(int cores) {
                                               "readline", "_curses", "_tkinter", "_testsinglephase"}}};
   s.mp_methods = {"fork"};
   s.child_wall_s = 60;
+  s.rounds = 4;
+  s.defaults["repetitions"] = 1;
   return s;
 }
 
@@ -151,6 +153,11 @@ Suite default_suite(int cores) {
   s.per_workload_start_methods["startup"] = subprocess_start_methods();
   s.per_workload_start_methods["memory"] = subprocess_start_methods();
   s.child_wall_s = 300;
+  // Six rounds of one repetition each (the 95% interval of a median needs 6): a row pair is
+  // measured seconds apart six times rather than minutes apart once.
+  s.rounds = 6;
+  s.defaults["repetitions"] = 1;
+  s.per_workload["taskfarm"]["repetitions"] = 1;
   return s;
 }
 
@@ -174,6 +181,9 @@ Suite full_suite(int cores) {
       {"cell_budget_ms", 50}};
   s.mp_methods = {"fork", "forkserver", "spawn"};
   s.child_wall_s = 1200;
+  s.rounds = 10;
+  s.defaults["repetitions"] = 2;
+  s.per_workload["taskfarm"]["repetitions"] = 2;
   return s;
 }
 
@@ -350,6 +360,8 @@ nlohmann::json workload_params(const Suite& suite, const std::string& workload,
   if (request.modules) params["modules"] = *request.modules;
   params["cores"] = request.cores;
   params["suite"] = suite.name;
+  // Every row pins its driver and workers alike (docs/design.md, "Pinning").
+  params["pin"] = {{"mode", request.pin}, {"cpus", request.cpus}};
   return params;
 }
 
@@ -444,6 +456,15 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
     }
     return out;
   };
+  // Outcomes (extcompat's "which module imports where") are the same in every round: one round.
+  auto rounds_of = [&](const std::string& workload) {
+    if (kWorkloadRows.contains(workload)) return 1;
+    if (request.rounds) return *request.rounds;
+    const auto it = plan.suite.per_workload.find(workload);
+    if (it != plan.suite.per_workload.end() && it->second.contains("rounds"))
+      return it->second["rounds"].get<int>();
+    return plan.suite.rounds;
+  };
   // bare-interp (a subinterpreter with subinterp's config) shares the GIL when every mode asked does.
   const bool all_shared = std::all_of(modes.begin(), modes.end(), [](auto& m) { return !m.empty(); });
 
@@ -468,6 +489,7 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
       child.wall_timeout_s = request.wall_limit_s.value_or(
           base.value("wall_limit_s", std::max(plan.suite.child_wall_s, 10 * timeout_s)));
       child.shared_gil = row.kind == RowKind::kBaseline && all_shared;
+      child.rounds = rounds_of(w.name);
       if (std::find(row_labels.begin(), row_labels.end(), row.label()) == row_labels.end())
         row_labels.push_back(row.label());
       plan.children.push_back(std::move(child));
@@ -484,6 +506,10 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
   if (request.iterations) plan.options["iterations"] = *request.iterations;
   if (request.timeout_s) plan.options["timeout"] = *request.timeout_s;
   if (request.start_methods) plan.options["start_methods"] = *request.start_methods;
+  plan.seed = request.seed;
+  plan.options["seed"] = request.seed;
+  plan.options["pin"] = request.pin;
+  plan.options["rounds"] = request.rounds.value_or(plan.suite.rounds);
   // What each workload actually got (suite <- per-workload <- command line), for the record.
   plan.options["params"] = nlohmann::json::object();
   for (auto& w : workloads) plan.options["params"][w.name] = workload_params(plan.suite, w.name, request);

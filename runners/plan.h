@@ -2,6 +2,7 @@
 // Planning a run: suites as data, the rows and workloads a run covers, the params each child gets.
 // A plan is rows x workloads; each entry becomes one supervised child (runners/supervisor.h).
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -70,6 +71,9 @@ struct Suite {
   std::vector<std::string> start_methods = {"exec"};
   std::map<std::string, std::vector<std::string>> per_workload_start_methods;
   double child_wall_s = 60;             // wall-clock limit of one child (one row x workload)
+  // Rounds per workload (docs/design.md, "Rounds"): every row runs `repetitions` repetitions in
+  // each round, rows in an order shuffled per round. per_workload may set "rounds" too.
+  int rounds = 6;
 };
 
 // The suites, built for this machine (`cores` shapes the scaling and taskfarm worker counts).
@@ -103,6 +107,10 @@ struct PlanRequest {
   // subinterp modes (--gil own,shared; --config isolated,legacy); unset: the default
   std::optional<std::vector<std::string>> gil, config;
   std::optional<std::vector<std::string>> modules;  // --modules: extension modules extcompat adds
+  std::optional<int> rounds;                         // --rounds; unset: the suite's
+  std::uint64_t seed = 0;                            // --seed (run_command draws one when unset)
+  std::string pin = "auto";                          // --pin auto|off
+  std::vector<int> cpus;  // the runner's allowed CPUs (sched_getaffinity), for params["pin"]
   int cores = 1;
 };
 
@@ -114,12 +122,17 @@ struct PlannedChild {
   double timeout_s = 60;     // per blocking operation inside the child
   double wall_timeout_s = 60;  // the supervisor kills the child's group after this
   bool shared_gil = false;     // bare-interp: its subinterpreter shares the GIL (--gil shared)
+  // How many rounds this child runs (params["repetitions"] each); 1 for a workload of outcomes
+  // (extcompat), whose answer does not change from round to round.
+  int rounds = 1;
 };
 
 struct Plan {
   Suite suite;
-  std::vector<PlannedChild> children;  // in execution order: workload by workload, rows inside
+  // Workload by workload, rows inside; runners/rounds.h turns this into the execution order.
+  std::vector<PlannedChild> children;
   nlohmann::json options;              // the request as given, for the report's context
+  std::uint64_t seed = 0;              // shuffles the row order of each round
 };
 
 // Builds the plan: rows x workloads with params = suite defaults <- per-workload <- command line.

@@ -1,8 +1,11 @@
 #include "runners/run_command.h"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <random>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -13,6 +16,7 @@
 
 #include "backends/shm_segment.h"
 #include "backends/subprocess/child_process.h"
+#include "reports/compare.h"
 #include "reports/json_report.h"
 #include "runners/environment.h"
 #include "runners/calibration.h"
@@ -26,6 +30,9 @@
 #include "runners/workload_check.h"
 
 namespace interpbench {
+
+static void calibrate_plan(Plan& plan, const std::filesystem::path& python);
+
 namespace {
 
 std::vector<std::string> split_all(const std::vector<std::string>& items) {
@@ -55,6 +62,26 @@ void sweep_and_say() {
   }
 }
 
+std::uint64_t parse_seed(const std::string& text) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
+    throw BadInput(fmt::format("bad --seed '{}': expected a whole number >= 0", text));
+  return value;
+}
+
+// The CPUs this process may run on (sched_getaffinity), sorted: what --pin auto hands out.
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (::sched_getaffinity(0, sizeof(set), &set) == 0) {
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+      if (CPU_ISSET(c, &set)) cpus.push_back(c);
+  }
+  return cpus;
+}
+
 PlanRequest make_request(const RunOptions& o) {
   PlanRequest req;
   req.suite = o.suite;
@@ -80,8 +107,73 @@ PlanRequest make_request(const RunOptions& o) {
     }
     req.gil = std::vector<std::string>{"shared"};
   }
+  if (o.rounds) req.rounds = parse_count(*o.rounds, "--rounds");
+  req.seed = o.seed ? parse_seed(*o.seed) : std::random_device{}() * 0x100000000ULL + std::random_device{}();
+  if (o.pin != "auto" && o.pin != "off")
+    throw BadInput(fmt::format("bad --pin '{}' (valid: auto, off)", o.pin));
+  req.pin = o.pin;
+  req.cpus = allowed_cpus();
   req.cores = std::max(1, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)));
   return req;
+}
+
+// Validates everything the user typed, then plans and calibrates: nothing has run yet.
+struct PreparedRun {
+  Plan plan;
+  std::filesystem::path python;
+};
+
+PreparedRun prepare(const RunOptions& o) {
+  static const std::vector<std::string> kFormats = {"table", "json", "csv", "md"};
+  if (std::find(kFormats.begin(), kFormats.end(), o.format) == kFormats.end()) {
+    throw BadInput(fmt::format("unknown format '{}' (valid: {})", o.format, fmt::join(kFormats, ", ")));
+  }
+  const PlanRequest request = make_request(o);
+  if (o.out) check_writable(*o.out);
+  PreparedRun prepared;
+  prepared.python = python_executable();
+  for (auto& f : request.workload_files) check_workload_file(f, prepared.python);
+  prepared.plan = make_plan(request, discover_workloads(workloads_dir()));
+  calibrate_plan(prepared.plan, prepared.python);
+  return prepared;
+}
+
+SupervisorOptions supervisor_options(const RunOptions& o, const std::filesystem::path& result_dir,
+                                     int stop_fd) {
+  SupervisorOptions so;
+  so.self_exe = self_executable();
+  so.python = python_executable();
+  so.reference_script = reference_script();
+  so.result_dir = result_dir;
+  so.progress = o.quiet ? SupervisorOptions::Progress::kNone
+                : ::isatty(STDERR_FILENO) ? SupervisorOptions::Progress::kTerminal
+                                          : SupervisorOptions::Progress::kLog;
+  so.verbose = o.verbose;
+  so.stop_fd = stop_fd;
+  so.tie_reference_rows = true;
+  // A child that crashed or was killed leaves its segments behind; its pid is dead now.
+  so.after_child = [] { sweep_stale_segments(); };
+  return so;
+}
+
+Run make_run(const Plan& plan, const std::filesystem::path& python, const std::filesystem::path& executable) {
+  Run run;
+  run.environment = collect_environment(python.string());
+  run.environment["executable"] = executable.string();
+  run.options = plan.options;
+  run.warnings = environment_warnings(run.environment, max_workers(plan));
+  return run;
+}
+
+void finish_run(Run& run, SupervisedRun supervised, double wall_s) {
+  run.wall_s = wall_s;
+  run.children = std::move(supervised.children);
+  const int stop_signal = StopSignals::received();
+  if (supervised.stopped) {
+    run.incomplete = true;
+    run.incomplete_reason = stop_signal ? fmt::format("interrupted by {}", signal_name(stop_signal))
+                                        : std::string("interrupted");
+  }
 }
 
 }  // namespace
@@ -117,53 +209,20 @@ static void calibrate_plan(Plan& plan, const std::filesystem::path& python) {
 
 int run_command(const RunOptions& o) {
   // Everything the user typed is checked before anything runs.
-  static const std::vector<std::string> kFormats = {"table", "json", "csv", "md"};
-  if (std::find(kFormats.begin(), kFormats.end(), o.format) == kFormats.end()) {
-    throw BadInput(fmt::format("unknown format '{}' (valid: {})", o.format, fmt::join(kFormats, ", ")));
-  }
-  const PlanRequest request = make_request(o);
-  if (o.out) check_writable(*o.out);
-  const auto python = python_executable();
-  for (auto& f : request.workload_files) check_workload_file(f, python);
-  Plan plan = make_plan(request, discover_workloads(workloads_dir()));
-  calibrate_plan(plan, python);
+  PreparedRun prepared = prepare(o);
 
   // From here on SIGINT/SIGTERM stop the run cleanly instead of killing us.
   StopSignals signals;
   sweep_and_say();
   TempDir::sweep_stale("interpbench-run");  // result files of runs that were SIGKILLed
 
-  Run run;
-  run.environment = collect_environment(python.string());
-  run.environment["executable"] = self_executable().string();
-  run.options = plan.options;
-  run.warnings = environment_warnings(run.environment, max_workers(plan));
-
+  Run run = make_run(prepared.plan, prepared.python, self_executable());
   TempDir temp("interpbench-run");
-  SupervisorOptions so;
-  so.self_exe = self_executable();
-  so.python = python;
-  so.reference_script = reference_script();
-  so.result_dir = temp.path();
-  so.progress = o.quiet ? SupervisorOptions::Progress::kNone
-                : ::isatty(STDERR_FILENO) ? SupervisorOptions::Progress::kTerminal
-                                          : SupervisorOptions::Progress::kLog;
-  so.verbose = o.verbose;
-  so.stop_fd = signals.fd();
-  so.tie_reference_rows = true;
-  // A child that crashed or was killed leaves its segments behind; its pid is dead now.
-  so.after_child = [] { sweep_stale_segments(); };
-
   const auto started = std::chrono::steady_clock::now();
-  SupervisedRun supervised = supervise(plan, so);
-  run.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  run.children = std::move(supervised.children);
-  const int stop_signal = StopSignals::received();
-  if (supervised.stopped) {
-    run.incomplete = true;
-    run.incomplete_reason = stop_signal ? fmt::format("interrupted by {}", signal_name(stop_signal))
-                                        : std::string("interrupted");
-  }
+  SupervisedRun supervised = supervise(prepared.plan, supervisor_options(o, temp.path(), signals.fd()));
+  const bool stopped = supervised.stopped;
+  finish_run(run, std::move(supervised),
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 
   const nlohmann::json report = make_json_report(run);
   print_run_output(report, o.format, o.verbose, std::cout);
@@ -173,8 +232,9 @@ int run_command(const RunOptions& o) {
     if (!o.quiet) fmt::print(stderr, "interpbench: wrote {}\n", *o.out);
   }
 
-  if (supervised.stopped) {
+  if (stopped) {
     fmt::print(stderr, "interpbench: {}; the report is marked incomplete\n", run.incomplete_reason);
+    const int stop_signal = StopSignals::received();
     return stop_signal ? StopSignals::exit_code(stop_signal) : 1;
   }
   const auto failed = std::count_if(run.children.begin(), run.children.end(),
@@ -184,6 +244,94 @@ int run_command(const RunOptions& o) {
     return 1;
   }
   return 0;
+}
+
+namespace {
+
+// What `BINARY _paths` says: the Python and reference script that build runs its rows with.
+struct BuildPaths {
+  std::filesystem::path executable, python, reference_script;
+};
+
+BuildPaths paths_of(const std::string& binary) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(binary, ec) || ::access(binary.c_str(), X_OK) != 0)
+    throw BadInput(fmt::format("bad --run binary '{}': not an executable file", binary));
+  SpawnOptions spawn;
+  spawn.executable = std::filesystem::absolute(binary);
+  spawn.args = {"_paths"};
+  spawn.stdout_mode = SpawnOptions::Output::kCapture;
+  std::optional<ExitStatus> status;
+  std::string out;
+  try {
+    ChildProcess child(spawn);
+    status = child.wait(Deadline::after(std::chrono::seconds(30)));
+    if (!status) status = child.kill_and_reap();
+    out = child.captured_stdout();
+  } catch (const std::system_error& e) {
+    throw BadInput(fmt::format("bad --run binary '{}': {}", binary, e.what()));
+  }
+  const auto j = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
+  if (!status->success() || !j.is_object() || !j.contains("python") || !j["python"].is_string() ||
+      !j.contains("reference_script") || !j["reference_script"].is_string())
+    throw BadInput(fmt::format("bad --run binary '{}': not an interpbench ('{} _paths' {})", binary,
+                               binary, status->success() ? "printed no paths" : status->describe()));
+  return {spawn.executable, j["python"].get<std::string>(), j["reference_script"].get<std::string>()};
+}
+
+}  // namespace
+
+int ab_command(const RunOptions& o, const AbOptions& ab) {
+  if (o.out) throw BadInput("compare --run writes no run report: drop --out (use --format json)");
+  const BuildPaths base = paths_of(ab.base_binary), candidate = paths_of(ab.candidate_binary);
+  PreparedRun prepared = prepare(o);
+
+  StopSignals signals;
+  sweep_and_say();
+  TempDir::sweep_stale("interpbench-run");
+  TempDir temp("interpbench-run");
+  std::vector<SupervisorOptions> sides;
+  std::vector<Run> runs;
+  for (const BuildPaths* side : {&base, &candidate}) {
+    const std::filesystem::path dir = temp.path() / (side == &base ? "base" : "candidate");
+    std::filesystem::create_directories(dir);
+    SupervisorOptions so = supervisor_options(o, dir, signals.fd());
+    so.self_exe = side->executable;
+    so.python = side->python;
+    so.reference_script = side->reference_script;
+    sides.push_back(std::move(so));
+    runs.push_back(make_run(prepared.plan, side->python, side->executable));
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto supervised = supervise_sides(prepared.plan, sides);
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const bool stopped = supervised[0].stopped;
+  std::vector<nlohmann::json> reports;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    finish_run(runs[i], std::move(supervised[i]), wall_s);
+    reports.push_back(make_json_report(runs[i]));
+  }
+  if (stopped) {
+    fmt::print(stderr, "interpbench: {}; nothing compared\n", runs[0].incomplete_reason);
+    const int stop_signal = StopSignals::received();
+    return stop_signal ? StopSignals::exit_code(stop_signal) : 1;
+  }
+  CompareOptions co;
+  co.base_path = ab.base_binary;
+  co.candidate_path = ab.candidate_binary;
+  co.threshold = ab.threshold;
+  co.alpha = ab.alpha;
+  co.format = ab.format;
+  co.paired = true;
+  const CompareResult result = compare_reports(reports[0], reports[1], co.threshold, co.alpha, true);
+  if (co.format == "json")
+    std::cout << compare_to_json(result, co).dump(2) << "\n";
+  else if (co.format == "md")
+    std::cout << format_compare_markdown(result, co);
+  else
+    std::cout << format_compare_table(result, co);
+  std::cout.flush();
+  return result.has_regression() ? 1 : 0;
 }
 
 }  // namespace interpbench

@@ -25,11 +25,26 @@ struct RunOptions {
   std::optional<std::string> gil, config;
   std::optional<std::string> modules;  // extcompat: extra modules to import, "a,b"  // subinterp modes: "own,shared", "isolated,legacy"
   bool shared_gil = false;                  // --shared-gil: an alias of --gil shared
+  std::optional<std::string> rounds;  // --rounds N
+  std::optional<std::string> seed;    // --seed S (unset: drawn, and recorded in the JSON)
+  std::string pin = "auto";           // --pin auto|off
   bool verbose = false;
   bool quiet = false;
 };
 
 int run_command(const RunOptions& options);
+
+// `interpbench compare --run BASE CANDIDATE [run options]`: runs the plan with two builds (or
+// wrappers of one build, e.g. a script setting an environment variable) in interleaved rounds,
+// both sides of a row back to back, and gates on the paired per-round ratios (reports/compare.h).
+// `compare_format`, `threshold` and `alpha` are compare's; returns compare's exit code (1 on a
+// regression), 2 on bad input (thrown as BadInput).
+struct AbOptions {
+  std::string base_binary, candidate_binary;
+  std::string format = "table";  // table | json | md
+  double threshold = 0.05, alpha = 0.05;
+};
+int ab_command(const RunOptions& options, const AbOptions& ab);
 
 // `--timeout` text -> seconds (> 0, finite). Throws BadInput naming the value.
 double parse_timeout(const std::string& text, const std::string& option = "--timeout");

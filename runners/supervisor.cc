@@ -20,6 +20,7 @@
 #include "backends/live_workers.h"
 #include "backends/shm_segment.h"
 #include "runners/errors.h"
+#include "runners/rounds.h"
 #include "runners/signals.h"
 
 namespace interpbench {
@@ -51,14 +52,14 @@ std::string stop_reason() {
 std::string format_seconds(double s) { return s < 10 ? fmt::format("{:.2f} s", s) : fmt::format("{:.0f} s", s); }
 
 void progress_start(const SupervisorOptions& o, std::size_t index, std::size_t total,
-                    const PlannedChild& c) {
+                    const std::string& workload, const std::string& label) {
   if (o.progress != SupervisorOptions::Progress::kTerminal) return;
-  fmt::print(stderr, "\r\033[K[{}/{}] {} · {} ...", index, total, c.workload.name, c.row.label());
+  fmt::print(stderr, "\r\033[K[{}/{}] {} · {} ...", index, total, workload, label);
   std::fflush(stderr);
 }
 
 void progress_end(const SupervisorOptions& o, std::size_t index, std::size_t total,
-                  const PlannedChild& c, const ChildRun& run) {
+                  const std::string& workload, const std::string& label, const ChildRun& run) {
   const std::string outcome = !run.error.empty() ? run.error
                               : (run.child.is_object() && run.child.value("skipped", nlohmann::json()).is_string())
                                   ? "skipped: " + run.child["skipped"].get<std::string>()
@@ -66,16 +67,15 @@ void progress_end(const SupervisorOptions& o, std::size_t index, std::size_t tot
   switch (o.progress) {
     case SupervisorOptions::Progress::kNone: return;
     case SupervisorOptions::Progress::kLog:
-      fmt::print(stderr, "[{}/{}] {} · {}: {} ({})\n", index, total, c.workload.name, c.row.label(),
-                 outcome, format_seconds(run.wall_s));
+      fmt::print(stderr, "[{}/{}] {} · {}: {} ({})\n", index, total, workload, label, outcome,
+                 format_seconds(run.wall_s));
       return;
     case SupervisorOptions::Progress::kTerminal:
       // Keep failures on screen; let the next child's line overwrite a success.
       if (!run.error.empty()) {
-        fmt::print(stderr, "\r\033[K[{}/{}] {} · {}: {}\n", index, total, c.workload.name,
-                   c.row.label(), run.error);
+        fmt::print(stderr, "\r\033[K[{}/{}] {} · {}: {}\n", index, total, workload, label,
+                   run.error);
       }
-      if (index == total) fmt::print(stderr, "\r\033[K");
       std::fflush(stderr);
       return;
   }
@@ -267,28 +267,62 @@ ChildRun run_resumable_child(const PlannedChild& child, const SupervisorOptions&
   }
 }
 
-SupervisedRun supervise(const Plan& plan, const SupervisorOptions& options) {
-  SupervisedRun out;
-  const std::size_t total = plan.children.size();
-  for (std::size_t i = 0; i < total; ++i) {
+std::vector<SupervisedRun> supervise_sides(const Plan& plan,
+                                           const std::vector<SupervisorOptions>& sides) {
+  const int side_count = static_cast<int>(sides.size());
+  std::vector<SupervisedRun> out(sides.size());
+  if (sides.empty()) return out;
+  const auto schedule = round_schedule(plan, side_count);
+  // rounds_of[side][child]: the ChildRuns so far; done: an error or a skip ended the row.
+  std::vector<std::vector<std::vector<ChildRun>>> rounds_of(
+      sides.size(), std::vector<std::vector<ChildRun>>(plan.children.size()));
+  std::vector<std::vector<bool>> done(sides.size(), std::vector<bool>(plan.children.size()));
+  std::vector<std::vector<bool>> started(sides.size(), std::vector<bool>(plan.children.size()));
+  bool stopped = false;
+  const std::size_t total = schedule.size();
+  for (std::size_t i = 0; i < total && !stopped; ++i) {
+    const ScheduledChild& slot = schedule[i];
+    const SupervisorOptions& options = sides[static_cast<std::size_t>(slot.side)];
+    if (done[slot.side][slot.child]) continue;
     if (fd_readable(options.stop_fd, 0)) {
-      out.stopped = true;
+      stopped = true;
       break;
     }
-    const PlannedChild& c = plan.children[i];
-    const auto result_file =
-        options.result_dir / fmt::format("{:03}-{}-{}.json", i, c.workload.name, c.row.label());
-    progress_start(options, i + 1, total, c);
-    bool stopped = false;
-    out.children.push_back(run_resumable_child(c, options, result_file, &stopped));
+    const PlannedChild& c = plan.children[slot.child];
+    const std::string label = slot.round > 0 || c.rounds > 1
+                                  ? fmt::format("{} (round {}/{}{})", c.row.label(), slot.round + 1,
+                                                c.rounds, side_count > 1 ? slot.side ? ", candidate" : ", base" : "")
+                                  : c.row.label();
+    const auto result_file = options.result_dir / fmt::format("{:03}-{}-{}-r{}-s{}.json", slot.child,
+                                                               c.workload.name, c.row.label(),
+                                                               slot.round, slot.side);
+    progress_start(options, i + 1, total, c.workload.name, label);
+    bool child_stopped = false;
+    started[slot.side][slot.child] = true;
+    ChildRun run = run_resumable_child(c, options, result_file, &child_stopped);
     if (options.after_child) options.after_child();
-    progress_end(options, i + 1, total, c, out.children.back());
-    if (stopped) {
-      out.stopped = true;
-      break;
+    progress_end(options, i + 1, total, c.workload.name, label, run);
+    const bool skipped = run.child.is_object() && run.child.contains("skipped") &&
+                         run.child["skipped"].is_string();
+    if (!run.error.empty() || skipped) done[slot.side][slot.child] = true;
+    rounds_of[slot.side][slot.child].push_back(std::move(run));
+    if (child_stopped) stopped = true;
+  }
+  if (total > 0 && sides[0].progress == SupervisorOptions::Progress::kTerminal)
+    fmt::print(stderr, "\r\033[K");
+  for (std::size_t side = 0; side < sides.size(); ++side) {
+    out[side].stopped = stopped;
+    for (std::size_t child = 0; child < plan.children.size(); ++child) {
+      if (!started[side][child]) continue;
+      out[side].children.push_back(
+          merge_rounds(std::move(rounds_of[side][child]), plan.children[child].rounds));
     }
   }
   return out;
+}
+
+SupervisedRun supervise(const Plan& plan, const SupervisorOptions& options) {
+  return std::move(supervise_sides(plan, {options}).front());
 }
 
 namespace {

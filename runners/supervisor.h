@@ -53,7 +53,15 @@ struct SupervisedRun {
   bool stopped = false;            // a stop request ended the run early
 };
 
+// Runs the plan in rounds (runners/rounds.h) and merges each child's rounds into one ChildRun.
+// A row that fails or is skipped in a round is not started again in later rounds.
 SupervisedRun supervise(const Plan& plan, const SupervisorOptions& options);
+
+// A/B: the same schedule for several builds (sides[0] the base, sides[1] the candidate), both
+// sides of a row back to back in each round, in an order drawn from the plan's seed. Returns
+// one SupervisedRun per side; a stop request stops all of them.
+std::vector<SupervisedRun> supervise_sides(const Plan& plan,
+                                           const std::vector<SupervisorOptions>& sides);
 
 // A directory under $TMPDIR (or /tmp), "<prefix>-<pid>-XXXXXX", created for one run and removed
 // with everything in it.

@@ -1,0 +1,35 @@
+#pragma once
+// Comparisons between two rows of one run, paired by round (docs/design.md, "Rounds"): every
+// comparison the reports make (console summaries, verdict, targets, headline ratios) goes
+// through here, so that each is the median of per-round ratios with its 95% interval, never a
+// ratio of two means measured minutes apart.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runners/round_statistics.h"
+
+namespace interpbench {
+
+// A result's value in each round ("rounds.values"; NaN where a round has none). A result
+// without rounds (an old report) gives its repetition means, each its own round.
+std::vector<double> round_values(const nlohmann::json& result);
+
+// The result's figure: the median over its rounds (else the median of its samples).
+double round_figure(const nlohmann::json& result);
+
+// a / b, paired by round: the median per-round ratio with its order-statistic interval.
+RatioEstimate paired(const std::vector<double>& a, const std::vector<double>& b);
+
+// The estimate of b / a from that of a / b (the interval's ends swap).
+RatioEstimate inverted(const RatioEstimate& r);
+
+// "1.31 [1.22, 1.40]": a ratio and its interval, three significant figures.
+std::string format_ratio_interval(const RatioEstimate& r);
+
+// The estimate as JSON: ratio, low, high, coverage, rounds, significant, p_value.
+nlohmann::json ratio_json(const RatioEstimate& r);
+
+}  // namespace interpbench

@@ -78,6 +78,13 @@ std::vector<int> scaling_workers(int cores) {
   return {counts.begin(), counts.end()};
 }
 
+// 1, cores and 2 x cores: the default suite's points (the full suite runs every count).
+std::vector<int> scaling_workers_few(int cores) {
+  const int c = std::max(cores, 1);
+  std::set<int> counts = {1, c, 2 * c};
+  return {counts.begin(), counts.end()};
+}
+
 nlohmann::json json_list(const std::vector<std::size_t>& v) { return nlohmann::json(v); }
 
 Suite quick_suite(int cores) {
@@ -138,7 +145,9 @@ Suite default_suite(int cores) {
                                {"bytes_budget", 4 * kMiB}};
   s.per_workload["startup"] = {{"iterations", 10}, {"workers", nlohmann::json::array({1})}};
   s.per_workload["memory"] = {{"workers", {1, 2, 4, 8}}, {"iterations", 1}};
-  s.per_workload["scaling"] = {{"workers", scaling_workers(cores)}, {"iterations", 1}};
+  // 1, cores and 2 x cores; 1.2M loops: ~150 ms of one worker per round (performance.md).
+  s.per_workload["scaling"] = {{"workers", scaling_workers_few(cores)}, {"iterations", 1},
+                               {"loops", 1'200'000}};
   s.per_workload["taskfarm"] = {{"sizes", json_list({8, 64 * kKiB, 1 * kMiB})},
                                 {"compute_us", {10, 100, 1000, 10000, 100000}},
                                 {"workers", nlohmann::json::array({std::max(cores, 1)})},
@@ -179,6 +188,8 @@ Suite full_suite(int cores) {
       {"workers", nlohmann::json::array({std::max(cores, 1)})},
       {"iterations", 200},
       {"cell_budget_ms", 50}};
+  s.per_workload["scaling"] = {{"workers", scaling_workers(cores)}, {"iterations", 1},
+                               {"loops", 1'200'000}};
   s.mp_methods = {"fork", "forkserver", "spawn"};
   s.child_wall_s = 1200;
   s.rounds = 10;

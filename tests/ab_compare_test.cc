@@ -1,0 +1,111 @@
+// `interpbench compare --run BASE CANDIDATE`: two builds (here one build and a wrapper script that
+// changes the work per task) in the same interleaved rounds, gated on the paired per-round
+// ratio. The work factors are large (3x) and the thresholds wide, so the outcomes do not depend
+// on how noisy the machine is; the sensitivity at 2% and 10% is measured in docs/performance.md.
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "backends/subprocess/child_process.h"
+
+namespace interpbench {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  ExitStatus status;
+  std::string out, err;
+};
+
+Outcome run_cli(std::vector<std::string> args) {
+  SpawnOptions spawn;
+  spawn.executable = INTERPBENCH_BIN;
+  spawn.args = std::move(args);
+  spawn.stdout_mode = SpawnOptions::Output::kCapture;
+  spawn.stderr_tail_lines = 50;
+  ChildProcess p(spawn);
+  auto status = p.wait(Deadline::after(std::chrono::seconds(200)));
+  if (!status) status = p.kill_and_reap();
+  return {*status, p.captured_stdout(), p.stderr_tail()};
+}
+
+const std::string kWork = fs::path(AB_FIXTURES_DIR) / "python_work.py";
+
+// A wrapper of the built binary that sets INTERPBENCH_WORK: "the same build, more work per task".
+class AbCompareTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("interpbench-abtest-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::string wrapper(const std::string& work) {
+    const fs::path p = dir_ / ("work-" + work + ".sh");
+    std::ofstream(p) << "#!/bin/sh\nINTERPBENCH_WORK=" << work << " exec '" << INTERPBENCH_BIN
+                     << "' \"$@\"\n";
+    fs::permissions(p, fs::perms::owner_all);
+    return p.string();
+  }
+  // Few tasks, every row that runs a workload file in one process and one of multiprocessing.
+  std::vector<std::string> ab(const std::string& base, const std::string& candidate,
+                              const std::string& threshold) {
+    return {"compare", "--run", base, candidate, "--suite", "quick", "--workload-file", kWork,
+            "--backend", "subinterp,subprocess,py-threading", "--rounds", "6", "--iterations", "5",
+            "--threshold", threshold, "--format", "json", "--quiet", "--seed", "7"};
+  }
+  fs::path dir_;
+};
+
+TEST_F(AbCompareTest, ThreeTimesTheWorkIsARegressionOnEveryRow) {
+  const Outcome o = run_cli(ab(INTERPBENCH_BIN, wrapper("3"), "50%"));
+  ASSERT_EQ(o.status.signal, 0) << o.err;
+  EXPECT_EQ(o.status.exit_code, 1) << o.out << o.err;
+  const auto j = nlohmann::json::parse(o.out);
+  EXPECT_EQ(j["mode"], "ab");
+  ASSERT_EQ(j["results"].size(), 3u) << o.out;
+  for (const auto& r : j["results"]) {
+    EXPECT_EQ(r["verdict"], "REGRESSION") << r.dump();
+    EXPECT_EQ(r["base_rounds"], 6) << r.dump();
+    // Every round paired: the interval's low end is the smallest per-round ratio, above 1.5.
+    EXPECT_GT(r["change_low"].get<double>(), 0.5) << r.dump();
+    EXPECT_LE(r["q_value"].get<double>(), 0.05) << r.dump();
+  }
+}
+
+TEST_F(AbCompareTest, TheSameBuildAgainstItselfPasses) {
+  const Outcome o = run_cli(ab(INTERPBENCH_BIN, wrapper("1.0"), "50%"));
+  ASSERT_EQ(o.status.signal, 0) << o.err;
+  EXPECT_EQ(o.status.exit_code, 0) << o.out << o.err;
+  const auto j = nlohmann::json::parse(o.out);
+  ASSERT_EQ(j["results"].size(), 3u) << o.out;
+  for (const auto& r : j["results"]) EXPECT_NE(r["verdict"], "REGRESSION") << r.dump();
+  EXPECT_EQ(j["regression"], false);
+}
+
+TEST_F(AbCompareTest, ABinaryThatIsNotAnInterpbenchIsBadInput) {
+  const fs::path fake = dir_ / "not-interpbench.sh";
+  std::ofstream(fake) << "#!/bin/sh\necho hello\n";
+  fs::permissions(fake, fs::perms::owner_all);
+  const Outcome o = run_cli(ab(INTERPBENCH_BIN, fake.string(), "5%"));
+  EXPECT_EQ(o.status.exit_code, 2) << o.err;
+  EXPECT_NE(o.err.find("not an interpbench"), std::string::npos) << o.err;
+  EXPECT_TRUE(o.out.empty()) << o.out;
+  const Outcome missing = run_cli(ab(INTERPBENCH_BIN, (dir_ / "nope").string(), "5%"));
+  EXPECT_EQ(missing.status.exit_code, 2) << missing.err;
+  EXPECT_NE(missing.err.find("not an executable file"), std::string::npos) << missing.err;
+}
+
+}  // namespace
+}  // namespace interpbench

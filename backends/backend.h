@@ -14,6 +14,7 @@
 
 #include "backends/buffer_pool.h"
 #include "backends/channel.h"
+#include "backends/cpu_pinning.h"
 #include "backends/deadline.h"
 
 namespace interpbench {
@@ -34,6 +35,9 @@ struct WorkloadRef {
   // The workload sets IMPORT_SITE = True: workers run `site` (site-packages on sys.path). Workers
   // skip it otherwise (the main interpreter is initialized without it, see embed.h).
   bool import_site = false;
+  // params["pin"], parsed by whoever parses the params first (the driver host; an exec'd worker or
+  // the zygote from --params): each worker pins itself with it before anything else.
+  PinPlan pin;
 };
 
 struct ChannelOptions {
@@ -46,6 +50,7 @@ struct WorkerOutcome {
   bool ok = true;
   std::string error;      // one line: "ValueError: boom", "killed by SIGSEGV", "exit status 3"
   std::string traceback;  // full Python traceback when there is one
+  bool pin_failed = false;  // the plan gave it a CPU and the kernel refused: it ran unpinned
 };
 
 // Where a worker group's memory can be read: each worker's own process, or only the process

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -22,6 +23,7 @@
 
 #include "backends/channel.h"
 #include "backends/child_result.h"
+#include "backends/cpu_pinning.h"
 #include "backends/inproc_channel.h"
 #include "backends/shm_channel.h"
 #include "backends/shm_segment.h"
@@ -38,33 +40,8 @@ using namespace std::chrono_literals;
 // machine the scheduler tends to wake a peer *thread* on its waker's CPU, and the two then share
 // one CPU for the whole run: 8-9 us round trips (two futex wake-ups) where two CPUs give
 // 0.3-0.9 us (measured on the 2-vCPU VM at load 3-6: unpinned 8.1 us in every run, pinned
-// 0.9 us; docs/performance.md). So the driver runs on the first CPU this process may use and
-// its peer (thread or process) on the second; with a single CPU nothing is pinned.
-struct CpuPair {
-  int driver = -1;
-  int peer = -1;
-};
-
-CpuPair pick_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return {};
-  CpuPair p;
-  for (int c = 0; c < CPU_SETSIZE && p.peer < 0; ++c) {
-    if (!CPU_ISSET(c, &set)) continue;
-    (p.driver < 0 ? p.driver : p.peer) = c;
-  }
-  return p.peer < 0 ? CpuPair{} : p;
-}
-
-// Pins the calling thread to `cpu` (none when < 0). Best effort: a refusal leaves it unpinned.
-void pin_calling_thread(int cpu) {
-  if (cpu < 0) return;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  sched_setaffinity(0, sizeof set, &set);
-}
+// 0.9 us; docs/performance.md). So it follows params["pin"] as every row does (cpu_pinning.h):
+// the driver is the driver of a group of one, its peer (thread or process) that group's worker.
 
 // The calling thread's CPU mask, put back on scope exit.
 class AffinityRestore {
@@ -91,7 +68,7 @@ struct Settings {
   std::size_t bytes_budget = 0;  // per workload default when absent
   std::size_t batches = 5;       // stream only
   std::size_t ring_bytes = 1 << 20;
-  CpuPair cpus;  // where the driver and its peer run (pick_cpus)
+  PinPlan pin;  // params["pin"]: the driver and its peer as a group of one worker
 
   Deadline op_deadline() const { return Deadline::from_seconds(timeout_s); }
 };
@@ -134,6 +111,7 @@ Settings parse_settings(const std::string& workload, const json& params) {
     s.sizes = {8, 1024, 65536, 1048576};
   }
   if (s.repetitions == 0) throw std::invalid_argument("floor: params.repetitions must be >= 1");
+  s.pin = pin_plan(params);
   return s;
 }
 
@@ -177,8 +155,11 @@ void count_body(ChannelPair& ch, std::optional<double> timeout_s) {
 class ThreadPeer {
  public:
   ThreadPeer(const Settings& s, const PeerBody& body) : pair_(make_inproc_channel_pair(s.ring_bytes)) {
-    thread_ = std::thread([this, body, timeout = s.timeout_s, cpu = s.cpus.peer] {
-      pin_calling_thread(cpu);
+    std::promise<bool> placed;
+    std::future<bool> pinned = placed.get_future();
+    thread_ = std::thread([this, body, timeout = s.timeout_s, pin = s.pin,
+                           placed = std::move(placed)]() mutable {
+      placed.set_value(pin_worker_thread(pin, 0, 1));
       try {
         body(pair_, timeout);
       } catch (const std::exception& e) {
@@ -187,6 +168,7 @@ class ThreadPeer {
       }
       pair_.from_worker->close();
     });
+    pinned_ = pinned.get();
   }
   ~ThreadPeer() {
     pair_.to_worker->close();  // end of stream: the body returns
@@ -198,9 +180,11 @@ class ThreadPeer {
     std::lock_guard lock(mutex_);
     return error_;
   }
+  bool pinned() const { return pinned_; }  // on its own CPU, as the plan said
 
  private:
   ChannelPair pair_;
+  bool pinned_ = false;
   std::mutex mutex_;
   std::string error_;
   std::thread thread_;
@@ -218,7 +202,6 @@ class ForkPeer {
     if (pid_ < 0) throw std::runtime_error(std::string("floor: fork: ") + std::strerror(errno));
     if (pid_ == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
-      pin_calling_thread(s.cpus.peer);
       if (getppid() != parent) _exit(1);  // the parent died before prctl
       int code = 0;
       try {
@@ -229,6 +212,9 @@ class ForkPeer {
       set_.channels(0).from_worker->close();
       _exit(code);  // never run the parent's destructors (the segment's name is the parent's)
     }
+    // Placed from here, where the answer is wanted; the child inherited the driver's mask and
+    // has barely run on it.
+    pinned_ = pin_worker_thread(s.pin, 0, 1, pid_);
   }
   ~ForkPeer() {
     set_.close_all();
@@ -247,10 +233,12 @@ class ForkPeer {
   ForkPeer& operator=(const ForkPeer&) = delete;
   ChannelPair& channels() { return set_.channels(0); }
   std::string error() { return {}; }  // a dead child shows as a closed channel
+  bool pinned() const { return pinned_; }
 
  private:
   ShmChannelSet set_;
   pid_t pid_ = -1;
+  bool pinned_ = false;
 };
 
 // ---- the driver side ------------------------------------------------------------------------
@@ -360,8 +348,9 @@ json stream(ChannelPair& ch, const Settings& s, std::size_t size, const std::str
           {"bytes_per_op", size}};
 }
 
+// Returns whether the peer ran pinned.
 template <class Peer>
-void measure(const std::string& workload, const Settings& s, const std::string& transport,
+bool measure(const std::string& workload, const Settings& s, const std::string& transport,
              json& results) {
   const bool is_stream = workload == "stream";
   Peer peer(s, is_stream ? PeerBody(count_body) : PeerBody(echo_body));
@@ -376,6 +365,7 @@ void measure(const std::string& workload, const Settings& s, const std::string& 
                                (peer_error.empty() ? "" : " (peer: " + peer_error + ")"));
     }
   }
+  return peer.pinned();
 }
 
 constexpr const char* kMemcpyTimed =
@@ -422,9 +412,14 @@ json run_memcpy(const std::string& workload, const json& params) {
   const Settings s = parse_settings(workload, params);
   out["notes"].push_back("memory bandwidth reference: one thread, memcpy between two pre-faulted "
                          "buffers, no channel");
+  AffinityRestore restore;
+  // One thread, the driver of no workers: cpus[0] under auto. Keyed 1 like its results' workers.
+  PinningRecord pinning(s.pin);
+  pinning.note(1, pin_driver_thread(s.pin, 0));
   json results = json::array();
   for (const std::size_t size : s.sizes) results.push_back(memcpy_stream(s, size));
   out["results"] = std::move(results);
+  out["pinning"] = pinning.to_json();
   return out;
 }
 
@@ -440,15 +435,20 @@ json run_floor(const std::string& workload, const json& params) {
       "/SIZE'), 'shm' = shared-memory ring and a fork()ed peer process ('" + workload +
       "/SIZE/shm')");
   AffinityRestore restore;
-  s.cpus = pick_cpus();
-  pin_calling_thread(s.cpus.driver);
-  out["notes"].push_back(s.cpus.peer < 0 ? std::string("one CPU: driver and peer share it")
-                                         : "driver pinned to CPU " + std::to_string(s.cpus.driver) +
-                                               ", its peer to CPU " + std::to_string(s.cpus.peer));
+  PinningRecord pinning(s.pin);
+  const bool driver_pinned = pin_driver_thread(s.pin, 1);
   json results = json::array();
-  measure<ThreadPeer>(workload, s, "inproc", results);  // joined before fork(): no threads then
-  measure<ForkPeer>(workload, s, "shm", results);
+  // The thread peer is joined before fork(): no threads then.
+  const bool thread_peer_pinned = measure<ThreadPeer>(workload, s, "inproc", results);
+  const bool fork_peer_pinned = measure<ForkPeer>(workload, s, "shm", results);
+  const bool pinned = driver_pinned && thread_peer_pinned && fork_peer_pinned;
+  pinning.note(1, pinned);
+  out["notes"].push_back(pinned ? "driver pinned to CPU " + std::to_string(s.pin.cpus[0]) +
+                                      ", its peer to CPU " + std::to_string(s.pin.cpus[1])
+                         : s.pin.pins(1) ? "driver and peer not pinned: a CPU was refused"
+                                         : "driver and peer not pinned (params.pin)");
   out["results"] = std::move(results);
+  out["pinning"] = pinning.to_json();
   return out;
 }
 

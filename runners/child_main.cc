@@ -18,6 +18,7 @@
 
 #include "backends/backend.h"
 #include "backends/child_result.h"
+#include "backends/cpu_pinning.h"
 #include "backends/floor.h"
 #include "backends/message_memory.h"
 #include "backends/python/bare_interp.h"
@@ -34,6 +35,7 @@ namespace {
 // The floor and memcpy rows have no Python: the result file is written here.
 int floor_main(const ChildArgs& args, const nlohmann::json& params) {
   nlohmann::json result = empty_child_result(args.row, "floor", args.module, "none");
+  result["pinning"] = PinningRecord(pin_plan(params)).to_json();  // the row's own replaces it
   int code = 0;
   try {
     const nlohmann::json floor =
@@ -59,6 +61,7 @@ int bare_interp_main(const ChildArgs& args, const nlohmann::json& params) {
     result = run_bare_interp(args.module, params, args.shared_gil);
   } catch (const std::exception& e) {
     result = empty_child_result("bare-interp", "baseline", args.module, nullptr);
+    result["pinning"] = PinningRecord(pin_plan(params)).to_json();
     result["error"] = e.what();
     code = 1;
   }

@@ -22,9 +22,11 @@ A row that can't run on this Python writes a result file with "skipped" set and 
 the driver failed (the result file says why). Exit 2: bad input (one line on stderr).
 
 Every wait has a timeout (params["timeout"] when the caller gives none); every worker is joined,
-killed or reported as abandoned on every path. This file is also imported by name inside each
-py-interpreters subinterpreter (interp_worker_main), so its top level imports only modules that
-subinterpreters support.
+killed or reported as abandoned on every path. Every row places its driver and workers on CPUs as
+params["pin"] says (pin_this_thread; the result file's "pinning" says how each start ran).
+
+This file is also imported by name inside each py-interpreters subinterpreter
+(interp_worker_main), so its top level imports only modules that subinterpreters support.
 """
 import collections
 import importlib.util
@@ -96,6 +98,55 @@ def signal_name(signum):
         return signal.Signals(signum).name
     except ValueError:
         return f"signal {signum}"
+
+
+# Where the driver and the workers run: params["pin"] (docs/design.md), as the C++ rows do it
+# (backends/cpu_pinning.h). os.sched_setaffinity(0, ...) places the calling thread only (Linux).
+
+
+def pin_cpus(pin):
+    """params["pin"]'s CPUs, sorted; [] when there is no plan (nobody's mask is touched)."""
+    pin = pin if isinstance(pin, dict) else {}
+    return sorted({c for c in pin.get("cpus") or () if type(c) is int and c >= 0})
+
+
+def pins(pin, n):
+    """True when a group of n workers and its driver get a CPU each: mode "auto", n + 1 fit."""
+    return isinstance(pin, dict) and pin.get("mode") == "auto" and n + 1 <= len(pin_cpus(pin))
+
+
+def pin_this_thread(pin, n, worker_id=None):
+    """Places the calling thread, the driver (worker_id None) or worker `worker_id` of a group of
+    n: alone on cpus[0] or cpus[1 + worker_id] when pins(pin, n), else on all of cpus (undoing a
+    mask inherited from a pinned driver). True when it now runs alone on its CPU. A refused pin
+    (a CPU went offline, a cpuset) is not an error: the thread runs on all of cpus instead."""
+    cpus = pin_cpus(pin)
+    if not cpus:
+        return False
+    alone = pins(pin, n)
+    try:
+        os.sched_setaffinity(0, {cpus[0 if worker_id is None else 1 + worker_id]} if alone
+                             else cpus)
+        return alone
+    except (OSError, ValueError):
+        if alone:
+            try:
+                os.sched_setaffinity(0, cpus)
+            except (OSError, ValueError):
+                pass
+        return False
+
+
+def pin_worker_failed(pin, worker_id, n):
+    """A worker's first step: pins it; True when the plan gave it a CPU and the kernel refused."""
+    return not pin_this_thread(pin, n, worker_id) and pins(pin, n)
+
+
+def pinning_record(pin, starts):
+    """The result file's "pinning": {"mode", "cpus", "starts": {"<n>": pinned}}."""
+    mode = "auto" if isinstance(pin, dict) and pin.get("mode") == "auto" else "off"
+    return {"mode": mode, "cpus": pin_cpus(pin),
+            "starts": {str(n): pinned for n, pinned in sorted(starts.items())}}
 
 
 class Backoff:
@@ -258,6 +309,7 @@ class ThreadChannel(_ChannelBase):
 
 
 def _run_in_thread(worker, ch, params, outcome):
+    outcome["pin_failed"] = pin_worker_failed(params.get("pin"), ch.worker_id, ch.worker_count)
     try:
         worker(ch, params)
     except BaseException as exc:  # noqa: BLE001 - every failure is reported, none is hidden
@@ -290,6 +342,10 @@ class ThreadGroup:
 
     def memory(self):
         return [read_smaps_rollup(os.getpid())]
+
+    @property
+    def pin_failed(self):
+        return any(o.get("pin_failed") for o in self.outcomes)
 
     def select(self, channels, timeout):
         deadline = time.monotonic() + timeout
@@ -327,7 +383,8 @@ def _join_threads(threads, driver_channels, outcomes, deadline, timeout, what):
             errors.append({"worker": i, "error": f"did not finish within {seconds(timeout)} "
                            f"({what} abandoned)", "traceback": ""})
         elif "error" in outcomes[i]:
-            errors.append({"worker": i, **outcomes[i]})
+            errors.append({"worker": i, "error": outcomes[i]["error"],
+                           "traceback": outcomes[i].get("traceback", "")})
     return errors
 
 
@@ -398,7 +455,10 @@ class PipeChannel(_ChannelBase):
 
 
 def _mp_worker_main(workload_path, params_json, rx, tx, err, worker_id, worker_count, timeout,
-                    inherited):
+                    inherited, pin):
+    # First: forked or spawned, this process inherited the mask of the driver's thread.
+    if pin_worker_failed(pin, worker_id, worker_count):
+        err.send(_PIN_FAILED)
     # A forked worker inherits every pipe end the driver held at fork time; holding another
     # worker's (or its own) driver-side write end would keep that stream from ever ending.
     for conn in inherited:
@@ -416,9 +476,13 @@ def _mp_worker_main(workload_path, params_json, rx, tx, err, worker_id, worker_c
         ch.close()
 
 
+_PIN_FAILED = "pin failed"  # a worker's note on its error pipe, before any error
+
+
 class ProcessGroup:
     memory_scope = "process"
     gil = "process"
+    pin_failed = False
 
     def __init__(self, workload_path, params, n, timeout, method):
         import multiprocessing
@@ -435,7 +499,7 @@ class ProcessGroup:
                 inherited = list(driver_ends) if method == "fork" else []
                 p = mp.Process(target=_mp_worker_main, name=f"interpbench-worker-{i}",
                                args=(workload_path, params_json, to_r, from_w, err_w, i, n,
-                                     timeout, inherited), daemon=True)
+                                     timeout, inherited, params.get("pin")), daemon=True)
                 p.start()
                 self.procs.append(p)
                 for conn in (to_r, from_w, err_w):
@@ -471,11 +535,15 @@ class ProcessGroup:
                 p.join(0.005)
             killed = self._end(p)
             error = None
-            if self.errs[i].poll(0):
+            while error is None and self.errs[i].poll(0):
                 try:
-                    error, tb = self.errs[i].recv()
+                    message = self.errs[i].recv()
                 except (EOFError, OSError):
-                    pass
+                    break
+                if message == _PIN_FAILED:
+                    self.pin_failed = True
+                else:
+                    error, tb = message
             if error is not None:
                 errors.append({"worker": i, "error": error, "traceback": tb})
             elif killed:
@@ -724,8 +792,9 @@ class InterpGroup:
                                            tx=from_q, i=i, n=n, timeout=timeout)
                 outcome = {}
                 self.outcomes.append(outcome)
-                self.threads.append(threading.Thread(target=self._run, args=(iid, code, outcome),
-                                                     name=f"interpbench-worker-{i}", daemon=True))
+                self.threads.append(threading.Thread(
+                    target=self._run, args=(iid, code, outcome, params.get("pin"), i, n),
+                    name=f"interpbench-worker-{i}", daemon=True))
                 self.driver_channels.append(InterpChannel(self.tr, from_q, to_q, i, n, timeout))
             for t in self.threads:
                 t.start()
@@ -733,7 +802,9 @@ class InterpGroup:
             self.kill()
             raise
 
-    def _run(self, iid, code, outcome):
+    def _run(self, iid, code, outcome, pin, worker_id, n):
+        # First, on the thread that will run the subinterpreter: it inherited the driver's mask.
+        outcome["pin_failed"] = pin_worker_failed(pin, worker_id, n)
         try:
             failure = self._exec(iid, code)
             if failure is not None:
@@ -748,6 +819,10 @@ class InterpGroup:
 
     def memory(self):
         return [read_smaps_rollup(os.getpid())]
+
+    @property
+    def pin_failed(self):
+        return any(o.get("pin_failed") for o in self.outcomes)
 
     def select(self, channels, timeout):
         backoff = Backoff(timeout, "select")
@@ -816,12 +891,15 @@ class Context:
         self._group = None
         self.started = 0     # workers started over the whole run
         self.last_group = 0  # workers in the latest group
+        self.pinned = {}     # worker count -> the driver and every worker of each start pinned
 
     def start(self, n):
         if self._group is not None:
             raise RuntimeError("ctx.start: a worker group is running; call ctx.stop() first")
         if n < 1:
             raise ValueError(f"ctx.start: need at least one worker, got {n}")
+        # The driver's thread first; the workers place themselves (they inherit its mask).
+        self._note_pinned(n, pin_this_thread(self._params.get("pin"), n))
         if self._family == "py-threading":
             self._group = ThreadGroup(self._module, self._params, n, self._timeout)
         elif self._family == "py-multiprocessing":
@@ -833,12 +911,20 @@ class Context:
         self.last_group = n
         return list(self._group.driver_channels)
 
+    def _note_pinned(self, n, pinned):
+        self.pinned[n] = self.pinned.get(n, True) and pinned
+
+    def _joined(self, group):
+        self.abandoned |= getattr(group, "abandoned", False)
+        if group.pin_failed:
+            self._note_pinned(len(group.driver_channels), False)
+
     def stop(self, timeout=None):
         group, self._group = self._group, None
         if group is None:
             return
         errors = group.join(self._timeout if timeout is None else timeout)
-        self.abandoned |= getattr(group, "abandoned", False)
+        self._joined(group)
         self.worker_errors += errors
         if errors:
             first = errors[0]
@@ -871,7 +957,7 @@ class Context:
             group.kill()
             raise
         finally:
-            self.abandoned |= getattr(group, "abandoned", False)
+            self._joined(group)
 
 
 def describe_failure(failure):
@@ -1019,7 +1105,8 @@ def run(args):
     reason = skip_reason(family, method)
     if reason:
         # Notes describe how a row ran: a skipped row has none.
-        write_result(args.result, skipped=reason, **dict(base, notes=[]))
+        write_result(args.result, skipped=reason, pinning=pinning_record(params.get("pin"), {}),
+                     **dict(base, notes=[]))
         return 0
 
     try:
@@ -1050,7 +1137,7 @@ def run(args):
             code = 1
     error = lead_with_worker_failures(error, ctx)
     write_result(args.result, results=results, worker_errors=ctx.worker_errors, error=error,
-                 **base)
+                 pinning=pinning_record(params.get("pin"), ctx.pinned), **base)
     if ctx.abandoned or (family == "py-interpreters" and sys.version_info < (3, 13)):
         # A thread or subinterpreter that never ended can't be joined: leave without waiting.
         # 3.12 (gh-119213): an extension function first called with keywords in a

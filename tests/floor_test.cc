@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -53,22 +54,49 @@ TEST(FloorTest, PingpongMeasuresBothTransportsAsAChildResult) {
   EXPECT_TRUE(our_segments().empty());  // the shm peer's segment is gone
 }
 
-// The floor pins its two sides to two CPUs while it measures; the caller's mask is put back.
-TEST(FloorTest, LeavesTheCallersCpuAffinityAsItFoundIt) {
+std::vector<int> first_two_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> out;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return out;
+  for (int c = 0; c < CPU_SETSIZE && out.size() < 2; ++c) {
+    if (CPU_ISSET(c, &set)) out.push_back(c);
+  }
+  return out;
+}
+
+json with_pin(json params, const std::string& mode, const std::vector<int>& cpus) {
+  params["pin"] = {{"mode", mode}, {"cpus", cpus}};
+  return params;
+}
+
+bool has_note(const json& r, const std::string& text) {
+  for (const auto& note : r["notes"]) {
+    if (note.get<std::string>().find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Under params pin "auto" the floor pins its driver and peer to two CPUs while it measures, says
+// so and records it; the caller's mask is put back. Under "off" nobody is pinned.
+TEST(FloorTest, FollowsParamsPinAndLeavesTheCallersCpuAffinityAsItFoundIt) {
+  const std::vector<int> cpus = first_two_cpus();
+  if (cpus.size() < 2) GTEST_SKIP() << "needs 2 CPUs in this process's affinity mask";
   cpu_set_t before, after;
   CPU_ZERO(&before);
   CPU_ZERO(&after);
   ASSERT_EQ(sched_getaffinity(0, sizeof before, &before), 0);
-  const json r = run_floor("pingpong", kSmall);
+  const json r = run_floor("pingpong", with_pin(kSmall, "auto", cpus));
   ASSERT_EQ(sched_getaffinity(0, sizeof after, &after), 0);
   EXPECT_TRUE(CPU_EQUAL(&before, &after));
-  bool says_where = false;
-  for (const auto& note : r["notes"]) {
-    const std::string n = note.get<std::string>();
-    says_where = says_where || n.find("pinned to CPU") != std::string::npos ||
-                 n.find("one CPU") != std::string::npos;
-  }
-  EXPECT_TRUE(says_where);
+  EXPECT_EQ(r["pinning"], (json{{"mode", "auto"}, {"cpus", cpus}, {"starts", {{"1", true}}}}));
+  EXPECT_TRUE(has_note(r, "driver pinned to CPU " + std::to_string(cpus[0]) + ", its peer to CPU " +
+                              std::to_string(cpus[1])))
+      << r["notes"].dump();
+
+  const json off = run_floor("pingpong", with_pin(kSmall, "off", cpus));
+  EXPECT_EQ(off["pinning"]["starts"], (json{{"1", false}}));
+  EXPECT_TRUE(has_note(off, "not pinned")) << off["notes"].dump();
 }
 
 TEST(FloorTest, StreamReportsNsPerMessage) {
@@ -112,6 +140,15 @@ TEST(MemcpyRowTest, StreamGivesOneWayResultsShapedLikeStreams) {
   }
   // Named like stream's results, so that they line up with the other rows' in every report.
   EXPECT_EQ(names, (std::set<std::string>{"stream/8", "stream/100000"}));
+}
+
+TEST(MemcpyRowTest, PinsItsOneThreadToTheFirstCpuUnderAuto) {
+  const std::vector<int> cpus = first_two_cpus();
+  if (cpus.empty()) GTEST_SKIP() << "no CPU in this process's affinity mask";
+  const json r = run_memcpy("stream", with_pin(kSmall, "auto", cpus));
+  EXPECT_EQ(r["pinning"]["starts"], (json{{"1", true}}));
+  EXPECT_EQ(run_memcpy("stream", with_pin(kSmall, "off", cpus))["pinning"]["starts"],
+            (json{{"1", false}}));
 }
 
 TEST(MemcpyRowTest, OtherWorkloadsAreSkippedWithAReason) {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "backends/child_result.h"
+#include "backends/cpu_pinning.h"
 #include "backends/python/embed.h"
 
 namespace interpbench {
@@ -38,6 +39,7 @@ struct Handshake {
   bool ready = false, end = false;
   std::string error;        // set instead of ready when creation failed
   long long site_ns = -1;   // measured when asked
+  bool pin_failed = false;  // the interpreter thread's CPU was refused (cpu_pinning.h)
 
   void wait_ready(std::chrono::duration<double> timeout) {
     std::unique_lock lock(mu);
@@ -50,13 +52,17 @@ struct Handshake {
 
 struct Sample {
   long long start_ns, teardown_ns, site_ns;
+  bool pin_failed;
 };
 
-// One start; with `time_site`, the new interpreter also imports site (untimed for start).
-Sample start_once(py::GilMode mode, bool time_site, double timeout_s) {
+// One start; with `time_site`, the new interpreter also imports site (untimed for start). The
+// interpreter thread is worker 0 of a group of one, as a subinterp worker is: it places itself
+// first (it inherited the timing thread's mask).
+Sample start_once(py::GilMode mode, bool time_site, double timeout_s, const PinPlan& pin) {
   auto hs = std::make_shared<Handshake>();
   const auto t0 = Clock::now();
-  std::thread thread([hs, mode, time_site] {
+  std::thread thread([hs, mode, time_site, pin] {
+    hs->pin_failed = !pin_worker_thread(pin, 0, 1) && pin.pins(1);  // read after join()
     try {
       py::SubInterpreter interp(mode);
       {
@@ -104,7 +110,7 @@ Sample start_once(py::GilMode mode, bool time_site, double timeout_s) {
   }
   thread.join();
   const auto t2 = Clock::now();
-  return {ns_between(t0, t1), ns_between(t1, t2), hs->site_ns};
+  return {ns_between(t0, t1), ns_between(t1, t2), hs->site_ns, hs->pin_failed};
 }
 
 }  // namespace
@@ -113,6 +119,10 @@ json run_bare_interp(const std::string& workload, const json& params, bool share
   const py::GilMode mode = shared_gil || !py::kHasPerInterpreterGil ? py::GilMode::kShared
                                                                     : py::GilMode::kOwn;
   json out = empty_child_result("bare-interp", "baseline", workload, py::gil_mode_name(mode));
+  // The timing thread is the driver of a group of one (docs/design.md, params["pin"]).
+  const PinPlan pin = pin_plan(params);
+  PinningRecord pinning(pin);
+  out["pinning"] = pinning.to_json();
   if (workload != "startup") {
     out["skipped"] = "bare-interp measures startup only";
     return out;
@@ -122,22 +132,28 @@ json run_bare_interp(const std::string& workload, const json& params, bool share
   const int repetitions = std::max(1, params.value("repetitions", 5));
   const bool warmup = params.value("warmup", 1) != 0;
 
+  pinning.note(1, pin_driver_thread(pin, 1));
+  auto start = [&](bool time_site) {
+    const Sample sample = start_once(mode, time_site, timeout_s, pin);
+    if (sample.pin_failed) pinning.note(1, false);
+    return sample;
+  };
   py::MainInterpreter interpreter;
   out["python"] = py::python_version();
-  json start = json::array(), teardown = json::array(), site = json::array();
+  json start_ns = json::array(), teardown = json::array(), site = json::array();
   {
     py::GilRelease nogil;  // the interpreter threads take the main GIL to create theirs
-    if (warmup) start_once(mode, false, timeout_s);
+    if (warmup) start(false);
     for (int r = 0; r < repetitions; ++r) {
       json s = json::array(), t = json::array(), i = json::array();
       for (int k = 0; k < starts; ++k) {
-        const Sample sample = start_once(mode, false, timeout_s);
+        const Sample sample = start(false);
         s.push_back(sample.start_ns);
         t.push_back(sample.teardown_ns);
       }
       // Separate starts, so the timed ones above stay exactly the bare floor.
-      for (int k = 0; k < starts; ++k) i.push_back(start_once(mode, true, timeout_s).site_ns);
-      start.push_back(s);
+      for (int k = 0; k < starts; ++k) i.push_back(start(true).site_ns);
+      start_ns.push_back(s);
       teardown.push_back(t);
       site.push_back(i);
     }
@@ -148,7 +164,8 @@ json run_bare_interp(const std::string& workload, const json& params, bool share
                 {"timed", timed},     {"higher_is_better", false},
                 {"params", common_params}, {"repetitions", std::move(reps)}};
   };
-  out["results"] = json::array({result("startup/start", "startup", kTimed, start),
+  out["pinning"] = pinning.to_json();
+  out["results"] = json::array({result("startup/start", "startup", kTimed, start_ns),
                                 result("startup/teardown", "teardown", kTimed, teardown),
                                 result("startup/site_import", "site_import", kSiteTimed, site)});
   out["notes"].push_back(

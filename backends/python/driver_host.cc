@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/child_result.h"
+#include "backends/cpu_pinning.h"
 #include "backends/live_workers.h"
 #include "backends/python/embed.h"
 #include "backends/python/module.h"
@@ -44,7 +45,7 @@ json to_json(PyObject* value) {
 }
 
 // Runs driver(ctx, params) with the GIL held; fills results, error, traceback, worker_errors.
-void run_driver(const ChildRequest& req, Backend& backend, json& result) {
+void run_driver(const ChildRequest& req, const PinPlan& pin, Backend& backend, json& result) {
   py::PyRef ctx;
   try {
     py::PyRef module = py::import_workload(req.workload);
@@ -53,6 +54,7 @@ void run_driver(const ChildRequest& req, Backend& backend, json& result) {
     py::PyRef params = py::load_params(req.workload.params_json);
     py::set_default_timeout(req.timeout_s);
     WorkloadRef workload = req.workload;
+    workload.pin = pin;
     py::prepare_workload(module.get(), params.get(), workload);
     {
       // Before the driver runs, so no start() pays for it (the zygote start method's process).
@@ -80,6 +82,7 @@ void run_driver(const ChildRequest& req, Backend& backend, json& result) {
       if (!o.traceback.empty()) entry["traceback"] = o.traceback;
       result["worker_errors"].push_back(entry);
     }
+    result["pinning"] = py::driver_pinning(ctx.get()).to_json();
   }
 }
 
@@ -147,6 +150,9 @@ bool write_result(const json& result, const std::filesystem::path& file) {
 int run_driver_host(const ChildRequest& req) {
   json result = empty_child_result(req.label.empty() ? req.row : req.label, "backend",
                                    workload_name(req.workload), nullptr);
+  // Bad JSON leaves the plan off; the driver's own parse of the params reports it.
+  const PinPlan pin = pin_plan(json::parse(req.workload.params_json, nullptr, false));
+  result["pinning"] = PinningRecord(pin).to_json();  // nothing started yet
   std::unique_ptr<LiveWorkerBackend> backend;
   try {
     backend = std::make_unique<LiveWorkerBackend>(make_backend(req.row, req.options), req.result_file);
@@ -185,7 +191,7 @@ int run_driver_host(const ChildRequest& req) {
         "(CPython gh-119213, fixed in 3.12.4: a keyword call such as pickle.dumps(protocol=5) "
         "made first in a subinterpreter makes finalization abort); results are written before");
   }
-  run_driver(req, *backend, result);
+  run_driver(req, pin, *backend, result);
   lead_with_worker_failures(result, backend->counts());
   bool written = write_result(result, req.result_file);
   if (py::abandoned_threads() > 0 || skip_finalize) {

@@ -21,6 +21,7 @@ struct DriverImpl {
   DriverConfig config;
   std::vector<Group> groups;
   std::vector<WorkerOutcome> failures;  // of every join so far, in order
+  PinningRecord pinning;                // per worker count started: driver and workers pinned
 };
 
 struct DriverObject {
@@ -46,6 +47,7 @@ std::vector<WorkerOutcome> join_all(DriverImpl& d, Deadline deadline) {
       outcomes.push_back(WorkerOutcome{0, false, std::string("join failed: ") + e.what(), ""});
     }
     for (WorkerOutcome& o : outcomes) {
+      if (o.pin_failed) d.pinning.note(g.group->size(), false);
       if (!o.ok) failed.push_back(std::move(o));
     }
   }
@@ -80,6 +82,10 @@ PyObject* driver_start(PyObject* self, PyObject* arg) {
     return nullptr;
   }
   DriverImpl& d = impl(self);
+  // The driver's thread first, so that its pin never waits behind a launch; the workers place
+  // themselves (they inherit this thread's mask, whatever the plan says for them).
+  const auto count = static_cast<std::size_t>(n);
+  d.pinning.note(count, pin_driver_thread(d.config.workload.pin, count));
   std::shared_ptr<WorkerGroup> group;
   try {
     GilRelease nogil;
@@ -262,9 +268,12 @@ PyRef make_driver(const DriverConfig& config) {
   PyRef module = interpbench_module();
   auto* type = reinterpret_cast<PyTypeObject*>(module_state(module.get())->driver_type);
   PyRef obj = PyRef::checked(type->tp_alloc(type, 0));
-  reinterpret_cast<DriverObject*>(obj.get())->impl = new DriverImpl{config, {}, {}};
+  reinterpret_cast<DriverObject*>(obj.get())->impl =
+      new DriverImpl{config, {}, {}, PinningRecord(config.workload.pin)};
   return obj;
 }
+
+PinningRecord driver_pinning(PyObject* driver) { return impl(driver).pinning; }
 
 std::vector<WorkerOutcome> finish_driver(PyObject* driver) {
   DriverImpl& d = impl(driver);

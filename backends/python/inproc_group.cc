@@ -32,7 +32,8 @@ struct InProcessWorkerGroup::Slot {
   }
 };
 
-InProcessWorkerGroup::InProcessWorkerGroup(std::size_t n, const ChannelOptions& options, Body body)
+InProcessWorkerGroup::InProcessWorkerGroup(std::size_t n, const ChannelOptions& options,
+                                           const PinPlan& pin, Body body)
     : pool_(std::make_shared<HeapBufferPool>()) {
   pairs_.reserve(n);
   for (std::size_t i = 0; i < n; ++i) pairs_.push_back(make_inproc_channel_pair(options.ring_bytes));
@@ -42,7 +43,12 @@ InProcessWorkerGroup::InProcessWorkerGroup(std::size_t n, const ChannelOptions& 
     slots_.push_back(slot);
     py::WorkerBinding binding{pairs_[i], pool, i, n};
     // The thread owns copies of everything it touches, so a detached thread stays valid.
-    threads_.emplace_back([slot, body, binding] { slot->finish(body(binding)); });
+    threads_.emplace_back([slot, body, binding, pin] {
+      const bool pinned = pin_worker_thread(pin, binding.worker_id, binding.worker_count);
+      WorkerOutcome outcome = body(binding);
+      outcome.pin_failed = pin.pins(binding.worker_count) && !pinned;
+      slot->finish(std::move(outcome));
+    });
   }
 }
 

@@ -27,7 +27,9 @@ class InProcessWorkerGroup final : public WorkerGroup {
   static constexpr std::chrono::milliseconds kGrace{200};
   static constexpr std::chrono::seconds kDestructorTimeout{10};
 
-  InProcessWorkerGroup(std::size_t n, const ChannelOptions& options, Body body);
+  // Each worker thread first places itself as `pin` says (cpu_pinning.h): it was created by the
+  // driver's thread and inherited its mask.
+  InProcessWorkerGroup(std::size_t n, const ChannelOptions& options, const PinPlan& pin, Body body);
   ~InProcessWorkerGroup() override;  // joins (kDestructorTimeout) unless join() already ran
 
   std::size_t size() const override { return pairs_.size(); }

@@ -73,5 +73,8 @@ PyRef make_driver(const DriverConfig& config);
 // Joins every worker group the driver started and has not joined yet (GIL released while
 // waiting), destroys the groups, and returns the failed outcomes of every join so far.
 std::vector<WorkerOutcome> finish_driver(PyObject* driver);
+// Whether each worker count the driver started ran pinned (cpu_pinning.h); complete once
+// finish_driver has joined every group.
+PinningRecord driver_pinning(PyObject* driver);
 
 }  // namespace interpbench::py

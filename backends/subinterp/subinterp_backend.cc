@@ -35,7 +35,7 @@ class SubinterpBackend final : public Backend {
         return WorkerOutcome{binding.worker_id, false, e.what(), ""};
       }
     };
-    return std::make_unique<InProcessWorkerGroup>(n, options, body);
+    return std::make_unique<InProcessWorkerGroup>(n, options, workload.pin, body);
   }
 
  private:

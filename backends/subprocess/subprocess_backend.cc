@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -74,6 +75,10 @@ WorkerOutcome outcome_of(std::size_t id, const ExitStatus& status, bool killed_a
                          const std::string& stderr_tail) {
   WorkerOutcome o;
   o.worker_id = id;
+  auto lines = split_lines(stderr_tail);
+  o.pin_failed = std::any_of(lines.begin(), lines.end(), [](std::string_view line) {
+    return line.starts_with(kWorkerUnpinnedMarker);
+  });
   if (killed_at_deadline) {
     o.ok = false;
     o.error = "did not finish by the deadline (killed by SIGKILL)";
@@ -82,7 +87,6 @@ WorkerOutcome outcome_of(std::size_t id, const ExitStatus& status, bool killed_a
   }
   if (status.success()) return o;
   o.ok = false;
-  auto lines = split_lines(stderr_tail);
   const std::string_view marker = kWorkerErrorMarker;
   if (status.signal == 0 && status.exit_code == kWorkerExitPythonError) {
     for (std::size_t i = lines.size(); i-- > 0;) {

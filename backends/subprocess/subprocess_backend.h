@@ -33,6 +33,10 @@ std::filesystem::path find_worker_executable();
 // The stderr marker line of a worker's Python error (see above).
 inline constexpr const char* kWorkerErrorMarker = "interpbench-worker-error: ";
 
+// The stderr line of a worker whose pin was refused (cpu_pinning.h): it ran unpinned, and the
+// driver records the start as not pinned. Any exit status.
+inline constexpr const char* kWorkerUnpinnedMarker = "interpbench-worker-unpinned: ";
+
 // Exit codes of interpbench-worker.
 inline constexpr int kWorkerExitOk = 0;
 inline constexpr int kWorkerExitPythonError = 1;  // reported on stderr with the marker

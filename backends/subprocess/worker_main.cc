@@ -6,6 +6,7 @@
 // Exit codes: 0 ok; 1 Python (or attach) error, reported on stderr as the traceback followed by
 // "interpbench-worker-error: Type: message"; 2 bad arguments; 3 the driver died.
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <cstdio>
 #include <exception>
 #include <optional>
@@ -75,11 +76,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "interpbench-worker: %s\n", e.what());
     return kWorkerExitBadArguments;
   }
+  // Bad JSON leaves the plan off; the worker's own parse of the params reports it.
+  const PinPlan pin =
+      pin_plan(nlohmann::json::parse(args.params, nullptr, /*allow_exceptions=*/false));
   if (args.zygote) {
     WorkloadRef ref{args.workload, args.module, args.params};
     ref.import_site = args.import_site;
+    ref.pin = pin;  // for the workers it forks; the zygote itself stays where it started
     return zygote_main(ref, args.parent_pid);
   }
+  // Before Python starts: spawned by the driver's thread, we run on its CPU until now.
+  pin_worker_process(pin, args.slot);
   if (!watch_parent(args.parent_pid)) {
     std::fprintf(stderr, "interpbench-worker: driver process %d is gone\n",
                  static_cast<int>(args.parent_pid));

@@ -69,6 +69,14 @@ bool watch_parent(pid_t parent) {
   return true;
 }
 
+void pin_worker_process(const PinPlan& pin, const WorkerSlot& slot) {
+  const bool pinned = pin_worker_thread(pin, slot.worker_id, slot.worker_count);
+  if (pinned || !pin.pins(slot.worker_count)) return;
+  std::fprintf(stderr, "%sCPU %d refused\n", kWorkerUnpinnedMarker,
+               pin.worker_cpus(slot.worker_id, slot.worker_count).front());
+  std::fflush(stderr);
+}
+
 void report_error(const std::string& line, const std::string& traceback) {
   std::string text = traceback;
   if (!text.empty() && text.back() != '\n') text.push_back('\n');
@@ -93,6 +101,7 @@ int run_attached_worker(AttachedGroup& group, const WorkerSlot& slot, const Work
 }
 
 void run_forked_worker(const WorkerSlot& slot, const WorkloadRef& ref) {
+  pin_worker_process(ref.pin, slot);
   try {
     AttachedGroup group = attach_group(slot);
     const int code = run_attached_worker(group, slot, ref);

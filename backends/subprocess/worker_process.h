@@ -37,6 +37,11 @@ bool watch_parent(pid_t parent);
 // The same with a pidfd opened earlier (a zygote's worker, whose parent is not the driver yet).
 void watch_pidfd(int pidfd);
 
+// The first thing a worker process does (exec'd or forked, it inherited the mask of the thread
+// that started it): places itself as `pin` says (cpu_pinning.h), and when the kernel refuses the
+// CPU the plan gave it, says so on stderr (kWorkerUnpinnedMarker) for the driver's record.
+void pin_worker_process(const PinPlan& pin, const WorkerSlot& slot);
+
 // "interpbench-worker-error: Type: message" after the traceback, on stderr.
 void report_error(const std::string& line, const std::string& traceback);
 

@@ -42,7 +42,7 @@ class ThreadBackend final : public Backend {
       return py::run_worker_in_module(shared->module.get(), workload, binding,
                                       /*interpreter_wide=*/false);
     };
-    return std::make_unique<InProcessWorkerGroup>(n, options, body);
+    return std::make_unique<InProcessWorkerGroup>(n, options, workload.pin, body);
   }
 };
 

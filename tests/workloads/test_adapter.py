@@ -158,6 +158,56 @@ def load_reference():
     return module
 
 
+class Pinning(unittest.TestCase):
+    """reference.py's placement helpers (docs/design.md, "Pinning"). Each call runs on a thread
+    of its own, so the test's thread keeps its mask; every row's placement, end to end, is
+    tests/pinning_matrix_test.cc."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ref = load_reference()
+        cls.cpus = sorted(os.sched_getaffinity(0))[:2]
+
+    def setUp(self):
+        if len(self.cpus) < 2:
+            self.skipTest("needs 2 CPUs in this process's affinity mask")
+
+    @staticmethod
+    def on_a_thread(fn):
+        """(fn's result, the thread's CPUs afterwards)."""
+        import threading
+        out = []
+        t = threading.Thread(target=lambda: out.append((fn(), sorted(os.sched_getaffinity(0)))))
+        t.start()
+        t.join()
+        return out[0]
+
+    def test_auto_gives_each_side_a_cpu_only_when_all_fit(self):
+        pin = {"mode": "auto", "cpus": self.cpus}
+        self.assertEqual(self.on_a_thread(lambda: self.ref.pin_this_thread(pin, 1)),
+                         (True, self.cpus[:1]))
+        self.assertEqual(self.on_a_thread(lambda: self.ref.pin_this_thread(pin, 1, 0)),
+                         (True, self.cpus[1:]))
+        self.assertEqual(self.on_a_thread(lambda: self.ref.pin_this_thread(pin, 2, 1)),
+                         (False, self.cpus))
+        off = {"mode": "off", "cpus": self.cpus}
+        self.assertEqual(self.on_a_thread(lambda: self.ref.pin_this_thread(off, 1)),
+                         (False, self.cpus))
+
+    def test_a_refused_cpu_is_reported_and_the_thread_runs_on_the_plans_cpus(self):
+        pin = {"mode": "auto", "cpus": [self.cpus[0], 4000]}  # no such CPU
+        self.assertEqual(self.on_a_thread(lambda: self.ref.pin_worker_failed(pin, 0, 1)),
+                         (True, self.cpus[:1]))
+        self.assertEqual(self.on_a_thread(lambda: self.ref.pin_worker_failed(None, 0, 1)),
+                         (False, sorted(os.sched_getaffinity(0))))
+
+    def test_the_record_names_mode_cpus_and_each_start(self):
+        record = self.ref.pinning_record({"mode": "auto", "cpus": [1, 0]}, {2: False, 1: True})
+        self.assertEqual(record, {"mode": "auto", "cpus": [0, 1],
+                                  "starts": {"1": True, "2": False}})
+        self.assertEqual(self.ref.pinning_record(None, {}), {"mode": "off", "cpus": [], "starts": {}})
+
+
 class BadInput(unittest.TestCase):
     def assert_bad_input(self, row, workload_file, params, *extra):
         code, doc, err = run_reference(row, workload_file, params, extra=extra)

@@ -71,6 +71,7 @@ void print_result(const json& r, std::ostream& out) {
   const json rs = r.value("rounds", json::object());
   if (rs.value("n", 0) >= 2 && rs.value("cv", 0.0) > 0.10)
     line += fmt::format("  (unstable: σ {:.0f}% between rounds)", 100 * rs.value("cv", 0.0));
+  if (r.contains("pinned") && r["pinned"] == false) line += "  (not pinned)";
   if (r.contains("shared_cpu") && r["shared_cpu"].value("repetitions", 0) > 0)
     line += fmt::format("  (driver and worker on one CPU after {} of {} repetitions)",
                         r["shared_cpu"].value("repetitions", 0), r["shared_cpu"].value("sampled", 0));

@@ -257,6 +257,20 @@ json result_json(const ParsedResult& p, const std::string& bench_name) {
   return out;
 }
 
+// Whether a result's measurement ran pinned (docs/design.md, "Pinning"): the child's record for
+// the worker count the result names (params.workers, else 1); null when the child recorded none.
+json pinned_for(const json& pinning, const json& params) {
+  if (!pinning.is_object() || !pinning.contains("starts") || !pinning["starts"].is_object())
+    return nullptr;
+  int workers = 1;
+  if (params.is_object() && params.contains("workers") && params["workers"].is_number_integer())
+    workers = params["workers"].get<int>();
+  const json& starts = pinning["starts"];
+  const std::string key = std::to_string(workers);
+  if (starts.contains(key) && starts[key].is_boolean()) return starts[key];
+  return pinning.value("mode", "") == "off" ? json(false) : json(nullptr);
+}
+
 // pyperf-style instability and too-few-repetitions warnings, one line each with a fix.
 std::vector<std::string> result_warnings(const json& rows) {
   std::vector<std::string> unstable, one_cpu;
@@ -331,6 +345,7 @@ json make_json_report(const Run& run) {
     row["error"] = error.empty() ? json(nullptr) : json(error);
     row["skipped"] = child_field(c, "skipped", nullptr);
     row["worker_errors"] = child_field(c, "worker_errors", json::array());
+    row["pinning"] = child_field(c, "pinning", nullptr);
     row["exit"] = {{"exit_code", c.exit_code ? json(*c.exit_code) : json(nullptr)},
                    {"signal", c.signal.empty() ? json(nullptr) : json(c.signal)},
                    {"wall_s", c.wall_s},
@@ -359,7 +374,9 @@ json make_json_report(const Run& run) {
                                     ? run.options["seed"]
                                     : json(nullptr));
         }
-        results.push_back(result_json(p, bench));
+        json result = result_json(p, bench);
+        result["pinned"] = pinned_for(child_field(c, "pinning", nullptr), p.meta["params"]);
+        results.push_back(std::move(result));
       }
     }
     if (results.empty() && !error.empty()) {

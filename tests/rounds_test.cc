@@ -241,6 +241,24 @@ TEST(MergeRoundsTest, TheFirstErrorWinsAndSaysItsRound) {
   EXPECT_EQ(run_with({"", ""}).error, "");
 }
 
+// `--rounds 1 --repetitions 6`: six repetitions inside one child are one round, not six; the
+// report must not pair them as if they were independent rounds.
+TEST(MergeRoundsTest, OneRoundIsRoundZeroForEveryRepetition) {
+  std::vector<ChildRun> rounds;
+  rounds.push_back(round_run({fixture::time_result("w/1", "wall", fixture::kSixRounds)},
+                             json::array(), json::array(), "", 1));
+  const ChildRun m = merge_rounds(std::move(rounds), 1);
+  EXPECT_EQ(m.child["results"][0]["rounds"], json({0, 0, 0, 0, 0, 0}));
+  interpbench::Run run;
+  run.children.push_back(m);
+  const json ib = make_json_report(run)["interpbench"];
+  EXPECT_EQ(ib["rows"][0]["results"][0]["rounds"]["n"], 1);
+  bool too_few = false;
+  for (const auto& w : ib["warnings"])
+    too_few = too_few || w.get<std::string>().find("1 of 1 results have 1 round(s)") != std::string::npos;
+  EXPECT_TRUE(too_few) << ib["warnings"].dump();
+}
+
 // ---------------------------------------------------------------------------------------------
 // json_report: per-round values and the Google Benchmark entries
 

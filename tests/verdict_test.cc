@@ -138,6 +138,31 @@ TEST(VerdictTest, WinnerIsTheFastestRowByTheMedianPerRoundRatio) {
                                        "(2.00 [1.90, 2.10])"));
 }
 
+// The rows' medians over rounds and their per-round ratios can disagree on who is faster (here a
+// drift across rounds and one outlier round); the winner is the row the per-round ratios favour,
+// as its ratio and interval say.
+TEST(VerdictTest, TheWinnerIsTheRowThePerRoundRatiosFavour) {
+  interpbench::Run run;
+  // subinterp / subprocess per round: 1.01 in rounds 0-7, 0.0001 in round 8 (sorted: 0.0001, then
+  // 1.01 eight times: median 1.01, nine rounds give (x_(2), x_(8)) = [1.01, 1.01]). The medians
+  // over rounds are 404 (subinterp) and 500 (subprocess).
+  run.children.push_back(fixture::child(
+      "subinterp", "backend", "w",
+      {fixture::time_result("w/1", "wall", fixture::per_round({101, 202, 303, 404, 505, 606, 707, 808, 1}))}));
+  run.children.push_back(fixture::child(
+      "subprocess", "backend", "w",
+      {fixture::time_result("w/1", "wall",
+                            fixture::per_round({100, 200, 300, 400, 500, 600, 700, 800, 10000}))},
+      "process"));
+  const json v = make_json_report(run)["interpbench"]["verdict"];
+  const auto f = findings_of_kind(v, "winner");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_DOUBLE_EQ(f[0]["numbers"]["ratio"].get<double>(), 1.01);
+  EXPECT_TRUE(f[0]["significant"].get<bool>());
+  EXPECT_EQ(f[0]["rows"], json({"subprocess", "subinterp"}));
+  EXPECT_THAT(all_lines(v), HasSubstr("1: subprocess 1.01 [1.01, 1.01] times faster than subinterp"));
+}
+
 TEST(VerdictTest, SubprocessMatchesWhereEqualAndHasAGapWhereSlower) {
   const json v = make_json_report(scenario())["interpbench"]["verdict"];
   std::map<std::string, std::string> kind_of;

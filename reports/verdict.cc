@@ -162,6 +162,10 @@ void winners(const std::vector<Entry>& entries, json& findings, std::vector<std:
     if (rows.size() < 2) continue;
     std::stable_sort(rows.begin(), rows.end(),
                      [](const Entry* a, const Entry* b) { return better(*a, *b); });
+    // Ranked by the medians over rounds; between the first two the per-round ratios decide, as
+    // the ratio and interval reported are theirs (drift plus an outlier round can reverse them).
+    if (!compare(*rows[0], *rows[1]).a_better && compare(*rows[1], *rows[0]).a_better)
+      std::swap(rows[0], rows[1]);
     const Entry& best = *rows[0];
     const Entry& next = *rows[1];
     const Comparison c = compare(best, next);

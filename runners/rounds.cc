@@ -65,7 +65,16 @@ std::vector<ScheduledChild> round_schedule(const Plan& plan, int sides) {
 
 ChildRun merge_rounds(std::vector<ChildRun> rounds, int rounds_planned) {
   if (rounds.empty()) return {};
-  if (rounds.size() == 1 && rounds_planned <= 1) return std::move(rounds.front());
+  if (rounds.size() == 1 && rounds_planned <= 1) {
+    // One round: every repetition is round 0. Without the list json_report would count each
+    // repetition as a round of its own (as for a child file without rounds).
+    ChildRun only = std::move(rounds.front());
+    if (only.child.is_object() && only.child.contains("results") && only.child["results"].is_array())
+      for (auto& r : only.child["results"])
+        if (r.is_object() && r.contains("repetitions") && r["repetitions"].is_array())
+          r["rounds"] = nlohmann::json(std::vector<int>(r["repetitions"].size(), 0));
+    return only;
+  }
 
   // Results in first-seen order, repetitions appended round by round.
   std::vector<std::string> order;

@@ -16,26 +16,33 @@
 namespace interpbench {
 namespace {
 
-// One result with `reps` repetition means drawn around `mean` with coefficient of variation cv.
+// One result measured in `reps` rounds (one repetition each), whose values are drawn around
+// `mean` with coefficient of variation cv: "rounds" as json_report writes it (values, n, median),
+// and the repetition means an older report had.
 nlohmann::json result(const std::string& name, double mean, int reps, double cv, unsigned seed,
                       bool higher_is_better = false, const std::string& unit = "ns") {
   std::mt19937 rng(seed);
   std::normal_distribution<double> noise(mean, mean * cv);
   nlohmann::json means = nlohmann::json::array();
+  std::vector<double> values;
   double sum = 0;
   for (int i = 0; i < reps; ++i) {
     const double m = noise(rng);
     means.push_back(m);
+    values.push_back(m);
     sum += m;
   }
+  std::sort(values.begin(), values.end());
+  const double median = reps % 2 ? values[reps / 2] : (values[reps / 2 - 1] + values[reps / 2]) / 2;
   return {{"name", name},
           {"benchmark_name", name + "/subinterp"},
           {"metric", higher_is_better ? "throughput" : "round_trip"},
           {"unit", unit},
           {"higher_is_better", higher_is_better},
           {"params", nlohmann::json::object()},
-          {"summary", {{"n", reps * 100}, {"mean", sum / reps}}},
-          {"repetition_means", means}};
+          {"summary", {{"n", reps * 100}, {"mean", sum / reps}, {"median", median}}},
+          {"repetition_means", means},
+          {"rounds", {{"values", means}, {"n", reps}, {"median", median}}}};
 }
 
 nlohmann::json report(std::vector<nlohmann::json> results) {
@@ -55,8 +62,11 @@ nlohmann::json report(std::vector<nlohmann::json> results) {
 nlohmann::json scaled(nlohmann::json r, double factor) {
   for (auto& row : r["interpbench"]["rows"])
     for (auto& res : row["results"]) {
-      res["summary"]["mean"] = res["summary"]["mean"].get<double>() * factor;
+      for (const char* key : {"mean", "median"})
+        res["summary"][key] = res["summary"][key].get<double>() * factor;
+      res["rounds"]["median"] = res["rounds"]["median"].get<double>() * factor;
       for (auto& m : res["repetition_means"]) m = m.get<double>() * factor;
+      for (auto& m : res["rounds"]["values"]) m = m.get<double>() * factor;
     }
   return r;
 }
@@ -133,14 +143,26 @@ TEST(CompareTest, ChangeWithinThresholdIsUnchangedEvenIfSignificant) {
   EXPECT_EQ(only(r).verdict, Verdict::kUnchanged);
 }
 
-TEST(CompareTest, TooFewRepetitionsSaysSoAndSuggestsMore) {
-  // 3 vs 3 repetitions: the smallest possible p-value is 0.1, so nothing can be significant.
+TEST(CompareTest, TooFewRoundsSaysSoAndSuggestsMore) {
+  // Two separate runs of 3 rounds each: the Moses interval covers 1 - 2/C(6, 3) = 0.9 at most.
   const auto base = report({result("pingpong/8", 2000, 3, 0.01, 1)});
   const auto cand = report({result("pingpong/8", 3000, 3, 0.01, 2)});
   const auto r = compare_reports(base, cand, 0.05, 0.05);
   EXPECT_EQ(only(r).verdict, Verdict::kTooFewRepetitions);
+  EXPECT_EQ(only(r).base_repetitions, 3u);
   ASSERT_FALSE(r.warnings.empty());
-  EXPECT_NE(r.warnings[0].find("--repetitions"), std::string::npos);
+  EXPECT_EQ(r.warnings[0], "1 result(s) changed beyond 5% but have too few rounds for a 95% "
+                           "interval (fewest: 3): rerun both with --rounds 6 or more");
+
+  // A/B, paired by round: five rounds ([min, max] covers 1 - 2/32 = 0.9375) are too few, six
+  // (0.96875) decide, even with the same 1.5x in every round.
+  for (const auto& [rounds, verdict] : {std::pair{5, Verdict::kTooFewRepetitions},
+                                        std::pair{6, Verdict::kRegression}}) {
+    const auto b = report({result("pingpong/8", 2000, rounds, 0.01, 3)});
+    const auto paired = compare_reports(b, scaled(b, 1.5), 0.05, 0.05, /*paired=*/true);
+    EXPECT_EQ(only(paired).verdict, verdict) << rounds << " rounds";
+    EXPECT_NEAR(only(paired).change, 0.5, 1e-12);
+  }
 }
 
 TEST(CompareTest, RunWideSlowdownIsARegressionEvenWithTwoRepetitions) {
@@ -213,23 +235,41 @@ TEST(CompareTest, ExitCodesAndFormats) {
 
   std::ostringstream table;
   EXPECT_EQ(run_compare({base, base}, table), 0);
+  EXPECT_NE(table.str().find("change [95% interval]"), std::string::npos) << table.str();
+  EXPECT_NE(table.str().find("q-value"), std::string::npos) << table.str();
   EXPECT_NE(table.str().find("OVERALL (median)"), std::string::npos);
+  EXPECT_NE(table.str().find("two separate runs"), std::string::npos) << table.str();
 
   CompareOptions json_opts{base, slow};
   json_opts.format = "json";
   std::ostringstream json_out;
   EXPECT_EQ(run_compare(json_opts, json_out), 1);
   const auto parsed = nlohmann::json::parse(json_out.str());
+  EXPECT_EQ(parsed["schema"], "interpbench-compare/2");
+  EXPECT_EQ(parsed["mode"], "two-runs");
   EXPECT_EQ(parsed["regression"], true);
-  EXPECT_EQ(parsed["results"][0]["verdict"], "REGRESSION");
-  EXPECT_NEAR(parsed["results"][0]["change"].get<double>(), 0.5, 1e-9);
+  const auto& c = parsed["results"][0];
+  EXPECT_EQ(c["verdict"], "REGRESSION");
+  // Every candidate round is 1.5 times a base round: the pairwise log differences are
+  // log 1.5 + (log b_j - log b_i), symmetric about log 1.5, so the Hodges-Lehmann change is 0.5.
+  EXPECT_NEAR(c["change"].get<double>(), 0.5, 1e-9);
+  EXPECT_GT(c["change_low"].get<double>(), 0.05);  // the whole interval beyond the threshold
+  EXPECT_LT(c["change_low"].get<double>(), 0.5);
+  EXPECT_GT(c["change_high"].get<double>(), 0.5);
+  EXPECT_EQ(c["base_rounds"], 10);
+  EXPECT_EQ(c["candidate_rounds"], 10);
+  // One result tested: Benjamini-Hochberg leaves its p-value as it is. All ten candidate rounds
+  // above all ten base rounds: the exact Mann-Whitney p is 2 / C(20, 10).
+  EXPECT_DOUBLE_EQ(c["p_value"].get<double>(), 2.0 / 184756);
+  EXPECT_DOUBLE_EQ(c["q_value"].get<double>(), c["p_value"].get<double>());
+  EXPECT_DOUBLE_EQ(parsed["overall"]["median_change"].get<double>(), c["change"].get<double>());
 
   CompareOptions md_opts{base, slow};
   md_opts.format = "md";
   std::ostringstream md;
   EXPECT_EQ(run_compare(md_opts, md), 1);
-  EXPECT_NE(md.str().find("| benchmark | base | candidate | change | p-value | verdict |"),
-            std::string::npos);
+  EXPECT_NE(md.str().find("| benchmark | base | candidate | change [95% interval] | q-value | verdict |"),
+            std::string::npos) << md.str();
   EXPECT_NE(md.str().find("**REGRESSION**"), std::string::npos);
 }
 

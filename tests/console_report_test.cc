@@ -41,7 +41,7 @@ TEST(ConsoleReportTest, AResultMeasuredWithBothSidesOnOneCpuSaysSo) {
   r["cpus"] = {{1, 1}, {0, 1}, {0, 0}};
   run.children.push_back(fixture::child("subprocess", "backend", "pingpong", nlohmann::json::array({r})));
   const Printed p = print(run);
-  EXPECT_THAT(p.out, HasSubstr("3 x 3  (driver and worker on one CPU after 2 of 3 repetitions)"));
+  EXPECT_THAT(p.out, HasSubstr("3 x 3 rounds  (driver and worker on one CPU after 2 of 3 repetitions)"));
   EXPECT_THAT(p.err, HasSubstr("warning: one CPU: in 1 result(s)"));
   EXPECT_THAT(print(fixture::synthetic_run()).out, Not(HasSubstr("on one CPU")));
 }
@@ -50,12 +50,46 @@ TEST(ConsoleReportTest, ReferenceRowsAreLabelled) {
   EXPECT_THAT(print(fixture::synthetic_run()).out, HasSubstr("pingpong/8 [py-threading] (reference)"));
 }
 
-TEST(ConsoleReportTest, SummaryRanksRowsWithRatios) {
-  const Printed p = print(fixture::synthetic_run());
-  EXPECT_THAT(p.out, HasSubstr("Summary (pingpong/8 Round trip)\n  subinterp\n"));
-  EXPECT_THAT(p.out, HasSubstr("2.00 ± 0.28 times faster than py-threading"));
-  EXPECT_THAT(p.out, HasSubstr("3.00 ± 0.42 times faster than subprocess"));
-  EXPECT_THAT(p.out, HasSubstr("times faster than subprocess (not significant)"));  // 1024: equal
+// Samples per repetition x repetitions, and the rounds they ran in.
+TEST(ConsoleReportTest, CountsSayTheRoundsTheRepetitionsRanIn) {
+  interpbench::Run run;
+  nlohmann::json r = fixture::time_result("pingpong/8", "round_trip", fixture::kSixRounds, {}, 8);
+  run.children.push_back(fixture::child("subinterp", "backend", "pingpong", nlohmann::json::array({r})));
+  EXPECT_THAT(print(run).out, HasSubstr("  3 x 6 rounds\n"));  // one repetition per round
+  r["rounds"] = {0, 0, 1, 1, 2, 2};
+  run.children[0].child["results"] = nlohmann::json::array({r});
+  EXPECT_THAT(print(run).out, HasSubstr("  3 x 6 in 3 rounds\n"));
+}
+
+TEST(ConsoleReportTest, ARoundValueFarFromTheOthersIsUnstable) {
+  interpbench::Run run;
+  // Round values 100, 100, 100, 100, 100, 160: mean 110, sd sqrt(3000 / 5) = 24.5: cv 22%.
+  run.children.push_back(fixture::child(
+      "subinterp", "backend", "pingpong",
+      nlohmann::json::array({fixture::time_result(
+          "pingpong/8", "round_trip", fixture::per_round({100, 100, 100, 100, 100, 160}))})));
+  EXPECT_THAT(print(run).out, HasSubstr("3 x 6 rounds  (unstable: σ 22% between rounds)"));
+  EXPECT_THAT(print(fixture::synthetic_run(fixture::kSixRounds)).out, Not(HasSubstr("unstable")));
+}
+
+TEST(ConsoleReportTest, SummaryRanksRowsWithMedianPerRoundRatiosAndTheirIntervals) {
+  interpbench::Run run = fixture::synthetic_run(fixture::kSixRounds);
+  // py-threading over subinterp per round: 2, 2.1, 1.9, 2, 2, 2.05 (sorted 1.9, 2, 2, 2, 2.05,
+  // 2.1: median 2, six rounds give [min, max]); subprocess 3 in every round.
+  run.children[2].child["results"][0]["repetitions"] =
+      fixture::per_round({200, 231, 171, 210, 190, 205});
+  const Printed p = print(run);
+  EXPECT_THAT(p.out, HasSubstr("Summary (pingpong/8 Round trip; median of per-round ratios [95% "
+                               "interval])\n  subinterp\n"
+                               "    2.00 [1.90, 2.10] times faster than py-threading\n"
+                               "    3.00 [3.00, 3.00] times faster than subprocess\n"));
+  // 1024 B: identical in every round.
+  EXPECT_THAT(p.out, HasSubstr("1.00 [1.00, 1.00] times faster than subprocess (not significantly "
+                               "different)"));
+  // Three rounds cannot reach 95%: the same 3x in every round is not significant.
+  EXPECT_THAT(print(fixture::synthetic_run()).out,
+              HasSubstr("3.00 [3.00, 3.00] times faster than subprocess (not significantly "
+                        "different)"));
 }
 
 // Subinterpreters sharing one GIL are named apart: a note first, the row's blocks and summaries.
@@ -71,7 +105,8 @@ TEST(ConsoleReportTest, SharedGilSubinterpRowIsSaidFirstAndLabelled) {
     EXPECT_EQ(p.out.rfind("Note: the subinterp row's subinterpreters share one GIL (" + why, 0), 0u)
         << p.out.substr(0, 200);
     EXPECT_THAT(p.out, HasSubstr("pingpong/8 [subinterp] (shared GIL: " + why + ")\n"));
-    EXPECT_THAT(p.out, HasSubstr("Summary (pingpong/8 Round trip)\n  subinterp (shared GIL: " + why + ")\n"));
+    EXPECT_THAT(p.out, HasSubstr("Summary (pingpong/8 Round trip; median of per-round ratios [95% "
+                                 "interval])\n  subinterp (shared GIL: " + why + ")\n"));
   }
 }
 

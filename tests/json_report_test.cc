@@ -155,15 +155,23 @@ TEST(JsonReportTest, ResultsCarryPooledSummaryRepetitionMeansAndThroughput) {
   EXPECT_TRUE(ib["verdict"]["findings"].is_array());
 }
 
-TEST(JsonReportTest, RunWarningsAreKeptAndTooFewRepetitionsAreFlagged) {
+TEST(JsonReportTest, RunWarningsAreKeptAndTooFewRoundsAreFlagged) {
+  auto too_few = [](const json& ib) {
+    for (const auto& line : ib["warnings"])
+      if (line.get<std::string>().find("too few for a 95% interval") != std::string::npos)
+        return line.get<std::string>();
+    return std::string();
+  };
   const json ib = make_json_report(fixture::synthetic_run())["interpbench"];
-  const auto& w = ib["warnings"];
-  ASSERT_GE(w.size(), 2u);
-  EXPECT_THAT(w[0].get<std::string>(), HasSubstr("load average"));
-  bool few = false;
-  for (const auto& line : w)
-    few = few || line.get<std::string>().find("too few for a significance test") != std::string::npos;
-  EXPECT_TRUE(few);
+  ASSERT_GE(ib["warnings"].size(), 2u);
+  EXPECT_THAT(ib["warnings"][0].get<std::string>(), HasSubstr("load average"));
+  // Six results: five with three rounds (kBase, one round per repetition), memory/4 with two.
+  EXPECT_EQ(too_few(ib),
+            "6 of 6 results have 2 round(s), too few for a 95% interval of their ratios (it needs "
+            "6); fix: --rounds 6 or more");
+  // Six rounds are enough: only the memory result (two rounds) is left.
+  EXPECT_THAT(too_few(make_json_report(fixture::synthetic_run(fixture::kSixRounds))["interpbench"]),
+              HasSubstr("1 of 6 results have 2 round(s)"));
 }
 
 TEST(JsonReportTest, RepetitionsWhereBothSidesSharedOneCpuAreCountedAndWarned) {

@@ -47,10 +47,25 @@ inline std::vector<std::vector<double>> scaled(const std::vector<std::vector<dou
   return out;
 }
 
-// Repetition means 100, 110, 90 (mean 100, stddev 10); 9 samples, pooled mean 100.
+// Repetition means 100, 110, 90 (mean 100, stddev 10); 9 samples, pooled mean 100. Without a
+// "rounds" list each repetition is its own round: 3 rounds with values (medians) 100, 110, 90.
 inline const std::vector<std::vector<double>> kBase = {{100, 110, 90}, {110, 100, 120}, {90, 80, 100}};
 
-inline Run synthetic_run() {
+// One repetition per round with the samples {0.9 v, v, 1.1 v}: round r's value (the median of its
+// samples) is exactly values[r], and so is any integer multiple's (scaled(per_round(...), 3)).
+inline std::vector<std::vector<double>> per_round(const std::vector<double>& values) {
+  std::vector<std::vector<double>> out;
+  for (double v : values) out.push_back({0.9 * v, v, 1.1 * v});
+  return out;
+}
+
+// Six rounds, the fewest whose order-statistic interval reaches 95% ([min, max] covers
+// 1 - 2/64): values 100, 110, 90, 105, 95, 100, median 100.
+inline const std::vector<std::vector<double>> kSixRounds = per_round({100, 110, 90, 105, 95, 100});
+
+// The run the report tests share; `base` is subinterp's pingpong/8 (kBase: three rounds, too few
+// for a 95% interval; kSixRounds: enough).
+inline Run synthetic_run(const std::vector<std::vector<double>>& base = kBase) {
   Run run;
   run.environment = {{"date", "2026-01-01T00:00:00+00:00"},
                      {"host_name", "testhost"},
@@ -64,16 +79,16 @@ inline Run synthetic_run() {
   run.options = {{"suite", "test"}, {"repetitions", 3}};
   run.children.push_back(child(
       "subinterp", "backend", "pingpong",
-      {time_result("pingpong/8", "round_trip", kBase, {{"size_bytes", 8}}, 8),
-       time_result("pingpong/1024", "round_trip", scaled(kBase, 10), {{"size_bytes", 1024}}, 1024)}));
+      {time_result("pingpong/8", "round_trip", base, {{"size_bytes", 8}}, 8),
+       time_result("pingpong/1024", "round_trip", scaled(base, 10), {{"size_bytes", 1024}}, 1024)}));
   run.children.push_back(child(
       "subprocess", "backend", "pingpong",
-      {time_result("pingpong/8", "round_trip", scaled(kBase, 3), {{"size_bytes", 8}}, 8),
-       time_result("pingpong/1024", "round_trip", scaled(kBase, 10), {{"size_bytes", 1024}}, 1024)},
+      {time_result("pingpong/8", "round_trip", scaled(base, 3), {{"size_bytes", 8}}, 8),
+       time_result("pingpong/1024", "round_trip", scaled(base, 10), {{"size_bytes", 1024}}, 1024)},
       "process"));
   run.children.push_back(child(
       "py-threading", "reference", "pingpong",
-      {time_result("pingpong/8", "round_trip", scaled(kBase, 2), {{"size_bytes", 8}}, 8)}, "shared"));
+      {time_result("pingpong/8", "round_trip", scaled(base, 2), {{"size_bytes", 8}}, 8)}, "shared"));
   // A non-time result: memory in KiB.
   nlohmann::json mem = {{"name", "memory/4"}, {"metric", "memory_uss"}, {"unit", "KiB"},
                         {"higher_is_better", false}, {"params", {{"workers", 4}}},

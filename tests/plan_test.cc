@@ -89,10 +89,19 @@ TEST(SuiteTest, UnknownSuiteIsBadInputListingTheValidOnes) {
   EXPECT_NE(msg.find("quick"), std::string::npos);
 }
 
-TEST(SuiteTest, ScalingCoversOneToTwiceTheCores) {
+TEST(SuiteTest, ScalingCoversOneCoresAndTwiceTheCoresAndFullEveryCount) {
   const Suite s = find_suite("default", 2);
-  EXPECT_EQ(s.per_workload.at("scaling")["workers"], nlohmann::json({1, 2, 3, 4}));
+  EXPECT_EQ(s.per_workload.at("scaling")["workers"], nlohmann::json({1, 2, 4}));
+  EXPECT_EQ(find_suite("default", 4).per_workload.at("scaling")["workers"], nlohmann::json({1, 4, 8}));
+  EXPECT_EQ(find_suite("full", 2).per_workload.at("scaling")["workers"], nlohmann::json({1, 2, 3, 4}));
   EXPECT_EQ(s.per_workload.at("memory")["workers"], nlohmann::json({1, 2, 4, 8}));
+}
+
+TEST(SuiteTest, RoundsAndRepetitionsPerRound) {
+  EXPECT_EQ(find_suite("quick", 2).rounds, 4);
+  EXPECT_EQ(find_suite("default", 2).rounds, 6);  // the 95% interval of a median needs 6
+  EXPECT_EQ(find_suite("default", 2).defaults["repetitions"], 1);
+  EXPECT_EQ(find_suite("full", 2).rounds, 10);
 }
 
 TEST(SuiteTest, DefaultPingpongHasTheFoundationSizesAndFullReaches16MiB) {
@@ -142,6 +151,44 @@ TEST(PlanTest, RowsTimesWorkloadsInReportOrder) {
   EXPECT_GT(plan.children[0].wall_timeout_s, 0);
   EXPECT_EQ(plan.options["params"]["memory"]["workers"], plan.children[2].params["workers"]);
   EXPECT_EQ(plan.options["rows"], nlohmann::json({"subinterp", "thread"}));
+}
+
+TEST(PlanTest, RoundsSeedAndPinReachEveryChildAndTheOptions) {
+  PlanRequest req;
+  req.suite = "default";
+  req.rows = {"subinterp", "py-threading"};
+  req.workloads = {"pingpong"};
+  req.seed = 1234;
+  req.pin = "auto";
+  req.cpus = {0, 1};
+  Plan plan = make_plan(req, some_workloads());
+  ASSERT_EQ(plan.children.size(), 2u);
+  for (const auto& c : plan.children) {
+    EXPECT_EQ(c.rounds, 6);
+    EXPECT_EQ(c.params["pin"], nlohmann::json({{"mode", "auto"}, {"cpus", {0, 1}}}));
+    EXPECT_EQ(c.params["repetitions"], 1);  // per round
+  }
+  EXPECT_EQ(plan.seed, 1234u);
+  EXPECT_EQ(plan.options["seed"], 1234);
+  EXPECT_EQ(plan.options["rounds"], 6);
+  EXPECT_EQ(plan.options["pin"], "auto");
+  req.rounds = 9;
+  req.pin = "off";
+  plan = make_plan(req, some_workloads());
+  EXPECT_EQ(plan.children[0].rounds, 9);
+  EXPECT_EQ(plan.children[0].params["pin"]["mode"], "off");
+}
+
+TEST(PlanTest, AWorkloadOfOutcomesRunsOneRound) {
+  PlanRequest req;
+  req.suite = "default";
+  req.rounds = 8;
+  req.workloads = {"extcompat"};
+  std::vector<WorkloadFile> available = some_workloads();
+  available.push_back({"extcompat", "/w/extcompat.py"});
+  const Plan plan = make_plan(req, available);
+  ASSERT_FALSE(plan.children.empty());
+  for (const auto& c : plan.children) EXPECT_EQ(c.rounds, 1) << c.row.label();
 }
 
 std::vector<std::string> labels(const Plan& plan, const std::string& workload) {

@@ -45,8 +45,10 @@ RatioEstimate inverted(const RatioEstimate& r) {
 }
 
 std::string format_ratio_interval(const RatioEstimate& r) {
-  // As format_ratio: two decimals below 10, one below 100, none above.
+  // Three significant figures below 1 (0.0123), else as format_ratio: two decimals below 10,
+  // one below 100, none above.
   auto f = [](double x) {
+    if (x < 1) return fmt::format("{:#.3g}", x);
     const int decimals = x < 10 ? 2 : x < 100 ? 1 : 0;
     return fmt::format("{:.{}f}", x, decimals);
   };

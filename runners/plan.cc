@@ -90,7 +90,7 @@ nlohmann::json json_list(const std::vector<std::size_t>& v) { return nlohmann::j
 Suite quick_suite(int cores) {
   Suite s;
   s.name = "quick";
-  s.description = "every workload x every row at tiny sizes, 2 repetitions (<= 20 s on 2 cores)";
+  s.description = "every workload x every row at tiny sizes, 4 rounds (a smoke test, ~30 s on 2 cores)";
   s.defaults = {{"sizes", json_list({8, 64 * kKiB})},
                 {"repetitions", 2},
                 {"warmup", 5},
@@ -126,7 +126,7 @@ Suite quick_suite(int cores) {
 Suite default_suite(int cores) {
   Suite s;
   s.name = "default";
-  s.description = "the figures scripts/run reports: full size ranges, 5 repetitions (<= 3 min on 2 idle cores)";
+  s.description = "the figures scripts/run reports: full size ranges, 6-10 interleaved rounds (~3 min on 2 idle cores)";
   // Byte budgets cap what one repetition moves, so 16 MiB messages cost seconds, not minutes.
   s.defaults = {{"sizes", json_list({8, 1 * kKiB, 64 * kKiB, 1 * kMiB})},
                 {"repetitions", 5},
@@ -137,27 +137,34 @@ Suite default_suite(int cores) {
                 {"bytes_budget", 8 * kMiB}};
   // Latency at the foundation's four sizes; bandwidth up to 16 MiB is stream's job here, and
   // `full` runs pingpong over every power of two from 8 B to 16 MiB.
-  s.per_workload["pingpong"] = {{"sizes", json_list({8, 1 * kKiB, 64 * kKiB, 1 * kMiB})}};
+  // Rounds per workload (docs/performance.md, "Reproducibility"): the cheap children get more
+  // rounds, since a round's figure is one process in one spell of the host.
+  s.per_workload["pingpong"] = {{"sizes", json_list({8, 1 * kKiB, 64 * kKiB, 1 * kMiB})},
+                                {"iterations", 1000}, {"rounds", 10}};
   s.per_workload["stream"] = {{"sizes", json_list(geometric(64, 16 * kMiB, 4))},
                               {"batches", 3},
-                              {"bytes_budget", 4 * kMiB}};
-  s.per_workload["objects"] = {{"sizes", json_list({16, 256, 4096})}, {"iterations", 50},
-                               {"bytes_budget", 4 * kMiB}};
-  s.per_workload["startup"] = {{"iterations", 10}, {"workers", nlohmann::json::array({1})}};
+                              {"bytes_budget", 4 * kMiB},
+                              {"rounds", 8}};
+  s.per_workload["objects"] = {{"sizes", json_list({16, 256, 4096})}, {"iterations", 20},
+                               {"bytes_budget", 2 * kMiB}};
+  s.per_workload["startup"] = {{"iterations", 5}, {"workers", nlohmann::json::array({1})},
+                               {"rounds", 10}};
   s.per_workload["memory"] = {{"workers", {1, 2, 4, 8}}, {"iterations", 1}};
   // 1, cores and 2 x cores; 1.2M loops: ~150 ms of one worker per round (performance.md).
   s.per_workload["scaling"] = {{"workers", scaling_workers_few(cores)}, {"iterations", 1},
-                               {"loops", 1'200'000}};
+                               {"loops", 1'000'000}};
   s.per_workload["taskfarm"] = {{"sizes", json_list({8, 64 * kKiB, 1 * kMiB})},
-                                {"compute_us", {10, 100, 1000, 10000, 100000}},
+                                {"compute_us", {10, 100, 1000, 10000}},
                                 {"workers", nlohmann::json::array({std::max(cores, 1)})},
                                 {"iterations", 100},
-                                {"repetitions", 3},
-                                {"cell_budget_ms", 20}};
+                                {"cell_budget_ms", 10}};
   s.per_workload["extcompat"] = {{"resume_after_crash", kExtcompatRestarts},
                                  {"workers", nlohmann::json::array({1})},
                                  {"wall_limit_s", kExtcompatWallLimitS}};
-  s.mp_methods = {"fork", "spawn"};
+  // spawn where a worker's start is the figure; elsewhere it measures what fork does.
+  s.mp_methods = {"fork"};
+  s.per_workload_mp_methods["startup"] = {"fork", "spawn"};
+  s.per_workload_mp_methods["memory"] = {"fork", "spawn"};
   // fork and zygote change how a worker process starts: startup and memory show it.
   s.per_workload_start_methods["startup"] = subprocess_start_methods();
   s.per_workload_start_methods["memory"] = subprocess_start_methods();
@@ -166,14 +173,13 @@ Suite default_suite(int cores) {
   // measured seconds apart six times rather than minutes apart once.
   s.rounds = 6;
   s.defaults["repetitions"] = 1;
-  s.per_workload["taskfarm"]["repetitions"] = 1;
   return s;
 }
 
 Suite full_suite(int cores) {
   Suite s = default_suite(cores);
   s.name = "full";
-  s.description = "finer grids, 10 repetitions, every multiprocessing start method (minutes)";
+  s.description = "finer grids, 10 rounds of 2 repetitions, every multiprocessing start method (minutes)";
   s.defaults["repetitions"] = 10;
   s.defaults["iterations"] = 2000;
   s.defaults["warmup"] = 200;
@@ -194,7 +200,7 @@ Suite full_suite(int cores) {
   s.child_wall_s = 1200;
   s.rounds = 10;
   s.defaults["repetitions"] = 2;
-  s.per_workload["taskfarm"]["repetitions"] = 2;
+  s.per_workload_mp_methods.clear();
   return s;
 }
 
@@ -408,7 +414,10 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
         rows.push_back({name, RowKind::kBaseline, ""});
       } else if (std::find(refs.begin(), refs.end(), name) != refs.end()) {
         if (name == "py-multiprocessing") {
-          for (auto& m : plan.suite.mp_methods) rows.push_back({name, RowKind::kReference, m});
+          const auto per = plan.suite.per_workload_mp_methods.find(workload);
+          for (auto& m : per != plan.suite.per_workload_mp_methods.end() ? per->second
+                                                                         : plan.suite.mp_methods)
+            rows.push_back({name, RowKind::kReference, m});
         } else {
           rows.push_back({name, RowKind::kReference, ""});
         }

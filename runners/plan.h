@@ -67,6 +67,8 @@ struct Suite {
   nlohmann::json defaults;
   std::map<std::string, nlohmann::json> per_workload;
   std::vector<std::string> mp_methods;  // py-multiprocessing start methods this suite runs
+  // ... for one workload, instead (startup and memory: how a worker starts is what they measure).
+  std::map<std::string, std::vector<std::string>> per_workload_mp_methods;
   // Subprocess start methods: for every workload, unless the workload has its own list.
   std::vector<std::string> start_methods = {"exec"};
   std::map<std::string, std::vector<std::string>> per_workload_start_methods;

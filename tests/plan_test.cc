@@ -157,7 +157,7 @@ TEST(PlanTest, RoundsSeedAndPinReachEveryChildAndTheOptions) {
   PlanRequest req;
   req.suite = "default";
   req.rows = {"subinterp", "py-threading"};
-  req.workloads = {"pingpong"};
+  req.workloads = {"memory"};
   req.seed = 1234;
   req.pin = "auto";
   req.cpus = {0, 1};

@@ -102,7 +102,7 @@ TEST(TargetsTest, RatiosArePairedMediansOfTheRowsTheyName) {
   EXPECT_DOUBLE_EQ(in["coverage"].get<double>(), 1 - 2.0 / 64);
   EXPECT_TRUE(in["reaches_level"].get<bool>());
   EXPECT_TRUE(in["significant"].get<bool>());
-  EXPECT_EQ(threads["ratio_text"], "0.33 [0.30, 0.40]");
+  EXPECT_EQ(threads["ratio_text"], "0.333 [0.300, 0.400]");
   EXPECT_FALSE(threads["met"].get<bool>());
   EXPECT_FALSE(threads["undecided"].get<bool>());
   EXPECT_NEAR(threads["missed_by"].get<double>(), 5.0 / 3.0, 1e-12);
@@ -200,7 +200,7 @@ TEST(TargetsTest, ThroughputAgainstMemcpyIsTheInverseRatioOfTimes) {
   for (const auto& l : t["lines"])  // the target's line (the reproducibility line may name it too)
     if (line.empty() && l.get<std::string>().find("subinterp / memcpy") != std::string::npos) line = l;
   EXPECT_THAT(line, HasSubstr("B/s / "));
-  EXPECT_THAT(line, HasSubstr("= 0.40 [0.38, 0.42] "));
+  EXPECT_THAT(line, HasSubstr("= 0.400 [0.380, 0.420] "));
   // The JSON keeps the figures and the verdict as printed, for the report tables.
   EXPECT_THAT(p3["figures"].get<std::string>(), HasSubstr("B/s / "));
   EXPECT_THAT(line, HasSubstr(p3["figures"].get<std::string>()));

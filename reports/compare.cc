@@ -174,7 +174,7 @@ std::string_view verdict_name(Verdict v) {
     case Verdict::kImprovement: return "improvement";
     case Verdict::kNotSignificant: return "not significant";
     case Verdict::kUnchanged: return "unchanged";
-    case Verdict::kTooFewRepetitions: return "too few repetitions";
+    case Verdict::kTooFewRepetitions: return "too few rounds";
     case Verdict::kOnlyInBase: return "missing in candidate";
     case Verdict::kOnlyInCandidate: return "new in candidate";
   }

@@ -24,7 +24,6 @@ struct CompareOptions {
   double threshold = 0.05;  // fraction: 0.05 = 5%
   double alpha = 0.05;
   std::string format = "table";  // table | json | md
-  bool paired = false;           // A/B: both sides measured in the same rounds
 };
 
 // "5%", "5" -> 0.05; "0.5%" -> 0.005. Throws BadInput on anything else (negative, not a number).

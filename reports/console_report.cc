@@ -97,6 +97,13 @@ void print_summary(const std::string& title, std::vector<Item> items, std::ostre
     const double ma = round_figure(*a.result), mb = round_figure(*b.result);
     return higher ? ma > mb : ma < mb;
   });
+  // Ranked by the medians over rounds; between the first two the per-round ratios decide, as
+  // the ratios printed are theirs (drift plus an outlier round can reverse the two orders).
+  {
+    const auto a = round_values(*items[0].result), b = round_values(*items[1].result);
+    const double ab = paired(a, b).ratio;  // items[0] / items[1]
+    if (higher ? ab < 1 : ab > 1) std::swap(items[0], items[1]);
+  }
   out << fmt::format("Summary ({}; median of per-round ratios [95% interval])\n  {}\n", title,
                      row_display_name(*items[0].row));
   const auto best = round_values(*items[0].result);

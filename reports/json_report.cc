@@ -306,7 +306,7 @@ std::vector<std::string> result_warnings(const json& rows) {
     w.push_back(fmt::format(
         "one CPU: in {} result(s) the driver and its worker were on the same CPU after some "
         "repetitions (sampled after each): {}; their round trips then include two wake-ups "
-        "instead of a spin; fix: an idle machine, more --repetitions, or compare with another run",
+        "instead of a spin; fix: an idle machine, more --rounds, or compare with another run",
         one_cpu.size(), first_few(one_cpu, 3)));
   }
   if (few_reps > 0) {
@@ -431,7 +431,7 @@ json make_json_report(const Run& run) {
   if (const json& rep = ib["targets"]["reproducibility"];
       rep.is_object() && rep.value("max_disagreement", 0.0) > rep.value("warn_above", 0.10))
     ib["warnings"].push_back(fmt::format(
-        "irreproducible: the headline ratio '{}' differs by {:.0f}% between the odd and the even "
+        "irreproducible: the ratio '{}' differs by {:.0f}% between the odd and the even "
         "rounds of this run, so the next run may differ as much; fix: more --rounds, an idle "
         "machine, --pin auto",
         rep.value("worst", ""), 100 * rep.value("max_disagreement", 0.0)));

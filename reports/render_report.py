@@ -831,6 +831,11 @@ def plot_crossover(runs, out_dir):
     grids = []
     for run in runs:
         cells = {}
+        # The verdict's winner per cell (reports/verdict.cc): the row the per-round ratios favour,
+        # the median per-round ratio over the runner-up and whether its 95% interval excludes 1.
+        winners = {f.get("variant"): f for f in
+                   ((run.ib.get("verdict") or {}).get("findings") or [])
+                   if f.get("kind") == "winner" and f.get("workload") == "taskfarm"}
         for r in run.of("task_throughput"):
             cu = num(r["params"], "compute_us")
             pb = num(r["params"], "payload_bytes", "size_bytes")
@@ -839,7 +844,8 @@ def plot_crossover(runs, out_dir):
             s = r["summary"]
             # One panel per run, titled with it: the cells need no " · 3.12".
             cells.setdefault((cu, pb), []).append(
-                (s.get("mean", 0), r["row_in_run"], r["kind"], s.get("stddev", 0)))
+                (s.get("mean", 0), r["row_in_run"], r["kind"], s.get("stddev", 0), r["row"],
+                 winners.get(r["name"])))
         if not cells:
             p.missing.append(run.label)
         else:
@@ -857,13 +863,21 @@ def plot_crossover(runs, out_dir):
         cus = sorted({c for c, _ in cells})
         pbs = sorted({b for _, b in cells})
         for (cu, pb), entries in cells.items():
-            entries.sort(reverse=True)
+            entries.sort(key=lambda e: e[:4], reverse=True)
             best = entries[0]
             second = entries[1] if len(entries) > 1 else None
+            finding = best[5]
+            ratio = best[0] / second[0] if second and second[0] > 0 else None
+            # A win counts only when the median per-round ratio's 95% interval excludes 1 (the
+            # verdict's finding); otherwise the cell is pale and says "not significant".
+            clear = not second
+            if finding and len(finding.get("rows", [])) == 2:
+                by_row = {e[4]: e for e in entries}
+                if finding["rows"][0] in by_row and finding["rows"][1] in by_row:
+                    best, second = by_row[finding["rows"][0]], by_row[finding["rows"][1]]
+                    ratio = (finding.get("numbers") or {}).get("ratio", ratio)
+                    clear = bool(finding.get("significant"))
             x, y = pbs.index(pb), cus.index(cu)
-            # A win counts only when mean ± sigma of winner and runner-up do not overlap (the
-            # verdict's rule); otherwise the cell is pale and says "not significant".
-            clear = not second or best[0] - best[3] > second[0] + second[3]
             colour = row_colour(best[1]) if clear else tint(row_colour(best[1]), 0.65)
             winners_all[best[1]] = best[2]
             ax.add_patch(matplotlib.patches.Rectangle((x - 0.5, y - 0.5), 1, 1, fc=colour,
@@ -872,8 +886,8 @@ def plot_crossover(runs, out_dir):
             # "subinterp (shared GIL: Python 3.11)" on two lines: it fits the cell.
             wrap = lambda name: name.replace(" (shared GIL", "\n(shared GIL")
             text = wrap(best[1])
-            if second and second[0] > 0:
-                text += f"\n{best[0] / second[0]:.2f}x" + ("" if clear else " (not significant)")
+            if second and ratio:
+                text += f"\n{ratio:.2f}x" + ("" if clear else " (not significant)")
                 text += f"\nvs {wrap(second[1])}"
             ax.text(x, y, text, ha="center", va="center",
                     fontsize=8.5 if len(cells) <= 16 else 6.5, color="black",
@@ -892,7 +906,8 @@ def plot_crossover(runs, out_dir):
                for row, kind in sorted(winners_all.items())]
     fig.legend(handles=handles, title="winner", loc="center right", fontsize=8)
     fig.suptitle("Crossover map: row with the highest task throughput in each cell and its ratio\n"
-                 "over the runner-up (task farm on all cores; pale: within mean ± σ of each other)",
+                 "over the runner-up (task farm on all cores; median of per-round ratios; pale: its\n"
+                 "95% interval holds 1)",
                  fontsize=10.5)
     finish_with_legend_room(fig, p, runs, out_dir)
     return p
@@ -1072,6 +1087,15 @@ def result_rows(run):
                   s.get("median"), s.get("p99")]
 
 
+def headline_rows(run):
+    """(what, ratio [95% interval]) for each headline ratio of the run, and the run's
+    reproducibility line (reports/targets.h), as the console prints them."""
+    t = run.ib.get("targets") or {}
+    rows = [(h.get("what", ""), h.get("ratio_text", "")) for h in (t.get("headlines") or [])]
+    rep = t.get("reproducibility") or {}
+    return rows, rep.get("line", "")
+
+
 def target_rows(run):
     """(id, what, figures, ratio, goal, verdict) for each target of the run (reports/targets.h),
     with the figures and verdict as the console prints them."""
@@ -1083,7 +1107,7 @@ def target_rows(run):
                         "not measured: " + t.get("missing", "")))
         else:
             out.append((t.get("id", ""), t.get("what", ""), t.get("figures", ""),
-                        f"{t['ratio']:.3g}", goal, t.get("verdict", "")))
+                        t.get("ratio_text") or f"{t['ratio']:.3g}", goal, t.get("verdict", "")))
     return out if any(r[2] for r in out) else []
 
 
@@ -1104,11 +1128,21 @@ def write_html(runs, plots, out_dir):
             h.append("</ul></div>")
         targets = target_rows(run)
         if targets:
-            h.append(f"<h2>Targets{esc(run_suffix(runs, run))}</h2><p>Ratios of p50s measured in this "
-                     "run (docs/performance.md); goals for the framework, not gates.</p><table><tr>"
-                     "<th></th><th>what</th><th>p50s</th><th>ratio</th><th>goal</th><th></th></tr>")
+            h.append(f"<h2>Targets{esc(run_suffix(runs, run))}</h2><p>Medians of the per-round ratios "
+                     "measured in this run, with their 95% intervals (docs/performance.md); goals "
+                     "for the framework, not gates.</p><table><tr>"
+                     "<th></th><th>what</th><th>medians over rounds</th><th>ratio [95% interval]</th>"
+                     "<th>goal</th><th></th></tr>")
             h += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in targets]
             h.append("</table>")
+        heads, rep_line = headline_rows(run)
+        if heads:
+            h.append(f"<h2>Headline ratios{esc(run_suffix(runs, run))}</h2><table><tr><th>what</th>"
+                     "<th>median of per-round ratios [95% interval]</th></tr>")
+            h += [f"<tr><td>{esc(w)}</td><td>{esc(r)}</td></tr>" for w, r in heads]
+            h.append("</table>")
+        if rep_line:
+            h.append(f"<p class=reproducibility>{esc(rep_line)}</p>")
         warns = list(run.ib.get("warnings") or [])
         warns.sort(key=lambda w: "share one GIL" not in w)  # what the subinterp figures mean: first
         if run.ib.get("incomplete"):
@@ -1187,9 +1221,18 @@ def write_markdown(runs, plots, out_dir):
         targets = target_rows(run)
         if targets:
             m += [f"## Targets{run_suffix(runs, run)}", "",
-                  "Ratios of p50s measured in this run (docs/performance.md); goals, not gates.", "",
-                  "| | what | p50s | ratio | goal | |", "|---|---|---:|---:|---|---|"]
+                  "Medians of the per-round ratios measured in this run, with their 95% intervals "
+                  "(docs/performance.md); goals, not gates.", "",
+                  "| | what | medians over rounds | ratio [95% interval] | goal | |",
+                  "|---|---|---:|---:|---|---|"]
             m += ["| " + " | ".join(md_cell(c) for c in r) + " |" for r in targets] + [""]
+        heads, rep_line = headline_rows(run)
+        if heads:
+            m += [f"## Headline ratios{run_suffix(runs, run)}", "",
+                  "| what | median of per-round ratios [95% interval] |", "|---|---:|"]
+            m += [f"| {md_cell(w)} | {md_cell(r)} |" for w, r in heads] + [""]
+        if rep_line:
+            m += [md_cell(rep_line), ""]
         warns = list(run.ib.get("warnings") or [])
         warns.sort(key=lambda w: "share one GIL" not in w)  # what the subinterp figures mean: first
         if run.ib.get("incomplete"):

@@ -212,9 +212,11 @@ bool match_or_gap(const std::vector<Entry>& entries, const std::string& interp_r
     const Entry* sp = find_row(group, process_row);
     if (!si || !sp || is_cost_metric(si->metric) || is_codec_metric(si->metric)) continue;
     const Comparison c = compare(*si, *sp);
-    const bool within = c.r.ratio <= 1 + kMatchWithin;
-    // "match": within kMatchWithin; "noise": further apart but not significantly so.
-    const std::string kind = within ? "match" : !c.r.significant ? "noise" : "gap";
+    // Decided by the whole 95% interval, so that another run lands in the same bucket: "match"
+    // when all of it lies within kMatchWithin, "gap" when all of it lies beyond, else "noise".
+    const std::string kind = c.r.reaches_level && c.r.high <= 1 + kMatchWithin ? "match"
+                             : c.r.significant && c.r.low > 1 + kMatchWithin   ? "gap"
+                                                                               : "noise";
     json f = pair_finding(kind, *si, *sp, c);
     f["within"] = kMatchWithin;
     findings.push_back(std::move(f));
@@ -232,16 +234,17 @@ bool match_or_gap(const std::vector<Entry>& entries, const std::string& interp_r
   if (total == 0) return false;
   lines.push_back(fmt::format("  {} vs {} over {} shared results:", process_label, interp_row,
                               total));
-  lines.push_back(fmt::format("    within {:.0f}%: {}{}{}", 100 * kMatchWithin, match.size(),
+  lines.push_back(fmt::format("    within {:.0f}% (the whole 95% interval): {}{}{}", 100 * kMatchWithin, match.size(),
                               match.empty() ? "" : ": ", list_some(match, 3)));
   if (!interp_better.empty())
-    lines.push_back(fmt::format("    {} better: {}: {}", interp_row, interp_better.size(),
+    lines.push_back(fmt::format("    {} better by more than 10%: {}: {}", interp_row, interp_better.size(),
                                 list_some(interp_better)));
   if (!process_better.empty())
-    lines.push_back(fmt::format("    {} better: {}: {}", process_row, process_better.size(),
+    lines.push_back(fmt::format("    {} better by more than 10%: {}: {}", process_row, process_better.size(),
                                 list_some(process_better)));
   if (!noise.empty())
-    lines.push_back(fmt::format("    too noisy to tell: {} (more --repetitions would decide)",
+    lines.push_back(fmt::format("    not decided: {} (the 95% interval reaches past 1.1x on one side "
+                                "and not on the other; more --rounds would narrow it)",
                                 noise.size()));
   return true;
 }
@@ -376,7 +379,7 @@ void memory_costs(const std::vector<Entry>& entries, json& findings,
       const auto workers = workers_of(*e);
       f["rows"].push_back(row);
       f["results"].push_back(e->bench);
-      f["numbers"][row] = {{"mean", e->mean}, {"unit", e->unit},
+      f["numbers"][row] = {{"median", e->mean}, {"unit", e->unit},
                            {"workers", workers ? json(*workers) : json(nullptr)}};
       // Name the result per row only where the rows measured different worker counts.
       parts.push_back(fmt::format("{} {}{}", row, format_value(e->mean, e->unit),

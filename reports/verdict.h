@@ -9,8 +9,8 @@
 
 namespace interpbench {
 
-// Within this fraction, subprocess "matches" subinterp (when the difference is significant at
-// all).
+// subprocess "matches" subinterp when the whole 95% interval of their paired ratio lies within
+// this fraction, and one is "better" when all of it lies beyond.
 inline constexpr double kMatchWithin = 0.10;
 
 // `interpbench` is the report's "interpbench" section (rows with summarized results, and the

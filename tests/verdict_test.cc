@@ -174,13 +174,14 @@ TEST(VerdictTest, SubprocessMatchesWhereEqualAndHasAGapWhereSlower) {
   const std::string text = all_lines(v);
   EXPECT_THAT(text, HasSubstr("Why not subprocesses?"));
   EXPECT_THAT(text, HasSubstr("subprocess (shared memory) vs subinterp over 2 shared results:"));
-  EXPECT_THAT(text, HasSubstr("within 10%: 1: pingpong/1024 round_trip (1.00 [1.00, 1.00])"));
-  EXPECT_THAT(text, HasSubstr("subinterp better: 1: pingpong/8 round_trip 3.00 [3.00, 3.00] times"));
+  EXPECT_THAT(text, HasSubstr("within 10% (the whole 95% interval): 1: pingpong/1024 round_trip (1.00 [1.00, 1.00])"));
+  EXPECT_THAT(text, HasSubstr("subinterp better by more than 10%: 1: pingpong/8 round_trip 3.00 [3.00, 3.00] times"));
 
-  // Three rounds cannot tell a 3x gap from noise: the same gap is "too noisy to tell".
+  // Three rounds give no 95% interval: neither the 3x gap nor the identical pair is decided.
   const json v3 = make_json_report(fixture::synthetic_run())["interpbench"]["verdict"];
   EXPECT_EQ(findings_of_kind(v3, "gap").size(), 0u);
-  EXPECT_EQ(findings_of_kind(v3, "noise").size(), 1u);
+  EXPECT_EQ(findings_of_kind(v3, "match").size(), 0u);
+  EXPECT_EQ(findings_of_kind(v3, "noise").size(), 2u);
 }
 
 // Encode and decode run the same codec in the driver whatever the row: no row wins them, and
@@ -242,7 +243,7 @@ TEST(VerdictTest, StartupAndMemoryCostsAreReportedPerRow) {
   EXPECT_TRUE(s[0]["significant"].get<bool>());
   const auto m = findings_of_kind(v, "memory");
   ASSERT_EQ(m.size(), 1u);
-  EXPECT_DOUBLE_EQ(m[0]["numbers"]["subinterp"]["mean"].get<double>(), 3072);
+  EXPECT_DOUBLE_EQ(m[0]["numbers"]["subinterp"]["median"].get<double>(), 3072);
   const std::string text = all_lines(v);
   EXPECT_THAT(text, HasSubstr("subinterp 2.00 ms, subprocess 20.0 ms; subprocess takes 10.0 [10.0, "
                               "10.0] times subinterp's"));
@@ -268,7 +269,30 @@ TEST(VerdictTest, OverlappingRowsAreNotSignificant) {
   ASSERT_EQ(f.size(), 1u);
   EXPECT_FALSE(f[0]["significant"].get<bool>());
   EXPECT_THAT(all_lines(v), HasSubstr("not significantly different"));
-  EXPECT_EQ(findings_of_kind(v, "match").size(), 1u);  // 153.3 vs 150: within 10%
+  // Ratios 1.1, 1.05, 1.067 per round: the median is within 10%, but three rounds give no 95%
+  // interval, so it is not a match either: undecided.
+  EXPECT_TRUE(findings_of_kind(v, "match").empty());
+  EXPECT_EQ(findings_of_kind(v, "noise").size(), 1u);
+}
+
+TEST(VerdictTest, AMatchNeedsTheWholeIntervalWithinTenPercent) {
+  interpbench::Run run;
+  // Six rounds: subprocess / subinterp = 1.02, 1.04, 1.05, 1.06, 1.08, 1.09: all within 10%.
+  run.children.push_back(fixture::child("subinterp", "backend", "w",
+      {fixture::time_result("w/1", "wall", {{100}, {100}, {100}, {100}, {100}, {100}})}));
+  run.children.push_back(fixture::child("subprocess", "backend", "w",
+      {fixture::time_result("w/1", "wall", {{102}, {104}, {105}, {106}, {108}, {109}})}));
+  // ... and 1.02 .. 1.15 on another result: the median is within 10%, the interval is not.
+  run.children[0].child["results"].push_back(
+      fixture::time_result("w/2", "wall", {{100}, {100}, {100}, {100}, {100}, {100}}));
+  run.children[1].child["results"].push_back(
+      fixture::time_result("w/2", "wall", {{102}, {104}, {105}, {106}, {108}, {115}}));
+  const json v = make_json_report(run)["interpbench"]["verdict"];
+  std::map<std::string, std::string> kind_of;
+  for (const char* k : {"match", "gap", "noise"})
+    for (const auto& f : findings_of_kind(v, k)) kind_of[f["variant"].get<std::string>()] = k;
+  EXPECT_EQ(kind_of["w/1"], "match");
+  EXPECT_EQ(kind_of["w/2"], "noise");
 }
 
 TEST(VerdictTest, FarApartButNoisyIsNeitherMatchNorGap) {
@@ -281,7 +305,7 @@ TEST(VerdictTest, FarApartButNoisyIsNeitherMatchNorGap) {
   EXPECT_EQ(findings_of_kind(v, "noise").size(), 1u);
   EXPECT_TRUE(findings_of_kind(v, "match").empty());
   EXPECT_TRUE(findings_of_kind(v, "gap").empty());
-  EXPECT_THAT(all_lines(v), HasSubstr("too noisy to tell: 1"));
+  EXPECT_THAT(all_lines(v), HasSubstr("not decided: 1"));
 }
 
 TEST(VerdictTest, TheSameErrorOnManyRowsIsSaidOnce) {
@@ -304,10 +328,10 @@ TEST(VerdictTest, TheSameErrorOnManyRowsIsSaidOnce) {
 TEST(VerdictTest, StandardLibraryRowsAnswerTooWhenTheBackendsAreMissing) {
   interpbench::Run run;
   run.children.push_back(fixture::child("py-interpreters", "reference", "w",
-                                        {fixture::time_result("w/1", "wall", fixture::kBase)}));
+                                        {fixture::time_result("w/1", "wall", fixture::kSixRounds)}));
   run.children.push_back(fixture::child(
       "py-multiprocessing-fork", "reference", "w",
-      {fixture::time_result("w/1", "wall", fixture::scaled(fixture::kBase, 1.05))}, "process"));
+      {fixture::time_result("w/1", "wall", fixture::scaled(fixture::kSixRounds, 1.05))}, "process"));
   const json v = make_json_report(run)["interpbench"]["verdict"];
   EXPECT_THAT(all_lines(v), HasSubstr("py-multiprocessing-fork (pipes) vs py-interpreters over 1 "
                                       "shared results:"));

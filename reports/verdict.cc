@@ -214,7 +214,8 @@ bool match_or_gap(const std::vector<Entry>& entries, const std::string& interp_r
     const Comparison c = compare(*si, *sp);
     // Decided by the whole 95% interval, so that another run lands in the same bucket: "match"
     // when all of it lies within kMatchWithin, "gap" when all of it lies beyond, else "noise".
-    const std::string kind = c.r.reaches_level && c.r.high <= 1 + kMatchWithin ? "match"
+    const bool inside = c.r.high <= 1 + kMatchWithin && c.r.low >= 1 / (1 + kMatchWithin);
+    const std::string kind = c.r.reaches_level && inside                       ? "match"
                              : c.r.significant && c.r.low > 1 + kMatchWithin   ? "gap"
                                                                                : "noise";
     json f = pair_finding(kind, *si, *sp, c);

@@ -15,27 +15,17 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/subprocess/child_process.h"
+#include "tests/run_cli.h"
 
 namespace interpbench {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  ExitStatus status;
-  std::string out, err;
-};
+using Outcome = testing::CliOutcome;
 
 Outcome run_cli(std::vector<std::string> args) {
-  SpawnOptions spawn;
-  spawn.executable = INTERPBENCH_BIN;
-  spawn.args = std::move(args);
-  spawn.stdout_mode = SpawnOptions::Output::kCapture;
-  spawn.stderr_tail_lines = 50;
-  ChildProcess p(spawn);
-  auto status = p.wait(Deadline::after(std::chrono::seconds(200)));
-  if (!status) status = p.kill_and_reap();
-  return {*status, p.captured_stdout(), p.stderr_tail()};
+  return testing::run_cli(std::move(args), std::chrono::seconds(200));
 }
 
 const std::string kWork = fs::path(AB_FIXTURES_DIR) / "python_work.py";

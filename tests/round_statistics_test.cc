@@ -531,3 +531,91 @@ TEST(ShuffledOrderTest, FixedSeedGivesAFixedPermutation) {
 
 }  // namespace
 }  // namespace interpbench
+
+namespace interpbench {
+namespace {
+
+TEST(SignedRankTest, NullDistributionMatchesSmallCasesAndTheTable) {
+  // n = 3: T+ takes 0..6 with counts 1,1,1,2,1,1,1 out of 8 subsets.
+  const auto pmf3 = signed_rank_pmf(3);
+  const std::vector<double> expected3 = {1, 1, 1, 2, 1, 1, 1};
+  ASSERT_EQ(pmf3.size(), expected3.size());
+  for (std::size_t t = 0; t < pmf3.size(); ++t) EXPECT_DOUBLE_EQ(pmf3[t], expected3[t] / 8) << t;
+  // n = 20: the two-sided 5% critical value of the tables is 52 (P(T+ <= 52) = 0.0242, <= 53 is
+  // above 0.025).
+  const auto pmf20 = signed_rank_pmf(20);
+  double cdf = 0;
+  for (int t = 0; t <= 52; ++t) cdf += pmf20[static_cast<std::size_t>(t)];
+  EXPECT_NEAR(cdf, 0.0242, 5e-5);
+  EXPECT_GT(cdf + pmf20[53], 0.025);
+  double sum = 0;
+  for (double p : pmf20) sum += p;
+  EXPECT_NEAR(sum, 1.0, 1e-12);
+}
+
+TEST(SignedRankTest, AConstantRatioIsItsOwnEstimateAndInterval) {
+  const std::vector<double> b = {100, 120, 90, 110, 105, 95, 130, 80};
+  std::vector<double> a;
+  for (double x : b) a.push_back(1.1 * x);
+  const RatioEstimate r = signed_rank_ratio(a, b);
+  EXPECT_NEAR(r.ratio, 1.1, 1e-12);
+  EXPECT_NEAR(r.low, 1.1, 1e-12);
+  EXPECT_NEAR(r.high, 1.1, 1e-12);
+  EXPECT_TRUE(r.reaches_level);  // n = 8: P(T+ <= 3) = 5/256 <= 0.025, k = 4 of 36
+  EXPECT_TRUE(r.significant);
+  EXPECT_DOUBLE_EQ(r.p_value, 2.0 / 256);  // every pair above 1: T+ = 36
+}
+
+TEST(SignedRankTest, IntervalUsesTheWalshAveragesAtTheTablesRank) {
+  // n = 20 log ratios 0.01 .. 0.20: Walsh averages (d_i + d_j) / 2, 210 of them; the 95% interval
+  // is their 53rd and 158th in order, the estimate their median.
+  std::vector<double> a, b;
+  std::vector<double> walsh;
+  for (int i = 1; i <= 20; ++i) {
+    b.push_back(1000);
+    a.push_back(1000 * std::exp(0.01 * i));
+  }
+  for (int i = 1; i <= 20; ++i)
+    for (int j = i; j <= 20; ++j) walsh.push_back(0.01 * (i + j) / 2);
+  std::sort(walsh.begin(), walsh.end());
+  const RatioEstimate r = signed_rank_ratio(a, b);
+  EXPECT_EQ(r.n, 20u);
+  EXPECT_NEAR(std::log(r.low), walsh[52], 1e-9);
+  EXPECT_NEAR(std::log(r.high), walsh[157], 1e-9);
+  EXPECT_NEAR(std::log(r.ratio), (walsh[104] + walsh[105]) / 2, 1e-9);
+  EXPECT_GT(r.coverage, 0.95);
+}
+
+TEST(SignedRankTest, CoversATrueShiftAtLeastAtTheLevelAndIsNarrowerThanTheSignInterval) {
+  SplitMix64 rng(2024);
+  auto normal = [&] {  // Box-Muller
+    const double u1 = std::max(rng.unit(), 1e-300), u2 = rng.unit();
+    return std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
+  };
+  int covered = 0, narrower = 0;
+  const int trials = 2000;
+  for (int t = 0; t < trials; ++t) {
+    std::vector<double> a, b;
+    for (int i = 0; i < 20; ++i) {
+      b.push_back(100);
+      a.push_back(100 * std::exp(std::log(1.1) + 0.05 * normal()));
+    }
+    const RatioEstimate w = signed_rank_ratio(a, b);
+    const RatioEstimate s = paired_ratio(a, b);
+    covered += w.low <= 1.1 && 1.1 <= w.high;
+    narrower += (w.high / w.low) < (s.high / s.low);
+  }
+  EXPECT_GE(covered, static_cast<int>(0.94 * trials));
+  EXPECT_GE(narrower, static_cast<int>(0.8 * trials));
+}
+
+TEST(SignedRankTest, SameDataGivesRatioOneAndPOne) {
+  const std::vector<double> a = {1, 2, 3, 4, 5, 6};
+  const RatioEstimate r = signed_rank_ratio(a, a);
+  EXPECT_DOUBLE_EQ(r.ratio, 1);
+  EXPECT_FALSE(r.significant);
+  EXPECT_DOUBLE_EQ(r.p_value, 1);
+}
+
+}  // namespace
+}  // namespace interpbench

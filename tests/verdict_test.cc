@@ -287,12 +287,18 @@ TEST(VerdictTest, AMatchNeedsTheWholeIntervalWithinTenPercent) {
       fixture::time_result("w/2", "wall", {{100}, {100}, {100}, {100}, {100}, {100}}));
   run.children[1].child["results"].push_back(
       fixture::time_result("w/2", "wall", {{102}, {104}, {105}, {106}, {108}, {115}}));
+  // ... and 0.70 .. 1.08: the median is within 10%, the interval reaches 1.43x the other way.
+  run.children[0].child["results"].push_back(
+      fixture::time_result("w/3", "wall", {{100}, {100}, {100}, {100}, {100}, {100}}));
+  run.children[1].child["results"].push_back(
+      fixture::time_result("w/3", "wall", {{70}, {101}, {102}, {103}, {104}, {108}}));
   const json v = make_json_report(run)["interpbench"]["verdict"];
   std::map<std::string, std::string> kind_of;
   for (const char* k : {"match", "gap", "noise"})
     for (const auto& f : findings_of_kind(v, k)) kind_of[f["variant"].get<std::string>()] = k;
   EXPECT_EQ(kind_of["w/1"], "match");
   EXPECT_EQ(kind_of["w/2"], "noise");
+  EXPECT_EQ(kind_of["w/3"], "noise");
 }
 
 TEST(VerdictTest, FarApartButNoisyIsNeitherMatchNorGap) {

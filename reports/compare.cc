@@ -177,7 +177,7 @@ std::string_view verdict_name(Verdict v) {
     case Verdict::kTooFewRepetitions: return "too few rounds";
     case Verdict::kOnlyInBase: return "missing in candidate";
     case Verdict::kOnlyInCandidate: return "new in candidate";
-    case Verdict::kRunShift: return "whole-run shift (not gated)";
+    case Verdict::kRunShift: return "with the whole-run shift (not gated)";
   }
   return "?";
 }
@@ -230,7 +230,7 @@ CompareResult compare_reports(const nlohmann::json& base, const nlohmann::json& 
     const auto k_rounds = round_values(k);
     c.candidate_repetitions = count(k_rounds);
     // candidate / base: per round when both ran in the same rounds, else two samples of rounds.
-    const RatioEstimate est = paired ? signed_rank_ratio(k_rounds, b_rounds)
+    const RatioEstimate est = paired ? paired_ratio(k_rounds, b_rounds)
                                      : hodges_lehmann_ratio(b_rounds, k_rounds);
     c.change = est.ratio - 1;
     c.change_low = est.low - 1;
@@ -299,7 +299,21 @@ CompareResult compare_reports(const nlohmann::json& base, const nlohmann::json& 
     // two default runs of one build, docs/performance.md). Said, not gated.
     if (!paired && (out.overall_verdict == Verdict::kRegression ||
                     out.overall_verdict == Verdict::kImprovement)) {
+      // The results that moved the way the whole run did can't be told from it either: said
+      // as part of the shift, not gated. A result that moved against the run still counts.
+      const Verdict with_run = out.overall_verdict;
+      std::size_t absorbed = 0;
+      for (auto& c : out.results)
+        if (c.verdict == with_run) {
+          c.verdict = Verdict::kRunShift;
+          ++absorbed;
+        }
       out.overall_verdict = Verdict::kRunShift;
+      if (absorbed > 0)
+        out.warnings.push_back(fmt::format(
+            "{} result(s) changed beyond the threshold the way the whole run did: counted as part "
+            "of the whole-run shift, not gated",
+            absorbed));
       out.warnings.push_back(fmt::format(
           "the whole candidate run is {:+.1f}% [{:+.1f}, {:+.1f}] off the base: two separate runs "
           "can't tell a change from the machine moving between them (it does, on VMs and cloud "

@@ -3,8 +3,8 @@
 // evidence is the round (docs/design.md, "Rounds"), never the samples inside one child, which
 // share the machine's state of that second. Two separate runs: the Hodges-Lehmann change of the
 // round values with its Moses interval and a Mann-Whitney U p-value. A/B (`compare --run`, both
-// builds in the same rounds): the Hodges-Lehmann estimate of the per-round log ratios
-// candidate / base with the Wilcoxon signed-rank interval and p-value. p-values are corrected for the number of
+// builds in the same rounds): the median of the per-round ratios candidate / base with its
+// order-statistic interval and a sign-test p-value. p-values are corrected for the number of
 // results tested (Benjamini-Hochberg at alpha). A result is a regression only when its whole
 // interval of change lies beyond the threshold and its corrected p-value is below alpha. The
 // whole-run row (OVERALL, the median change with its interval) gates the same way in A/B mode;
@@ -39,8 +39,9 @@ enum class Verdict {
   kTooFewRepetitions,  // beyond the threshold, but too few rounds for a 95% interval
   kOnlyInBase,         // missing (or failed) in the candidate
   kOnlyInCandidate,    // new in the candidate
-  kRunShift,           // OVERALL of two separate runs beyond the threshold: the machine may have
-                       // moved between them; said, not gated (docs/ci.md)
+  kRunShift,           // two separate runs whose whole run moved beyond the threshold: OVERALL,
+                       // and each result that moved the same way; the machine may have moved
+                       // between the runs; said, not gated (docs/ci.md)
 };
 std::string_view verdict_name(Verdict v);  // "regression", "not significant", ...
 

@@ -37,11 +37,12 @@ std::string summary_line(const CompareResult& r) {
   };
   return fmt::format(
       "{}: {} regression(s), {} improvement(s), {} not significant, {} with too few rounds, "
-      "{} unchanged; whole run {} (worse in {}, better in {} results; sign test p = {}) "
+      "{} unchanged, {} with the whole-run shift; whole run {} (worse in {}, better in {} "
+      "results; sign test p = {}) "
       "[{}; threshold {:.3g}%, false discovery rate {:.3g}]",
       r.has_regression() ? "REGRESSION" : "OK", count(Verdict::kRegression),
       count(Verdict::kImprovement), count(Verdict::kNotSignificant),
-      count(Verdict::kTooFewRepetitions), count(Verdict::kUnchanged),
+      count(Verdict::kTooFewRepetitions), count(Verdict::kUnchanged), count(Verdict::kRunShift),
       overall_text(r), r.overall_worse, r.overall_better, p_text(r.overall_p_value),
       r.paired ? "A/B, paired by round" : "two separate runs", r.threshold * 100, r.alpha);
 }

@@ -363,7 +363,7 @@ std::vector<std::string> environment_warnings(const json& env, int max_workers) 
     const json& what = env["virtualization"]["what"];
     w.push_back(fmt::format(
         "running in a virtual machine{}: timings are noisier and scaling is limited by the host; "
-        "fix: use more --repetitions, or bare metal for figures you publish",
+        "fix: use more --rounds, or bare metal for figures you publish",
         what.is_string() && what != "none" ? " (" + what.get<std::string>() + ")" : ""));
   }
   if (cpus > 0 && max_workers > cpus) {

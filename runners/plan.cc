@@ -525,6 +525,9 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
   plan.options["seed"] = request.seed;
   plan.options["pin"] = request.pin;
   plan.options["rounds"] = request.rounds.value_or(plan.suite.rounds);
+  // What each workload actually ran (per-workload rounds of the suite, one for outcomes).
+  plan.options["rounds_per_workload"] = nlohmann::json::object();
+  for (const auto& c : plan.children) plan.options["rounds_per_workload"][c.workload.name] = c.rounds;
   // What each workload actually got (suite <- per-workload <- command line), for the record.
   plan.options["params"] = nlohmann::json::object();
   for (auto& w : workloads) plan.options["params"][w.name] = workload_params(plan.suite, w.name, request);

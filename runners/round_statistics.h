@@ -61,25 +61,6 @@ std::vector<double> paired_ratios(std::span<const double> a, std::span<const dou
 RatioEstimate paired_ratio(std::span<const double> a, std::span<const double> b,
                            double level = 0.95);
 
-// The A/B gate's estimate (compare --run): the paired ratios' one-sample Hodges-Lehmann estimate
-// on the log scale, the median of the n(n+1)/2 Walsh averages (d_i + d_j) / 2 of
-// d = log(a[r] / b[r]), with the interval that inverts the Wilcoxon signed-rank test
-// (Hollander & Wolfe sec. 3.2; Conover sec. 5.7): [w_(k), w_(M+1-k)], k the largest integer with
-// P(T+ <= k-1) <= (1 - level) / 2 under the signed-rank null (exact for n <= 400, by the subset-sum
-// recurrence). Where paired_ratio's sign-test interval uses only which side of 1 each ratio lies
-// on, this one uses how far: for a symmetric spread its width is about 0.82 of the sign
-// interval's, worth half again as many rounds (asymptotic efficiency 0.955 vs 0.637 against the
-// mean). It assumes the log ratios spread symmetrically about their centre, which pairing gives
-// when both sides run the same code under the same conditions. p_value is the exact two-sided
-// signed-rank test (zeros dropped; with ties in |d|, average ranks and the exact null as an
-// approximation). ratio, low and high are exp of the log-scale figures.
-RatioEstimate signed_rank_ratio(std::span<const double> a, std::span<const double> b,
-                                double level = 0.95);
-
-// The exact null distribution of the Wilcoxon signed-rank statistic T+ for n pairs without ties or
-// zeros: element t is P(T+ = t), t = 0 .. n(n+1)/2.
-std::vector<double> signed_rank_pmf(std::size_t n);
-
 // Benjamini-Hochberg adjusted p-values (step-up false discovery rate; Benjamini & Hochberg 1995),
 // as R's p.adjust(p, method = "BH"): with p_(1) <= ... <= p_(m),
 // q_(i) = min(1, min_{j >= i} p_(j) m / j), returned in the input order. Rejecting every q <= 0.05

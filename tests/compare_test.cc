@@ -165,6 +165,30 @@ TEST(CompareTest, TooFewRoundsSaysSoAndSuggestsMore) {
   }
 }
 
+TEST(CompareTest, TwoRunsCountResultsThatMovedWithTheWholeRunAsTheShiftNotAsRegressions) {
+  // 12 results, 10 rounds each: every one 30% slower in the candidate (the machine, as far as two
+  // separate runs can tell), and then only one of them 30% slower (a change).
+  std::vector<nlohmann::json> results;
+  for (int i = 0; i < 12; ++i)
+    results.push_back(result("pingpong/" + std::to_string(8 << i), 2000.0 * (i + 1), 10, 0.02, i));
+  const auto base = report(results);
+  const auto all = compare_reports(base, scaled(base, 1.3), 0.05, 0.05);
+  for (const auto& c : all.results) EXPECT_EQ(c.verdict, Verdict::kRunShift) << c.name;
+  EXPECT_EQ(all.overall_verdict, Verdict::kRunShift);
+  EXPECT_FALSE(all.has_regression());
+  EXPECT_EQ(verdict_name(all.results[0].verdict), "with the whole-run shift (not gated)");
+
+  auto one = base;
+  auto& first = one["interpbench"]["rows"][0]["results"][0];
+  for (auto& m : first["rounds"]["values"]) m = m.get<double>() * 1.3;
+  first["rounds"]["median"] = first["rounds"]["median"].get<double>() * 1.3;
+  const auto r = compare_reports(base, one, 0.05, 0.05);
+  EXPECT_EQ(r.results[0].verdict, Verdict::kRegression);
+  for (std::size_t i = 1; i < r.results.size(); ++i) EXPECT_EQ(r.results[i].verdict, Verdict::kUnchanged);
+  EXPECT_EQ(r.overall_verdict, Verdict::kUnchanged);
+  EXPECT_TRUE(r.has_regression());
+}
+
 TEST(CompareTest, ARunWideShiftGatesInABModeAndIsOnlySaidForTwoSeparateRuns) {
   // Too few rounds to test one result, but 12 results all 1.5x slower shift the whole run.
   std::vector<nlohmann::json> results;

@@ -171,6 +171,7 @@ TEST(PlanTest, RoundsSeedAndPinReachEveryChildAndTheOptions) {
   EXPECT_EQ(plan.seed, 1234u);
   EXPECT_EQ(plan.options["seed"], 1234);
   EXPECT_EQ(plan.options["rounds"], 6);
+  EXPECT_EQ(plan.options["rounds_per_workload"]["memory"], 6);
   EXPECT_EQ(plan.options["pin"], "auto");
   req.rounds = 9;
   req.pin = "off";

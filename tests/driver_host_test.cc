@@ -23,6 +23,15 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
+// The running test's name as one path component: a parameterized test is named "Name/0", and
+// the '/' would make a nested directory whose parent outlives the test's cleanup.
+std::string file_name_of_test() {
+  std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  for (char& c : name)
+    if (c == '/') c = '_';
+  return name;
+}
+
 constexpr auto kChildTimeout = std::chrono::seconds(60);
 
 const char* kParams =
@@ -62,7 +71,7 @@ class DriverHostTest : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
            ("interpbench-driver-host-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+            file_name_of_test());
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }

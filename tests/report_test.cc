@@ -25,6 +25,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The running test's name as one path component: a parameterized test is named "Name/0", and
+// the '/' would make a nested directory whose parent outlives the test's cleanup.
+std::string file_name_of_test() {
+  std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  for (char& c : name)
+    if (c == '/') c = '_';
+  return name;
+}
+
 const char* kPlots[] = {"round_trip", "throughput", "objects", "startup",
                         "memory",     "scaling",    "crossover"};
 
@@ -59,12 +68,13 @@ class ReportTest : public ::testing::Test {
     if (!fs::exists(plot_python())) GTEST_SKIP() << plot_python() << " missing (scripts/setup)";
     dir_ = fs::temp_directory_path() /
            ("interpbench-report-test-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+            file_name_of_test());
+    root_ = dir_;
     fs::remove_all(dir_);
   }
   void TearDown() override {
     std::error_code ec;
-    fs::remove_all(dir_, ec);
+    fs::remove_all(root_, ec);  // dir_ may have moved into a subdirectory of it
   }
 
   // Every plot file exists; PNGs start with the PNG signature; SVGs parse as XML.
@@ -109,7 +119,7 @@ class ReportTest : public ::testing::Test {
     EXPECT_TRUE(fs::exists(dir_ / "results.csv"));
   }
 
-  fs::path dir_;
+  fs::path dir_, root_;  // root_: what SetUp made, removed whole by TearDown
 };
 
 TEST_F(ReportTest, SyntheticRunProducesEveryPlotAndLinksOnlyExistingFiles) {

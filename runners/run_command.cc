@@ -248,7 +248,7 @@ int run_command(const RunOptions& o) {
 
 namespace {
 
-constexpr int kAbRounds = 20;
+constexpr int kAbRounds = 30;
 
 // What `BINARY _paths` says: the Python and reference script that build runs its rows with.
 struct BuildPaths {
@@ -285,9 +285,9 @@ BuildPaths paths_of(const std::string& binary) {
 
 int ab_command(const RunOptions& options, const AbOptions& ab) {
   if (options.out) throw BadInput("compare --run writes no run report: drop --out (use --format json)");
-  // A gate needs an interval that a few odd rounds cannot move: 20 rounds give (x(6), x(15)) at
-  // 95.9%, where 6 give [min, max] (docs/ci.md: 10 rounds caught a 10% slowdown on 3 of 8 rows,
-  // 20 on 6 of 8).
+  // A gate needs an interval that a few odd rounds cannot move: 30 rounds give (x(10), x(21)) at
+  // 95.7%, where 6 give [min, max] (docs/ci.md: a 10% slowdown was caught on 3 of 8 rows with
+  // 10 rounds, 4-6 with 20, 4-7 with 30).
   RunOptions o = options;
   if (!o.rounds) o.rounds = std::to_string(kAbRounds);
   const BuildPaths base = paths_of(ab.base_binary), candidate = paths_of(ab.candidate_binary);

@@ -108,11 +108,16 @@ class WorkloadChecks:
         self.assertGreaterEqual(len(rss), 2)
         scope = results[0]["params"]["scope"]
         self.assertIn(scope, ("process", "host"))
-        if scope == "process" or row in ("py-interpreters", "subinterp"):
-            # Each worker is a process or an interpreter of its own: more of them never take
-            # less in total. (Threads add too little to the host for that to be robust.)
+        if scope == "process":
+            # Each worker is a process of its own, measured in its own smaps: more of them never
+            # take less in total.
             totals = [rss[n] * n for n in sorted(rss)]
             self.assertEqual(totals, sorted(totals))
+            self.assertGreater(rss[min(rss)], 0)
+        elif row in ("py-interpreters", "subinterp"):
+            # Host deltas: the first start in a process pays one-time costs (hundreds of KiB)
+            # that later starts reuse, so totals over N are not monotonic (this check was: it
+            # failed in 3 to 6 of 10 runs); but the first interpreters cost the host something.
             self.assertGreater(rss[min(rss)], 0)
 
     def check_scaling(self, results, row, handoff):

@@ -70,11 +70,6 @@ std::string format_mean_sd(double value, double sd, const std::string& unit) {
          join(three_digits(sd / s.divisor), s.suffix);
 }
 
-std::string format_ratio(double ratio, double error) {
-  const int decimals = ratio < 10 ? 2 : ratio < 100 ? 1 : 0;
-  return fmt::format("{:.{}f} ± {:.{}f}", ratio, decimals, error, decimals);
-}
-
 std::string format_seconds(double seconds) { return format_value(seconds * 1e9, "ns"); }
 
 std::string first_few(const std::vector<std::string>& items, std::size_t most) {

@@ -13,9 +13,6 @@ std::string format_value(double value, const std::string& unit);
 // "2.10 µs ± 0.30 µs": both in the scale of `value`.
 std::string format_mean_sd(double value, double sd, const std::string& unit);
 
-// "2.43 ± 0.12", "57.9 ± 84.8", "1520 ± 860": a ratio and its error, same decimals, about three
-// significant digits on the ratio.
-std::string format_ratio(double ratio, double error);
 
 // "1.5 ms" from seconds, for wall times.
 std::string format_seconds(double seconds);

@@ -50,20 +50,6 @@ std::vector<double> repetition_means(const std::vector<std::vector<double>>& rep
   return means;
 }
 
-RatioWithError ratio_with_error(double mean_a, double sd_a, double mean_b, double sd_b) {
-  RatioWithError r;
-  r.a_is_faster = mean_a <= mean_b;
-  const double fast = r.a_is_faster ? mean_a : mean_b;
-  const double slow = r.a_is_faster ? mean_b : mean_a;
-  const double sd_fast = r.a_is_faster ? sd_a : sd_b;
-  const double sd_slow = r.a_is_faster ? sd_b : sd_a;
-  if (fast <= 0) return r;  // no meaningful ratio; not significant
-  r.ratio = slow / fast;
-  r.error = r.ratio * std::sqrt(std::pow(sd_slow / slow, 2) + std::pow(sd_fast / fast, 2));
-  r.significant = (slow - sd_slow) > (fast + sd_fast);
-  return r;
-}
-
 std::vector<std::size_t> mad_outliers(std::span<const double> samples, double threshold) {
   std::vector<std::size_t> out;
   if (samples.size() < 3) return out;

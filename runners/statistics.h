@@ -30,18 +30,6 @@ double mean(std::span<const double> samples);  // 0 for an empty input
 // The mean of each repetition (empty repetitions are skipped).
 std::vector<double> repetition_means(const std::vector<std::vector<double>>& repetitions);
 
-// "A is ratio ± error times faster than B": ratio = slower mean / faster mean, with hyperfine's
-// error propagation for a quotient of independent quantities:
-//   error = ratio * sqrt((sd_slow / mean_slow)^2 + (sd_fast / mean_fast)^2).
-// `significant` is false when the intervals mean ± sd overlap (the data can't back a ratio).
-struct RatioWithError {
-  double ratio = 1;
-  double error = 0;
-  bool a_is_faster = true;  // for lower-is-better figures: mean_a <= mean_b
-  bool significant = false;
-};
-RatioWithError ratio_with_error(double mean_a, double sd_a, double mean_b, double sd_b);
-
 // Outliers by the modified z-score (Iglewicz & Hoaglin): |0.6745 (x - median) / MAD| > threshold,
 // MAD = median(|x - median|). Returns their indices; none when MAD is 0.
 std::vector<std::size_t> mad_outliers(std::span<const double> samples, double threshold = 3.5);

@@ -147,9 +147,6 @@ TEST(HumanUnitsTest, PicksTheScaleWithThreeSignificantDigits) {
   EXPECT_EQ(format_value(2.5e8, "B/s"), "250 MB/s");
   EXPECT_EQ(format_value(12345, "items/s"), "12.3 k items/s");
   EXPECT_EQ(format_mean_sd(2100, 300, "ns"), "2.10 µs ± 0.30 µs");
-  EXPECT_EQ(format_ratio(2.434, 0.118), "2.43 ± 0.12");
-  EXPECT_EQ(format_ratio(57.85, 84.85), "57.9 ± 84.8");
-  EXPECT_EQ(format_ratio(1520.1, 859.9), "1520 ± 860");
 }
 
 

@@ -59,26 +59,6 @@ TEST(StatisticsTest, RepetitionMeansSkipEmptyRepetitions) {
   EXPECT_DOUBLE_EQ(means[1], 15.0);
 }
 
-TEST(StatisticsTest, RatioUsesHyperfineErrorPropagation) {
-  const RatioWithError r = ratio_with_error(2.0, 0.1, 4.0, 0.2);
-  EXPECT_TRUE(r.a_is_faster);
-  EXPECT_DOUBLE_EQ(r.ratio, 2.0);
-  EXPECT_NEAR(r.error, 2.0 * std::sqrt(0.05 * 0.05 + 0.05 * 0.05), 1e-12);
-  EXPECT_TRUE(r.significant);
-}
-
-TEST(StatisticsTest, RatioIsSlowerOverFasterWhicheverSideIsFaster) {
-  const RatioWithError r = ratio_with_error(6.0, 0.0, 3.0, 0.0);
-  EXPECT_FALSE(r.a_is_faster);
-  EXPECT_DOUBLE_EQ(r.ratio, 2.0);
-  EXPECT_DOUBLE_EQ(r.error, 0.0);
-}
-
-TEST(StatisticsTest, OverlappingErrorBarsAreNotSignificant) {
-  EXPECT_FALSE(ratio_with_error(10, 2, 12, 2).significant);
-  EXPECT_TRUE(ratio_with_error(10, 0.5, 12, 0.5).significant);
-}
-
 TEST(StatisticsTest, MadFlagsOnlyTheFarOutlier) {
   // median 3, |x - 3| = {2,1,0,1,97} -> MAD 1; 100 scores 0.6745 * 97 = 65.4 > 3.5, 1 scores 1.35.
   const std::vector<double> v = {1, 2, 3, 4, 100};

@@ -48,6 +48,16 @@ PinPlan pin_plan(const nlohmann::json& params) noexcept {
   return plan;
 }
 
+std::vector<int> thread_cpus(pid_t tid) noexcept {
+  std::vector<int> out;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(tid, sizeof set, &set) != 0) return out;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &set)) out.push_back(c);
+  return out;
+}
+
 bool set_thread_cpus(pid_t tid, const std::vector<int>& cpus) noexcept {
   if (cpus.empty()) return false;
   const int count = *std::max_element(cpus.begin(), cpus.end()) + 1;

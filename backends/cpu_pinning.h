@@ -35,6 +35,10 @@ struct PinPlan {
 // params["pin"] of a params object. Absent or malformed: off, no CPUs. Never throws.
 PinPlan pin_plan(const nlohmann::json& params) noexcept;
 
+// The CPUs thread `tid` (0: the calling thread) may run on (sched_getaffinity), sorted; empty when
+// the kernel won't say. What the runner hands out as params["pin"]["cpus"].
+std::vector<int> thread_cpus(pid_t tid = 0) noexcept;
+
 // sched_setaffinity(tid, cpus); tid 0 is the calling thread. False when the kernel refuses.
 bool set_thread_cpus(pid_t tid, const std::vector<int>& cpus) noexcept;
 

@@ -1,6 +1,5 @@
 #include "runners/run_command.h"
 
-#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "backends/cpu_pinning.h"
 #include "backends/shm_segment.h"
 #include "backends/subprocess/child_process.h"
 #include "reports/compare.h"
@@ -70,18 +70,6 @@ std::uint64_t parse_seed(const std::string& text) {
   return value;
 }
 
-// The CPUs this process may run on (sched_getaffinity), sorted: what --pin auto hands out.
-std::vector<int> allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (::sched_getaffinity(0, sizeof(set), &set) == 0) {
-    for (int c = 0; c < CPU_SETSIZE; ++c)
-      if (CPU_ISSET(c, &set)) cpus.push_back(c);
-  }
-  return cpus;
-}
-
 PlanRequest make_request(const RunOptions& o) {
   PlanRequest req;
   req.suite = o.suite;
@@ -112,7 +100,7 @@ PlanRequest make_request(const RunOptions& o) {
   if (o.pin != "auto" && o.pin != "off")
     throw BadInput(fmt::format("bad --pin '{}' (valid: auto, off)", o.pin));
   req.pin = o.pin;
-  req.cpus = allowed_cpus();
+  req.cpus = thread_cpus();  // what --pin auto hands out
   req.cores = std::max(1, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)));
   return req;
 }

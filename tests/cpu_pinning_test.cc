@@ -19,14 +19,8 @@ namespace {
 using nlohmann::json;
 
 std::set<int> this_thread_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::set<int> out;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return out;
-  for (int c = 0; c < CPU_SETSIZE; ++c) {
-    if (CPU_ISSET(c, &set)) out.insert(c);
-  }
-  return out;
+  const std::vector<int> cpus = thread_cpus();
+  return {cpus.begin(), cpus.end()};
 }
 
 // Runs `body` on a fresh thread (it inherits our mask and takes its changes away with it).

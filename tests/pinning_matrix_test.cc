@@ -11,6 +11,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "backends/cpu_pinning.h"
 #include <nlohmann/json.hpp>
 
 #include "runners/paths.h"
@@ -31,14 +33,9 @@ using namespace interpbench::testing;
 
 // The first two CPUs this process may use, or fewer.
 std::vector<int> first_two_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> out;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return out;
-  for (int c = 0; c < CPU_SETSIZE && out.size() < 2; ++c) {
-    if (CPU_ISSET(c, &set)) out.push_back(c);
-  }
-  return out;
+  std::vector<int> cpus = thread_cpus();
+  if (cpus.size() > 2) cpus.resize(2);
+  return cpus;
 }
 
 json pin(const std::string& mode, const std::vector<int>& cpus) {

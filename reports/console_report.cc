@@ -101,7 +101,7 @@ void print_summary(const std::string& title, std::vector<Item> items, std::ostre
   // the ratios printed are theirs (drift plus an outlier round can reverse the two orders).
   {
     const auto a = round_values(*items[0].result), b = round_values(*items[1].result);
-    const double ab = paired(a, b).ratio;  // items[0] / items[1]
+    const double ab = paired_ratio(a, b).ratio;  // items[0] / items[1]
     if (higher ? ab < 1 : ab > 1) std::swap(items[0], items[1]);
   }
   out << fmt::format("Summary ({}; median of per-round ratios [95% interval])\n  {}\n", title,
@@ -110,7 +110,7 @@ void print_summary(const std::string& title, std::vector<Item> items, std::ostre
   for (std::size_t i = 1; i < items.size(); ++i) {
     const auto other = round_values(*items[i].result);
     // Oriented so that the ratio is >= 1 ("times faster"): other / best for times.
-    const RatioEstimate r = higher ? paired(best, other) : paired(other, best);
+    const RatioEstimate r = higher ? paired_ratio(best, other) : paired_ratio(other, best);
     out << fmt::format("    {} times {} than {}{}\n", format_ratio_interval(r),
                        better_word(*items[0].result), row_display_name(*items[i].row),
                        r.significant ? "" : " (not significantly different)");

@@ -32,10 +32,6 @@ double round_figure(const json& result) {
   return 0;
 }
 
-RatioEstimate paired(const std::vector<double>& a, const std::vector<double>& b) {
-  return paired_ratio(a, b);
-}
-
 RatioEstimate inverted(const RatioEstimate& r) {
   RatioEstimate out = r;
   if (r.ratio > 0) out.ratio = 1 / r.ratio;

@@ -20,9 +20,6 @@ std::vector<double> round_values(const nlohmann::json& result);
 // The result's figure: the median over its rounds (else the median of its samples).
 double round_figure(const nlohmann::json& result);
 
-// a / b, paired by round: the median per-round ratio with its order-statistic interval.
-RatioEstimate paired(const std::vector<double>& a, const std::vector<double>& b);
-
 // The estimate of b / a from that of a / b (the interval's ends swap).
 RatioEstimate inverted(const RatioEstimate& r);
 

@@ -99,7 +99,7 @@ class Targets {
       return;
     }
     // Paired by round: the median of a[r] / b[r] (b / a inverted) with its 95% interval.
-    const RatioEstimate est = inverted ? paired(b->by_round, a->by_round) : paired(a->by_round, b->by_round);
+    const RatioEstimate est = inverted ? paired_ratio(b->by_round, a->by_round) : paired_ratio(a->by_round, b->by_round);
     const double r = est.ratio;
     const bool met = goal.at_most ? r <= goal.value : r >= goal.value;
     // Undecided: the interval holds the goal, so another run may land on the other side.
@@ -142,7 +142,7 @@ class Targets {
   void headline(const std::string& what, const std::optional<Side>& a, const std::optional<Side>& b,
                 bool inverted = false) {
     if (!a || !b) return;
-    const RatioEstimate est = inverted ? paired(b->by_round, a->by_round) : paired(a->by_round, b->by_round);
+    const RatioEstimate est = inverted ? paired_ratio(b->by_round, a->by_round) : paired_ratio(a->by_round, b->by_round);
     json h = {{"what", what}, {"numerator", side_json(*a)}, {"denominator", side_json(*b)},
               {"ratio", est.ratio}, {"interval", ratio_json(est)}, {"inverted", inverted},
               {"ratio_text", format_ratio_interval(est)}};

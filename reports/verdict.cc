@@ -92,7 +92,7 @@ struct Comparison {
 };
 Comparison compare(const Entry& a, const Entry& b) {
   Comparison c;
-  const RatioEstimate ab = paired(a.by_round, b.by_round);  // a / b
+  const RatioEstimate ab = paired_ratio(a.by_round, b.by_round);  // a / b
   c.a_better = a.higher_is_better ? ab.ratio > 1 : ab.ratio < 1;
   // worse / better: b / a when a is better at a time, a / b when a is better at a rate.
   c.r = (c.a_better != a.higher_is_better) ? inverted(ab) : ab;
@@ -333,7 +333,7 @@ void startup_costs(const std::vector<Entry>& entries, json& findings,
     const Entry* si = find_row(group, "subinterp");
     const Entry* sp = find_row(group, "subprocess");
     if (si && sp && si->mean > 0) {
-      const RatioEstimate r = paired(sp->by_round, si->by_round);
+      const RatioEstimate r = paired_ratio(sp->by_round, si->by_round);
       f["numbers"]["subprocess_over_subinterp"] = ratio_json(r);
       f["significant"] = r.significant;
       ratio = r.significant ? fmt::format("; subprocess takes {} times subinterp's",
@@ -426,7 +426,7 @@ void scaling(const std::vector<Entry>& entries, int cores, json& findings,
     // Weak scaling (workloads/scaling.py): every worker runs the same work, so perfect scaling
     // keeps the wall time flat and speedup(N) = N * wall(1) / wall(N).
     // Per round: wall(1) / wall(N) of that round, so a slow spell hits both sides alike.
-    const RatioEstimate eff = paired(one->second->by_round, best->by_round);
+    const RatioEstimate eff = paired_ratio(one->second->by_round, best->by_round);
     const double speedup = k * eff.ratio;
     f["rows"].push_back(row);
     f["results"].push_back(one->second->bench);

@@ -5,9 +5,11 @@
 // thread/; runners/ pick one by name through make_backend().
 #include <sys/types.h>
 
+#include <array>
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,7 +17,7 @@
 #include "backends/buffer_pool.h"
 #include "backends/channel.h"
 #include "backends/cpu_pinning.h"
-#include "backends/deadline.h"
+#include "core/deadline.h"
 
 namespace interpbench {
 
@@ -91,6 +93,16 @@ enum class StartMethod {
   kFork,    // fork of the driver's process, where that is safe (subprocess/fork_start.h)
   kZygote,  // fork by a pre-initialized worker process (subprocess/zygote.h)
 };
+
+// The start methods' names, in report order: the CLI's --start-method values and the row labels.
+inline constexpr std::array<std::string_view, 3> kStartMethodNames = {"exec", "fork", "zygote"};
+
+// "exec" -> kExec ...; nullopt for any other name.
+inline std::optional<StartMethod> parse_start_method(std::string_view name) {
+  for (std::size_t i = 0; i < kStartMethodNames.size(); ++i)
+    if (name == kStartMethodNames[i]) return static_cast<StartMethod>(i);
+  return std::nullopt;
+}
 
 struct BackendOptions {
   bool shared_gil = false;     // subinterp only: PyInterpreterConfig.gil = SHARED

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "backends/deadline.h"
+#include "core/deadline.h"
 
 namespace interpbench {
 

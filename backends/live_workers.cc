@@ -7,21 +7,23 @@
 #include <fstream>
 #include <mutex>
 
+#include "platform/fd.h"
+
 namespace interpbench {
 
 struct LiveWorkerBackend::Counter {
   std::mutex mutex;
   LiveWorkers counts;  // guarded by mutex
-  int fd = -1;
+  Fd fd;
 
   // One fixed-width pwrite at offset 0: cheap inside a timed ctx.start() (a few µs next to a
   // worker's milliseconds of startup), and a reader never sees a shorter, stale tail.
   void write_locked() {
-    if (fd < 0) return;
+    if (!fd) return;
     char line[96];
     const int n = std::snprintf(line, sizeof line, "%10zu %10zu %10zu %d\n", counts.live,
                                 counts.started, counts.last_group, counts.in_process ? 1 : 0);
-    if (n > 0) [[maybe_unused]] auto w = ::pwrite(fd, line, static_cast<std::size_t>(n), 0);
+    if (n > 0) [[maybe_unused]] auto w = ::pwrite(fd.get(), line, static_cast<std::size_t>(n), 0);
   }
   void add(std::size_t n) {
     std::lock_guard<std::mutex> lock(mutex);
@@ -90,16 +92,15 @@ LiveWorkerBackend::LiveWorkerBackend(std::unique_ptr<Backend> inner,
                                      const std::filesystem::path& result_file)
     : inner_(std::move(inner)), counter_(std::make_shared<Counter>()) {
   counter_->counts.in_process = inner_->gil_mode() != "process";
-  counter_->fd = ::open(live_workers_path(result_file).c_str(),
-                        O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  counter_->fd.reset(::open(live_workers_path(result_file).c_str(),
+                            O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   std::lock_guard<std::mutex> lock(counter_->mutex);
   counter_->write_locked();
 }
 
 LiveWorkerBackend::~LiveWorkerBackend() {
   std::lock_guard<std::mutex> lock(counter_->mutex);
-  if (counter_->fd >= 0) ::close(counter_->fd);
-  counter_->fd = -1;
+  counter_->fd.reset();
 }
 
 std::unique_ptr<WorkerGroup> LiveWorkerBackend::start(const WorkloadRef& workload, std::size_t n,

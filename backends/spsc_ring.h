@@ -58,7 +58,7 @@
 #include <sched.h>
 
 #include "backends/channel.h"
-#include "backends/deadline.h"
+#include "core/deadline.h"
 #include "backends/futex.h"
 
 namespace interpbench {

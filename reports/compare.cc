@@ -10,10 +10,10 @@
 
 #include "reports/json_report.h"
 #include "reports/paired.h"
-#include "runners/round_statistics.h"
+#include "core/round_statistics.h"
 #include "reports/ext_matrix.h"
 #include "reports/shared_gil.h"
-#include "runners/errors.h"
+#include "core/errors.h"
 
 namespace interpbench {
 namespace {

@@ -8,11 +8,11 @@
 
 #include <fmt/format.h>
 
-#include "reports/human_units.h"
+#include "core/human_units.h"
 #include "reports/ext_matrix.h"
 #include "reports/paired.h"
 #include "reports/shared_gil.h"
-#include "runners/statistics.h"
+#include "core/statistics.h"
 
 namespace interpbench {
 namespace {

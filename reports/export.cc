@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "reports/ext_matrix.h"
-#include "reports/human_units.h"
+#include "core/human_units.h"
 #include "reports/shared_gil.h"
 
 namespace interpbench {

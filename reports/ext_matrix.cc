@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "reports/human_units.h"
+#include "core/human_units.h"
 
 namespace interpbench {
 namespace {

@@ -14,13 +14,14 @@
 #include <fmt/format.h>
 
 #include "reports/ext_matrix.h"
-#include "reports/human_units.h"
+#include "core/human_units.h"
 #include "reports/shared_gil.h"
 #include "reports/targets.h"
 #include "reports/verdict.h"
-#include "runners/errors.h"
-#include "runners/round_statistics.h"
-#include "runners/statistics.h"
+#include "core/errors.h"
+#include "core/output_file.h"
+#include "core/round_statistics.h"
+#include "core/statistics.h"
 
 namespace interpbench {
 namespace {
@@ -182,7 +183,7 @@ void add_benchmark_entries(json& benchmarks, const std::string& name, int family
 
 // One value per round, the median of that round's samples (the round is the unit of evidence:
 // repetitions inside one child share the machine's state and are not independent), and the
-// order-statistic interval of their median (runners/round_statistics.h).
+// order-statistic interval of their median (core/round_statistics.h).
 json rounds_json(const ParsedResult& p) {
   int count = 0;
   for (int r : p.rounds) count = std::max(count, r + 1);
@@ -482,26 +483,11 @@ json load_report(const std::filesystem::path& path) {
 }
 
 void write_json_file(const json& report, const std::filesystem::path& path) {
-  const std::filesystem::path tmp = path.string() + fmt::format(".tmp-{}", getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out)
-      throw BadInput(fmt::format("cannot write '{}': {}", path.string(), std::strerror(errno)));
-    // replace: a child's stderr tail may hold invalid UTF-8, which must not lose the report.
-    out << report.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
-    out.flush();
-    if (!out) {
-      const int err = errno;
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw BadInput(fmt::format("cannot write '{}': {}", path.string(), std::strerror(err)));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw BadInput(fmt::format("cannot write '{}': {}", path.string(), ec.message()));
+  // replace: a child's stderr tail may hold invalid UTF-8, which must not lose the report.
+  try {
+    write_file_atomically(path, report.dump(2, ' ', false, json::error_handler_t::replace) + '\n');
+  } catch (const std::system_error& e) {
+    throw BadInput(e.what());
   }
 }
 

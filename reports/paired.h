@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runners/round_statistics.h"
+#include "core/round_statistics.h"
 
 namespace interpbench {
 

@@ -7,27 +7,19 @@
 
 #include <fmt/format.h>
 
-#include "backends/subprocess/child_process.h"
+#include "platform/run_captured.h"
 #include "reports/console_report.h"
 #include "reports/export.h"
 #include "reports/json_report.h"
 #include "reports/python_label.h"
-#include "runners/errors.h"
-#include "runners/paths.h"
+#include "core/errors.h"
+#include "core/paths.h"
 
 namespace interpbench {
 namespace {
 
 // render_report.py exits 3 when matplotlib can't be imported.
 constexpr int kExitNoMatplotlib = 3;
-
-std::string last_line(const std::string& text) {
-  auto end = text.find_last_not_of(" \r\n");
-  if (end == std::string::npos) return "";
-  const auto start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1,
-                     end - (start == std::string::npos ? 0 : start + 1) + 1);
-}
 
 void write_text(const std::filesystem::path& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
@@ -109,21 +101,19 @@ int run_report(const ReportOptions& options, std::ostream& out) {
   spawn.stdout_mode = SpawnOptions::Output::kNull;
   spawn.capture_stderr = true;
   spawn.stderr_tail_lines = 40;
-  ChildProcess child(std::move(spawn));
-  const auto status = child.wait(Deadline::after(std::chrono::milliseconds(
-      static_cast<long long>(options.timeout_s * 1000))));
-  if (!status) {
-    child.kill_and_reap();
+  const Captured child = run_captured(
+      std::move(spawn), std::chrono::milliseconds(static_cast<long long>(options.timeout_s * 1000)));
+  if (child.timed_out) {
     throw RunFailed(fmt::format("drawing the plots timed out after {:.0f} s ({})",
                                 options.timeout_s, script.string()));
   }
-  if (status->signal == 0 && status->exit_code == kExitNoMatplotlib)
-    throw RunFailed(last_line(child.stderr_tail()));
-  if (!status->success())
-    throw RunFailed(fmt::format("drawing the plots failed ({}): {}", status->describe(),
-                                last_line(child.stderr_tail())));
+  if (child.status.signal == 0 && child.status.exit_code == kExitNoMatplotlib)
+    throw RunFailed(last_line(child.stderr_tail));
+  if (!child.status.success())
+    throw RunFailed(fmt::format("drawing the plots failed ({}): {}", child.status.describe(),
+                                last_line(child.stderr_tail)));
   // The script's notes ("no data for ...") are warnings: pass them on.
-  std::istringstream notes(child.stderr_tail());
+  std::istringstream notes(child.stderr_tail);
   for (std::string line; std::getline(notes, line);)
     if (line.rfind("note: ", 0) == 0) std::cerr << "interpbench: " << line.substr(6) << "\n";
   if (!std::filesystem::exists(dir / "index.html", ec))

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "reports/human_units.h"
+#include "core/human_units.h"
 #include "reports/paired.h"
 
 namespace interpbench {

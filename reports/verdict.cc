@@ -10,9 +10,9 @@
 #include <fmt/format.h>
 
 #include "reports/ext_matrix.h"
-#include "reports/human_units.h"
+#include "core/human_units.h"
 #include "reports/paired.h"
-#include "runners/statistics.h"
+#include "core/statistics.h"
 
 namespace interpbench {
 namespace {

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <system_error>
 
-#include "backends/subprocess/child_process.h"
-#include "runners/errors.h"
+#include "platform/run_captured.h"
+#include "core/errors.h"
 
 namespace interpbench {
 namespace {
@@ -32,26 +32,18 @@ nlohmann::json calibrate_workload(const std::filesystem::path& file,
   spawn.executable = python;
   spawn.args = {"-I", "-c", kCalibrateScript, file.string(), params.dump()};
   spawn.stdout_mode = SpawnOptions::Output::kCapture;
-  std::optional<ExitStatus> status;
-  std::string out, err;
+  Captured child;
   try {
-    ChildProcess child(spawn);
-    status = child.wait(Deadline::after(std::chrono::seconds(60)));
-    if (!status) status = child.kill_and_reap();
-    out = child.captured_stdout();
-    err = child.stderr_tail();
+    child = run_captured(std::move(spawn), std::chrono::seconds(60));
   } catch (const std::system_error& e) {
     throw RunFailed(fmt::format("cannot run '{}' to calibrate '{}': {}", python.string(),
                                 file.string(), e.what()));
   }
-  if (!status->success()) {
-    while (!err.empty() && err.back() == '\n') err.pop_back();
-    const auto nl = err.rfind('\n');
+  if (!child.status.success()) {
     throw RunFailed(fmt::format("calibrating workload '{}' failed ({}): {}", file.string(),
-                                status->describe(),
-                                nl == std::string::npos ? err : err.substr(nl + 1)));
+                                child.status.describe(), last_line(child.stderr_tail)));
   }
-  auto result = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
+  auto result = nlohmann::json::parse(child.out, nullptr, /*allow_exceptions=*/false);
   if (!result.is_object()) {
     throw RunFailed(fmt::format("calibrate_run of workload '{}' did not return a dict", file.string()));
   }

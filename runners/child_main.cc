@@ -25,8 +25,8 @@
 #include "backends/python/driver_host.h"
 #include "backends/python/embed.h"
 #include "reports/json_report.h"
-#include "runners/child_request.h"
-#include "runners/errors.h"
+#include "backends/child_request.h"
+#include "core/errors.h"
 #include "runners/subinterp_modes.h"
 
 namespace interpbench {
@@ -123,13 +123,12 @@ int child_main(const ChildArgs& args) {
   request.row = args.row;
   request.workload = WorkloadRef{args.workload, args.module, args.params};
   request.options.shared_gil = args.shared_gil;
-  if (args.start_method == "fork") {
-    request.options.start_method = StartMethod::kFork;
-  } else if (args.start_method == "zygote") {
-    request.options.start_method = StartMethod::kZygote;
-  } else if (!args.start_method.empty() && args.start_method != "exec") {
-    throw BadInput(fmt::format("_child: bad --start-method '{}' (valid: exec, fork, zygote)", args.start_method));
+  const auto method = parse_start_method(args.start_method.empty() ? "exec" : args.start_method);
+  if (!method) {
+    throw BadInput(fmt::format("_child: bad --start-method '{}' (valid: {})", args.start_method,
+                               fmt::join(kStartMethodNames, ", ")));
   }
+  request.options.start_method = *method;
   if (request.options.start_method != StartMethod::kExec) request.label = args.row + "-" + args.start_method;
   if (!args.start_method.empty() && args.row != "subprocess") {
     throw BadInput(fmt::format("_child: --start-method is for the subprocess row, not '{}'", args.row));

@@ -9,7 +9,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "runners/errors.h"
+#include "backends/backend.h"
+#include "core/errors.h"
 #include "runners/subinterp_modes.h"
 
 namespace interpbench {
@@ -311,16 +312,15 @@ const std::vector<std::string>& row_names() {
 }
 
 const std::vector<std::string>& subprocess_start_methods() {
-  static const std::vector<std::string> methods = {"exec", "fork", "zygote"};
+  static const std::vector<std::string> methods(kStartMethodNames.begin(), kStartMethodNames.end());
   return methods;
 }
 
 std::vector<std::string> parse_start_methods(std::string_view csv) {
   std::vector<std::string> out;
   for (auto& m : split_list(csv)) {
-    const auto& valid = subprocess_start_methods();
-    if (std::find(valid.begin(), valid.end(), m) == valid.end()) {
-      throw BadInput(fmt::format("bad --start-method '{}' (valid: {})", m, fmt::join(valid, ", ")));
+    if (!parse_start_method(m)) {
+      throw BadInput(fmt::format("bad --start-method '{}' (valid: {})", m, fmt::join(kStartMethodNames, ", ")));
     }
     if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
   }

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "runners/round_statistics.h"
+#include "core/round_statistics.h"
 
 namespace interpbench {
 namespace {

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "reports/run_model.h"
+#include "core/run_model.h"
 #include "runners/plan.h"
 
 namespace interpbench {

@@ -9,22 +9,22 @@
 
 #include <fmt/format.h>
 
-#include "runners/errors.h"
+#include "core/errors.h"
 
 namespace interpbench {
 namespace {
 
 // Async-signal-safe state: the handler touches only these.
 volatile std::sig_atomic_t g_received = 0;
-int g_pipe[2] = {-1, -1};
+int g_write_fd = -1;
 struct sigaction g_old_int, g_old_term;
 
 extern "C" void on_stop_signal(int signal_number) {
   const int saved_errno = errno;
   if (g_received == 0) g_received = signal_number;
-  if (g_pipe[1] >= 0) {
+  if (g_write_fd >= 0) {
     // Non-blocking: a full pipe already says "stop".
-    [[maybe_unused]] auto n = ::write(g_pipe[1], "!", 1);
+    [[maybe_unused]] auto n = ::write(g_write_fd, "!", 1);
   }
   errno = saved_errno;
 }
@@ -33,9 +33,12 @@ extern "C" void on_stop_signal(int signal_number) {
 
 StopSignals::StopSignals() {
   g_received = 0;
-  if (::pipe2(g_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
     throw RunFailed(fmt::format("cannot create the signal pipe: {}", std::strerror(errno)));
   }
+  pipe_ = Pipe{Fd(fds[0]), Fd(fds[1])};
+  g_write_fd = fds[1];
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
@@ -47,12 +50,10 @@ StopSignals::StopSignals() {
 StopSignals::~StopSignals() {
   ::sigaction(SIGINT, &g_old_int, nullptr);
   ::sigaction(SIGTERM, &g_old_term, nullptr);
-  ::close(g_pipe[0]);
-  ::close(g_pipe[1]);
-  g_pipe[0] = g_pipe[1] = -1;
+  g_write_fd = -1;  // before pipe_ closes it
 }
 
-int StopSignals::fd() const noexcept { return g_pipe[0]; }
+int StopSignals::fd() const noexcept { return pipe_.read_end.get(); }
 
 int StopSignals::received() noexcept { return g_received; }
 

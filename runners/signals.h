@@ -3,6 +3,8 @@
 // records the signal and writes a byte to a self-pipe, so the supervisor's poll() wakes up and the
 // real work (kill the child's group, sweep shared memory, write the partial report) happens in
 // normal code. The previous dispositions come back when it is destroyed.
+#include "platform/fd.h"
+
 namespace interpbench {
 
 class StopSignals {
@@ -18,6 +20,9 @@ class StopSignals {
   static int received() noexcept;
   // The exit code for `signal_number` by shell convention: 128 + n (130 for SIGINT, 143 for SIGTERM).
   static int exit_code(int signal_number) noexcept { return 128 + signal_number; }
+
+ private:
+  Pipe pipe_;  // the self-pipe; the handler writes to a copy of its write end's number
 };
 
 }  // namespace interpbench

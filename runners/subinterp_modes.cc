@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "runners/errors.h"
+#include "core/errors.h"
 
 namespace interpbench {
 namespace {

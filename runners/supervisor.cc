@@ -19,7 +19,9 @@
 
 #include "backends/live_workers.h"
 #include "backends/shm_segment.h"
-#include "runners/errors.h"
+#include "core/errors.h"
+#include "core/human_units.h"
+#include "platform/run_captured.h"
 #include "runners/rounds.h"
 #include "runners/signals.h"
 
@@ -27,15 +29,6 @@ namespace interpbench {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string last_line(const std::string& text) {
-  std::istringstream in(text);
-  std::string line, last;
-  while (std::getline(in, line)) {
-    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
-  }
-  return last;
-}
 
 bool fd_readable(int fd, int timeout_ms) {
   if (fd < 0) return false;
@@ -49,7 +42,6 @@ std::string stop_reason() {
   return sig ? fmt::format("interrupted by {}", signal_name(sig)) : "interrupted";
 }
 
-std::string format_seconds(double s) { return s < 10 ? fmt::format("{:.2f} s", s) : fmt::format("{:.0f} s", s); }
 
 void progress_start(const SupervisorOptions& o, std::size_t index, std::size_t total,
                     const std::string& workload, const std::string& label) {

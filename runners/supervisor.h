@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "backends/subprocess/child_process.h"
-#include "reports/run_model.h"
+#include "platform/child_process.h"
+#include "core/run_model.h"
 #include "runners/plan.h"
 
 namespace interpbench {

@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "backends/subprocess/child_process.h"
-#include "runners/errors.h"
+#include "platform/run_captured.h"
+#include "core/errors.h"
 
 namespace interpbench {
 namespace {
@@ -67,27 +67,19 @@ void check_workload_file(const std::filesystem::path& file, const std::filesyste
   spawn.executable = python;
   spawn.args = {"-I", "-c", kCheckScript, file.string()};
   spawn.stdout_mode = SpawnOptions::Output::kCapture;
-  std::optional<ExitStatus> status;
-  std::string out, err;
+  Captured check;
   try {
-    ChildProcess check(spawn);
-    status = check.wait(Deadline::after(std::chrono::seconds(30)));
-    if (!status) status = check.kill_and_reap();
-    out = check.captured_stdout();
-    err = check.stderr_tail();
+    check = run_captured(std::move(spawn), std::chrono::seconds(30));
   } catch (const std::system_error& e) {
     throw RunFailed(fmt::format("cannot run '{}' to check workload '{}': {}", python.string(),
                                 file.string(), e.what()));
   }
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  if (status->success()) return;
-  if (status->signal == 0 && status->exit_code == 3) {
-    throw BadInput(fmt::format("workload '{}': {}", file.string(), out));
+  if (check.status.success()) return;
+  if (check.status.signal == 0 && check.status.exit_code == 3) {
+    throw BadInput(fmt::format("workload '{}': {}", file.string(), last_line(check.out)));
   }
-  while (!err.empty() && err.back() == '\n') err.pop_back();
-  const auto nl = err.rfind('\n');
   throw RunFailed(fmt::format("checking workload '{}' failed ({}): {}", file.string(),
-                              status->describe(), nl == std::string::npos ? err : err.substr(nl + 1)));
+                              check.status.describe(), last_line(check.stderr_tail)));
 }
 
 }  // namespace interpbench

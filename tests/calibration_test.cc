@@ -14,8 +14,8 @@
 
 #include <gtest/gtest.h>
 
-#include "backends/subprocess/child_process.h"
-#include "runners/errors.h"
+#include "platform/child_process.h"
+#include "core/errors.h"
 
 namespace interpbench {
 namespace {

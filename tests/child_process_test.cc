@@ -1,6 +1,6 @@
 // ChildProcess: exit codes and signal names come back, a timeout leaves the child running, a
 // chatty child never blocks, and nothing (no zombie, no orphan) survives the object.
-#include "backends/subprocess/child_process.h"
+#include "platform/child_process.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>

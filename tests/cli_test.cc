@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backends/subprocess/child_process.h"
+#include "platform/child_process.h"
 #include "tests/run_cli.h"
 
 namespace interpbench {

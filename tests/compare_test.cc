@@ -11,7 +11,7 @@
 #include <sstream>
 #include <unistd.h>
 
-#include "runners/errors.h"
+#include "core/errors.h"
 
 namespace interpbench {
 namespace {

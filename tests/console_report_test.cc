@@ -5,7 +5,7 @@
 
 #include <sstream>
 
-#include "reports/human_units.h"
+#include "core/human_units.h"
 #include "reports/json_report.h"
 #include "tests/report_fixture.h"
 

@@ -15,7 +15,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "backends/subprocess/child_process.h"
+#include "platform/child_process.h"
 #include "tests/process_checks.h"
 
 namespace interpbench {

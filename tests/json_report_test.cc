@@ -9,7 +9,7 @@
 
 #include <unistd.h>
 
-#include "runners/errors.h"
+#include "core/errors.h"
 #include "tests/report_fixture.h"
 
 namespace interpbench {

@@ -15,7 +15,7 @@
 #include "backends/cpu_pinning.h"
 #include <nlohmann/json.hpp>
 
-#include "runners/paths.h"
+#include "core/paths.h"
 #include "runners/supervisor.h"
 #include "tests/process_checks.h"
 

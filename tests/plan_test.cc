@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "runners/errors.h"
+#include "core/errors.h"
 #include "runners/subinterp_modes.h"
 
 namespace interpbench {

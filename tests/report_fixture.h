@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "reports/run_model.h"
+#include "core/run_model.h"
 
 namespace interpbench::fixture {
 

@@ -12,12 +12,12 @@
 #include <set>
 #include <sstream>
 
-#include "backends/subprocess/child_process.h"
+#include "platform/child_process.h"
 #include "reports/console_report.h"
 #include "reports/export.h"
 #include "reports/json_report.h"
 #include "reports/python_label.h"
-#include "runners/errors.h"
+#include "core/errors.h"
 #include "tests/report_fixture.h"
 
 namespace interpbench {

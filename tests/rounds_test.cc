@@ -17,7 +17,7 @@
 
 #include "reports/compare.h"
 #include "reports/json_report.h"
-#include "runners/round_statistics.h"
+#include "core/round_statistics.h"
 #include "tests/report_fixture.h"
 
 namespace interpbench {

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "backends/subprocess/child_process.h"
+#include "platform/child_process.h"
 
 namespace interpbench::testing {
 

@@ -1,4 +1,4 @@
-#include "runners/statistics.h"
+#include "core/statistics.h"
 
 #include <gtest/gtest.h>
 

@@ -19,7 +19,7 @@
 #include "backends/proc_memory.h"
 #include "backends/shm_channel.h"
 #include "backends/shm_segment.h"
-#include "backends/subprocess/child_process.h"
+#include "platform/child_process.h"
 #include "backends/subprocess/shm_buffer_pool.h"
 
 namespace interpbench {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "reports/json_report.h"
-#include "runners/round_statistics.h"
+#include "core/round_statistics.h"
 #include "tests/report_fixture.h"
 
 namespace interpbench {

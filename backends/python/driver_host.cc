@@ -14,6 +14,7 @@
 #include "backends/python/embed.h"
 #include "backends/python/module.h"
 #include "backends/python/worker_runner.h"
+#include "core/output_file.h"
 
 namespace interpbench {
 namespace {
@@ -123,26 +124,15 @@ void lead_with_worker_failures(json& result, const LiveWorkers& counts) {
   result["error"] = text + "; the driver then failed: " + driver_error;
 }
 
+// Written whole, then renamed: a reader never sees half a result.
 bool write_result(const json& result, const std::filesystem::path& file) {
-  // Written whole to a temporary file, then renamed: a reader never sees half a result.
-  std::filesystem::path tmp = file;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << result.dump(2) << '\n';
-    if (!out.flush()) {
-      std::fprintf(stderr, "interpbench: cannot write result file '%s'\n", file.c_str());
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) {
-    std::fprintf(stderr, "interpbench: cannot write result file '%s': %s\n", file.c_str(),
-                 ec.message().c_str());
+  try {
+    write_file_atomically(file, result.dump(2) + '\n');
+    return true;
+  } catch (const std::system_error& e) {
+    std::fprintf(stderr, "interpbench: result file: %s\n", e.what());
     return false;
   }
-  return true;
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #pragma once
 // The `_child` side of a backend row: embeds CPython, runs the workload's driver(ctx, params) in
 // the main interpreter against one backend, and writes the child result file (docs/design.md).
-#include "runners/child_request.h"
+#include "backends/child_request.h"
 
 namespace interpbench {
 

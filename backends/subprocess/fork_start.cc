@@ -12,39 +12,35 @@
 
 #include "backends/python/embed.h"
 #include "backends/subprocess/subprocess_backend.h"
+#include "platform/fd.h"
 
 namespace interpbench {
 namespace {
 
 struct Forked {
   pid_t pid;
-  int stderr_fd;
+  Fd stderr_fd;
 };
 
 // One fork; the child never returns. Needs the main GIL.
 Forked fork_one(const WorkerSlot& slot, const WorkloadRef& ref) {
   const pid_t driver = ::getpid();
-  int err[2];
-  if (::pipe2(err, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  Pipe err = make_pipe();
   std::fflush(nullptr);  // nothing buffered may be written twice
   PyOS_BeforeFork();
   const pid_t pid = ::fork();
   if (pid == 0) {
     PyOS_AfterFork_Child();
-    ::dup2(err[1], STDERR_FILENO);
-    ::close(err[0]);
-    ::close(err[1]);
+    ::dup2(err.write_end.get(), STDERR_FILENO);
+    err = Pipe{};
     if (!watch_parent(driver)) ::_exit(kWorkerExitParentDied);
     run_forked_worker(slot, ref);
   }
   const int fork_errno = errno;
   PyOS_AfterFork_Parent();
-  ::close(err[1]);
-  if (pid < 0) {
-    ::close(err[0]);
-    throw std::system_error(fork_errno, std::generic_category(), "start method fork: fork");
-  }
-  return {pid, err[0]};
+  err.write_end.reset();
+  if (pid < 0) throw std::system_error(fork_errno, std::generic_category(), "start method fork: fork");
+  return {pid, std::move(err.read_end)};
 }
 
 }  // namespace
@@ -67,7 +63,7 @@ std::vector<std::unique_ptr<ChildProcess>> fork_workers(const std::vector<Worker
   std::vector<Forked> forked;
   std::vector<std::unique_ptr<ChildProcess>> children;
   auto adopt_all = [&] {
-    for (const Forked& f : forked) children.push_back(ChildProcess::adopt(f.pid, f.stderr_fd, options));
+    for (Forked& f : forked) children.push_back(ChildProcess::adopt(f.pid, f.stderr_fd.release(), options));
     forked.clear();
   };
   try {

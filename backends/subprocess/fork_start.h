@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "backends/backend.h"
-#include "backends/subprocess/child_process.h"
+#include "platform/child_process.h"
 #include "backends/subprocess/worker_process.h"
 
 namespace interpbench {

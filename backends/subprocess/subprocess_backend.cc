@@ -17,7 +17,8 @@
 
 #include "backends/shm_channel.h"
 #include "backends/shm_segment.h"
-#include "backends/subprocess/child_process.h"
+#include "platform/child_process.h"
+#include "platform/fd.h"
 #include "backends/subprocess/fork_start.h"
 #include "backends/subprocess/shm_buffer_pool.h"
 #include "backends/subprocess/worker_process.h"
@@ -115,19 +116,16 @@ WorkerOutcome outcome_of(std::size_t id, const ExitStatus& status, bool killed_a
 class EventFd {
  public:
   EventFd() : fd_(::eventfd(0, EFD_CLOEXEC)) {
-    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+    if (!fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
   }
-  ~EventFd() { ::close(fd_); }
-  EventFd(const EventFd&) = delete;
-  EventFd& operator=(const EventFd&) = delete;
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
   void signal() noexcept {
     std::uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(fd_, &one, sizeof one);
+    [[maybe_unused]] auto n = ::write(fd_.get(), &one, sizeof one);
   }
 
  private:
-  int fd_;
+  Fd fd_;
 };
 
 class SubprocessGroup final : public WorkerGroup {

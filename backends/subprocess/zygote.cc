@@ -10,6 +10,9 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "platform/fd.h"
+#include "platform/run_captured.h"
+
 namespace interpbench {
 
 namespace zygote_wire {
@@ -64,11 +67,8 @@ std::optional<std::string> recv(int socket, Deadline deadline, int* fd, bool* cl
       if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
         int received = -1;
         std::memcpy(&received, CMSG_DATA(c), sizeof(int));
-        if (fd) {
-          *fd = received;
-        } else {
-          ::close(received);
-        }
+        Fd owned(received);
+        if (fd) *fd = owned.release();
       }
     }
     return std::string(buf, static_cast<std::size_t>(n));
@@ -79,32 +79,17 @@ std::optional<std::string> recv(int socket, Deadline deadline, int* fd, bool* cl
 
 }  // namespace zygote_wire
 
-namespace {
-
-// The tail's last non-empty line: the zygote's own words about why it ended.
-std::string last_words(const std::string& tail) {
-  const std::size_t end = tail.find_last_not_of("\n ");
-  if (end == std::string::npos) return "";
-  const std::size_t newline = tail.rfind('\n', end);
-  const std::size_t begin = newline == std::string::npos ? 0 : newline + 1;
-  return tail.substr(begin, end + 1 - begin);
-}
-
-}  // namespace
-
 Zygote::Zygote(const std::filesystem::path& worker_exe, const WorkloadRef& ref, Deadline ready_by) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
     throw std::system_error(errno, std::generic_category(), "zygote: socketpair");
   }
-  control_ = sv[0];
+  control_.reset(sv[0]);
+  Fd ours_to_pass(sv[1]);
   // Above kPassedFd, so the spawn's dup2 to kPassedFd always makes a new (inheritable) descriptor.
-  const int theirs = ::fcntl(sv[1], F_DUPFD_CLOEXEC, kPassedFd + 1);
-  ::close(sv[1]);
-  if (theirs < 0) {
-    ::close(control_);
-    throw std::system_error(errno, std::generic_category(), "zygote: fcntl");
-  }
+  const Fd theirs(::fcntl(ours_to_pass.get(), F_DUPFD_CLOEXEC, kPassedFd + 1));
+  if (!theirs) throw std::system_error(errno, std::generic_category(), "zygote: fcntl");
+  ours_to_pass.reset();
   SpawnOptions o;
   o.executable = worker_exe;
   o.args = {"--zygote", "--workload", ref.file.string(), "--module", ref.module_name,
@@ -114,28 +99,20 @@ Zygote::Zygote(const std::filesystem::path& worker_exe, const WorkloadRef& ref, 
   o.stdout_mode = SpawnOptions::Output::kNull;
   o.capture_stderr = true;
   o.stderr_tail_lines = 50;
-  o.pass_fd = theirs;
-  try {
-    process_ = std::make_unique<ChildProcess>(std::move(o));
-  } catch (...) {
-    ::close(theirs);
-    ::close(control_);
-    throw;
-  }
-  ::close(theirs);
-  const auto reply = zygote_wire::recv(control_, ready_by);
+  o.pass_fd = theirs.get();
+  process_ = std::make_unique<ChildProcess>(std::move(o));
+  const auto reply = zygote_wire::recv(control_.get(), ready_by);
   if (reply == "ready") return;
   const std::string why = reply && reply->starts_with("error ") ? reply->substr(6)
                           : reply ? "unexpected reply '" + *reply + "'"
                                   : "not ready in time";
-  ::close(control_);
-  control_ = -1;
+  control_.reset();
   process_->kill_and_reap();
   throw std::runtime_error("zygote: " + why);
 }
 
 Zygote::~Zygote() {
-  if (control_ >= 0) ::close(control_);  // end of requests: the zygote exits
+  control_.reset();  // end of requests: the zygote exits
   if (process_ && !process_->wait(Deadline::after(kExitTimeout))) process_->kill_and_reap();
 }
 
@@ -143,31 +120,29 @@ void Zygote::fail(const std::string& what) {
   std::string text = "zygote: " + what;
   if (!process_->wait(Deadline::after(std::chrono::milliseconds(200)))) process_->kill_and_reap();
   text += " (zygote " + process_->status()->describe();
-  if (const std::string why = last_words(process_->stderr_tail()); !why.empty()) text += ": " + why;
+  if (const std::string why = last_line(process_->stderr_tail()); !why.empty()) text += ": " + why;
   throw std::runtime_error(text + ")");
 }
 
 std::unique_ptr<ChildProcess> Zygote::fork_worker(const WorkerSlot& slot, const SpawnOptions& options,
                                                   Deadline deadline) {
   if (!process_->running()) fail("gone");
-  int err[2];
-  if (::pipe2(err, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  Pipe err = make_pipe();
   const std::string request = "fork " + slot.channels + " " + (slot.pool.empty() ? "-" : slot.pool) +
                               " " + std::to_string(slot.worker_id) + " " +
                               std::to_string(slot.worker_count);
-  const bool sent = zygote_wire::send(control_, request, err[1]);
-  ::close(err[1]);  // the worker holds the write end now: EOF comes when it exits
+  const bool sent = zygote_wire::send(control_.get(), request, err.write_end.get());
+  err.write_end.reset();  // the worker holds the write end now: EOF comes when it exits
   bool closed = false;
-  const auto reply = sent ? zygote_wire::recv(control_, deadline, nullptr, &closed) : std::nullopt;
+  const auto reply = sent ? zygote_wire::recv(control_.get(), deadline, nullptr, &closed) : std::nullopt;
   if (!reply || !reply->starts_with("pid ")) {
-    ::close(err[0]);
     if (!sent || closed) fail("exited");
     if (!reply) fail("no answer to a fork request in time");
     if (reply->starts_with("error ")) throw std::runtime_error("zygote: " + reply->substr(6));
     throw std::runtime_error("zygote: unexpected reply '" + *reply + "'");
   }
   const pid_t pid = static_cast<pid_t>(std::stol(reply->substr(4)));
-  return ChildProcess::adopt(pid, err[0], options);
+  return ChildProcess::adopt(pid, err.read_end.release(), options);
 }
 
 }  // namespace interpbench

@@ -26,8 +26,8 @@
 #include <string>
 
 #include "backends/backend.h"
-#include "backends/deadline.h"
-#include "backends/subprocess/child_process.h"
+#include "core/deadline.h"
+#include "platform/child_process.h"
 #include "backends/subprocess/worker_process.h"
 
 namespace interpbench {
@@ -52,7 +52,7 @@ class Zygote {
 
  private:
   [[noreturn]] void fail(const std::string& what);
-  int control_ = -1;
+  Fd control_;  // the control socket; closing it ends the zygote
   std::unique_ptr<ChildProcess> process_;
 };
 

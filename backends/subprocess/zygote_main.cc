@@ -16,6 +16,7 @@
 #include "backends/python/worker_runner.h"
 #include "backends/subprocess/subprocess_backend.h"
 #include "backends/subprocess/zygote.h"
+#include "platform/fd.h"
 
 #ifndef SYS_clone3
 #define SYS_clone3 435
@@ -84,11 +85,12 @@ int zygote_main(const WorkloadRef& ref, pid_t driver) {
   }
   if (!zygote_wire::send(kControl, "ready")) return kWorkerExitParentDied;
   for (;;) {
-    int stderr_fd = -1;
+    int received_fd = -1;
     bool closed = false;
     // A second at a time: PR_SET_PDEATHSIG ends us if the driver dies; this is the backstop.
     const auto request = zygote_wire::recv(kControl, Deadline::after(std::chrono::seconds(1)),
-                                           &stderr_fd, &closed);
+                                           &received_fd, &closed);
+    const Fd stderr_fd(received_fd);
     if (closed) return kWorkerExitOk;  // the driver is done with us
     if (!request) {
       if (::getppid() != driver) return kWorkerExitParentDied;
@@ -96,12 +98,11 @@ int zygote_main(const WorkloadRef& ref, pid_t driver) {
     }
     WorkerSlot slot;
     std::string reply;
-    if (stderr_fd < 0 || !parse_request(*request, &slot)) {
+    if (!stderr_fd || !parse_request(*request, &slot)) {
       reply = "error bad request '" + *request + "'";
     } else {
-      reply = fork_worker(slot, prepared, stderr_fd, driver);
+      reply = fork_worker(slot, prepared, stderr_fd.get(), driver);
     }
-    if (stderr_fd >= 0) ::close(stderr_fd);
     if (!zygote_wire::send(kControl, reply)) return kWorkerExitParentDied;
   }
 }

@@ -13,7 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "backends/deadline.h"
+#include "core/deadline.h"
+#include "platform/fd.h"
 
 namespace interpbench {
 
@@ -98,7 +99,7 @@ class ChildProcess {
   void watch(int stderr_fd, int stdout_fd, const std::string& what);
   SpawnOptions options_;
   pid_t pid_ = -1;
-  int pidfd_ = -1;
+  Fd pidfd_;  // polls readable once the child has exited
   std::optional<ExitStatus> status_;
   std::shared_ptr<Output> output_;  // shared with its drain thread
 };

@@ -1,4 +1,4 @@
-#include "backends/subprocess/child_process.h"
+#include "platform/child_process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -36,42 +36,6 @@ constexpr auto kReapAfterKillTimeout = std::chrono::seconds(30);
 
 [[noreturn]] void throw_errno(int err, const std::string& what) {
   throw std::system_error(err, std::generic_category(), what);
-}
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      reset();
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  int release() noexcept { return std::exchange(fd_, -1); }
-  void reset() noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-struct Pipe {
-  Fd read_end, write_end;
-};
-
-Pipe make_pipe() {
-  int fds[2];
-  // O_CLOEXEC: other children spawned concurrently by other threads must not inherit our ends,
-  // or a pipe would never see EOF.
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno(errno, "cannot create a pipe");
-  return Pipe{Fd(fds[0]), Fd(fds[1])};
 }
 
 // RAII over the posix_spawn attribute and file-action objects.
@@ -298,8 +262,8 @@ std::unique_ptr<ChildProcess> ChildProcess::adopt(pid_t pid, int stderr_fd, Spaw
 
 void ChildProcess::watch(int stderr_fd, int stdout_fd, const std::string& what) {
   Pipe err_pipe{Fd(stderr_fd), Fd()}, out_pipe{Fd(stdout_fd), Fd()};
-  pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
-  if (pidfd_ < 0) {
+  pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)));
+  if (!pidfd_) {
     int err = errno;
     ::kill(pid_, SIGKILL);
     int st;
@@ -312,7 +276,7 @@ void ChildProcess::watch(int stderr_fd, int stdout_fd, const std::string& what) 
     auto out = std::make_shared<Output>();
     out->stderr_fd = std::move(err_pipe.read_end);
     out->stdout_fd = std::move(out_pipe.read_end);
-    out->pidfd = Fd(::fcntl(pidfd_, F_DUPFD_CLOEXEC, 0));
+    out->pidfd = Fd(::fcntl(pidfd_.get(), F_DUPFD_CLOEXEC, 0));
     out->echo_stderr = options_.echo_stderr;
     out->tail_lines = std::max<std::size_t>(1, options_.stderr_tail_lines);
     if (out->pidfd.get() < 0) {
@@ -333,11 +297,10 @@ ChildProcess::~ChildProcess() {
       output_->thread.join();
     }
   }
-  if (pidfd_ >= 0) ::close(pidfd_);
 }
 
 pid_t ChildProcess::pid() const noexcept { return pid_; }
-int ChildProcess::pidfd() const noexcept { return pidfd_; }
+int ChildProcess::pidfd() const noexcept { return pidfd_.get(); }
 
 std::optional<ExitStatus> ChildProcess::wait(Deadline deadline) {
   while (!status_) {
@@ -346,7 +309,7 @@ std::optional<ExitStatus> ChildProcess::wait(Deadline deadline) {
       timeout_ms = static_cast<int>(
           std::min<long long>((left->count() + 999'999) / 1'000'000, 1'000'000'000LL));
     }
-    pollfd p{pidfd_, POLLIN, 0};
+    pollfd p{pidfd_.get(), POLLIN, 0};
     int r = ::poll(&p, 1, timeout_ms);
     if (r < 0) {
       if (errno == EINTR) continue;

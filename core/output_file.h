@@ -1,8 +1,8 @@
 #pragma once
 // Output files that are either complete or absent: checked before a run starts (so a bad --out
-// costs one line, not a finished run), then written by write_json_file (reports/json_report.h)
-// through a temporary file and a rename.
+// costs one line, not a finished run), then written whole through a temporary file and a rename.
 #include <filesystem>
+#include <string_view>
 
 namespace interpbench {
 
@@ -10,5 +10,10 @@ namespace interpbench {
 // missing directory, no permission. Probes by creating (and removing) a file beside it, which is
 // what counts even for root and on read-only file systems.
 void check_writable(const std::filesystem::path& path);
+
+// Writes `content` to a temporary file beside `path`, then renames it over `path`: a reader sees
+// the old file or the new one, never half of one. Throws std::system_error whose what() names
+// the path and the reason; the temporary file is gone either way.
+void write_file_atomically(const std::filesystem::path& path, std::string_view content);
 
 }  // namespace interpbench

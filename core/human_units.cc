@@ -1,4 +1,4 @@
-#include "reports/human_units.h"
+#include "core/human_units.h"
 
 #include <cmath>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "runners/output_file.h"
+#include "core/output_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -6,11 +6,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <string>
+#include <system_error>
 
 #include <fmt/format.h>
 
-#include "runners/errors.h"
+#include "core/errors.h"
 
 namespace interpbench {
 namespace {
@@ -46,6 +48,25 @@ void check_writable(const std::filesystem::path& path) {
   if (fd < 0) throw BadInput(fmt::format("cannot write '{}': {}", path.string(), std::strerror(errno)));
   ::close(fd);
   ::unlink(probe.c_str());
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+  const auto tmp = temp_beside(path);
+  const auto fail = [&](std::error_code why) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw std::system_error(why, fmt::format("cannot write '{}'", path.string()));
+  };
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) fail(std::error_code(errno, std::generic_category()));
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.flush();
+    if (!out) fail(std::error_code(errno ? errno : EIO, std::generic_category()));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) fail(ec);
 }
 
 }  // namespace interpbench

@@ -1,4 +1,4 @@
-#include "runners/paths.h"
+#include "core/paths.h"
 
 #include <system_error>
 

@@ -1,4 +1,4 @@
-#include "runners/round_statistics.h"
+#include "core/round_statistics.h"
 
 #include <fmt/format.h>
 

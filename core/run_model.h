@@ -1,7 +1,7 @@
 #pragma once
 // The in-memory model of one run: what the supervisor (runners/) fills while it runs children,
 // and what the JSON report, the console report, the verdict and compare read. Plain data; no
-// statistics here (reports compute them from the raw samples with runners/statistics.h).
+// statistics here (reports compute them from the raw samples with core/statistics.h).
 #include <optional>
 #include <string>
 #include <vector>

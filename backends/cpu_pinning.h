@@ -8,7 +8,7 @@
 // (thread, subinterpreter or process, however it was started) computes the same answer from the
 // params, its worker id and the group's size, so no message is needed. A refused pin (a CPU went
 // offline, a cpuset) is not an error: that thread runs on all the plan's CPUs and the row's
-// result file says the start was not pinned. runners/reference.py mirrors this in Python.
+// result file says the start was not pinned. runners/reference mirrors this in Python.
 #include <sys/types.h>
 
 #include <cstddef>

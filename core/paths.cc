@@ -22,7 +22,7 @@ std::filesystem::path self_executable() {
 }
 
 std::filesystem::path workloads_dir() { return locate("workloads"); }
-std::filesystem::path reference_script() { return locate("runners/reference.py"); }
+std::filesystem::path reference_script() { return locate("runners/reference"); }
 std::filesystem::path python_executable() { return INTERPBENCH_PYTHON_EXECUTABLE; }
 
 }  // namespace interpbench

@@ -8,7 +8,7 @@ namespace interpbench {
 
 std::filesystem::path self_executable();    // /proc/self/exe
 std::filesystem::path workloads_dir();      // workloads/*.py
-std::filesystem::path reference_script();   // runners/reference.py
+std::filesystem::path reference_script();   // runners/reference (the package; python runs its __main__.py)
 std::filesystem::path python_executable();  // the embedded Python's own executable
 
 }  // namespace interpbench

@@ -12,6 +12,7 @@
 #include "reports/export.h"
 #include "reports/json_report.h"
 #include "reports/python_label.h"
+#include "reports/report_view.h"
 #include "core/errors.h"
 #include "core/paths.h"
 
@@ -34,6 +35,20 @@ std::string read_text(const std::filesystem::path& path) {
   ss << f.rdbuf();
   return ss.str();
 }
+
+// The report view for the script, removed when the report is done or has failed.
+struct ViewFile {
+  std::filesystem::path path;
+  ViewFile(std::filesystem::path p, const nlohmann::json& view) : path(std::move(p)) {
+    write_text(path, view.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  ~ViewFile() {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+  }
+  ViewFile(const ViewFile&) = delete;
+  ViewFile& operator=(const ViewFile&) = delete;
+};
 
 }  // namespace
 
@@ -61,11 +76,11 @@ int run_report(const ReportOptions& options, std::ostream& out) {
   // Validate every input before writing anything.
   std::vector<nlohmann::json> runs;
   for (const auto& path : options.inputs) runs.push_back(load_report(path));
-  // Runs of different Pythons: every row says which ("subinterp · 3.12"); render_report.py
-  // applies the same rule to the HTML and the plots.
+  // Runs of different Pythons: every row says which ("subinterp · 3.12"), in every output.
   std::vector<const nlohmann::json*> pointers;
   for (const auto& run : runs) pointers.push_back(&run);
   const auto labels = python_labels(pointers);
+  const auto names = run_labels(pointers, options.inputs);
   for (std::size_t i = 0; i < runs.size(); ++i) label_rows(runs[i], labels[i]);
 
   std::error_code ec;
@@ -93,10 +108,17 @@ int run_report(const ReportOptions& options, std::ostream& out) {
     write_text(dir / "results.csv", export_csv(labelled));
   }
 
+  // The script reads the runs with their labels and figures as C++ writes them (report_view.h).
+  nlohmann::json view = {{"runs", nlohmann::json::array()}};
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    view["runs"].push_back(runs[i]);
+    add_report_view(view["runs"].back(), options.inputs[i], names[i], labels[i]);
+  }
+  const ViewFile view_file(dir / ".report-view.json", view);
   SpawnOptions spawn;
   spawn.executable = python;
-  spawn.args = {"-I", script.string(), "--out", dir.string()};  // -I: ignore user site/env
-  for (const auto& path : options.inputs) spawn.args.push_back(path);
+  // -I: ignore user site/env
+  spawn.args = {"-I", script.string(), "--out", dir.string(), view_file.path.string()};
   spawn.env = {"MPLBACKEND=Agg"};
   spawn.stdout_mode = SpawnOptions::Output::kNull;
   spawn.capture_stderr = true;

@@ -18,7 +18,7 @@ namespace interpbench {
 struct SupervisorOptions {
   std::filesystem::path self_exe;          // runs `_child` (backend rows and floor)
   std::filesystem::path python;            // runs reference_script (reference rows)
-  std::filesystem::path reference_script;  // runners/reference.py
+  std::filesystem::path reference_script;  // runners/reference
   std::filesystem::path result_dir;        // child result files go here (the run's temp dir)
   enum class Progress { kNone, kLog, kTerminal } progress = Progress::kNone;
   bool verbose = false;  // copy each child's stderr to ours as it comes

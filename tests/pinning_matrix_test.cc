@@ -1,5 +1,5 @@
 // params["pin"] on every row, end to end: each row runs as the supervisor starts it (`_child` of
-// the built binary, or runners/reference.py), with tests/fixtures/affinity.py, whose workers send
+// the built binary, or runners/reference), with tests/fixtures/affinity.py, whose workers send
 // their CPU mask and whose driver records its own after ctx.start(n). The same plan gives the
 // same placement on every row, and the child result file's "pinning" says what happened. After
 // each run no process (we are the subreaper) and no shared-memory segment of it is left.

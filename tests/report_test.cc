@@ -3,10 +3,12 @@
 // and report.md that link only to files that exist, and says where a plot has no data.
 #include "reports/report_command.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -16,7 +18,9 @@
 #include "reports/console_report.h"
 #include "reports/export.h"
 #include "reports/json_report.h"
+#include "core/human_units.h"
 #include "reports/python_label.h"
+#include "reports/shared_gil.h"
 #include "core/errors.h"
 #include "tests/report_fixture.h"
 
@@ -175,6 +179,74 @@ TEST_F(ReportTest, RunsOfThreePythonsMakeOneReportWithRowsLabelledByVersion) {
   // The legends of the plots name the Python too.
   EXPECT_NE(read(dir_ / "round_trip.svg").find("subinterp · 3.13"), std::string::npos);
   EXPECT_NE(read(dir_ / "index.html").find("<td>subinterp · 3.12</td>"), std::string::npos);
+}
+
+// The script derives no label, unit or figure: report.md shows, for every result of every run,
+// the row name and figures that C++ writes (row_display_name, format_value).
+TEST_F(ReportTest, MarkdownShowsTheLabelsAndFiguresThatCppWrites) {
+  fs::create_directories(dir_);
+  std::vector<nlohmann::json> runs;
+  std::vector<std::string> inputs;
+  for (const char* v : {"3.11.7", "3.13.0"}) {
+    runs.push_back(synthetic_run_on(v));
+    inputs.push_back((dir_ / (std::string("run-py") + v + ".json")).string());
+    std::ofstream(inputs.back()) << runs.back().dump();
+  }
+  std::ostringstream out;
+  ASSERT_EQ(run_report({inputs, (dir_ / "r").string()}, out), 0);
+  const auto md = read(dir_ / "r" / "report.md");
+  const auto labels = python_labels({&runs[0], &runs[1]});
+  std::size_t checked = 0;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    label_rows(runs[i], labels[i]);
+    for (const auto& row : runs[i]["interpbench"]["rows"])
+      for (const auto& r : row["results"]) {
+        const auto& s = r["summary"];
+        const std::string unit = r["unit"];
+        const auto line = fmt::format(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |", row_display_name(row),
+            row["workload"].get<std::string>(), r["name"].get<std::string>(),
+            r["metric"].get<std::string>(), s["n"].dump(), format_value(s["mean"], unit),
+            format_value(s["stddev"], unit), format_value(s["median"], unit),
+            format_value(s["p99"], unit));
+        EXPECT_NE(md.find(line), std::string::npos) << line;
+        ++checked;
+      }
+  }
+  EXPECT_GT(checked, 100u);
+  EXPECT_NE(md.find("subinterp · 3.11 (shared GIL: Python 3.11)"), std::string::npos);
+}
+
+// The plots hold the data: round_trip.svg and throughput.svg have one series per row of the run
+// (gid "series:<row>"), each with one marker per message size measured.
+TEST_F(ReportTest, SizePlotsHoldOneSeriesPerRowWithAPointPerSize) {
+  std::ostringstream out;
+  ASSERT_EQ(run_report({{fixture("report_synthetic.json").string()}, dir_.string()}, out), 0);
+  const auto doc = nlohmann::json::parse(read(fixture("report_synthetic.json")));
+  for (const auto& [plot, metric] : {std::pair{"round_trip", "round_trip"},
+                                     std::pair{"throughput", "throughput"}}) {
+    std::map<std::string, int> expected;  // row -> sizes measured
+    for (const auto& row : doc["interpbench"]["rows"])
+      for (const auto& r : row["results"])
+        if (r["metric"] == metric) ++expected["series:" + row_display_name(row)];
+    SpawnOptions o;
+    o.executable = plot_python();
+    o.args = {"-c", "import sys, xml.etree.ElementTree as E\n"
+                    "for g in E.parse(sys.argv[1]).iter('{http://www.w3.org/2000/svg}g'):\n"
+                    "    if g.get('id', '').startswith('series:'):\n"
+                    "        n = sum(1 for u in g.iter('{http://www.w3.org/2000/svg}use'))\n"
+                    "        print(f\"{g.get('id')}\\t{n}\")\n",
+              (dir_ / (std::string(plot) + ".svg")).string()};
+    o.stdout_mode = SpawnOptions::Output::kCapture;
+    ChildProcess check(o);
+    const auto status = check.wait(Deadline::after(std::chrono::seconds(60)));
+    ASSERT_TRUE(status && status->success()) << check.stderr_tail();
+    std::map<std::string, int> found;
+    std::istringstream lines(check.captured_stdout());
+    for (std::string line; std::getline(lines, line);)
+      found[line.substr(0, line.find('\t'))] = std::stoi(line.substr(line.find('\t') + 1));
+    EXPECT_EQ(found, expected) << plot;
+  }
 }
 
 TEST_F(ReportTest, RunWithoutResultsStillWritesEveryPlotAndSaysSo) {

@@ -1,5 +1,5 @@
 // The supervisor against a fake child (tests/fixtures/cli_fake_child.py standing in for
-// runners/reference.py): results are collected, a crash or a hang becomes an error row, a stop
+// runners/reference): results are collected, a crash or a hang becomes an error row, a stop
 // request ends the run, and nothing is left running.
 #include "runners/supervisor.h"
 

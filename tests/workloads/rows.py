@@ -1,4 +1,4 @@
-"""Helpers for the Python-level tests: run runners/reference.py as the runner does."""
+"""Helpers for the Python-level tests: run runners/reference (the package) as the runner does."""
 import json
 import os
 import subprocess
@@ -7,7 +7,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-REFERENCE = os.path.join(ROOT, "runners", "reference.py")
+REFERENCE = os.path.join(ROOT, "runners", "reference")
 WORKLOADS = os.path.join(ROOT, "workloads")
 RUN_TIMEOUT_S = 120
 

@@ -1,12 +1,12 @@
 """The reference rows' channel adapters behave as docs/design.md says, on every row; bad input
 exits 2 with one line; a row that can't run writes "skipped" with a reason."""
 import contextlib
-import importlib.util
 import io
 import json
 import os
 import sys
 import tempfile
+import types
 import unittest
 from unittest import mock
 
@@ -152,14 +152,19 @@ class WorkerFaultLeadsTheError(unittest.TestCase):
 
 
 def load_reference():
-    spec = importlib.util.spec_from_file_location("reference_under_test", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The reference package's command line and placement helpers, imported as the runner's
+    Python does (runners/reference/__main__.py)."""
+    packages = os.path.dirname(REFERENCE)
+    if packages not in sys.path:
+        sys.path.insert(0, packages)
+    from reference import cli, placement
+    return types.SimpleNamespace(main=cli.main, sys=sys, pin_this_thread=placement.pin_this_thread,
+                                 pin_worker_failed=placement.pin_worker_failed,
+                                 pinning_record=placement.pinning_record)
 
 
 class Pinning(unittest.TestCase):
-    """reference.py's placement helpers (docs/design.md, "Pinning"). Each call runs on a thread
+    """The reference rows' placement helpers (docs/design.md, "Pinning"). Each call runs on a thread
     of its own, so the test's thread keeps its mask; every row's placement, end to end, is
     tests/pinning_matrix_test.cc."""
 

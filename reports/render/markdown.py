@@ -1,0 +1,101 @@
+"""report.md: the same sections as index.html, in Markdown."""
+import os
+
+from render.model import run_suffix
+from render.sections import (environment_facts, ext_matrices, headline_rows, result_rows,
+                             run_problems, run_warnings, target_rows, verdict_lines)
+
+
+def md_cell(s):
+    return str(s).replace("|", "\\|").replace("\n", " ")
+
+
+def ext_markdown(run, runs):
+    m = []
+    for workload, rows, modules, cells, differ in ext_matrices(run):
+        same = [x for x in modules if len(cells[x]) == len(rows)
+                and all(r.get("cell") == "ok" for r in cells[x].values())]
+        m += [f"### {workload}{run_suffix(runs, run)}: {len(modules)} modules x {len(rows)} rows", "",
+              "Modules whose outcome differs between rows; **bold**: imports differently in "
+              "subprocess and in an isolated own-GIL subinterpreter (subinterp).", "",
+              "| module | " + " | ".join(md_cell(r) for r in rows) + " |",
+              "|---|" + "---|" * len(rows)]
+        for x in sorted((x for x in modules if x not in same), key=lambda x: (x not in differ, x)):
+            name = f"**{md_cell(x)}**" if x in differ else md_cell(x)
+            texts = [cells[x][r].get("cell", "-") if r in cells[x] else "-" for r in rows]
+            m.append(f"| {name} | " + " | ".join(md_cell(t) for t in texts) + " |")
+        details = {}
+        for x in modules:
+            for r in cells[x].values():
+                if r.get("status") != "ok":
+                    details.setdefault(str(r.get("detail", "")).replace(f"module {x} ", "module "), set()).add(x)
+        m += [""] + [f"- {md_cell(t)}: {', '.join(sorted(ms))}" for t, ms in details.items()]
+        m += [f"- ok on every row ({len(same)}): {', '.join(same)}", ""]
+    return m
+
+
+
+def write_markdown(runs, plots, out_dir):
+    m = ["# interpbench report", ""]
+    for run in runs:
+        m.append(f"- **{md_cell(run.label)}** (`{md_cell(run.file)}`): "
+                 f"{md_cell(run.caption())}")
+    m.append("")
+    for run in runs:
+        lines = verdict_lines(run)
+        if lines:
+            m += [f"## Verdict{run_suffix(runs, run)}", ""]
+            m += [f"\n**{md_cell(x)}**\n" if head else f"- {md_cell(x)}" for head, x in lines] + [""]
+        targets = target_rows(run)
+        if targets:
+            m += [f"## Targets{run_suffix(runs, run)}", "",
+                  "Medians of the per-round ratios measured in this run, with their 95% intervals "
+                  "(docs/performance.md); goals, not gates.", "",
+                  "| | what | medians over rounds | ratio [95% interval] | goal | |",
+                  "|---|---|---:|---:|---|---|"]
+            m += ["| " + " | ".join(md_cell(c) for c in r) + " |" for r in targets] + [""]
+        heads, rep_line = headline_rows(run)
+        if heads:
+            m += [f"## Headline ratios{run_suffix(runs, run)}", "",
+                  "| what | median of per-round ratios [95% interval] |", "|---|---:|"]
+            m += [f"| {md_cell(w)} | {md_cell(r)} |" for w, r in heads] + [""]
+        if rep_line:
+            m += [md_cell(rep_line), ""]
+        warns = run_warnings(run)
+        if warns:
+            m += [f"## Warnings{run_suffix(runs, run)}", ""] + [f"- ⚠ {md_cell(x)}" for x in warns] + [""]
+        probs = run_problems(run)
+        if probs:
+            m += [f"## Rows with errors or skipped{run_suffix(runs, run)}", ""]
+            m += [f"- {kind}: {md_cell(x)}" for kind, x in probs] + [""]
+    m += ["## Plots", ""]
+    for p in plots:
+        m += [f"### {p.title}", "", f"![{p.title}]({p.key}.png)", ""]
+        if not p.has_data:
+            m += [f"_No data for {p.what} in {'this run' if len(runs) == 1 else 'these runs'}._", ""]
+        elif p.missing:
+            m += [f"_No data for {p.what} in: {', '.join(p.missing)}._", ""]
+        m += [x for x in p.notes] + ([""] if p.notes else [])
+        m += [f"[SVG]({p.key}.svg)", ""]
+    m += ["## Environment", "", "| | " + " | ".join(md_cell(run.label) for run in runs) + " |",
+          "|---|" + "---|" * len(runs)]
+    facts = [environment_facts(run) for run in runs]
+    for i, (name, _) in enumerate(facts[0]):
+        m.append(f"| {md_cell(name)} | " + " | ".join(md_cell(f[i][1]) for f in facts) + " |")
+    m.append("")
+    ext = [x for run in runs for x in ext_markdown(run, runs)]
+    if ext:
+        m += ["## Extension modules", ""] + ext
+    m += ["## All results", ""]
+    if os.path.exists(os.path.join(out_dir, "results.csv")):
+        m += ["As a spreadsheet: [results.csv](results.csv)", ""]
+    for run in runs:
+        m += [f"### {md_cell(run.label)}", "",
+              "| row | workload | name | metric | n | mean | σ | median | p99 |",
+              "|---|---|---|---|---:|---:|---:|---:|---:|"]
+        for r, cells in result_rows(run):
+            m.append("| " + " | ".join(md_cell(x) for x in (
+                cells[0], cells[1], cells[2], cells[3], *cells[5:])) + " |")
+        m.append("")
+    with open(os.path.join(out_dir, "report.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(m))

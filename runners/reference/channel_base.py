@@ -1,0 +1,100 @@
+"""What every reference row's channel and group share: the channel API's common part, polling
+with a deadline, memory figures and the texts of timeouts and signals."""
+import time
+
+CAPACITY = 64            # messages per direction (threading, 3.13 interpreters)
+SPIN_NS = 50_000         # interpreters polling: busy-poll this long before sleeping
+MAX_SLEEP_S = 0.001      # interpreters polling: longest sleep between two polls
+EOF = None              # end-of-stream marker on queues (None is shareable across interpreters)
+
+
+class ChannelBase:
+    handoff = False
+
+    def __init__(self, worker_id, worker_count, default_timeout):
+        self.worker_id = worker_id
+        self.worker_count = worker_count
+        self._default_timeout = default_timeout
+
+    def _t(self, timeout):
+        return self._default_timeout if timeout is None else timeout
+
+    def alloc(self, n):
+        raise NotImplementedError(f"{type(self).__name__}: no zero-copy handoff on this row")
+
+    send_buffer = recv_buffer = alloc
+
+    def __repr__(self):
+        return f"<{type(self).__name__} worker {self.worker_id}/{self.worker_count}>"
+
+
+class Backoff:
+    """Polling for transports without a blocking wait: spin, then sleep with a doubling delay."""
+
+    __slots__ = ("start", "deadline", "delay", "what")
+
+    def __init__(self, timeout, what):
+        self.what = what  # "recv": the TimeoutError says "recv timed out", as on the other rows
+        self.start = time.perf_counter_ns()
+        self.deadline = self.start + int(timeout * 1e9)
+        self.delay = 0.0
+
+    def wait(self):
+        """Raises TimeoutError once the deadline has passed."""
+        now = time.perf_counter_ns()
+        if now >= self.deadline:
+            raise TimeoutError(f"{self.what} timed out")
+        if now - self.start < SPIN_NS:
+            return
+        self.delay = min(self.delay * 2 or 1e-5, MAX_SLEEP_S)
+        time.sleep(min(self.delay, (self.deadline - now) / 1e9))
+
+
+def read_smaps_rollup(pid):
+    """{"pid", "rss_kib", "pss_kib", "uss_kib"} of one process, from /proc/PID/smaps_rollup."""
+    fields = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 3 and parts[-1] == "kB":
+                fields[parts[0].rstrip(":")] = int(parts[1])
+    return {"pid": pid, "rss_kib": fields.get("Rss", 0), "pss_kib": fields.get("Pss", 0),
+            "uss_kib": fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)}
+
+
+def seconds(t):
+    """'1s', '0.5s': as the C++ rows write a deadline."""
+    return f"{round(t, 1):g}s"
+
+
+def signal_name(signum):
+    import signal
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
+def join_threads(threads, driver_channels, outcomes, deadline, timeout, what):
+    """Joins the worker threads until `deadline`, draining what each still sends so that it never
+    blocks on a full channel; returns the worker errors ("did not finish" for the rest)."""
+    errors = []
+    for i, t in enumerate(threads):
+        while t.is_alive() and time.monotonic() < deadline:
+            drain(driver_channels[i])
+            t.join(0.005)
+        if t.is_alive():
+            errors.append({"worker": i, "error": f"did not finish within {seconds(timeout)} "
+                           f"({what} abandoned)", "traceback": ""})
+        elif "error" in outcomes[i]:
+            errors.append({"worker": i, "error": outcomes[i]["error"],
+                           "traceback": outcomes[i].get("traceback", "")})
+    return errors
+
+
+def drain(ch):
+    try:
+        while ch.try_recv() is not None:
+            pass
+    except (EOFError, OSError):
+        pass

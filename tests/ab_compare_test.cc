@@ -49,10 +49,12 @@ class AbCompareTest : public ::testing::Test {
     return p.string();
   }
   // Few tasks, every row that runs a workload file in one process and one of multiprocessing.
+  // 10 rounds: a round flipped by a loaded machine (ctest -j2 beside a build) still leaves the
+  // paired sign test at p = 0.021; with 6 rounds one flip meant p = 0.22 and a missed verdict.
   std::vector<std::string> ab(const std::string& base, const std::string& candidate,
                               const std::string& threshold) {
     return {"compare", "--run", base, candidate, "--suite", "quick", "--workload-file", kWork,
-            "--backend", "subinterp,subprocess,py-threading", "--rounds", "6", "--iterations", "5",
+            "--backend", "subinterp,subprocess,py-threading", "--rounds", "10", "--iterations", "5",
             "--threshold", threshold, "--format", "json", "--quiet", "--seed", "7"};
   }
   fs::path dir_;
@@ -67,8 +69,8 @@ TEST_F(AbCompareTest, ThreeTimesTheWorkIsARegressionOnEveryRow) {
   ASSERT_EQ(j["results"].size(), 3u) << o.out;
   for (const auto& r : j["results"]) {
     EXPECT_EQ(r["verdict"], "REGRESSION") << r.dump();
-    EXPECT_EQ(r["base_rounds"], 6) << r.dump();
-    // Every round paired: the interval's low end is the smallest per-round ratio, above 1.5.
+    EXPECT_EQ(r["base_rounds"], 10) << r.dump();
+    // The interval's low end is an order statistic of the per-round ratios, above 1.5.
     EXPECT_GT(r["change_low"].get<double>(), 0.5) << r.dump();
     EXPECT_LE(r["q_value"].get<double>(), 0.05) << r.dump();
   }

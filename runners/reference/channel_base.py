@@ -1,5 +1,6 @@
 """What every reference row's channel and group share: the channel API's common part, polling
 with a deadline, memory figures and the texts of timeouts and signals."""
+import os
 import time
 
 CAPACITY = 64            # messages per direction (threading, 3.13 interpreters)
@@ -98,3 +99,17 @@ def drain(ch):
             pass
     except (EOFError, OSError):
         pass
+
+
+class InProcessGroup:
+    """A worker group whose workers run in this process (threads or interpreters): their
+    memory is this process's, and each worker's outcome records whether pinning it failed."""
+
+    outcomes = ()
+
+    def memory(self):
+        return [read_smaps_rollup(os.getpid())]
+
+    @property
+    def pin_failed(self):
+        return any(o.get("pin_failed") for o in self.outcomes)

@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-from reference.channel_base import CAPACITY, EOF, Backoff, ChannelBase, join_threads, read_smaps_rollup
+from reference.channel_base import CAPACITY, EOF, Backoff, ChannelBase, InProcessGroup, join_threads
 from reference.placement import pin_worker_failed
 from reference.workload_file import describe_exception, load_workload
 
@@ -187,7 +187,7 @@ _main({workload!r}, {params!r}, {rx}, {tx}, {i}, {n}, {timeout!r})
 PACKAGES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # runners/
 
 
-class InterpGroup:
+class InterpGroup(InProcessGroup):
     memory_scope = "host"
     gil = "own"
 
@@ -241,13 +241,6 @@ class InterpGroup:
                 import re
                 outcome["error"] = re.sub(r"^<class '(?:builtins\.)?([\w.]+)'>", r"\1", str(exc))
             outcome["traceback"] = ""
-
-    def memory(self):
-        return [read_smaps_rollup(os.getpid())]
-
-    @property
-    def pin_failed(self):
-        return any(o.get("pin_failed") for o in self.outcomes)
 
     def select(self, channels, timeout):
         backoff = Backoff(timeout, "select")

@@ -1,9 +1,8 @@
 """py-threading: threading.Thread workers, queue.Queue channels."""
-import os
 import time
 import traceback
 
-from reference.channel_base import CAPACITY, EOF, ChannelBase, join_threads, read_smaps_rollup
+from reference.channel_base import CAPACITY, EOF, ChannelBase, InProcessGroup, join_threads
 from reference.placement import pin_worker_failed
 from reference.workload_file import describe_exception
 
@@ -132,7 +131,7 @@ def _run_in_thread(worker, ch, params, outcome):
         ch.close()  # a worker that returns ends its stream, as a worker process's exit does
 
 
-class ThreadGroup:
+class ThreadGroup(InProcessGroup):
     memory_scope = "host"
     gil = "shared"
 
@@ -152,13 +151,6 @@ class ThreadGroup:
             self.threads.append(t)
         for t in self.threads:
             t.start()
-
-    def memory(self):
-        return [read_smaps_rollup(os.getpid())]
-
-    @property
-    def pin_failed(self):
-        return any(o.get("pin_failed") for o in self.outcomes)
 
     def select(self, channels, timeout):
         deadline = time.monotonic() + timeout

@@ -2,7 +2,7 @@
 // How long a waiter spins before it sleeps: one adaptive budget per waiting side (SpinBudget),
 // the spin loop, and the CPU each side last ran on. Shared by the rings (spsc_ring.h) and by
 // recv() with the GIL held (python/channel_type.cc). Why adaptive, with measurements:
-// docs/performance.md, "Spinning before the futex sleep".
+// docs/performance.md, "The ring and the spin, piece by piece".
 #include <sched.h>
 
 #include <algorithm>

@@ -19,8 +19,8 @@
 // Waiting: spin (spin_policy.h: adaptive budget, full spin for a peer on another CPU), then
 // sleep on a futex event word (futex.h) with the deadline as the timeout: the writer on
 // space_word, the reader (and select) on data_word. The other side calls futex wake only when a
-// sleeper announced itself, so the fast path makes no system call. Measurements behind these
-// choices: docs/performance.md ("Spinning before the futex sleep", "Channels close to the floor").
+// sleeper announced itself, so the fast path makes no system call. The measurements behind these
+// choices: docs/performance.md, "The ring and the spin, piece by piece".
 //
 // Robustness against a dead or hostile peer: each side keeps its own position in process-local
 // memory and never trusts the shared copy of it; the peer's position and every length read from

@@ -1,6 +1,11 @@
 #include "backends/inproc_channel.h"
 
+#include <atomic>
+#include <cstring>
 #include <new>
+
+#include "backends/futex.h"
+#include "backends/spin_policy.h"
 
 namespace interpbench {
 namespace {
@@ -13,10 +18,110 @@ std::shared_ptr<void> allocate_region(std::size_t capacity) {
       p, [](void* q) { ::operator delete(q, std::align_val_t{kCacheLineSize}); });
 }
 
+std::atomic_ref<std::uint64_t> atomic(std::uint64_t& state) {
+  return std::atomic_ref<std::uint64_t>(state);
+}
+
 }  // namespace
 
 InProcessChannel::InProcessChannel(std::size_t capacity_bytes)
     : InProcessChannel(allocate_region(ring_capacity(capacity_bytes)), capacity_bytes) {}
+
+void InProcessChannel::send(std::span<const std::byte> msg, Deadline deadline) {
+  if (msg.size() < kHandoverMinBytes) return SpscRing::send(msg, deadline);
+  if (is_closed()) throw ChannelClosed("send on a closed channel");
+  if (!wait_for_room(kReferenceEntryBytes, deadline)) throw ChannelTimeout("send timed out: ring full");
+  if (is_closed()) throw ChannelClosed("send on a closed channel");
+  const std::uint64_t ticket = handover_.post(msg);
+  put_reference(msg.size(), ticket);
+  handover_.wait_taken(ticket, deadline, *this);  // until then msg must stay valid
+}
+
+void InProcessChannel::close() noexcept {
+  SpscRing::close();
+  handover_.wake_sender();
+}
+
+std::optional<std::size_t> InProcessChannel::take_reference(std::uint64_t len, std::uint64_t ticket,
+                                                            const MessageSink& sink) {
+  const auto msg = handover_.take(ticket);
+  if (!msg) {
+    drop_reference();  // withdrawn by its sender (timeout or close): nothing to deliver
+    return kSkipped;
+  }
+  if (len != msg->size()) corrupt("by-reference message length mismatch");
+  std::byte* dst = nullptr;
+  try {
+    dst = sink(len);
+  } catch (...) {
+    handover_.give_back(ticket);  // a throwing sink loses nothing: a later recv gets the message
+    throw;
+  }
+  if (len != 0) std::memcpy(dst, msg->data(), len);
+  drop_reference();
+  handover_.done(ticket);
+  return len;
+}
+
+std::uint64_t InProcessChannel::Handover::post(std::span<const std::byte> msg) noexcept {
+  const std::uint64_t ticket = next_ticket_++;
+  data_ = msg.data();
+  len_ = msg.size();
+  // release: data and len are written before a receiver can take the message.
+  atomic(state_).store(ticket << 2 | kPosted, std::memory_order_release);
+  return ticket;
+}
+
+void InProcessChannel::Handover::wait_taken(std::uint64_t ticket, Deadline deadline,
+                                            const Channel& ring) {
+  const std::uint64_t posted = ticket << 2 | kPosted;
+  const std::uint64_t done = ticket << 2 | kDone;
+  const auto spin_until = Clock::now() + SpinBudget<kRingSpin>::kMax;
+  for (unsigned i = 1;; ++i) {
+    std::uint64_t s = atomic(state_).load(std::memory_order_acquire);
+    if (s == done) return;
+    if (s == posted && (ring.is_closed() || deadline.expired())) {
+      if (atomic(state_).compare_exchange_strong(s, ticket << 2 | kWithdrawn,
+                                                 std::memory_order_acq_rel)) {
+        if (ring.is_closed()) throw ChannelClosed("channel closed before the message was received");
+        throw ChannelTimeout("send timed out: the receiver did not take the message");
+      }
+      continue;  // taken meanwhile: wait for the copy to end
+    }
+    futex::cpu_relax();
+    if ((i & 63) != 0 || Clock::now() < spin_until) continue;
+    const std::uint32_t seen = futex::prepare_wait(&done_word_);
+    if (atomic(state_).load(std::memory_order_seq_cst) != s) continue;
+    // Posted: sleep until the deadline (close() and the receiver wake us). Taken: the receiver
+    // is copying, a wait bounded by one memcpy (its notify wakes us); re-checked every
+    // millisecond all the same.
+    std::optional<std::chrono::nanoseconds> left = deadline.remaining();
+    if (s != posted) left = std::chrono::milliseconds(1);
+    futex::wait(&done_word_, seen, false, left);
+  }
+}
+
+std::optional<std::span<const std::byte>> InProcessChannel::Handover::take(
+    std::uint64_t ticket) noexcept {
+  std::uint64_t expected = ticket << 2 | kPosted;
+  if (!atomic(state_).compare_exchange_strong(expected, ticket << 2 | kTaken,
+                                              std::memory_order_acq_rel)) {
+    return std::nullopt;
+  }
+  return std::span<const std::byte>(data_, len_);
+}
+
+void InProcessChannel::Handover::give_back(std::uint64_t ticket) noexcept {
+  atomic(state_).store(ticket << 2 | kPosted, std::memory_order_release);
+}
+
+void InProcessChannel::Handover::done(std::uint64_t ticket) noexcept {
+  // release: our reads of the sender's bytes are done before it may reuse them.
+  atomic(state_).store(ticket << 2 | kDone, std::memory_order_seq_cst);
+  futex::notify(&done_word_, false);
+}
+
+void InProcessChannel::Handover::wake_sender() noexcept { futex::notify_all(&done_word_, false); }
 
 std::shared_ptr<Channel> make_inproc_channel(std::size_t capacity_bytes) {
   return std::make_shared<InProcessChannel>(capacity_bytes);

@@ -1,24 +1,68 @@
 #pragma once
 // The in-process channel (subinterp and thread backends): an SpscRing on the heap, with private
-// futexes. It never touches Python: the _interpbench module releases the GIL around its blocking
-// calls.
+// futexes, that hands big messages over by reference. It never touches Python: the _interpbench
+// module releases the GIL around its blocking calls.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 
 #include "backends/channel.h"
+#include "backends/deadline.h"
 #include "backends/spsc_ring.h"
 
 namespace interpbench {
 
 class InProcessChannel final : public SpscRing {
  public:
+  // Messages of at least this size are handed over by reference (see Handover).
+  static constexpr std::uint64_t kHandoverMinBytes = 1 << 20;
+
   // The ring gets ring_capacity(capacity_bytes) bytes: a power of two, at least 64.
   explicit InProcessChannel(std::size_t capacity_bytes);
 
+  void send(std::span<const std::byte> msg, Deadline deadline) override;
+  void close() noexcept override;
+
  private:
+  // One big message lent by its sender: the receiver copies straight from the sender's buffer
+  // (one copy instead of two through the ring), and the sender waits until then. At most one is
+  // in flight (send blocks), so it lives here, in the object both sides share; the ring carries
+  // its reference entry (length, ticket) in order among the other messages.
+  // state = ticket << 2 | Phase. The receiver takes the message with a CAS posted -> taken (a
+  // withdrawn or stale entry is recognised by its ticket); the sender withdraws it on timeout or
+  // close with a CAS posted -> withdrawn, which fails while the receiver is copying.
+  class Handover {
+   public:
+    // Sender: lends `msg`; returns the ticket for the ring entry.
+    std::uint64_t post(std::span<const std::byte> msg) noexcept;
+    // Sender: returns once the receiver copied the message; withdraws it and throws
+    // ChannelClosed or ChannelTimeout when `ring` closes or the deadline passes first.
+    void wait_taken(std::uint64_t ticket, Deadline deadline, const Channel& ring);
+    // Receiver: the lent bytes, or nullopt when the sender withdrew them.
+    std::optional<std::span<const std::byte>> take(std::uint64_t ticket) noexcept;
+    void give_back(std::uint64_t ticket) noexcept;  // not copied after all: posted again
+    void done(std::uint64_t ticket) noexcept;       // copied: the sender may go
+    void wake_sender() noexcept;                    // close()
+
+   private:
+    enum Phase : std::uint64_t { kPosted = 0, kTaken = 1, kDone = 2, kWithdrawn = 3 };
+    std::uint64_t state_ = 0;  // atomic_ref; ticket << 2 | Phase
+    const std::byte* data_ = nullptr;
+    std::uint64_t len_ = 0;
+    std::uint32_t done_word_ = 0;  // event word (futex.h): the sender sleeps here
+    std::uint64_t next_ticket_ = 1;  // the sender's
+  };
+
   InProcessChannel(const std::shared_ptr<void>& region, std::size_t capacity_bytes)
       : SpscRing(region.get(), ring_capacity(capacity_bytes), /*shared=*/false, RingInit::kCreate,
                  region) {}
+
+  std::optional<std::size_t> take_reference(std::uint64_t len, std::uint64_t ticket,
+                                            const MessageSink& sink) override;
+
+  alignas(kCacheLineSize) Handover handover_;  // both sides
 };
 
 std::shared_ptr<Channel> make_inproc_channel(std::size_t capacity_bytes);

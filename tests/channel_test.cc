@@ -396,7 +396,7 @@ TEST(RingCorruptionTest, RandomHeadersAreRejectedCleanly) {
 // its stall limit instead of waiting forever, and closes the ring.
 // In-process rings hand messages of kHandoverMinBytes and more over by reference: the sender
 // waits until the receiver copied them, and withdraws them on timeout or close.
-constexpr std::size_t kBig = SpscRing::kHandoverMinBytes;
+constexpr std::size_t kBig = InProcessChannel::kHandoverMinBytes;
 
 TEST(HandoverTest, BigMessagesArriveWholeAndInOrderBetweenSmallOnes) {
   auto ch = make_inproc_channel(4096);

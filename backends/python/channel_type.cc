@@ -1,72 +1,26 @@
-// `_interpbench.Channel` and `_interpbench.Buffer`: a Python face on one side of a ChannelPair
-// and on a buffer-pool allocation.
+// `_interpbench.Channel`: a Python face on one side of a ChannelPair.
 //
 // GIL policy: every call first tries the non-blocking operation with the GIL held; only when it
-// would block is the GIL released for the wait. Releasing the GIL is not free where the GIL is
-// shared (thread backend): a thread waiting for it is woken, and taking it back may mean sleeping
-// on CPython's GIL condition variable until the other thread lets go. So send() never releases it
-// when the ring has room, and recv() only when the ring is empty.
-// recv() copies each message once, ring -> bytes object: the bytes object needs the GIL to be
-// allocated, so a recv that had to block takes the GIL back inside the ring's sink, once the
-// message is there and its size known (the ring holds no lock while calling the sink, so this
-// can't deadlock against a thread holding the GIL: such a thread never blocks on a ring).
-//
-// Where the peer has its own GIL (own-GIL subinterpreters, subprocess workers), recv() first
-// spins for a short, adaptive while with the GIL held (GilSpin): giving the GIL up and taking it
-// back costs ~60 ns plus the cache misses of the GIL's state, more than the wait itself when the
-// peer answers within a microsecond, and nobody else is waiting for this GIL. With a shared GIL
-// that spin would keep the very peer we wait for from running, so it never happens there.
-// send() and recv() take METH_FASTCALL arguments and read bytes objects directly (no
-// PyArg_ParseTupleAndKeywords tuple, no buffer-protocol view): tens of ns per call, measured.
-//
-// What the thread backend's round trip therefore includes, beyond the ring: two GIL hand-offs
-// per round trip (the receiver sees the message while the sender still holds the GIL, and takes
-// it when the sender blocks in its next recv), each a condition-variable wake-up when the
-// receiver had to sleep for it. That is the cost of sharing one GIL, shown as it is.
+// would block is the GIL released for the wait (releasing it wakes whoever waits for a shared
+// GIL). recv() copies each message once, ring -> bytes object: a recv that had to block takes
+// the GIL back inside the ring's sink to allocate the bytes (the ring holds no lock while calling
+// the sink, so this can't deadlock). Where the peer has its own GIL, recv() first spins with the
+// GIL held (kGilSpin, spin_policy.h); never with a shared GIL, where it would keep the peer off
+// it. Why, with measurements: docs/performance.md ("The ring and the spin, piece by piece").
 #include <atomic>
-#include <chrono>
 #include <cstring>
-#include <initializer_list>
 #include <memory>
 #include <new>
 #include <utility>
 
-#include "backends/futex.h"
+#include "backends/python/buffer_type.h"
+#include "backends/python/fast_args.h"
 #include "backends/python/module.h"
 #include "backends/python/module_state.h"
+#include "backends/spin_policy.h"
 
 namespace interpbench::py {
 namespace {
-
-// How long recv() waits with the GIL held before it releases the GIL (peers with their own GIL
-// only), learnt like the ring's SpinBudget: a spin that caught the message keeps the full
-// budget; one that missed turns it off for the next kProbeEvery waits, so that a peer that is
-// slow (computing, or sharing our CPU) costs at most one short spin per kProbeEvery messages.
-class GilSpin {
- public:
-  static constexpr std::chrono::nanoseconds kBudget{3'000};
-  static constexpr unsigned kProbeEvery = 64;
-
-  // Spins until `ready()` or the budget is spent; true when ready.
-  template <class Ready>
-  bool wait(Ready ready) {
-    if (off_ > 0) {
-      --off_;
-      return false;
-    }
-    const auto until = Clock::now() + kBudget;
-    for (unsigned i = 1;; ++i) {
-      futex::cpu_relax();
-      if (ready()) return true;
-      if ((i & 63) == 0 && Clock::now() >= until) break;
-    }
-    off_ = kProbeEvery - 1;
-    return false;
-  }
-
- private:
-  unsigned off_ = 0;  // waits left without a spin
-};
 
 struct ChannelEnds {
   std::shared_ptr<Channel> send;
@@ -79,7 +33,7 @@ struct ChannelEnds {
   // Python threads could otherwise be inside one direction at once: refuse instead of corrupting.
   std::atomic_flag sending = ATOMIC_FLAG_INIT;
   std::atomic_flag receiving = ATOMIC_FLAG_INIT;
-  GilSpin recv_spin;  // the receiving thread's (guarded by `receiving`)
+  SpinBudget<kGilSpin> recv_spin;  // the receiving thread's (guarded by `receiving`)
 };
 
 // Marks one direction busy for a call; `ok()` false (RuntimeError set) if it already was.
@@ -105,18 +59,6 @@ class DirectionGuard {
 struct ChannelObject {
   PyObject_HEAD
   ChannelEnds* ends;
-};
-
-struct BufferState {
-  std::shared_ptr<BufferPool> pool;
-  BufferPool::Handle handle{};
-  bool owned = false;         // false once handed over by send_buffer
-  Py_ssize_t exports = 0;     // live buffer-protocol views
-};
-
-struct BufferObject {
-  PyObject_HEAD
-  BufferState* state;
 };
 
 ChannelEnds& ends(PyObject* self) { return *reinterpret_cast<ChannelObject*>(self)->ends; }
@@ -178,27 +120,22 @@ bool send_bytes(PyObject* self, std::span<const std::byte> msg, std::optional<do
   }
 }
 
-// The GIL released for a blocking call, and taken back (at the latest) at scope exit.
-class GilLoan {
- public:
-  GilLoan() { lend(); }
-  ~GilLoan() { take_back(); }
-  GilLoan(const GilLoan&) = delete;
-  GilLoan& operator=(const GilLoan&) = delete;
-  void lend() {
-    if (saved_ == nullptr) saved_ = PyEval_SaveThread();
-  }
-  void take_back() {
-    if (saved_ != nullptr) PyEval_RestoreThread(std::exchange(saved_, nullptr));
-  }
-
- private:
-  PyThreadState* saved_ = nullptr;
-};
-
 // recv() copies messages up to this size with the GIL held (a memcpy of at most 64 KiB, cheaper
 // than one more GIL hand-off); larger ones are received without it.
 constexpr std::size_t kCopyWithGilMaxBytes = 64 * 1024;
+
+// recv()'s spin with the GIL held (peers with their own GIL only): true when a message (or
+// close) came within the budget, which learns from the outcome.
+bool spin_with_gil(SpinBudget<kGilSpin>& budget, const Channel& ch) {
+  const auto spin = budget.next();
+  if (spin.count() == 0) return false;
+  if (spin_until([&] { return ch.readable(); }, [] { return false; }, spin, std::nullopt)) {
+    budget.caught();
+    return true;
+  }
+  budget.missed();
+  return false;
+}
 
 PyObject* end_of_stream(PyObject* self) {
   PyErr_SetString(st(self)->end_of_stream, "channel closed");
@@ -222,7 +159,7 @@ PyObject* recv_bytes(PyObject* self, bool block, std::optional<double> timeout) 
     Py_CLEAR(result);  // closed in the middle of a streamed message: the sink ran, nothing came
     if (r == TryResult::kClosed) return end_of_stream(self);
     if (!block) Py_RETURN_NONE;
-    if (!ends(self).gil_shared_with_peer && ends(self).recv_spin.wait([&] { return ch.readable(); })) {
+    if (!ends(self).gil_shared_with_peer && spin_with_gil(ends(self).recv_spin, ch)) {
       r = ch.try_recv_into(sink_with_gil);
       if (r == TryResult::kDone) return result;
       Py_CLEAR(result);
@@ -232,15 +169,15 @@ PyObject* recv_bytes(PyObject* self, bool block, std::optional<double> timeout) 
     if (deadline.expired()) throw ChannelTimeout("recv timed out");
     std::optional<std::size_t> size;
     {
-      GilLoan gil;
+      GilRelease gil;
       size = ch.recv_into(
           [&](std::size_t n) {
-            gil.take_back();
+            gil.reacquire();
             result = PyBytes_FromStringAndSize(nullptr, static_cast<Py_ssize_t>(n));
             if (result == nullptr) throw std::bad_alloc();
             // A message larger than this may be streamed through the ring: wait for the rest of
             // it (and copy it) without the GIL.
-            if (n > kCopyWithGilMaxBytes) gil.lend();
+            if (n > kCopyWithGilMaxBytes) gil.release();
             return reinterpret_cast<std::byte*>(PyBytes_AS_STRING(result));
           },
           deadline);
@@ -254,45 +191,6 @@ PyObject* recv_bytes(PyObject* self, bool block, std::optional<double> timeout) 
     Py_XDECREF(result);
     return set_python_error(st(self), std::current_exception());
   }
-}
-
-// METH_FASTCALL | METH_KEYWORDS arguments of the hot methods: `out` gets the parameters `names`
-// in order (nullptr where not given), from positional `args` and keyword `kwnames`; the first
-// `required` are required. No argument tuple or keyword dict is built per call.
-bool fast_args(const char* fname, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
-               std::initializer_list<const char*> names, std::size_t required, PyObject** out) {
-  const auto n = static_cast<Py_ssize_t>(names.size());
-  if (nargs > n) {
-    PyErr_Format(PyExc_TypeError, "%s() takes at most %zd arguments (%zd given)", fname, n, nargs);
-    return false;
-  }
-  for (Py_ssize_t i = 0; i < n; ++i) out[i] = i < nargs ? args[i] : nullptr;
-  const Py_ssize_t nkw = kwnames == nullptr ? 0 : PyTuple_GET_SIZE(kwnames);
-  for (Py_ssize_t k = 0; k < nkw; ++k) {
-    PyObject* key = PyTuple_GET_ITEM(kwnames, k);
-    Py_ssize_t i = 0;
-    for (const char* name : names) {
-      if (PyUnicode_CompareWithASCIIString(key, name) == 0) break;
-      ++i;
-    }
-    if (i == n) {
-      PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", fname, key);
-      return false;
-    }
-    if (out[i] != nullptr) {
-      PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%U'", fname, key);
-      return false;
-    }
-    out[i] = args[nargs + k];
-  }
-  for (std::size_t i = 0; i < required; ++i) {
-    if (out[i] == nullptr) {
-      PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", fname,
-                   names.begin()[i]);
-      return false;
-    }
-  }
-  return true;
 }
 
 PyObject* channel_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
@@ -341,17 +239,6 @@ PyObject* channel_close(PyObject* self, PyObject*) {
   Py_RETURN_NONE;
 }
 
-PyObject* new_buffer(ModuleState* s, std::shared_ptr<BufferPool> pool, BufferPool::Handle h) {
-  auto* type = reinterpret_cast<PyTypeObject*>(s->buffer_type);
-  PyObject* obj = type->tp_alloc(type, 0);
-  if (obj == nullptr) {
-    pool->release(h);
-    return nullptr;
-  }
-  reinterpret_cast<BufferObject*>(obj)->state = new BufferState{std::move(pool), h, true, 0};
-  return obj;
-}
-
 BufferPool* pool_or_raise(PyObject* self) {
   if (!ends(self).pool) {
     PyErr_SetString(PyExc_RuntimeError, "this channel has no buffer pool (no handoff)");
@@ -388,11 +275,12 @@ PyObject* channel_send_buffer(PyObject* self, PyObject* args, PyObject* kwargs) 
   std::optional<double> timeout;
   if (!parse_timeout(timeout_arg, &timeout)) return nullptr;
   ModuleState* s = st(self);
-  if (!PyObject_TypeCheck(buffer, reinterpret_cast<PyTypeObject*>(s->buffer_type))) {
+  BufferState* state = buffer_state(s, buffer);
+  if (state == nullptr) {
     PyErr_SetString(PyExc_TypeError, "send_buffer() takes a Buffer from alloc() or recv_buffer()");
     return nullptr;
   }
-  BufferState& b = *reinterpret_cast<BufferObject*>(buffer)->state;
+  BufferState& b = *state;
   if (!b.owned) {
     PyErr_SetString(PyExc_ValueError, "this buffer was already handed over");
     return nullptr;
@@ -491,61 +379,6 @@ PyType_Spec g_channel_spec = {
     g_channel_slots,
 };
 
-// --- Buffer ---
-
-BufferState& bstate(PyObject* self) { return *reinterpret_cast<BufferObject*>(self)->state; }
-
-void buffer_dealloc(PyObject* self) {
-  PyTypeObject* type = Py_TYPE(self);
-  BufferState* b = reinterpret_cast<BufferObject*>(self)->state;
-  if (b != nullptr && b->owned) b->pool->release(b->handle);
-  delete b;
-  type->tp_free(self);
-  Py_DECREF(type);
-}
-
-int buffer_getbuffer(PyObject* self, Py_buffer* view, int flags) {
-  BufferState& b = bstate(self);
-  if (!b.owned) {
-    PyErr_SetString(PyExc_BufferError, "this buffer was handed over: its memory is the peer's");
-    view->obj = nullptr;
-    return -1;
-  }
-  void* addr = nullptr;
-  try {
-    addr = b.pool->address(b.handle);
-  } catch (const std::exception& e) {
-    PyErr_SetString(PyExc_BufferError, e.what());
-    view->obj = nullptr;
-    return -1;
-  }
-  if (PyBuffer_FillInfo(view, self, addr, static_cast<Py_ssize_t>(b.handle.size), 0, flags) < 0)
-    return -1;
-  ++b.exports;
-  return 0;
-}
-
-void buffer_releasebuffer(PyObject* self, Py_buffer*) { --bstate(self).exports; }
-
-Py_ssize_t buffer_length(PyObject* self) { return static_cast<Py_ssize_t>(bstate(self).handle.size); }
-
-PyType_Slot g_buffer_slots[] = {
-    {Py_tp_dealloc, reinterpret_cast<void*>(buffer_dealloc)},
-    {Py_bf_getbuffer, reinterpret_cast<void*>(buffer_getbuffer)},
-    {Py_bf_releasebuffer, reinterpret_cast<void*>(buffer_releasebuffer)},
-    {Py_mp_length, reinterpret_cast<void*>(buffer_length)},
-    {Py_tp_doc, const_cast<char*>("Memory of the group's buffer pool; memoryview(buf) to use it.")},
-    {0, nullptr},
-};
-
-PyType_Spec g_buffer_spec = {
-    "_interpbench.Buffer",
-    sizeof(BufferObject),
-    0,
-    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION | Py_TPFLAGS_IMMUTABLETYPE,
-    g_buffer_slots,
-};
-
 PyRef new_channel(std::shared_ptr<Channel> send, std::shared_ptr<Channel> recv,
                   std::shared_ptr<BufferPool> pool, std::size_t worker_id,
                   std::size_t worker_count, bool gil_shared_with_peer) {
@@ -567,7 +400,6 @@ PyRef new_channel(std::shared_ptr<Channel> send, std::shared_ptr<Channel> recv,
 }  // namespace
 
 PyType_Spec* channel_type_spec() { return &g_channel_spec; }
-PyType_Spec* buffer_type_spec() { return &g_buffer_spec; }
 
 Channel* channel_recv_end(ModuleState* s, PyObject* obj) {
   if (!PyObject_TypeCheck(obj, reinterpret_cast<PyTypeObject*>(s->channel_type))) {

@@ -101,16 +101,24 @@ class GilAcquire {
 };
 
 // Py_BEGIN_ALLOW_THREADS / Py_END_ALLOW_THREADS as a scope: releases the GIL of whichever
-// interpreter the thread is in, and takes it back on exit.
+// interpreter the thread is in, and takes it back on exit. Inside the scope, reacquire() takes it
+// back early and release() lets it go again (each a no-op when already done).
 class GilRelease {
  public:
-  GilRelease() : saved_(PyEval_SaveThread()) {}
-  ~GilRelease() { PyEval_RestoreThread(saved_); }
+  GilRelease() { release(); }
+  ~GilRelease() { reacquire(); }
   GilRelease(const GilRelease&) = delete;
   GilRelease& operator=(const GilRelease&) = delete;
 
+  void release() {
+    if (saved_ == nullptr) saved_ = PyEval_SaveThread();
+  }
+  void reacquire() {
+    if (saved_ != nullptr) PyEval_RestoreThread(std::exchange(saved_, nullptr));
+  }
+
  private:
-  PyThreadState* saved_;
+  PyThreadState* saved_ = nullptr;
 };
 
 // PyThreadState_Swap as a scope. On 3.12+ a swap also releases the old thread state's GIL and

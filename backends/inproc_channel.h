@@ -9,7 +9,7 @@
 #include <span>
 
 #include "backends/channel.h"
-#include "backends/deadline.h"
+#include "core/deadline.h"
 #include "backends/spsc_ring.h"
 
 namespace interpbench {

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "backends/deadline.h"
+#include "core/deadline.h"
 #include "backends/futex.h"
 
 namespace interpbench {

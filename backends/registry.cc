@@ -5,10 +5,12 @@
 #include "backends/subinterp/subinterp_backend.h"
 #include "backends/subprocess/subprocess_backend.h"
 #include "backends/thread/thread_backend.h"
+#include "core/row_catalogue.h"
 
 namespace interpbench {
 
-std::vector<std::string> backend_names() { return {"subinterp", "subprocess", "thread"}; }
+// The backend rows of the catalogue; each needs a case below.
+std::vector<std::string> backend_names() { return row_names(RowKind::kBackend); }
 
 std::unique_ptr<Backend> make_backend(std::string_view name, const BackendOptions& options) {
   if (name == "subinterp") return make_subinterp_backend(options);

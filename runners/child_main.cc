@@ -27,6 +27,7 @@
 #include "reports/json_report.h"
 #include "backends/child_request.h"
 #include "core/errors.h"
+#include "core/row_catalogue.h"
 #include "runners/subinterp_modes.h"
 
 namespace interpbench {
@@ -102,13 +103,14 @@ int child_main(const ChildArgs& args) {
   if (!die_with_parent()) return 1;
   keep_message_memory_mapped();  // the driver and in-process workers receive messages here
 
-  const auto backends = backend_names();
-  const bool cpp_only = args.row == "floor" || args.row == "memcpy";
-  if (!cpp_only && args.row != "bare-interp" &&
-      std::find(backends.begin(), backends.end(), args.row) == backends.end()) {
-    throw BadInput(fmt::format("_child: unknown row '{}' (valid: {}, floor, memcpy, bare-interp)",
-                               args.row, fmt::join(backends, ", ")));
+  // Every row but the reference rows (runners/reference/ runs those).
+  std::vector<std::string> valid;
+  for (const RowInfo& r : row_catalogue())
+    if (r.kind != RowKind::kReference) valid.emplace_back(r.name);
+  if (std::find(valid.begin(), valid.end(), args.row) == valid.end()) {
+    throw BadInput(fmt::format("_child: unknown row '{}' (valid: {})", args.row, fmt::join(valid, ", ")));
   }
+  const RowInfo& row = *find_row(args.row);
   nlohmann::json params;
   try {
     params = nlohmann::json::parse(args.params);
@@ -116,8 +118,8 @@ int child_main(const ChildArgs& args) {
     throw BadInput(fmt::format("_child: --params is not JSON: {}", e.what()));
   }
   if (!params.is_object()) throw BadInput("_child: --params must be a JSON object");
-  if (cpp_only) return floor_main(args, params);
-  if (args.row == "bare-interp") return bare_interp_main(args, params);
+  if (row.kind == RowKind::kFloor) return floor_main(args, params);
+  if (row.kind == RowKind::kBaseline) return bare_interp_main(args, params);
 
   ChildRequest request;
   request.row = args.row;
@@ -130,10 +132,10 @@ int child_main(const ChildArgs& args) {
   }
   request.options.start_method = *method;
   if (request.options.start_method != StartMethod::kExec) request.label = args.row + "-" + args.start_method;
-  if (!args.start_method.empty() && args.row != "subprocess") {
+  if (!args.start_method.empty() && row.methods != RowMethods::kStartMethods) {
     throw BadInput(fmt::format("_child: --start-method is for the subprocess row, not '{}'", args.row));
   }
-  if (args.row == "subinterp") {
+  if (row.methods == RowMethods::kSubinterpModes) {
     const SubinterpMode mode = subinterp_mode(args.shared_gil && args.mode.empty() ? "shared" : args.mode);
     request.options.shared_gil = mode.gil == "shared";
     request.options.legacy_config = mode.config == "legacy";

@@ -20,6 +20,7 @@
 #include "runners/environment.h"
 #include "core/errors.h"
 #include "core/paths.h"
+#include "core/row_catalogue.h"
 #include "runners/plan.h"
 #include "runners/subinterp_modes.h"
 #include "runners/run_command.h"
@@ -89,18 +90,16 @@ int env_command(bool as_json) {
   return 0;
 }
 
-const char* row_description(const std::string& row) {
-  if (row == "subinterp") return "each worker a subinterpreter with its own GIL, on its own thread; --gil shared: subinterp-shared, --config legacy: subinterp-legacy (Python 3.11: one GIL for all)";
-  if (row == "subprocess") return "each worker a process (interpbench-worker) on shared-memory channels; one row per start method: subprocess (exec), subprocess-fork, subprocess-zygote";
-  if (row == "thread") return "each worker a thread of the main interpreter, sharing its GIL";
-  if (row == "py-threading") return "reference: threading + queue.Queue";
-  if (row == "py-multiprocessing") return "reference: multiprocessing + Pipe, one row per start method of the suite";
-  if (row == "py-interpreters") return "reference: the stdlib interpreters and queues modules (3.12, 3.13)";
-  if (row == "floor") return "C++ only, no Python (pingpong, stream): what the hardware allows";
-  if (row == "memcpy") return "C++ only (stream): one thread's memcpy, the memory bandwidth reference line";
-  if (row == "bare-interp") return "baseline (startup): a thread + a subinterpreter with subinterp's config + import _interpbench, timed in C++";
-  return "";
-}
+// The rows of `list`, a section per kind in report order: its heading and its JSON key.
+struct RowSection {
+  RowKind kind;
+  const char* heading;
+  const char* json_key;
+};
+constexpr RowSection kRowSections[] = {{RowKind::kBackend, "Backends", "backends"},
+                                       {RowKind::kReference, "Reference rows", "reference_rows"},
+                                       {RowKind::kFloor, "Floor", "floor"},
+                                       {RowKind::kBaseline, "Baseline", "baselines"}};
 
 int list_command(bool as_json) {
   const auto dir = workloads_dir();
@@ -108,10 +107,7 @@ int list_command(bool as_json) {
   const auto suites = make_suites(online_cores());
   if (as_json) {
     nlohmann::json j;
-    j["backends"] = backend_row_names();
-    j["reference_rows"] = reference_row_names();
-    j["floor"] = {"floor", "memcpy"};
-    j["baselines"] = {"bare-interp"};
+    for (const auto& section : kRowSections) j[section.json_key] = row_names(section.kind);
     j["start_methods"] = subprocess_start_methods();
     j["subinterp_modes"] = nlohmann::json::array();
     for (const auto& m : subinterp_modes({{"own", "shared"}}, {{"isolated", "legacy"}}))
@@ -133,13 +129,11 @@ int list_command(bool as_json) {
     std::cout << j.dump(2) << "\n";
     return 0;
   }
-  std::cout << "Backends:\n";
-  for (auto& r : backend_row_names()) std::cout << fmt::format("  {:<20} {}\n", r, row_description(r));
-  std::cout << "Reference rows:\n";
-  for (auto& r : reference_row_names()) std::cout << fmt::format("  {:<20} {}\n", r, row_description(r));
-  std::cout << "Floor:\n";
-  for (const char* r : {"floor", "memcpy"}) std::cout << fmt::format("  {:<20} {}\n", r, row_description(r));
-  std::cout << "Baseline:\n" << fmt::format("  {:<20} {}\n", "bare-interp", row_description("bare-interp"));
+  for (const auto& section : kRowSections) {
+    std::cout << section.heading << ":\n";
+    for (const RowInfo& row : row_catalogue())
+      if (row.kind == section.kind) std::cout << fmt::format("  {:<20} {}\n", row.name, row.description);
+  }
   std::cout << fmt::format("Subprocess start methods (--start-method): {}\n", fmt::join(subprocess_start_methods(), ", "));
   std::cout << "Subinterp modes (--gil, --config):\n";
   for (const auto& m : subinterp_modes({{"own", "shared"}}, {{"isolated", "legacy"}}))
@@ -195,9 +189,7 @@ RunOptionFlags add_run_options(CLI::App* cmd, RunOptions& run, bool with_outputs
   cmd->add_option("--workload", run.workloads, "Workloads from workloads/ (comma-separated; default: all)");
   cmd->add_option("--workload-file", run.workload_files,
                   "Your own workload file (repeatable); runs instead of the built-in workloads");
-  cmd->add_option("--backend", run.backends,
-                  "Rows: subinterp,subprocess,thread,py-threading,py-multiprocessing,py-interpreters,floor,"
-                  "memcpy,bare-interp (default: all)");
+  cmd->add_option("--backend", run.backends, fmt::format("Rows: {} (default: all)", fmt::join(row_names(), ",")));
   f.start_method = cmd->add_option(
       "--start-method",
       "subprocess start methods, comma-separated, for every workload: exec (posix_spawn of "

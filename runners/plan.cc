@@ -21,13 +21,6 @@ constexpr std::size_t kMiB = 1024 * kKiB;
 constexpr std::size_t kGiB = 1024 * kMiB;
 constexpr std::size_t kMaxSize = kGiB;  // one message above 1 GiB is a typo, not a benchmark
 
-// Workloads the C++-only floor row implements (backends/floor.h); elsewhere it has no meaning.
-const std::set<std::string, std::less<>> kFloorWorkloads = {"pingpong", "stream"};
-// ... and the memcpy reference line: memory bandwidth, for stream's sizes.
-const std::set<std::string, std::less<>> kMemcpyWorkloads = {"stream"};
-// The bare-interp baseline is the floor under one workload's figures.
-const std::set<std::string, std::less<>> kBaselineWorkloads = {"startup"};
-
 // extcompat's child is started again after each crash (one module per crash), up to this many.
 constexpr int kExtcompatRestarts = 50;
 // A hang inside an import costs this much (the child is killed, then started again): a whole
@@ -284,33 +277,6 @@ std::string format_size(std::size_t bytes) {
   return fmt::format("{} B", bytes);
 }
 
-std::string_view to_string(RowKind kind) {
-  switch (kind) {
-    case RowKind::kBackend: return "backend";
-    case RowKind::kReference: return "reference";
-    case RowKind::kFloor: return "floor";
-    case RowKind::kBaseline: return "baseline";
-  }
-  return "backend";
-}
-
-std::vector<std::string> backend_row_names() { return {"subinterp", "subprocess", "thread"}; }
-std::vector<std::string> reference_row_names() {
-  return {"py-threading", "py-multiprocessing", "py-interpreters"};
-}
-
-const std::vector<std::string>& row_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> all = backend_row_names();
-    for (auto& r : reference_row_names()) all.push_back(r);
-    all.push_back("floor");
-    all.push_back("memcpy");
-    all.push_back("bare-interp");
-    return all;
-  }();
-  return names;
-}
-
 const std::vector<std::string>& subprocess_start_methods() {
   static const std::vector<std::string> methods(kStartMethodNames.begin(), kStartMethodNames.end());
   return methods;
@@ -382,45 +348,43 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
   plan.suite = find_suite(request.suite, request.cores);
 
   // Rows: validate every name first so one message lists them all.
+  const std::vector<std::string> names = row_names();
   for (auto& r : request.rows) {
-    if (std::find(row_names().begin(), row_names().end(), r) == row_names().end()) {
-      throw BadInput(fmt::format("unknown backend '{}' (valid: {})", r, fmt::join(row_names(), ", ")));
+    if (std::find(names.begin(), names.end(), r) == names.end()) {
+      throw BadInput(fmt::format("unknown backend '{}' (valid: {})", r, fmt::join(names, ", ")));
     }
   }
   std::vector<std::string> modes;  // subinterp's RowSpec::method per mode
   for (auto& m : subinterp_modes(request.gil, request.config)) modes.push_back(m.method);
   const bool modes_given = request.gil || request.config;
-  // The rows of one workload before start methods and modes: the command line's, or the
-  // workload's own (kWorkloadRows), else every row.
+  // Explicit --start-method applies to every workload.
+  auto start_methods_of = [&](const std::string& workload) {
+    if (request.start_methods) return *request.start_methods;
+    auto it = plan.suite.per_workload_start_methods.find(workload);
+    return it != plan.suite.per_workload_start_methods.end() ? it->second : plan.suite.start_methods;
+  };
+  auto mp_methods_of = [&](const std::string& workload) {
+    const auto it = plan.suite.per_workload_mp_methods.find(workload);
+    return it != plan.suite.per_workload_mp_methods.end() ? it->second : plan.suite.mp_methods;
+  };
+  // The rows of one workload, a row per method: the command line's rows, or the workload's own
+  // (kWorkloadRows), else every row of the catalogue that runs the workload.
   auto rows_for = [&](const std::string& workload) {
     const auto special = kWorkloadRows.find(workload);
     const bool use_special = special != kWorkloadRows.end() && request.rows.empty();
     const std::vector<std::string>& wanted =
-        use_special ? special->second.rows : request.rows.empty() ? row_names() : request.rows;
+        use_special ? special->second.rows : request.rows.empty() ? names : request.rows;
     const std::vector<std::string>& subinterp_methods =
         use_special && !modes_given ? special->second.subinterp_methods : modes;
     std::vector<RowSpec> rows;
-    for (auto& name : row_names()) {  // report order, whatever order the user typed
-      if (std::find(wanted.begin(), wanted.end(), name) == wanted.end()) continue;
-      const auto refs = reference_row_names();
-      if (name == "floor" || name == "memcpy") {
-        rows.push_back({name, RowKind::kFloor, ""});
-      } else if (name == "bare-interp") {
-        rows.push_back({name, RowKind::kBaseline, ""});
-      } else if (std::find(refs.begin(), refs.end(), name) != refs.end()) {
-        if (name == "py-multiprocessing") {
-          const auto per = plan.suite.per_workload_mp_methods.find(workload);
-          for (auto& m : per != plan.suite.per_workload_mp_methods.end() ? per->second
-                                                                         : plan.suite.mp_methods)
-            rows.push_back({name, RowKind::kReference, m});
-        } else {
-          rows.push_back({name, RowKind::kReference, ""});
-        }
-      } else if (name == "subinterp") {
-        for (auto& m : subinterp_methods) rows.push_back({name, RowKind::kBackend, m});
-      } else {
-        rows.push_back({name, RowKind::kBackend, ""});
-      }
+    for (const RowInfo& row : row_catalogue()) {  // report order, whatever order the user typed
+      if (std::find(wanted.begin(), wanted.end(), row.name) == wanted.end()) continue;
+      if (!runs_workload(row, workload)) continue;
+      std::vector<std::string> methods = {""};
+      if (row.methods == RowMethods::kSubinterpModes) methods = subinterp_methods;
+      if (row.methods == RowMethods::kStartMethods) methods = start_methods_of(workload);
+      if (row.methods == RowMethods::kMpStartMethods) methods = mp_methods_of(workload);
+      for (auto& m : methods) rows.push_back(row_spec(row, m));
     }
     return rows;
   };
@@ -451,26 +415,6 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
   }
   if (workloads.empty()) throw BadInput("no workloads to run (none found in the workloads directory)");
 
-  // The subprocess rows of one workload: one per start method (exec keeps the label
-  // "subprocess"); explicit --start-method applies to every workload.
-  auto start_methods_of = [&](const std::string& workload) {
-    if (request.start_methods) return *request.start_methods;
-    auto it = plan.suite.per_workload_start_methods.find(workload);
-    return it != plan.suite.per_workload_start_methods.end() ? it->second : plan.suite.start_methods;
-  };
-  auto expand = [&](const std::string& workload) {
-    std::vector<RowSpec> out;
-    for (auto& row : rows_for(workload)) {
-      if (row.name != "subprocess") {
-        out.push_back(row);
-        continue;
-      }
-      for (auto& m : start_methods_of(workload)) {
-        out.push_back({row.name, row.kind, m == "exec" ? "" : m});
-      }
-    }
-    return out;
-  };
   // Outcomes (extcompat's "which module imports where") are the same in every round: one round.
   auto rounds_of = [&](const std::string& workload) {
     if (kWorkloadRows.contains(workload)) return 1;
@@ -487,12 +431,7 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
   for (auto& w : workloads) {
     const nlohmann::json base = workload_params(plan.suite, w.name, request);
     const double timeout_s = base.value("timeout", 10.0);
-    for (auto& row : expand(w.name)) {
-      if (row.kind == RowKind::kFloor &&
-          !(row.name == "memcpy" ? kMemcpyWorkloads : kFloorWorkloads).contains(w.name)) {
-        continue;
-      }
-      if (row.kind == RowKind::kBaseline && !kBaselineWorkloads.contains(w.name)) continue;
+    for (auto& row : rows_for(w.name)) {
       PlannedChild child;
       child.row = row;
       child.workload = w;

@@ -1,6 +1,6 @@
 #pragma once
-// Planning a run: suites as data, the rows and workloads a run covers, the params each child gets.
-// A plan is rows x workloads; each entry becomes one supervised child (runners/supervisor.h).
+// Planning a run: suites as data, the rows (core/row_catalogue.h) and workloads a run covers, the
+// params each child gets. A plan is rows x workloads; each entry becomes one supervised child (runners/supervisor.h).
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -11,6 +11,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "core/row_catalogue.h"
 
 namespace interpbench {
 
@@ -28,35 +30,11 @@ std::vector<std::string> split_list(std::string_view csv);
 // "1048576" -> "1 MiB", "8" -> "8 B": the inverse of parse_size for labels.
 std::string format_size(std::size_t bytes);
 
-// kBaseline: a C++ measurement of what one of our rows can't go below, with Python (bare-interp).
-enum class RowKind { kBackend, kReference, kFloor, kBaseline };
-
-// One thing that runs a workload: a backend of ours, a standard-library reference row, or a
-// C++-only reference line (kind kFloor: "floor", the rings alone; "memcpy", memory bandwidth).
-struct RowSpec {
-  std::string name;    // "subinterp", "py-multiprocessing", "floor", "memcpy"
-  RowKind kind = RowKind::kBackend;
-  // The method: py-multiprocessing's start method ("fork", "forkserver", "spawn"), subprocess's
-  // ("fork", "zygote"; "" is exec, so the exec row keeps the label "subprocess"), or subinterp's
-  // mode ("shared", "legacy": runners/subinterp_modes.h); else "".
-  std::string method;
-  // What reports call the row: the name, with the method when there is one
-  // ("py-multiprocessing-spawn", "subprocess-zygote", "subinterp-legacy", docs/json-schema.md).
-  std::string label() const { return method.empty() ? name : name + "-" + method; }
-};
-
-std::string_view to_string(RowKind kind);  // "backend" | "reference" | "floor" | "baseline"
-
 // The subprocess backend's start methods, in report order: "exec", "fork", "zygote".
 const std::vector<std::string>& subprocess_start_methods();
 // "exec,zygote" -> {"exec", "zygote"} (order kept, duplicates dropped); throws BadInput naming a
 // bad value and listing the valid ones.
 std::vector<std::string> parse_start_methods(std::string_view csv);
-
-// Every row name the CLI accepts for --backend, in report order.
-const std::vector<std::string>& row_names();
-std::vector<std::string> backend_row_names();    // subinterp, subprocess, thread
-std::vector<std::string> reference_row_names();  // py-threading, py-multiprocessing, py-interpreters
 
 // Settings of a suite. `defaults` holds the workload params of docs/design.md ("sizes",
 // "repetitions", "warmup", "iterations", "workers", "timeout"); `per_workload` overrides or adds

@@ -21,6 +21,7 @@
 #include "backends/shm_segment.h"
 #include "core/errors.h"
 #include "core/human_units.h"
+#include "core/row_catalogue.h"
 #include "platform/run_captured.h"
 #include "runners/rounds.h"
 #include "runners/signals.h"
@@ -73,12 +74,6 @@ void progress_end(const SupervisorOptions& o, std::size_t index, std::size_t tot
   }
 }
 
-// Rows whose driver and workers share one process (a reference row writes no worker count).
-bool shares_one_process(const RowSpec& row) {
-  return row.name == "subinterp" || row.name == "thread" || row.name == "py-threading" ||
-         row.name == "py-interpreters";
-}
-
 // "killed by SIGSEGV", and who went down with the child: in-process rows lose every worker at
 // once (the child's worker count says how many were running); a subprocess row's driver takes
 // its worker processes with it (its process group is killed).
@@ -99,7 +94,7 @@ std::string crash_text(const PlannedChild& child, const ExitStatus& status,
                         : fmt::format("{} (the driver; its {} worker process(es) were killed with it)",
                                       text, w->live);
   }
-  if (shares_one_process(child.row)) {
+  if (runs_in_one_process(child.row.name)) {  // a reference row writes no worker count
     return text + ": the crash took down the driver and every worker of this row (they share one process)";
   }
   return text;
@@ -129,11 +124,12 @@ SpawnOptions child_command(const PlannedChild& child, const SupervisorOptions& o
                   "--module", child.workload.name, "--params", params, "--result",
                   result_file.string(), "--timeout", fmt::format("{}", child.timeout_s)};
     if (child.shared_gil) spawn.args.push_back("--shared-gil");
-    if (child.row.name == "subprocess" && !child.row.method.empty()) {
-      spawn.args.insert(spawn.args.end(), {"--start-method", child.row.method});
-    }
-    if (child.row.name == "subinterp" && !child.row.method.empty()) {
-      spawn.args.insert(spawn.args.end(), {"--mode", child.row.method});
+    const RowInfo* row = find_row(child.row.name);
+    if (row != nullptr && !child.row.method.empty()) {
+      if (row->methods == RowMethods::kStartMethods)
+        spawn.args.insert(spawn.args.end(), {"--start-method", child.row.method});
+      if (row->methods == RowMethods::kSubinterpModes)
+        spawn.args.insert(spawn.args.end(), {"--mode", child.row.method});
     }
   }
   spawn.own_process_group = true;  // one kill takes the child and every worker it started

@@ -115,7 +115,7 @@ TEST_P(BackendTest, BrokenWorkloadFileIsReportedNotHidden) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, BackendTest, ::testing::Values("thread", "subinterp", "subprocess"),
+INSTANTIATE_TEST_SUITE_P(AllBackends, BackendTest, ::testing::ValuesIn(backend_names()),
                          [](const auto& info) { return info.param; });
 
 // Each subinterpreter imports the workload into its own interpreter: a module global written by

@@ -16,6 +16,7 @@
 
 #include "backends/python/driver_host.h"
 #include "backends/python/embed.h"
+#include "core/row_catalogue.h"
 
 namespace interpbench {
 namespace {
@@ -160,7 +161,15 @@ TEST_P(DriverHostRowTest, WorkerThatNeverFinishesIsReportedAndTheChildStillEnds)
   EXPECT_EQ(r["worker_errors"][0].at("error"), "did not finish within 0.5s");
 }
 
-INSTANTIATE_TEST_SUITE_P(InProcessRows, DriverHostRowTest, ::testing::Values("thread", "subinterp"),
+// The backend rows whose workers live in the driver host's process.
+std::vector<std::string> in_process_backends() {
+  std::vector<std::string> rows;
+  for (const auto& row : row_catalogue())
+    if (row.kind == RowKind::kBackend && row.in_process) rows.emplace_back(row.name);
+  return rows;
+}
+
+INSTANTIATE_TEST_SUITE_P(InProcessRows, DriverHostRowTest, ::testing::ValuesIn(in_process_backends()),
                          [](const auto& info) { return info.param; });
 
 TEST_F(DriverHostTest, SubinterpRowReportsItsGilMode) {

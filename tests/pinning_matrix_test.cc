@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/paths.h"
+#include "core/row_catalogue.h"
 #include "runners/supervisor.h"
 #include "tests/process_checks.h"
 
@@ -148,16 +149,23 @@ TEST_P(RowPinningTest, ARefusedCpuIsNoErrorTheStartIsRecordedUnpinned) {
   EXPECT_EQ(pinning_["starts"], (json{{"1", false}}));
 }
 
+// Every row with Python workers, once; subprocess once per start method, since each starts its
+// workers (and pins them) its own way.
+std::vector<RowSpec> rows_with_workers() {
+  std::vector<RowSpec> rows;
+  for (const auto& row : row_catalogue()) {
+    if (row.kind != RowKind::kBackend && row.kind != RowKind::kReference) continue;
+    std::vector<std::string_view> methods(row.method_names.begin(), row.method_names.end());
+    if (methods.empty()) methods = {""};
+    if (row.methods != RowMethods::kStartMethods) methods.resize(1);
+    for (auto m : methods) rows.push_back(row_spec(row, m));
+  }
+  return rows;
+}
+
 INSTANTIATE_TEST_SUITE_P(
     EveryRow, RowPinningTest,
-    ::testing::Values(RowSpec{"subinterp", RowKind::kBackend, ""},
-                      RowSpec{"subprocess", RowKind::kBackend, ""},
-                      RowSpec{"subprocess", RowKind::kBackend, "fork"},
-                      RowSpec{"subprocess", RowKind::kBackend, "zygote"},
-                      RowSpec{"thread", RowKind::kBackend, ""},
-                      RowSpec{"py-threading", RowKind::kReference, ""},
-                      RowSpec{"py-multiprocessing", RowKind::kReference, "fork"},
-                      RowSpec{"py-interpreters", RowKind::kReference, ""}),
+    ::testing::ValuesIn(rows_with_workers()),
     [](const auto& info) {
       std::string name = info.param.label();
       for (char& c : name) {

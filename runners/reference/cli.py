@@ -1,5 +1,4 @@
 """The command line: one row, one workload, one result file."""
-import importlib.util
 import json
 import os
 import platform
@@ -7,75 +6,36 @@ import sys
 import traceback
 
 import reference
-from reference.channel_base import CAPACITY, MAX_SLEEP_S, SPIN_NS
 from reference.context import DEFAULT_TIMEOUT_S, Context, lead_with_worker_failures
 from reference.placement import pinning_record
+from reference.rows import ROWS
 from reference.workload_file import BadInput, describe_exception, load_workload
 
 
 SCHEMA = "interpbench-child/1"
-ROWS = ("py-threading", "py-multiprocessing", "py-interpreters")
-MP_METHODS = ("fork", "forkserver", "spawn")
+MP_METHODS = ROWS["py-multiprocessing"].methods
 
 
-def skip_reason(family, method):
-    """Why this row can't run on this Python, or None."""
-    if family == "py-multiprocessing":
-        import multiprocessing
-        if method not in multiprocessing.get_all_start_methods():
-            return f"start method '{method}' is not available on this platform"
-    if family == "py-interpreters":
-        v = sys.version_info
-        if v < (3, 12):
-            return (f"Python {v[0]}.{v[1]} has no per-interpreter GIL and no "
-                    "_xxinterpchannels (needs 3.12+)")
-        names = ("_interpreters", "_interpqueues") if v >= (3, 13) else \
-                ("_xxsubinterpreters", "_xxinterpchannels")
-        for name in names:
-            if importlib.util.find_spec(name) is None:
-                return f"this Python has no {name} module"
-    return None
-
-
-def parse_row(row, method):
-    """('py-multiprocessing-fork' | 'py-multiprocessing' + --method) -> (label, family, method)."""
-    for m in MP_METHODS:
-        if row == f"py-multiprocessing-{m}":
-            if method and method != m:
-                raise BadInput(f"--row {row} contradicts --method {method}")
-            return row, "py-multiprocessing", m
-    if row not in ROWS:
-        raise BadInput(f"unknown reference row '{row}' (valid: {', '.join(ROWS)})")
-    if row == "py-multiprocessing":
-        method = method or "fork"
-        if method not in MP_METHODS:
-            raise BadInput(f"unknown start method '{method}' (valid: {', '.join(MP_METHODS)})")
-        return f"{row}-{method}", row, method
+def parse_row(name, method):
+    """('py-multiprocessing-fork' | 'py-multiprocessing' + --method) -> (label, row, method)."""
+    for row in ROWS.values():
+        for m in row.methods:
+            if name == row.label(m):
+                if method and method != m:
+                    raise BadInput(f"--row {name} contradicts --method {method}")
+                return name, row, m
+    if name not in ROWS:
+        raise BadInput(f"unknown reference row '{name}' (valid: {', '.join(ROWS)})")
+    row = ROWS[name]
+    if row.methods:
+        method = method or row.default_method
+        if method not in row.methods:
+            raise BadInput(f"unknown start method '{method}' (valid: {', '.join(row.methods)})")
+        return row.label(method), row, method
     if method:
-        raise BadInput(f"--method applies to py-multiprocessing only, not '{row}'")
-    return row, row, None
+        raise BadInput(f"--method applies to rows with start methods only, not '{name}'")
+    return name, row, None
 
-
-def notes_for(family):
-    v = sys.version_info
-    if family == "py-threading":
-        return ["threads of one interpreter share its GIL; queue.Queue channels, bytes passed "
-                "by reference"]
-    if family == "py-multiprocessing":
-        return ["multiprocessing Pipe(duplex=False) per direction; send has no timeout"]
-    if v >= (3, 13):
-        return [f"_interpreters + _interpqueues (bounded, {CAPACITY} messages); no blocking get: "
-                f"the adapter polls (spin {SPIN_NS // 1000} us, then sleeps up to "
-                f"{MAX_SLEEP_S * 1e3:g} ms)"]
-    return ["_xxsubinterpreters + _xxinterpchannels (unbounded); no blocking recv: the adapter "
-            f"polls (spin {SPIN_NS // 1000} us, then sleeps up to {MAX_SLEEP_S * 1e3:g} ms)",
-            "3.12: exits without finalizing (CPython gh-119213, fixed in 3.12.4: a keyword call "
-            "such as pickle.dumps(protocol=5) made first in a subinterpreter makes finalization "
-            "abort)"]
-
-
-GIL_BY_FAMILY = {"py-threading": "shared", "py-multiprocessing": "process",
-                 "py-interpreters": "own"}
 
 RESULT_KEYS = ("name", "metric", "unit", "timed", "params", "repetitions")
 
@@ -119,7 +79,7 @@ def write_result(path, **fields):
 
 
 def run(args):
-    label, family, method = parse_row(args.row, args.method)
+    label, row, method = parse_row(args.row, args.method)
     try:
         params = json.loads(args.params)
     except json.JSONDecodeError as exc:
@@ -130,10 +90,9 @@ def run(args):
     if not os.path.isfile(workload_path):
         raise BadInput(f"cannot open workload '{args.workload}': No such file")
     workload = os.path.splitext(os.path.basename(workload_path))[0]
-    base = {"row": label, "workload": workload, "gil": GIL_BY_FAMILY[family],
-            "notes": notes_for(family)}
+    base = {"row": label, "workload": workload, "gil": row.gil, "notes": row.notes()}
 
-    reason = skip_reason(family, method)
+    reason = row.skip_reason(method)
     if reason:
         # Notes describe how a row ran: a skipped row has none.
         write_result(args.result, skipped=reason, pinning=pinning_record(params.get("pin"), {}),
@@ -151,7 +110,7 @@ def run(args):
             raise BadInput(f"workload '{args.workload}' defines no {name}")
 
     params = default_params(params, label)
-    ctx = Context(label, family, method, workload_path, module, params)
+    ctx = Context(label, row, method, workload_path, module, params)
     error, results, code = None, [], 0
     try:
         results = check_results(module.driver(ctx, params))
@@ -169,12 +128,10 @@ def run(args):
     error = lead_with_worker_failures(error, ctx)
     write_result(args.result, results=results, worker_errors=ctx.worker_errors, error=error,
                  pinning=pinning_record(params.get("pin"), ctx.pinned), **base)
-    if ctx.abandoned or (family == "py-interpreters" and sys.version_info < (3, 13)):
-        # A thread or subinterpreter that never ended can't be joined: leave without waiting.
-        # 3.12 (gh-119213): an extension function first called with keywords in a
-        # subinterpreter caches that interpreter's tuple process-wide, and the main
-        # interpreter's finalization frees it and aborts (free(): invalid pointer); everything
-        # is joined and written by now, so skip finalization.
+    if ctx.abandoned or row.exits_without_finalizing():
+        # A thread or subinterpreter that never ended can't be joined, or this Python's
+        # finalization aborts after the row (reference/row.py): everything is written by now,
+        # so leave without waiting.
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

@@ -2,10 +2,7 @@
 import os
 
 from reference.channel_base import read_smaps_rollup
-from reference.interpreters_row import InterpGroup
-from reference.multiprocessing_row import ProcessGroup
 from reference.placement import pin_this_thread
-from reference.threading_row import ThreadGroup
 
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -15,14 +12,14 @@ FAILURE_JOIN_S = 1.0     # after a failed driver: how long its workers get to en
 class Context:
     """The driver's handle (docs/design.md, `ctx`): one worker group at a time."""
 
-    def __init__(self, row, family, method, workload_path, module, params):
-        self.backend = row
+    def __init__(self, label, row, method, workload_path, module, params):
+        self.backend = label
         self.cores = os.cpu_count() or 1
-        self.handoff = family == "py-threading"
-        self.memory_scope = "process" if family == "py-multiprocessing" else "host"
+        self.handoff = row.handoff
+        self.memory_scope = row.memory_scope
         self.worker_errors = []
         self.abandoned = False
-        self._family, self._method = family, method
+        self._row, self._method = row, method
         self._workload_path, self._module, self._params = workload_path, module, params
         self._timeout = float(params.get("timeout") or DEFAULT_TIMEOUT_S)
         self._group = None
@@ -37,13 +34,10 @@ class Context:
             raise ValueError(f"ctx.start: need at least one worker, got {n}")
         # The driver's thread first; the workers place themselves (they inherit its mask).
         self._note_pinned(n, pin_this_thread(self._params.get("pin"), n))
-        if self._family == "py-threading":
-            self._group = ThreadGroup(self._module, self._params, n, self._timeout)
-        elif self._family == "py-multiprocessing":
-            self._group = ProcessGroup(self._workload_path, self._params, n, self._timeout,
-                                       self._method)
-        else:
-            self._group = InterpGroup(self._workload_path, self._params, n, self._timeout)
+        self._group = self._row.start_group(n=n, module=self._module,
+                                            workload_path=self._workload_path,
+                                            params=self._params, timeout=self._timeout,
+                                            method=self._method)
         self.started += n
         self.last_group = n
         return list(self._group.driver_channels)

@@ -8,8 +8,10 @@ import os
 import sys
 import time
 
-from reference.channel_base import CAPACITY, EOF, Backoff, ChannelBase, InProcessGroup, join_threads
+from reference.channel_base import (CAPACITY, EOF, MAX_SLEEP_S, SPIN_NS, Backoff, ChannelBase,
+                                    InProcessGroup, join_threads)
 from reference.placement import pin_worker_failed
+from reference.row import ReferenceRow
 from reference.workload_file import describe_exception, load_workload
 
 
@@ -287,3 +289,40 @@ class InterpGroup(InProcessGroup):
         self.abandoned = any(t.is_alive() for t in self.threads)
         if not self.abandoned:
             self._release()
+
+
+def _skip_reason(_method):
+    v = sys.version_info
+    if v < (3, 12):
+        return (f"Python {v[0]}.{v[1]} has no per-interpreter GIL and no "
+                "_xxinterpchannels (needs 3.12+)")
+    import importlib.util
+    names = ("_interpreters", "_interpqueues") if v >= (3, 13) else \
+            ("_xxsubinterpreters", "_xxinterpchannels")
+    for name in names:
+        if importlib.util.find_spec(name) is None:
+            return f"this Python has no {name} module"
+    return None
+
+
+def _notes():
+    if sys.version_info >= (3, 13):
+        return [f"_interpreters + _interpqueues (bounded, {CAPACITY} messages); no blocking get: "
+                f"the adapter polls (spin {SPIN_NS // 1000} us, then sleeps up to "
+                f"{MAX_SLEEP_S * 1e3:g} ms)"]
+    return ["_xxsubinterpreters + _xxinterpchannels (unbounded); no blocking recv: the adapter "
+            f"polls (spin {SPIN_NS // 1000} us, then sleeps up to {MAX_SLEEP_S * 1e3:g} ms)",
+            "3.12: exits without finalizing (CPython gh-119213, fixed in 3.12.4: a keyword call "
+            "such as pickle.dumps(protocol=5) made first in a subinterpreter makes finalization "
+            "abort)"]
+
+
+ROW = ReferenceRow(
+    name="py-interpreters", gil="own", memory_scope="host", handoff=False,
+    start_group=lambda n, workload_path, params, timeout, **_: InterpGroup(
+        workload_path, params, n, timeout),
+    notes=_notes, skip_reason=_skip_reason,
+    # 3.12 (gh-119213): an extension function first called with keywords in a subinterpreter
+    # caches that interpreter's tuple process-wide, and the main interpreter's finalization
+    # frees it and aborts (free(): invalid pointer).
+    exits_without_finalizing=lambda: sys.version_info < (3, 13))

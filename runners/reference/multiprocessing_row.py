@@ -6,6 +6,7 @@ import traceback
 
 from reference.channel_base import ChannelBase, drain, read_smaps_rollup, seconds, signal_name
 from reference.placement import pin_worker_failed
+from reference.row import ReferenceRow
 from reference.workload_file import describe_exception, load_workload
 
 
@@ -190,3 +191,19 @@ class ProcessGroup:
         for p in self.procs:
             self._end(p)
         self._close_all()
+
+
+def _skip_reason(method):
+    import multiprocessing
+    if method not in multiprocessing.get_all_start_methods():
+        return f"start method '{method}' is not available on this platform"
+    return None
+
+
+ROW = ReferenceRow(
+    name="py-multiprocessing", gil="process", memory_scope="process", handoff=False,
+    start_group=lambda n, workload_path, params, timeout, method, **_: ProcessGroup(
+        workload_path, params, n, timeout, method),
+    notes=lambda: ["multiprocessing Pipe(duplex=False) per direction; send has no timeout"],
+    skip_reason=_skip_reason,
+    methods=("fork", "forkserver", "spawn"), default_method="fork")

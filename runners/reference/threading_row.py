@@ -4,6 +4,7 @@ import traceback
 
 from reference.channel_base import CAPACITY, EOF, ChannelBase, InProcessGroup, join_threads
 from reference.placement import pin_worker_failed
+from reference.row import ReferenceRow
 from reference.workload_file import describe_exception
 
 
@@ -174,3 +175,10 @@ class ThreadGroup(InProcessGroup):
 
     def kill(self):
         self.join(0.1)
+
+
+ROW = ReferenceRow(
+    name="py-threading", gil="shared", memory_scope="host", handoff=True,
+    start_group=lambda n, module, params, timeout, **_: ThreadGroup(module, params, n, timeout),
+    notes=lambda: ["threads of one interpreter share its GIL; queue.Queue channels, bytes passed "
+                   "by reference"])

@@ -1,5 +1,6 @@
 #include "core/row_catalogue.h"
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 
@@ -43,10 +44,11 @@ Strings words(const std::string& line) {
 }
 
 TEST(RowCatalogueTest, EveryRowTheCliAcceptsIsInTheCatalogue) {
-  EXPECT_EQ(row_names(), (Strings{"subinterp", "subprocess", "thread", "py-threading",
-                                  "py-multiprocessing", "py-interpreters", "floor", "memcpy",
-                                  "bare-interp"}));
+  Strings catalogue;
+  for (const RowInfo& row : row_catalogue()) catalogue.emplace_back(row.name);
+  EXPECT_EQ(row_names(), catalogue);
   for (const auto& name : row_names()) {
+    EXPECT_EQ(std::count(catalogue.begin(), catalogue.end(), name), 1) << name;
     EXPECT_NO_THROW(planned_labels({name}, "stream")) << name;
     ASSERT_NE(find_row(name), nullptr) << name;
     EXPECT_EQ(find_row(name)->name, name);
@@ -59,12 +61,18 @@ TEST(RowCatalogueTest, EveryRowTheCliAcceptsIsInTheCatalogue) {
   }
 }
 
+// Each kind's rows in catalogue order; our three backends lead, as every report table shows them.
 TEST(RowCatalogueTest, RowsOfAKindKeepReportOrder) {
-  EXPECT_EQ(row_names(RowKind::kBackend), (Strings{"subinterp", "subprocess", "thread"}));
-  EXPECT_EQ(row_names(RowKind::kReference),
-            (Strings{"py-threading", "py-multiprocessing", "py-interpreters"}));
-  EXPECT_EQ(row_names(RowKind::kFloor), (Strings{"floor", "memcpy"}));
-  EXPECT_EQ(row_names(RowKind::kBaseline), (Strings{"bare-interp"}));
+  for (RowKind kind : {RowKind::kBackend, RowKind::kReference, RowKind::kFloor, RowKind::kBaseline}) {
+    Strings expected;
+    for (const RowInfo& row : row_catalogue())
+      if (row.kind == kind) expected.emplace_back(row.name);
+    EXPECT_EQ(row_names(kind), expected) << to_string(kind);
+    EXPECT_FALSE(expected.empty()) << to_string(kind);
+  }
+  const Strings all = row_names();
+  ASSERT_GE(all.size(), 3u);
+  EXPECT_EQ(Strings(all.begin(), all.begin() + 3), (Strings{"subinterp", "subprocess", "thread"}));
   EXPECT_EQ(backend_names(), row_names(RowKind::kBackend));
 }
 

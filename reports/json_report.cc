@@ -444,44 +444,6 @@ json make_json_report(const Run& run) {
   return report;
 }
 
-json load_report(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw BadInput(fmt::format("{}: cannot read: {}", path.string(), std::strerror(errno)));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
-  json report;
-  try {
-    report = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // Distinguish a cut-off file (a run killed while writing, a partial copy) from non-JSON:
-    // the parser ran into the end of the input rather than into a wrong character.
-    const auto last = text.find_last_not_of(" \t\r\n");
-    const bool truncated = last != std::string::npos && e.byte >= last + 1;
-    throw BadInput(fmt::format("{}: {} (byte {})", path.string(),
-                               truncated ? "truncated JSON" : "not JSON", e.byte));
-  }
-  if (!report.is_object() || !report.contains("interpbench") || !report["interpbench"].is_object())
-    throw BadInput(fmt::format("{}: not an interpbench report (no 'interpbench' section)",
-                               path.string()));
-  const json& ib = report["interpbench"];
-  if (!ib.contains("schema_version") || !ib["schema_version"].is_number_integer())
-    throw BadInput(fmt::format("{}: no schema_version", path.string()));
-  const int version = ib["schema_version"].get<int>();
-  if (version != kReportSchemaVersion)
-    throw BadInput(fmt::format("{}: schema_version {}, this interpbench reads {}", path.string(),
-                               version, kReportSchemaVersion));
-  if (!ib.contains("rows") || !ib["rows"].is_array())
-    throw BadInput(fmt::format("{}: 'interpbench.rows' missing or not a list", path.string()));
-  for (const auto& row : ib["rows"])
-    if (!row.is_object() || !row.contains("results") || !row["results"].is_array())
-      throw BadInput(fmt::format("{}: a row has no 'results' list", path.string()));
-  if (!report.contains("benchmarks") || !report["benchmarks"].is_array() ||
-      !report.contains("context") || !report["context"].is_object())
-    throw BadInput(fmt::format("{}: 'context' or 'benchmarks' missing", path.string()));
-  return report;
-}
-
 void write_json_file(const json& report, const std::filesystem::path& path) {
   // replace: a child's stderr tail may hold invalid UTF-8, which must not lose the report.
   try {

@@ -278,7 +278,7 @@ std::vector<std::string> result_warnings(const json& rows) {
   std::size_t total = 0, few_reps = 0, min_reps = SIZE_MAX;
   for (const auto& row : rows) {
     for (const auto& r : row["results"]) {
-      if (is_status_result(r)) continue;  // one import, an outcome: no spread to warn about
+      if (report::is_status_result(r)) continue;  // one import, an outcome: no spread to warn about
       ++total;
       const auto& rs = r["rounds"];
       const std::size_t n = rs["n"].get<std::size_t>();
@@ -366,7 +366,7 @@ json make_json_report(const Run& run) {
         const std::string name = p.meta["name"], metric = p.meta["metric"];
         const std::string bench = benchmark_name(name, metric, c.row);
         // A result with a status (extcompat's per-module outcome) is not a benchmark.
-        if (p.meta["unit"] == "ns" && !is_status_result(child_results[i])) {
+        if (p.meta["unit"] == "ns" && !report::is_status_result(child_results[i])) {
           const std::string family_key = bench.substr(0, bench.size() - c.row.size() - 1);
           const auto [it, fresh] =
               family_of.try_emplace(family_key, static_cast<int>(family_of.size()));
@@ -411,7 +411,7 @@ json make_json_report(const Run& run) {
     if (why.rfind("--", 0) != 0) continue;
     // Outcomes only (extcompat): no figures to mistake for own-GIL ones.
     const json& results = row["results"];
-    if (!results.empty() && std::all_of(results.begin(), results.end(), is_status_result)) continue;
+    if (!results.empty() && std::all_of(results.begin(), results.end(), report::is_status_result)) continue;
     warnings.push_back(fmt::format(
         "{}: the {} row's subinterpreters share one GIL ({} config), so its figures are not "
         "those of own-GIL subinterpreters; fix: compare it only with rows of the same mode, the "
@@ -425,8 +425,9 @@ json make_json_report(const Run& run) {
   ib["incomplete"] = run.incomplete;
   ib["incomplete_reason"] = run.incomplete_reason;
   ib["wall_s"] = run.wall_s;
-  ib["verdict"] = make_verdict(ib);
-  ib["targets"] = make_targets(ib);
+  const report::Run model = report::load_interpbench(ib);
+  ib["verdict"] = make_verdict(model);
+  ib["targets"] = make_targets(model);
   // The run's own reproducibility figure (reports/targets.h): its headline ratios recomputed on
   // the odd and on the even rounds.
   if (const json& rep = ib["targets"]["reproducibility"];

@@ -71,6 +71,12 @@ const json& object_at(const json& j, const char* key) {
   static const json kEmpty = json::object();
   return j.is_object() && j.contains(key) && j[key].is_object() ? j[key] : kEmpty;
 }
+// Each listed string field of `j` into its member of `out` ("row" -> &Row::row).
+template <class T>
+void read_texts(const json& j, T& out,
+                std::initializer_list<std::pair<const char*, std::string T::*>> fields) {
+  for (const auto& [key, member] : fields) out.*member = text(j, key);
+}
 std::vector<double> numbers(const json& list) {
   std::vector<double> out;
   for (const auto& v : list)
@@ -121,19 +127,16 @@ void choose_figure(const json& r, Result& out) {
 Result load_result(const json& r) {
   check_types(r);
   Result out;
-  out.name = text(r, "name");
-  out.metric = text(r, "metric");
-  out.unit = text(r, "unit");
-  out.timed = text(r, "timed");
-  out.benchmark_name = text(r, "benchmark_name");
+  read_texts<Result>(r, out, {{"name", &Result::name}, {"metric", &Result::metric},
+                              {"unit", &Result::unit}, {"timed", &Result::timed},
+                              {"benchmark_name", &Result::benchmark_name},
+                              {"status", &Result::status}, {"detail", &Result::detail}});
   out.higher_is_better = r.contains("higher_is_better") && r["higher_is_better"].get<bool>();
   if (r.contains("params") && r["params"].is_object()) out.params = r["params"];
   if (out.params.contains("workers") && out.params["workers"].is_number())
     out.workers = out.params["workers"].get<double>();
   out.bytes_per_op = number(r, "bytes_per_op");
   out.outcome = is_status_result(r);
-  out.status = text(r, "status");
-  out.detail = text(r, "detail");
   const json& s = object_at(r, "summary");
   out.summary = {integer(s, "n"), number(s, "mean"), number(s, "stddev"), number(s, "median"),
                  number(s, "p50"), number(s, "p99")};
@@ -161,13 +164,9 @@ bool is_status_result(const json& result) {
 
 Row load_row_header(const json& row) {
   Row out;
-  out.row = text(row, "row");
-  out.kind = text(row, "kind");
-  out.workload = text(row, "workload");
-  out.gil = text(row, "gil");
-  out.config = text(row, "config");
-  out.python = text(row, "python");
-  out.python_label = text(row, "python_label");
+  read_texts<Row>(row, out, {{"row", &Row::row}, {"kind", &Row::kind}, {"workload", &Row::workload},
+                            {"gil", &Row::gil}, {"config", &Row::config}, {"python", &Row::python},
+                            {"python_label", &Row::python_label}});
   if (row.contains("error") && row["error"].is_string()) out.error = row["error"].get<std::string>();
   if (row.contains("skipped") && row["skipped"].is_string())
     out.skipped = row["skipped"].get<std::string>();

@@ -30,6 +30,16 @@ std::vector<std::pair<std::string, const Result*>> results_of(const report::Run&
   return out;
 }
 
+// A comparison of `r` named `name`, its figures not yet filled in.
+ResultComparison comparison_of(const std::string& name, const Result& r) {
+  ResultComparison c;
+  c.name = name;
+  c.metric = r.metric;
+  c.unit = r.unit;
+  c.higher_is_better = r.higher_is_better;
+  return c;
+}
+
 // Two-sided exact sign test: P(at least this lopsided | each direction equally likely).
 double sign_test_p(std::size_t worse, std::size_t better) {
   const std::size_t n = worse + better;
@@ -199,11 +209,7 @@ CompareResult compare_reports(const report::Run& base, const report::Run& candid
   std::size_t fewest = SIZE_MAX;
   for (const auto& [name, b] : base_results) {
     seen[name] = true;
-    ResultComparison c;
-    c.name = name;
-    c.metric = b->metric;
-    c.unit = b->unit;
-    c.higher_is_better = b->higher_is_better;
+    ResultComparison c = comparison_of(name, *b);
     c.base_mean = b->figure;
     const auto& b_rounds = b->by_round;
     c.base_repetitions = b->rounds_with_value();
@@ -257,11 +263,7 @@ CompareResult compare_reports(const report::Run& base, const report::Run& candid
   }
   for (const auto& [name, k] : cand_results) {
     if (seen.count(name)) continue;
-    ResultComparison c;
-    c.name = name;
-    c.metric = k->metric;
-    c.unit = k->unit;
-    c.higher_is_better = k->higher_is_better;
+    ResultComparison c = comparison_of(name, *k);
     c.candidate_mean = k->figure;
     c.candidate_repetitions = k->rounds_with_value();
     c.verdict = Verdict::kOnlyInCandidate;

@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include "reports/json_report.h"
 #include "reports/paired.h"
 #include "core/round_statistics.h"
 #include "reports/ext_matrix.h"
@@ -18,29 +17,27 @@
 namespace interpbench {
 namespace {
 
-// A string field, or `fallback` when absent or of another type (these only label output).
-std::string text_or(const nlohmann::json& j, const char* key, const char* fallback) {
-  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
-                                                                : fallback;
+using report::Result;
+using report::Row;
+
+// Every result of a run keyed by benchmark_name, in file order.
+std::vector<std::pair<std::string, const Result*>> results_of(const report::Run& run) {
+  std::vector<std::pair<std::string, const Result*>> out;
+  for (const auto& row : run.rows)
+    for (const auto& r : row.results)
+      if (!r.benchmark_name.empty() && !r.is_status())  // outcomes, not figures
+        out.emplace_back(r.benchmark_name, &r);
+  return out;
 }
 
-struct Entry {
-  const nlohmann::json* result;
-  std::string row, workload;
-};
-
-// Every result of a report keyed by benchmark_name, in file order.
-std::vector<std::pair<std::string, Entry>> results_of(const nlohmann::json& report) {
-  std::vector<std::pair<std::string, Entry>> out;
-  for (const auto& row : report.at("interpbench").at("rows")) {
-    if (!row.contains("results") || !row["results"].is_array()) continue;
-    for (const auto& r : row["results"]) {
-      if (!r.contains("benchmark_name") || is_status_result(r)) continue;  // outcomes, not figures
-      out.emplace_back(r["benchmark_name"].get<std::string>(),
-                       Entry{&r, text_or(row, "row", ""), text_or(row, "workload", "")});
-    }
-  }
-  return out;
+// A comparison of `r` named `name`, its figures not yet filled in.
+ResultComparison comparison_of(const std::string& name, const Result& r) {
+  ResultComparison c;
+  c.name = name;
+  c.metric = r.metric;
+  c.unit = r.unit;
+  c.higher_is_better = r.higher_is_better;
+  return c;
 }
 
 // Two-sided exact sign test: P(at least this lopsided | each direction equally likely).
@@ -69,8 +66,8 @@ Verdict judge(double worse, double worse_low, double worse_high, bool reaches_le
   return Verdict::kNotSignificant;
 }
 
-std::string env_string(const nlohmann::json& report, std::initializer_list<const char*> path) {
-  const nlohmann::json* j = &report;
+std::string env_string(const nlohmann::json& section, std::initializer_list<const char*> path) {
+  const nlohmann::json* j = &section;
   for (const char* key : path) {
     if (!j->is_object() || !j->contains(key)) return "";
     j = &(*j)[key];
@@ -80,22 +77,23 @@ std::string env_string(const nlohmann::json& report, std::initializer_list<const
   return j->dump();
 }
 
-void environment_warnings(const nlohmann::json& base, const nlohmann::json& cand,
+void environment_warnings(const report::Run& base, const report::Run& cand,
                           std::vector<std::string>& warnings) {
   struct Field {
     const char* label;
+    nlohmann::json report::Run::*section;
     std::initializer_list<const char*> path;
   };
   const Field fields[] = {
-      {"Python version", {"interpbench", "environment", "python", "version"}},
-      {"host", {"interpbench", "environment", "host_name"}},
-      {"CPU model", {"interpbench", "environment", "cpu_model"}},
-      {"number of CPUs", {"interpbench", "environment", "num_cpus"}},
-      {"interpbench build type", {"interpbench", "environment", "interpbench", "build_type"}},
-      {"suite", {"interpbench", "options", "suite"}},
+      {"Python version", &report::Run::environment, {"python", "version"}},
+      {"host", &report::Run::environment, {"host_name"}},
+      {"CPU model", &report::Run::environment, {"cpu_model"}},
+      {"number of CPUs", &report::Run::environment, {"num_cpus"}},
+      {"interpbench build type", &report::Run::environment, {"interpbench", "build_type"}},
+      {"suite", &report::Run::options, {"suite"}},
   };
   for (const auto& f : fields) {
-    const auto a = env_string(base, f.path), b = env_string(cand, f.path);
+    const auto a = env_string(base.*f.section, f.path), b = env_string(cand.*f.section, f.path);
     if (a != b)
       warnings.push_back(fmt::format(
           "the runs differ in {} ({} vs {}): differences may come from that, not from the change; "
@@ -103,31 +101,30 @@ void environment_warnings(const nlohmann::json& base, const nlohmann::json& cand
           f.label, a.empty() ? "unknown" : a, b.empty() ? "unknown" : b));
   }
   for (const auto* which : {&base, &cand}) {
-    const auto& ib = (*which)["interpbench"];
-    if (ib.contains("incomplete") && ib["incomplete"] == true)
-      warnings.push_back(fmt::format("the {} run is incomplete ({}): rerun it to compare everything",
-                                     which == &base ? "base" : "candidate",
-                                     text_or(ib, "incomplete_reason", "interrupted")));
+    if (which->incomplete)
+      warnings.push_back(fmt::format(
+          "the {} run is incomplete ({}): rerun it to compare everything",
+          which == &base ? "base" : "candidate",
+          which->incomplete_reason.empty() ? "interrupted" : which->incomplete_reason));
   }
   // A row run in another GIL mode (subinterp with --shared-gil or on Python 3.11 vs own GIL)
   // measures something else under the same name: say so once per row.
-  auto gil_words = [](const nlohmann::json& row) {
-    const std::string gil = text_or(row, "gil", "");
+  auto gil_words = [](const Row& row) {
     const std::string why = shared_gil_reason(row);
-    const std::string config = text_or(row, "config", "");
-    return (gil == "own" ? std::string("its own GIL per subinterpreter")
-                         : fmt::format("GIL '{}'{}", gil, why.empty() ? "" : " (" + why + ")")) +
-           (config.empty() ? "" : ", the " + config + " config");
+    return (row.gil == "own" ? std::string("its own GIL per subinterpreter")
+                             : fmt::format("GIL '{}'{}", row.gil, why.empty() ? "" : " (" + why + ")")) +
+           (row.config.empty() ? "" : ", the " + row.config + " config");
   };
-  std::map<std::string, const nlohmann::json*> base_rows;
-  for (const auto& row : base["interpbench"]["rows"])
-    if (row.contains("gil") && row["gil"].is_string()) base_rows.emplace(text_or(row, "row", ""), &row);
-  for (const auto& row : cand["interpbench"]["rows"]) {
-    const auto it = base_rows.find(text_or(row, "row", ""));
-    if (it == base_rows.end() || !row.contains("gil") || !row["gil"].is_string()) continue;
+  std::map<std::string, const Row*> base_rows;
+  for (const auto& row : base.rows)
+    if (!row.gil.empty()) base_rows.emplace(row.row, &row);
+  for (const auto& row : cand.rows) {
+    const auto it = base_rows.find(row.row);
+    if (it == base_rows.end() || row.gil.empty()) continue;
     // The config counts only when both runs recorded one (runs before the modes did not).
-    const std::string config = text_or(row, "config", ""), base_config = text_or(*it->second, "config", "");
-    if (row["gil"] == (*it->second)["gil"] && (config.empty() || base_config.empty() || config == base_config))
+    const std::string& config = row.config;
+    const std::string& base_config = it->second->config;
+    if (row.gil == it->second->gil && (config.empty() || base_config.empty() || config == base_config))
       continue;
     warnings.push_back(fmt::format(
         "the {} row ran with {} in the base and {} in the candidate: its figures measure "
@@ -137,10 +134,10 @@ void environment_warnings(const nlohmann::json& base, const nlohmann::json& cand
   }
   // Failed candidate rows: one warning, naming the first few.
   std::vector<std::string> failed;
-  for (const auto& row : cand["interpbench"]["rows"])
-    if (row.contains("error") && row["error"].is_string())
-      failed.push_back(fmt::format("{} on {} ({})", text_or(row, "row", "?"),
-                                   text_or(row, "workload", "?"), row["error"].get<std::string>()));
+  for (const auto& row : cand.rows)
+    if (row.error)
+      failed.push_back(fmt::format("{} on {} ({})", row.row.empty() ? "?" : row.row,
+                                   row.workload.empty() ? "?" : row.workload, *row.error));
   if (!failed.empty()) {
     constexpr std::size_t kShown = 3;
     std::string list;
@@ -190,34 +187,32 @@ bool CompareResult::has_regression() const {
 
 CompareResult compare_reports(const nlohmann::json& base, const nlohmann::json& candidate,
                               double threshold, double alpha, bool paired) {
+  return compare_reports(report::load_run(base), report::load_run(candidate), threshold, alpha,
+                         paired);
+}
+
+CompareResult compare_reports(const report::Run& base, const report::Run& candidate,
+                              double threshold, double alpha, bool paired) {
   CompareResult out;
   out.threshold = threshold;
   out.alpha = alpha;
   out.paired = paired;
   const auto base_results = results_of(base);
   const auto cand_results = results_of(candidate);
-  std::map<std::string, const Entry*> cand_by_name;
-  for (const auto& [name, e] : cand_results) cand_by_name.emplace(name, &e);
+  std::map<std::string, const Result*> cand_by_name;
+  for (const auto& [name, r] : cand_results) cand_by_name.emplace(name, r);
   std::map<std::string, bool> seen;
 
-  auto count = [](const std::vector<double>& v) {
-    return static_cast<std::size_t>(std::count_if(v.begin(), v.end(), [](double x) { return std::isfinite(x); }));
-  };
   std::vector<double> worse_ratios;
   std::vector<std::size_t> tested;  // indices into out.results with a p-value
   std::vector<RatioEstimate> estimates;
   std::size_t fewest = SIZE_MAX;
-  for (const auto& [name, be] : base_results) {
+  for (const auto& [name, b] : base_results) {
     seen[name] = true;
-    ResultComparison c;
-    c.name = name;
-    const auto& b = *be.result;
-    c.metric = text_or(b, "metric", "");
-    c.unit = text_or(b, "unit", "");
-    c.higher_is_better = b.value("higher_is_better", false);
-    c.base_mean = round_figure(b);
-    const auto b_rounds = round_values(b);
-    c.base_repetitions = count(b_rounds);
+    ResultComparison c = comparison_of(name, *b);
+    c.base_mean = b->figure;
+    const auto& b_rounds = b->by_round;
+    c.base_repetitions = b->rounds_with_value();
     const auto it = cand_by_name.find(name);
     if (it == cand_by_name.end()) {
       c.verdict = Verdict::kOnlyInBase;
@@ -225,10 +220,10 @@ CompareResult compare_reports(const nlohmann::json& base, const nlohmann::json& 
       estimates.emplace_back();
       continue;
     }
-    const auto& k = *it->second->result;
-    c.candidate_mean = round_figure(k);
-    const auto k_rounds = round_values(k);
-    c.candidate_repetitions = count(k_rounds);
+    const Result& k = *it->second;
+    c.candidate_mean = k.figure;
+    const auto& k_rounds = k.by_round;
+    c.candidate_repetitions = k.rounds_with_value();
     // candidate / base: per round when both ran in the same rounds, else two samples of rounds.
     const RatioEstimate est = paired ? paired_ratio(k_rounds, b_rounds)
                                      : hodges_lehmann_ratio(b_rounds, k_rounds);
@@ -266,15 +261,11 @@ CompareResult compare_reports(const nlohmann::json& base, const nlohmann::json& 
     c.verdict = judge(worse, worse_low, worse_high, e.reaches_level, c.q_value, threshold, alpha);
     if (c.verdict == Verdict::kTooFewRepetitions) ++untestable;
   }
-  for (const auto& [name, ke] : cand_results) {
+  for (const auto& [name, k] : cand_results) {
     if (seen.count(name)) continue;
-    ResultComparison c;
-    c.name = name;
-    c.metric = text_or(*ke.result, "metric", "");
-    c.unit = text_or(*ke.result, "unit", "");
-    c.higher_is_better = ke.result->value("higher_is_better", false);
-    c.candidate_mean = round_figure(*ke.result);
-    c.candidate_repetitions = count(round_values(*ke.result));
+    ResultComparison c = comparison_of(name, *k);
+    c.candidate_mean = k->figure;
+    c.candidate_repetitions = k->rounds_with_value();
     c.verdict = Verdict::kOnlyInCandidate;
     out.results.push_back(c);
   }
@@ -353,30 +344,14 @@ namespace interpbench {
 
 namespace {
 
-// load_report checks the file's shape; this checks the fields compare reads, so that a
-// hand-edited or foreign result is bad input naming its file, not an exception from deep inside.
-void check_results(const nlohmann::json& report, const std::string& path) {
-  for (const auto& row : report["interpbench"]["rows"]) {
-    for (const auto& r : row["results"]) {
-      const auto bad = [&](const char* what) {
-        return BadInput(fmt::format("{}: result {}: {}", path,
-                                    r.contains("benchmark_name") ? r["benchmark_name"].dump() : "?",
-                                    what));
-      };
-      if (!r.is_object() || !r.contains("benchmark_name") || !r["benchmark_name"].is_string())
-        throw bad("no 'benchmark_name' string");
-      for (const char* key : {"metric", "unit"})
-        if (r.contains(key) && !r[key].is_string()) throw bad("'metric'/'unit' is not a string");
-      if (r.contains("higher_is_better") && !r["higher_is_better"].is_boolean())
-        throw bad("'higher_is_better' is not true/false");
-      if (r.contains("summary") && !r["summary"].is_object()) throw bad("'summary' is not an object");
-      if (r.contains("repetition_means") && !r["repetition_means"].is_array())
-        throw bad("'repetition_means' is not a list");
-      if (r.contains("rounds") && (!r["rounds"].is_object() ||
-                                   (r["rounds"].contains("values") && !r["rounds"]["values"].is_array())))
-        throw bad("'rounds' is not an object with a 'values' list");
-    }
-  }
+// Compare keys results by benchmark_name: a result without one is bad input naming its file.
+report::Run load_for_compare(const std::string& path) {
+  report::Run run = report::load_run(std::filesystem::path(path));
+  for (const auto& row : run.rows)
+    for (const auto& r : row.results)
+      if (r.benchmark_name.empty())
+        throw BadInput(fmt::format("{}: result ?: no 'benchmark_name' string", path));
+  return run;
 }
 
 }  // namespace
@@ -387,10 +362,8 @@ int run_compare(const CompareOptions& options, std::ostream& out) {
                                options.format));
   if (!(options.alpha > 0 && options.alpha < 1))
     throw BadInput(fmt::format("bad alpha {}: expected a number between 0 and 1", options.alpha));
-  const auto base = load_report(options.base_path);
-  const auto candidate = load_report(options.candidate_path);
-  check_results(base, options.base_path);
-  check_results(candidate, options.candidate_path);
+  const auto base = load_for_compare(options.base_path);
+  const auto candidate = load_for_compare(options.candidate_path);
   const auto result = compare_reports(base, candidate, options.threshold, options.alpha);
   if (options.format == "json")
     out << compare_to_json(result, options).dump(2) << "\n";

@@ -18,6 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/report_model.h"
+
 namespace interpbench {
 
 struct CompareOptions {
@@ -74,7 +76,10 @@ struct CompareResult {
   bool has_regression() const;
 };
 
-// Pure comparison of two loaded (validated) reports.
+// Pure comparison of two loaded runs.
+CompareResult compare_reports(const report::Run& base, const report::Run& candidate,
+                              double threshold, double alpha, bool paired = false);
+// The same from two run JSONs (report::load_run).
 CompareResult compare_reports(const nlohmann::json& base, const nlohmann::json& candidate,
                               double threshold, double alpha, bool paired = false);
 
@@ -82,7 +87,7 @@ std::string format_compare_table(const CompareResult& r, const CompareOptions& o
 std::string format_compare_markdown(const CompareResult& r, const CompareOptions& o);
 nlohmann::json compare_to_json(const CompareResult& r, const CompareOptions& o);
 
-// The command: loads both files (load_report: BadInput naming the file), compares, writes the
+// The command: loads both files (report::load_run: BadInput naming the file), compares, writes the
 // chosen format to `out`. Returns 0 (no significant regression) or 1 (regression found);
 // bad input throws BadInput, which main turns into one line on stderr and exit 2.
 int run_compare(const CompareOptions& options, std::ostream& out);

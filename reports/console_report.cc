@@ -12,109 +12,112 @@
 #include "reports/ext_matrix.h"
 #include "reports/paired.h"
 #include "reports/shared_gil.h"
-#include "core/statistics.h"
 
 namespace interpbench {
 namespace {
 
 using json = nlohmann::json;
 
+using report::Result;
+using report::Row;
+
 struct Item {
-  const json* row;
-  const json* result;
+  const Row* row;
+  const Result* result;
 };
 
-std::string str(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
-}
-
-double num(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0;
-}
-
-std::string row_label(const json& row) {
-  const std::string kind = str(row, "kind");
+std::string row_label(const Row& row) {
   std::string label = "[" + row_name(row) + "]";
   if (const std::string why = shared_gil_reason(row); !why.empty()) label += " (shared GIL: " + why + ")";
-  if (kind == "reference") label += " (reference)";
-  if (kind == "floor") {
-    label += str(row, "row") == "memcpy" ? " (reference line: one thread's memcpy, no channel)"
-                                         : " (floor: C++ only, no Python)";
+  if (row.kind == "reference") label += " (reference)";
+  if (row.kind == "floor") {
+    label += row.row == "memcpy" ? " (reference line: one thread's memcpy, no channel)"
+                                 : " (floor: C++ only, no Python)";
   }
-  if (kind == "baseline") label += " (baseline: timed in C++, no workload)";
+  if (row.kind == "baseline") label += " (baseline: timed in C++, no workload)";
   return label;
 }
 
 // "20000 x 5" when every repetition has the same count, else "n = 99998 in 5 repetitions".
-std::string counts_text(const json& r) {
-  const json counts = r.value("repetition_counts", json::array());
+std::string counts_text(const Result& r) {
+  const auto& counts = r.repetition_counts;
   if (counts.empty()) return "";
-  bool same = true;
-  for (const auto& c : counts) same = same && c == counts[0];
-  const int rounds = r.contains("rounds") && r["rounds"].is_object() ? r["rounds"].value("n", 0) : 0;
+  const bool same = std::all_of(counts.begin(), counts.end(), [&](auto c) { return c == counts[0]; });
+  const std::int64_t rounds = r.rounds;
   const std::string in_rounds =
       rounds > 1 && static_cast<std::size_t>(rounds) != counts.size() ? fmt::format(" in {} rounds", rounds)
       : rounds > 1 ? " rounds" : "";
-  if (same) return fmt::format("{} x {}{}", counts[0].dump(), counts.size(), in_rounds);
-  return fmt::format("n = {} in {} repetitions{}", r["summary"].value("n", 0), counts.size(), in_rounds);
+  if (same) return fmt::format("{} x {}{}", counts[0], counts.size(), in_rounds);
+  return fmt::format("n = {} in {} repetitions{}", r.summary.n, counts.size(), in_rounds);
 }
 
-void print_result(const json& r, std::ostream& out) {
-  const json& s = r["summary"];
-  const std::string unit = str(r, "unit");
-  const std::string label = metric_label(str(r, "metric"));
+void print_result(const Result& r, std::ostream& out) {
+  const auto& s = r.summary;
+  const std::string& unit = r.unit;
+  const std::string label = metric_label(r.metric);
   std::string line = fmt::format("  {:<24} {:<22}  [p50 … p99: {} … {}]  {}",
-                                 label + " (mean ± σ):",
-                                 format_mean_sd(num(s, "mean"), num(s, "stddev"), unit),
-                                 format_value(num(s, "p50"), unit), format_value(num(s, "p99"), unit),
+                                 label + " (mean ± σ):", format_mean_sd(s.mean, s.stddev, unit),
+                                 format_value(s.p50, unit), format_value(s.p99, unit),
                                  counts_text(r));
-  const json rs = r.value("rounds", json::object());
-  if (rs.value("n", 0) >= 2 && rs.value("cv", 0.0) > 0.10)
-    line += fmt::format("  (unstable: σ {:.0f}% between rounds)", 100 * rs.value("cv", 0.0));
-  if (r.contains("pinned") && r["pinned"] == false) line += "  (not pinned)";
-  if (r.contains("shared_cpu") && r["shared_cpu"].value("repetitions", 0) > 0)
+  if (r.rounds >= 2 && r.rounds_cv > 0.10)
+    line += fmt::format("  (unstable: σ {:.0f}% between rounds)", 100 * r.rounds_cv);
+  if (r.pinned == false) line += "  (not pinned)";
+  if (r.shared_cpu_repetitions > 0)
     line += fmt::format("  (driver and worker on one CPU after {} of {} repetitions)",
-                        r["shared_cpu"].value("repetitions", 0), r["shared_cpu"].value("sampled", 0));
+                        r.shared_cpu_repetitions, r.shared_cpu_sampled);
   out << line << '\n';
-  if (r.contains("throughput") && r["throughput"].is_object()) {
-    out << fmt::format("  {:<24} {}\n", "Throughput (mean):",
-                       format_value(num(r["throughput"], "mean"), "B/s"));
-  }
+  if (r.throughput_mean)
+    out << fmt::format("  {:<24} {}\n", "Throughput (mean):", format_value(*r.throughput_mean, "B/s"));
 }
 
-std::string better_word(const json& r) {
-  if (str(r, "unit") == "KiB") return "smaller";
-  return "faster";
-}
+std::string better_word(const Result& r) { return r.unit == "KiB" ? "smaller" : "faster"; }
 
 // "subinterp 1.31 [1.22, 1.40] times faster than subprocess": the median of per-round ratios
 // with its 95% interval (reports/paired.h); "not significantly different" when it holds 1.
 void print_summary(const std::string& title, std::vector<Item> items, std::ostream& out) {
-  std::erase_if(items, [](const Item& i) { return str(*i.row, "kind") == "floor"; });
+  std::erase_if(items, [](const Item& i) { return i.row->kind == "floor"; });
   if (items.size() < 2) return;
-  const bool higher = items[0].result->value("higher_is_better", false);
+  const bool higher = items[0].result->higher_is_better;
   std::stable_sort(items.begin(), items.end(), [&](const Item& a, const Item& b) {
-    const double ma = round_figure(*a.result), mb = round_figure(*b.result);
+    const double ma = a.result->figure, mb = b.result->figure;
     return higher ? ma > mb : ma < mb;
   });
   // Ranked by the medians over rounds; between the first two the per-round ratios decide, as
   // the ratios printed are theirs (drift plus an outlier round can reverse the two orders).
   {
-    const auto a = round_values(*items[0].result), b = round_values(*items[1].result);
-    const double ab = paired_ratio(a, b).ratio;  // items[0] / items[1]
+    const double ab = paired_ratio(items[0].result->by_round, items[1].result->by_round).ratio;
     if (higher ? ab < 1 : ab > 1) std::swap(items[0], items[1]);
   }
   out << fmt::format("Summary ({}; median of per-round ratios [95% interval])\n  {}\n", title,
                      row_display_name(*items[0].row));
-  const auto best = round_values(*items[0].result);
+  const auto& best = items[0].result->by_round;
   for (std::size_t i = 1; i < items.size(); ++i) {
-    const auto other = round_values(*items[i].result);
+    const auto& other = items[i].result->by_round;
     // Oriented so that the ratio is >= 1 ("times faster"): other / best for times.
     const RatioEstimate r = higher ? paired_ratio(best, other) : paired_ratio(other, best);
     out << fmt::format("    {} times {} than {}{}\n", format_ratio_interval(r),
                        better_word(*items[0].result), row_display_name(*items[i].row),
                        r.significant ? "" : " (not significantly different)");
   }
+}
+
+// The crash or skip of a row, and each failed worker.
+void print_problems(const std::string& w, const Row& row, std::ostream& out) {
+  if (row.error) {
+    out << fmt::format("{} {}: error: {}\n", w, row_label(row), *row.error);
+    if (!row.stderr_tail.empty()) {
+      // the last non-empty line of the child's stderr says most about the crash
+      std::string last = row.stderr_tail;
+      while (!last.empty() && (last.back() == '\n' || last.back() == '\r')) last.pop_back();
+      const auto nl = last.rfind('\n');
+      last = nl == std::string::npos ? last : last.substr(nl + 1);
+      if (row.error->find(last) == std::string::npos) out << fmt::format("  stderr: {}\n", last);
+    }
+  } else if (row.skipped) {
+    out << fmt::format("{} {}: skipped: {}\n", w, row_label(row), *row.skipped);
+  }
+  for (const auto& we : row.worker_errors)
+    out << fmt::format("{} {}: worker {}: {}\n", w, row_label(row), we.worker, we.error);
 }
 
 }  // namespace
@@ -132,21 +135,24 @@ std::string metric_label(const std::string& metric) {
 }
 
 void print_console_report(const json& report, std::ostream& out, std::ostream& err) {
-  const json& ib = report.at("interpbench");
+  print_console_report(report::load_run(report), out, err);
+}
+
+void print_console_report(const report::Run& run, std::ostream& out, std::ostream& err) {
   // Group results by workload, then variant (result name), then row, in the order they ran.
   std::vector<std::string> workloads;
-  std::map<std::string, std::vector<std::string>> variants;             // workload -> names
-  std::map<std::string, std::vector<Item>> items_of;                    // name -> items
-  std::map<std::string, std::vector<const json*>> problems;             // workload -> rows
+  std::map<std::string, std::vector<std::string>> variants;  // workload -> names
+  std::map<std::string, std::vector<Item>> items_of;         // name -> items
+  std::map<std::string, std::vector<const Row*>> problems;   // workload -> rows
   // First of all: subinterpreters that share one GIL are not what the subinterp row usually means.
   std::vector<std::string> shared_notes;
-  for (const auto& row : ib.at("rows")) {
+  for (const auto& row : run.rows) {
     const std::string why = shared_gil_reason(row);
     if (why.empty()) continue;
     const std::string note = fmt::format(
         "Note: the {} row's subinterpreters share one GIL ({}): its figures are not those "
         "of own-GIL (PEP 684) subinterpreters{}\n\n",
-        str(row, "row"),
+        row.row,
         why == "--shared-gil" ? "--shared-gil, the legacy config"
         : why.rfind("--", 0) == 0 ? why
                                   : why + " has no per-interpreter GIL",
@@ -155,18 +161,15 @@ void print_console_report(const json& report, std::ostream& out, std::ostream& e
       shared_notes.push_back(note);
   }
   for (const auto& note : shared_notes) out << note;
-  for (const auto& row : ib.at("rows")) {
-    const std::string w = str(row, "workload");
+  for (const auto& row : run.rows) {
+    const std::string& w = row.workload;
     if (std::find(workloads.begin(), workloads.end(), w) == workloads.end()) workloads.push_back(w);
-    if (!row["error"].is_null() || !row.value("skipped", json()).is_null() ||
-        !row.value("worker_errors", json::array()).empty())
-      problems[w].push_back(&row);
-    for (const auto& r : row.at("results")) {
-      if (is_status_result(r)) continue;  // the matrix below shows these
-      const std::string name = str(r, "name");
+    if (row.error || row.skipped || !row.worker_errors.empty()) problems[w].push_back(&row);
+    for (const auto& r : row.results) {
+      if (r.is_status()) continue;  // the matrix below shows these
       auto& names = variants[w];
-      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-      items_of[name].push_back({&row, &r});
+      if (std::find(names.begin(), names.end(), r.name) == names.end()) names.push_back(r.name);
+      items_of[r.name].push_back({&row, &r});
     }
   }
 
@@ -180,7 +183,7 @@ void print_console_report(const json& report, std::ostream& out, std::ostream& e
         const std::string row = row_name(*it.row);
         if (std::find(rows_seen.begin(), rows_seen.end(), row) == rows_seen.end())
           rows_seen.push_back(row);
-        const std::string m = str(*it.result, "metric");
+        const std::string& m = it.result->metric;
         if (std::find(metrics.begin(), metrics.end(), m) == metrics.end()) metrics.push_back(m);
       }
       for (const auto& row : rows_seen) {
@@ -198,49 +201,19 @@ void print_console_report(const json& report, std::ostream& out, std::ostream& e
       for (const auto& m : metrics) {
         std::vector<Item> same;
         for (const Item& it : items)
-          if (str(*it.result, "metric") == m) same.push_back(it);
-        std::string unit = same.empty() ? "" : str(*same[0].result, "unit");
+          if (it.result->metric == m) same.push_back(it);
         print_summary(fmt::format("{} {}", name, metric_label(m)), same, out);
       }
     }
-    print_ext_matrix(ext_matrix(ib, w), out);
-    for (const json* row : problems[w]) {
-      if (row->contains("error") && (*row)["error"].is_string()) {
-        out << fmt::format("{} {}: error: {}\n", w, row_label(*row),
-                           (*row)["error"].get<std::string>());
-        const json exit = row->value("exit", json::object());
-        const std::string tail = exit.is_object() ? str(exit, "stderr_tail") : "";
-        if (!tail.empty()) {
-          // the last non-empty line of the child's stderr says most about the crash
-          std::string last = tail;
-          while (!last.empty() && (last.back() == '\n' || last.back() == '\r')) last.pop_back();
-          const auto nl = last.rfind('\n');
-          last = nl == std::string::npos ? last : last.substr(nl + 1);
-          if ((*row)["error"].get<std::string>().find(last) == std::string::npos)
-            out << fmt::format("  stderr: {}\n", last);
-        }
-      } else if (row->contains("skipped") && (*row)["skipped"].is_string()) {
-        out << fmt::format("{} {}: skipped: {}\n", w, row_label(*row),
-                           (*row)["skipped"].get<std::string>());
-      }
-      for (const auto& we : row->value("worker_errors", json::array()))
-        out << fmt::format("{} {}: worker {}: {}\n", w, row_label(*row), we.value("worker", -1),
-                           we.value("error", ""));
-    }
+    print_ext_matrix(ext_matrix(run, w), out);
+    for (const Row* row : problems[w]) print_problems(w, *row, out);
     out << '\n';
   }
 
-  if (ib.contains("verdict") && ib["verdict"].contains("lines"))
-    for (const auto& line : ib["verdict"]["lines"]) out << line.get<std::string>() << '\n';
-  if (ib.contains("targets") && ib["targets"].contains("lines"))
-    for (const auto& line : ib["targets"]["lines"]) out << line.get<std::string>() << '\n';
-
-  for (const auto& w : ib.value("warnings", json::array()))
-    err << "warning: " << w.get<std::string>() << '\n';
-  if (ib.value("incomplete", false)) {
-    const std::string msg = fmt::format("incomplete run: {}", ib.value("incomplete_reason", ""));
-    out << msg << '\n';
-  }
+  for (const auto& line : run.verdict_lines) out << line << '\n';
+  for (const auto& line : run.targets_lines) out << line << '\n';
+  for (const auto& w : run.warnings) err << "warning: " << w << '\n';
+  if (run.incomplete) out << fmt::format("incomplete run: {}", run.incomplete_reason) << '\n';
 }
 
 }  // namespace interpbench

@@ -7,9 +7,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/report_model.h"
+
 namespace interpbench {
 
 // Results, summaries and the verdict go to `out`; warnings (each with its fix) to `err`.
+void print_console_report(const report::Run& run, std::ostream& out, std::ostream& err);
+// The same from a run JSON (report::load_run).
 void print_console_report(const nlohmann::json& report, std::ostream& out, std::ostream& err);
 
 // "round_trip" -> "Round trip", "memory_uss" -> "Memory USS".

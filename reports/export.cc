@@ -112,7 +112,7 @@ std::string export_md(const nlohmann::json& report) {
                        md_cell(row_display_name(row)), md_cell(text(row, "workload")),
                        md_cell(text(r, "name")),
                        // An outcome (extcompat) says what happened where the metric would be.
-                       md_cell(is_status_result(r) ? text(r, "metric") + ": " + ext_cell(r) : text(r, "metric")),
+                       md_cell(report::is_status_result(r) ? text(r, "metric") + ": " + ext_cell(report::load_result(r)) : text(r, "metric")),
                        n ? fmt::format("{:.0f}", *n) : "", fig("mean"), fig("stddev"),
                        fig("median"), fig("p99"));
   });

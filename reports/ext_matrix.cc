@@ -12,26 +12,17 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string str(const json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
-}
-
-std::string module_of(const json& r) {
-  const json params = r.value("params", json::object());
-  const std::string m = str(params, "module");
-  if (!m.empty()) return m;
-  const std::string name = str(r, "name");
-  return name.substr(name.find('/') + 1);
+std::string module_of(const report::Result& r) {
+  if (r.params.contains("module") && r.params["module"].is_string())
+    if (const std::string m = r.params["module"].get<std::string>(); !m.empty()) return m;
+  return r.name.substr(r.name.find('/') + 1);
 }
 
 }  // namespace
 
-bool is_status_result(const json& result) {
-  return result.is_object() && result.contains("status") && result["status"].is_string();
-}
-
-std::string ext_cell(const json& r) {
-  const std::string status = str(r, "status"), detail = str(r, "detail");
+std::string ext_cell(const report::Result& r) {
+  const std::string& status = r.status;
+  const std::string& detail = r.detail;
   if (status == "ok") return "ok";
   if (status == "import_error") return "ImportError";
   if (status == "hang") return "hang";
@@ -42,25 +33,24 @@ std::string ext_cell(const json& r) {
   return "error: " + detail.substr(0, detail.find(':'));
 }
 
-std::vector<std::string> status_workloads(const json& ib) {
+std::vector<std::string> status_workloads(const report::Run& run) {
   std::vector<std::string> out;
-  for (const auto& row : ib.value("rows", json::array())) {
-    const std::string w = str(row, "workload");
-    if (std::find(out.begin(), out.end(), w) != out.end()) continue;
-    const json results = row.value("results", json::array());
-    if (std::any_of(results.begin(), results.end(), is_status_result)) out.push_back(w);
+  for (const auto& row : run.rows) {
+    if (std::find(out.begin(), out.end(), row.workload) != out.end()) continue;
+    if (std::any_of(row.results.begin(), row.results.end(),
+                    [](const report::Result& r) { return r.is_status(); }))
+      out.push_back(row.workload);
   }
   return out;
 }
 
-ExtMatrix ext_matrix(const json& ib, const std::string& workload) {
+ExtMatrix ext_matrix(const report::Run& run, const std::string& workload) {
   ExtMatrix m;
-  if (!ib.contains("rows") || !ib["rows"].is_array()) return m;
-  for (const auto& row : ib["rows"]) {
-    if (str(row, "workload") != workload || !row.contains("results")) continue;
-    const std::string label = str(row, "row");
-    for (const auto& r : row["results"]) {
-      if (!is_status_result(r)) continue;
+  for (const auto& row : run.rows) {
+    if (row.workload != workload) continue;
+    const std::string& label = row.row;
+    for (const auto& r : row.results) {
+      if (!r.is_status()) continue;
       const std::string module = module_of(r);
       if (!m.cells.count(module)) m.modules.push_back(module);
       m.cells[module][label] = &r;
@@ -130,8 +120,8 @@ void print_ext_matrix(const ExtMatrix& m, std::ostream& out) {
     std::map<std::string, std::vector<std::string>> who;
     for (const auto& d : differ) {
       for (const auto& [row, r] : m.cells.at(d)) {
-        if (str(*r, "status") == "ok") continue;
-        std::string text = str(*r, "detail");
+        if (r->status == "ok") continue;
+        std::string text = r->detail;
         // "module X does not support ..." reads the same for every module without its name.
         const std::string named = "module " + d + " ";
         if (text.find(named) != std::string::npos) text.replace(text.find(named), named.size(), "module ");
@@ -145,9 +135,9 @@ void print_ext_matrix(const ExtMatrix& m, std::ostream& out) {
   if (!everywhere.empty()) out << fmt::format("  ok on every row: {}\n", first_few(everywhere, 12));
 }
 
-void extcompat_verdict(const json& ib, json& findings, std::vector<std::string>& lines) {
-  for (const auto& w : status_workloads(ib)) {
-    const ExtMatrix m = ext_matrix(ib, w);
+void extcompat_verdict(const report::Run& run, json& findings, std::vector<std::string>& lines) {
+  for (const auto& w : status_workloads(run)) {
+    const ExtMatrix m = ext_matrix(run, w);
     json per_row = json::object();
     std::vector<std::string> parts;
     for (const auto& row : m.rows) {
@@ -157,7 +147,7 @@ void extcompat_verdict(const json& ib, json& findings, std::vector<std::string>&
         const auto it = m.cells.at(module).find(row);
         if (it == m.cells.at(module).end()) continue;
         ++tried;
-        if (str(*it->second, "status") != "ok") failed.push_back(module);
+        if (it->second->status != "ok") failed.push_back(module);
       }
       per_row[row] = {{"tried", tried}, {"failed", failed}};
       parts.push_back(failed.empty() ? fmt::format("{} all {}", row, tried)

@@ -10,29 +10,27 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/report_model.h"
+
 namespace interpbench {
 
-// A result that records an outcome ("status": "ok" ...) rather than a measurement.
-bool is_status_result(const nlohmann::json& result);
-
 // One cell: "ok", "ImportError", "crash: SIGSEGV", "error: ValueError".
-std::string ext_cell(const nlohmann::json& result);
+std::string ext_cell(const report::Result& result);
 
 struct ExtMatrix {
   std::vector<std::string> rows;     // row labels, in report order
   std::vector<std::string> modules;  // in the order the first row imported them
   // module -> row -> the result
-  std::map<std::string, std::map<std::string, const nlohmann::json*>> cells;
+  std::map<std::string, std::map<std::string, const report::Result*>> cells;
   // Modules whose outcome differs between the subprocess row and the own-GIL isolated subinterp
   // row: where "perfect extension support" is a real advantage of processes today.
   std::vector<std::string> subprocess_only;
 };
 
-// The matrix of one workload's status results in a run report's "interpbench" object; the
-// pointers point into `ib`.
-ExtMatrix ext_matrix(const nlohmann::json& ib, const std::string& workload);
-// Workloads of `ib` that have status results, in report order.
-std::vector<std::string> status_workloads(const nlohmann::json& ib);
+// The matrix of one workload's status results; the pointers point into `run`.
+ExtMatrix ext_matrix(const report::Run& run, const std::string& workload);
+// Workloads of `run` that have status results, in report order.
+std::vector<std::string> status_workloads(const report::Run& run);
 
 // The console's matrix: the modules whose outcome differs between rows (marked '*' where
 // subprocess and subinterp differ), the ImportError texts, and how many import everywhere.
@@ -40,7 +38,7 @@ void print_ext_matrix(const ExtMatrix& m, std::ostream& out);
 
 // Verdict lines (and an "extcompat" finding) for each status workload: which modules fail in
 // an isolated subinterpreter and import in a process.
-void extcompat_verdict(const nlohmann::json& ib, nlohmann::json& findings,
+void extcompat_verdict(const report::Run& run, nlohmann::json& findings,
                        std::vector<std::string>& lines);
 
 }  // namespace interpbench

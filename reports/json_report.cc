@@ -278,7 +278,7 @@ std::vector<std::string> result_warnings(const json& rows) {
   std::size_t total = 0, few_reps = 0, min_reps = SIZE_MAX;
   for (const auto& row : rows) {
     for (const auto& r : row["results"]) {
-      if (is_status_result(r)) continue;  // one import, an outcome: no spread to warn about
+      if (report::is_status_result(r)) continue;  // one import, an outcome: no spread to warn about
       ++total;
       const auto& rs = r["rounds"];
       const std::size_t n = rs["n"].get<std::size_t>();
@@ -366,7 +366,7 @@ json make_json_report(const Run& run) {
         const std::string name = p.meta["name"], metric = p.meta["metric"];
         const std::string bench = benchmark_name(name, metric, c.row);
         // A result with a status (extcompat's per-module outcome) is not a benchmark.
-        if (p.meta["unit"] == "ns" && !is_status_result(child_results[i])) {
+        if (p.meta["unit"] == "ns" && !report::is_status_result(child_results[i])) {
           const std::string family_key = bench.substr(0, bench.size() - c.row.size() - 1);
           const auto [it, fresh] =
               family_of.try_emplace(family_key, static_cast<int>(family_of.size()));
@@ -411,7 +411,7 @@ json make_json_report(const Run& run) {
     if (why.rfind("--", 0) != 0) continue;
     // Outcomes only (extcompat): no figures to mistake for own-GIL ones.
     const json& results = row["results"];
-    if (!results.empty() && std::all_of(results.begin(), results.end(), is_status_result)) continue;
+    if (!results.empty() && std::all_of(results.begin(), results.end(), report::is_status_result)) continue;
     warnings.push_back(fmt::format(
         "{}: the {} row's subinterpreters share one GIL ({} config), so its figures are not "
         "those of own-GIL subinterpreters; fix: compare it only with rows of the same mode, the "
@@ -425,8 +425,9 @@ json make_json_report(const Run& run) {
   ib["incomplete"] = run.incomplete;
   ib["incomplete_reason"] = run.incomplete_reason;
   ib["wall_s"] = run.wall_s;
-  ib["verdict"] = make_verdict(ib);
-  ib["targets"] = make_targets(ib);
+  const report::Run model = report::load_interpbench(ib);
+  ib["verdict"] = make_verdict(model);
+  ib["targets"] = make_targets(model);
   // The run's own reproducibility figure (reports/targets.h): its headline ratios recomputed on
   // the odd and on the even rounds.
   if (const json& rep = ib["targets"]["reproducibility"];
@@ -441,44 +442,6 @@ json make_json_report(const Run& run) {
   report["context"] = context_of(run.environment);
   report["benchmarks"] = std::move(benchmarks);
   report["interpbench"] = std::move(ib);
-  return report;
-}
-
-json load_report(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw BadInput(fmt::format("{}: cannot read: {}", path.string(), std::strerror(errno)));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
-  json report;
-  try {
-    report = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // Distinguish a cut-off file (a run killed while writing, a partial copy) from non-JSON:
-    // the parser ran into the end of the input rather than into a wrong character.
-    const auto last = text.find_last_not_of(" \t\r\n");
-    const bool truncated = last != std::string::npos && e.byte >= last + 1;
-    throw BadInput(fmt::format("{}: {} (byte {})", path.string(),
-                               truncated ? "truncated JSON" : "not JSON", e.byte));
-  }
-  if (!report.is_object() || !report.contains("interpbench") || !report["interpbench"].is_object())
-    throw BadInput(fmt::format("{}: not an interpbench report (no 'interpbench' section)",
-                               path.string()));
-  const json& ib = report["interpbench"];
-  if (!ib.contains("schema_version") || !ib["schema_version"].is_number_integer())
-    throw BadInput(fmt::format("{}: no schema_version", path.string()));
-  const int version = ib["schema_version"].get<int>();
-  if (version != kReportSchemaVersion)
-    throw BadInput(fmt::format("{}: schema_version {}, this interpbench reads {}", path.string(),
-                               version, kReportSchemaVersion));
-  if (!ib.contains("rows") || !ib["rows"].is_array())
-    throw BadInput(fmt::format("{}: 'interpbench.rows' missing or not a list", path.string()));
-  for (const auto& row : ib["rows"])
-    if (!row.is_object() || !row.contains("results") || !row["results"].is_array())
-      throw BadInput(fmt::format("{}: a row has no 'results' list", path.string()));
-  if (!report.contains("benchmarks") || !report["benchmarks"].is_array() ||
-      !report.contains("context") || !report["context"].is_object())
-    throw BadInput(fmt::format("{}: 'context' or 'benchmarks' missing", path.string()));
   return report;
 }
 

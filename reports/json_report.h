@@ -7,11 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/report_model.h"  // load_report, kReportSchemaVersion
 #include "core/run_model.h"
 
 namespace interpbench {
-
-inline constexpr int kReportSchemaVersion = 1;
 
 // Builds the whole report, verdict included, from the run's raw samples.
 nlohmann::json make_json_report(const Run& run);
@@ -20,10 +19,6 @@ nlohmann::json make_json_report(const Run& run);
 // "/<metric>" when the metric already is a '/'-separated part of the result name.
 std::string benchmark_name(const std::string& result_name, const std::string& metric,
                            const std::string& row);
-
-// Reads and validates a run JSON. Throws BadInput "<path>: <problem>" when the file can't be
-// read, is not JSON (or truncated), is not an interpbench report, or has another schema_version.
-nlohmann::json load_report(const std::filesystem::path& path);
 
 // Writes `report` to `path` through a temporary file and a rename, so a failed or interrupted
 // write never leaves half a file. Throws BadInput "cannot write '<path>': <reason>".

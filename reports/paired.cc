@@ -1,36 +1,11 @@
 #include "reports/paired.h"
 
-#include <limits>
-
 #include <fmt/format.h>
 
 
 namespace interpbench {
 
 using json = nlohmann::json;
-
-std::vector<double> round_values(const json& result) {
-  std::vector<double> out;
-  if (result.contains("rounds") && result["rounds"].is_object() &&
-      result["rounds"].contains("values") && result["rounds"]["values"].is_array()) {
-    for (const auto& v : result["rounds"]["values"])
-      out.push_back(v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN());
-    return out;
-  }
-  if (result.contains("repetition_means") && result["repetition_means"].is_array())
-    for (const auto& v : result["repetition_means"])
-      out.push_back(v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN());
-  return out;
-}
-
-double round_figure(const json& result) {
-  if (result.contains("rounds") && result["rounds"].is_object() &&
-      result["rounds"].value("n", 0) > 0)
-    return result["rounds"].value("median", 0.0);
-  if (result.contains("summary") && result["summary"].is_object())
-    return result["summary"].value("median", 0.0);
-  return 0;
-}
 
 RatioEstimate inverted(const RatioEstimate& r) {
   RatioEstimate out = r;

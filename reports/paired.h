@@ -13,13 +13,6 @@
 
 namespace interpbench {
 
-// A result's value in each round ("rounds.values"; NaN where a round has none). A result
-// without rounds (an old report) gives its repetition means, each its own round.
-std::vector<double> round_values(const nlohmann::json& result);
-
-// The result's figure: the median over its rounds (else the median of its samples).
-double round_figure(const nlohmann::json& result);
-
 // The estimate of b / a from that of a / b (the interval's ends swap).
 RatioEstimate inverted(const RatioEstimate& r);
 

@@ -80,7 +80,7 @@ void add_report_view(json& run, const std::string& path, const std::string& labe
     if (const std::string why = shared_gil_reason(row); !why.empty())
       shared_gil.insert(row.value("row", "") + ": " + why);
     for (auto& result : row["results"]) {
-      if (is_status_result(result)) result["cell"] = ext_cell(result);
+      if (report::is_status_result(result)) result["cell"] = ext_cell(report::load_result(result));
       else result["figures"] = figures(result);
       result["params_text"] = params_text(result.value("params", json::object()));
     }

@@ -36,41 +36,28 @@ json side_json(const Side& s) {
   return j;
 }
 
-// The report's rows, by reference (json::value() would copy all of them on every lookup).
-const json& rows_of(const json& ib) {
-  static const json kNone = json::array();
-  return ib.contains("rows") && ib["rows"].is_array() ? ib["rows"] : kNone;
-}
-
 // The result `name` (with `metric`) of row `row`.
-std::optional<Side> find(const json& ib, const std::string& row, const std::string& name,
+std::optional<Side> find(const report::Run& run, const std::string& row, const std::string& name,
                          const std::string& metric) {
-  for (const auto& r : rows_of(ib)) {
-    if (r.value("row", "") != row || !r.contains("results") || !r["results"].is_array()) continue;
-    for (const auto& res : r["results"]) {
-      if (res.value("name", "") != name || res.value("metric", "") != metric) continue;
-      const json s = res.value("summary", json::object());
-      const double p50 = round_figure(res);
-      if (!(p50 > 0)) continue;
-      Side side{row, res.value("benchmark_name", name + "/" + metric + "/" + row),
-                res.value("unit", ""), p50, round_values(res), 0, 0};
-      side.n = s.value("n", 0);
-      if (res.contains("bytes_per_op") && res["bytes_per_op"].is_number())
-        side.bytes_per_op = res["bytes_per_op"].get<double>();
-      return side;
+  for (const auto& r : run.rows) {
+    if (r.row != row) continue;
+    for (const auto& res : r.results) {
+      if (res.name != name || res.metric != metric || !(res.figure > 0)) continue;
+      const std::string bench =
+          res.benchmark_name.empty() ? name + "/" + metric + "/" + row : res.benchmark_name;
+      return Side{row, bench, res.unit, res.figure, res.by_round, res.bytes_per_op,
+                  static_cast<int>(res.summary.n)};
     }
   }
   return std::nullopt;
 }
 
 // Every row label of the run that starts with `prefix` ("py-multiprocessing-").
-std::vector<std::string> rows_starting(const json& ib, const std::string& prefix) {
+std::vector<std::string> rows_starting(const report::Run& run, const std::string& prefix) {
   std::vector<std::string> out;
-  for (const auto& r : rows_of(ib)) {
-    const std::string row = r.value("row", "");
-    if (row.rfind(prefix, 0) == 0 && std::find(out.begin(), out.end(), row) == out.end())
-      out.push_back(row);
-  }
+  for (const auto& r : run.rows)
+    if (r.row.rfind(prefix, 0) == 0 && std::find(out.begin(), out.end(), r.row) == out.end())
+      out.push_back(r.row);
   return out;
 }
 
@@ -82,7 +69,7 @@ struct Goal {
 
 class Targets {
  public:
-  explicit Targets(const json& ib) : ib_(ib) {}
+  explicit Targets(const report::Run& run) : run_(run) {}
 
   // A ratio of p50s: a / b, or b / a when `inverted` (throughput from times: b's time over a's).
   void ratio(const std::string& id, const std::string& what, const std::string& measure,
@@ -155,7 +142,7 @@ class Targets {
 
   std::optional<Side> get(const std::string& row, const std::string& name,
                           const std::string& metric) const {
-    return find(ib_, row, name, metric);
+    return find(run_, row, name, metric);
   }
 
   json result() const {
@@ -201,7 +188,7 @@ class Targets {
   }
 
  private:
-  const json& ib_;
+  const report::Run& run_;
   json targets_ = json::array();
   json headlines_ = json::array();
   std::vector<std::string> lines_, headline_lines_;
@@ -214,10 +201,10 @@ std::string missing(const std::string& row, const std::string& result) {
 }
 
 // The fastest (lowest p50) of rows starting with `prefix`, for a conservative comparison.
-std::optional<Side> best_of(const Targets& t, const json& ib, const std::string& prefix,
+std::optional<Side> best_of(const Targets& t, const report::Run& run, const std::string& prefix,
                             const std::string& name, const std::string& metric) {
   std::optional<Side> best;
-  for (const auto& row : rows_starting(ib, prefix))
+  for (const auto& row : rows_starting(run, prefix))
     if (auto s = t.get(row, name, metric); s && (!best || s->p50 < best->p50)) best = s;
   return best;
 }
@@ -234,8 +221,8 @@ void scaling_target(Targets& t, const std::string& id, const std::string& row, i
 
 }  // namespace
 
-json make_targets(const json& ib) {
-  Targets t(ib);
+json make_targets(const report::Run& run) {
+  Targets t(run);
   const std::string rt8 = "pingpong/8";
   const std::string rt = "round_trip";
   const std::string measure8 = "8 B round trip p50";
@@ -253,7 +240,7 @@ json make_targets(const json& ib) {
 
   // P2: subprocess against multiprocessing (its fastest start method) and against subinterp.
   t.ratio("P2", "subprocess / py-multiprocessing, 8 B round trip", measure8, row("subprocess"),
-          best_of(t, ib, "py-multiprocessing", rt8, rt), {true, 0.2, "<= 1/5"},
+          best_of(t, run, "py-multiprocessing", rt8, rt), {true, 0.2, "<= 1/5"},
           missing("subprocess", rt8), missing("py-multiprocessing", rt8));
   t.ratio("P2", "subprocess / subinterp, 8 B round trip", measure8, row("subprocess"),
           row("subinterp"), {true, 1.5, "<= 1.5x"}, missing("subprocess", rt8),
@@ -277,9 +264,7 @@ json make_targets(const json& ib) {
           missing("subprocess-zygote", "startup/start"), missing("subprocess", "startup/start"));
 
   // P5: weak-scaling efficiency at N = cores.
-  int cores = 0;
-  if (ib.contains("environment") && ib["environment"].is_object())
-    cores = ib["environment"].value("num_cpus", 0);
+  const int cores = run.num_cpus;
   if (cores >= 1) {
     scaling_target(t, "P5", "subinterp", cores);
     scaling_target(t, "P5", "subprocess", cores);

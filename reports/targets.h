@@ -6,10 +6,11 @@
 // report; nothing fails on them.
 #include <nlohmann/json.hpp>
 
+#include "core/report_model.h"
+
 namespace interpbench {
 
-// `interpbench` is the report's "interpbench" section. Returns {"statistic": ..., "targets":
-// [...], "lines": [...]} (docs/json-schema.md, "targets").
-nlohmann::json make_targets(const nlohmann::json& interpbench);
+// Returns {"statistic": ..., "targets": [...], "lines": [...]} (docs/json-schema.md, "targets").
+nlohmann::json make_targets(const report::Run& run);
 
 }  // namespace interpbench

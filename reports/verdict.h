@@ -7,14 +7,12 @@
 // uses, so a reader (or a test) can check them against the results.
 #include <nlohmann/json.hpp>
 
+#include "core/report_model.h"
+#include "reports/verdict_findings.h"  // the findings as data, kMatchWithin
+
 namespace interpbench {
 
-// subprocess "matches" subinterp when the whole 95% interval of their paired ratio lies within
-// this fraction, and one is "better" when all of it lies beyond.
-inline constexpr double kMatchWithin = 0.10;
-
-// `interpbench` is the report's "interpbench" section (rows with summarized results, and the
-// environment). Returns {"findings": [...], "lines": ["...", ...]} (docs/json-schema.md).
-nlohmann::json make_verdict(const nlohmann::json& interpbench);
+// The findings rendered: {"findings": [...], "lines": ["...", ...]} (docs/json-schema.md).
+nlohmann::json make_verdict(const report::Run& run);
 
 }  // namespace interpbench

@@ -41,7 +41,7 @@ TEST_P(ExtcompatTest, EachModuleGetsItsOutcomeAndACrashCostsOnlyItsCell) {
   ASSERT_EQ(run.error, "") << run.stderr_tail;
   std::map<std::string, std::pair<std::string, std::string>> got;  // module -> status, detail
   for (const auto& r : run.child["results"]) {
-    EXPECT_TRUE(is_status_result(r));
+    EXPECT_TRUE(report::is_status_result(r));
     got[r["params"]["module"]] = {r["status"], r["detail"]};
   }
   ASSERT_EQ(got.size(), 5u) << run.child.dump();

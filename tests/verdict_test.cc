@@ -345,7 +345,7 @@ TEST(VerdictTest, StandardLibraryRowsAnswerTooWhenTheBackendsAreMissing) {
 }
 
 TEST(VerdictTest, EmptyRunSaysSoInsteadOfInventing) {
-  const json v = make_verdict({{"rows", json::array()}});
+  const json v = make_verdict(report::load_interpbench({{"rows", json::array()}}));
   EXPECT_TRUE(v["findings"].empty());
   EXPECT_THAT(all_lines(v), HasSubstr("no result measured on two rows"));
   EXPECT_THAT(all_lines(v), HasSubstr("needs subinterp and subprocess rows"));

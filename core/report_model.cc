@@ -204,6 +204,7 @@ Run load_interpbench(const json& ib) {
       for (const auto& l : section["lines"])
         if (l.is_string()) into.push_back(l.get<std::string>());
   };
+  lines_of("answer", run.answer_lines);
   lines_of("verdict", run.verdict_lines);
   lines_of("targets", run.targets_lines);
   return run;

@@ -82,7 +82,7 @@ struct Run {
   std::vector<std::string> warnings;
   bool incomplete = false;
   std::string incomplete_reason;
-  std::vector<std::string> verdict_lines, targets_lines;  // as the run computed them
+  std::vector<std::string> answer_lines, verdict_lines, targets_lines;  // as the run computed them
 };
 
 // A whole report ({"interpbench": ...}) or its "interpbench" section alone. Missing fields take

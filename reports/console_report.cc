@@ -210,6 +210,8 @@ void print_console_report(const report::Run& run, std::ostream& out, std::ostrea
     out << '\n';
   }
 
+  for (const auto& line : run.answer_lines) out << line << '\n';
+  if (!run.answer_lines.empty()) out << '\n';
   for (const auto& line : run.verdict_lines) out << line << '\n';
   for (const auto& line : run.targets_lines) out << line << '\n';
   for (const auto& w : run.warnings) err << "warning: " << w << '\n';

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "reports/answer.h"
 #include "reports/ext_matrix.h"
 #include "core/human_units.h"
 #include "reports/shared_gil.h"
@@ -428,6 +429,7 @@ json make_json_report(const Run& run) {
   const report::Run model = report::load_interpbench(ib);
   ib["verdict"] = make_verdict(model);
   ib["targets"] = make_targets(model);
+  ib["answer"] = answer_json(make_answer(model));
   // The run's own reproducibility figure (reports/targets.h): its headline ratios recomputed on
   // the odd and on the even rounds.
   if (const json& rep = ib["targets"]["reproducibility"];

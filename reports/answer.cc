@@ -1,0 +1,404 @@
+#include "reports/answer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/human_units.h"
+#include "core/row_catalogue.h"
+#include "reports/paired.h"
+
+namespace interpbench {
+namespace {
+
+using json = nlohmann::json;
+using report::Result;
+using report::Row;
+using report::Run;
+
+// Our three models, the rows the answer compares.
+const std::vector<std::string> kModels = {"subinterp", "subprocess", "thread"};
+
+// One row's side of a question: its figure and its value in each round (for pairing).
+struct Contender {
+  std::string row;
+  double figure = 0;
+  std::vector<double> by_round;
+  std::string text;  // the figure as shown ("9.12 µs")
+};
+
+const Result* find(const Run& run, const std::string& row, const std::string& name,
+                   const std::string& metric) {
+  for (const Row& r : run.rows) {
+    if (r.row != row) continue;
+    for (const Result& res : r.results)
+      if (res.name == name && res.metric == metric && !res.is_status() && res.figure > 0) return &res;
+  }
+  return nullptr;
+}
+
+std::vector<Contender> contenders(const Run& run, const std::vector<std::string>& rows,
+                                  const std::string& name, const std::string& metric) {
+  std::vector<Contender> out;
+  for (const auto& row : rows)
+    if (const Result* r = find(run, row, name, metric))
+      out.push_back({row, r->figure, r->by_round, format_value(r->figure, r->unit)});
+  return out;
+}
+
+std::string figures_text(const std::vector<Contender>& c) {
+  std::vector<std::string> parts;
+  for (const auto& x : c) parts.push_back(x.row + " " + x.text);
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+// How the best compares with the runner-up, in words the table and the paragraph share.
+std::string comparison_phrase(const AnswerRow& a, const std::string& better) {
+  if (!a.ratio) return "";
+  if (!a.winner.empty())
+    return fmt::format("{} {}x {} than {}", a.winner, a.ratio_text(), better, a.runner_up);
+  if (!a.ratio->reaches_level)
+    return fmt::format("{} {}x {} than {} in {} rounds, too few for a 95% interval", a.best,
+                       a.ratio_text(), better, a.runner_up, a.ratio->n);
+  return fmt::format("{} and {} not significantly different, {}", a.best, a.runner_up, a.ratio_text());
+}
+
+// The best of `c` against the runner-up, paired by round: runner_up / best for times (lower is
+// better), best / runner_up for rates.
+AnswerRow contest(std::string topic, std::string question, std::string measure,
+                  std::vector<Contender> c, bool higher_is_better, const std::string& better) {
+  AnswerRow a{.topic = std::move(topic), .question = std::move(question), .measure = std::move(measure)};
+  std::sort(c.begin(), c.end(), [&](const Contender& x, const Contender& y) {
+    return higher_is_better ? x.figure > y.figure : x.figure < y.figure;
+  });
+  for (const auto& x : c) a.figures.emplace_back(x.row, x.text);
+  if (c.size() < 2) {
+    a.measured = false;
+    a.sentence = c.empty() ? "not measured in this run"
+                           : fmt::format("only {} measured in this run ({})", c[0].row, c[0].text);
+    return a;
+  }
+  a.best = c[0].row;
+  a.runner_up = c[1].row;
+  a.ratio = higher_is_better ? paired_ratio(c[0].by_round, c[1].by_round)
+                             : paired_ratio(c[1].by_round, c[0].by_round);
+  if (a.ratio->significant && a.ratio->ratio > 1) a.winner = a.best;
+  a.sentence = fmt::format("{}: {}.", figures_text(c), comparison_phrase(a, better));
+  return a;
+}
+
+AnswerRow timed(const Run& run, std::string topic, std::string question, const std::string& name,
+                const std::string& metric, const std::vector<std::string>& rows) {
+  std::string measure = fmt::format("{} {}, median over rounds; lower is better", name, metric);
+  return contest(std::move(topic), std::move(question), std::move(measure),
+                 contenders(run, rows, name, metric), false, "faster");
+}
+
+// The largest size of `prefix`/<size>... that every row in `rows` measured, or "".
+std::string largest_common(const Run& run, const std::vector<std::string>& rows,
+                           const std::string& prefix, const std::string& suffix,
+                           const std::string& metric) {
+  std::map<double, int> seen;
+  for (const Row& r : run.rows) {
+    if (std::find(rows.begin(), rows.end(), r.row) == rows.end()) continue;
+    std::set<double> sizes;
+    for (const Result& res : r.results) {
+      if (res.metric != metric || res.name.rfind(prefix, 0) != 0) continue;
+      if (res.name.size() < suffix.size() || res.name.compare(res.name.size() - suffix.size(), suffix.size(), suffix) != 0)
+        continue;
+      const std::string middle = res.name.substr(prefix.size(), res.name.size() - prefix.size() - suffix.size());
+      if (middle.empty() || middle.find_first_not_of("0123456789") != std::string::npos) continue;
+      sizes.insert(std::stod(middle));
+    }
+    for (double s : sizes) ++seen[s];
+  }
+  for (auto it = seen.rbegin(); it != seen.rend(); ++it)
+    if (it->second >= static_cast<int>(rows.size()))
+      return prefix + fmt::format("{:.0f}", it->first) + suffix;
+  return "";
+}
+
+// Object graphs: the channel's share of encode + transfer + decode, on the largest graph.
+std::vector<AnswerRow> object_rows(const Run& run) {
+  std::string base;
+  for (const char* kind : {"nested", "records", "ints"}) {
+    const std::string name = largest_common(run, {"subinterp", "subprocess"},
+                                            fmt::format("objects/{}/", kind), "/pickle5/transfer", "transfer");
+    if (!name.empty()) {
+      base = name.substr(0, name.size() - std::string("/transfer").size());
+      break;
+    }
+  }
+  AnswerRow channel = timed(run, "communication", "object graphs: the channel's share",
+                            base + "/transfer", "transfer", kModels);
+  AnswerRow codec{.topic = "communication", .question = "object graphs: the codec's share",
+                  .measure = base + "/encode + decode: the same pickle code on every row"};
+  if (base.empty() || !channel.measured) {
+    channel.sentence = codec.sentence = "not measured in this run (objects workload)";
+    channel.measured = codec.measured = false;
+    return {channel, codec};
+  }
+  double low = 1, high = 0;
+  std::vector<std::string> codec_figures;
+  for (const auto& row : kModels) {
+    const Result* e = find(run, row, base + "/encode", "encode");
+    const Result* t = find(run, row, base + "/transfer", "transfer");
+    const Result* d = find(run, row, base + "/decode", "decode");
+    if (!e || !t || !d) continue;
+    const double share = t->figure / (e->figure + t->figure + d->figure);
+    low = std::min(low, share);
+    high = std::max(high, share);
+    codec_figures.push_back(row + " " + format_value(e->figure + d->figure, e->unit));
+    codec.figures.emplace_back(row, format_value(e->figure + d->figure, e->unit));
+  }
+  const std::string graph = base.substr(std::string("objects/").size());  // nested/4096/pickle5
+  const std::string shares = fmt::format("{:.0f}–{:.0f}%", low * 100, high * 100);
+  const std::string codec_shares = fmt::format("{:.0f}–{:.0f}%", (1 - high) * 100, (1 - low) * 100);
+  channel.figures.emplace_back("channel share", shares);
+  codec.figures.emplace_back("codec share", codec_shares);
+  channel.sentence = fmt::format("{} per {} graph: {}; the channel is {} of encode + transfer + decode.",
+                                 figures_text(contenders(run, kModels, base + "/transfer", "transfer")),
+                                 graph, comparison_phrase(channel, "faster"), shares);
+  codec.sentence = fmt::format(
+      "encode + decode take {}: {} of the cost is walking the object graph, the same code in every "
+      "row, so its differences measure interference or machine noise, not the model.",
+      fmt::join(codec_figures, ", "), codec_shares);
+  codec.same_code = true;
+  return {channel, codec};
+}
+
+// Scaling efficiency wall(1) / wall(N) at N = cores, by round.
+AnswerRow scaling_row(const Run& run) {
+  const int cores = std::max(1, run.num_cpus);
+  const std::string n = std::to_string(cores);
+  std::vector<Contender> c;
+  for (const auto& row : kModels) {
+    const Result* one = find(run, row, "scaling/1", "wall");
+    const Result* many = find(run, row, "scaling/" + n, "wall");
+    if (!one || !many) continue;
+    Contender x{row, one->figure / many->figure, {}, ""};
+    for (std::size_t r = 0; r < std::min(one->by_round.size(), many->by_round.size()); ++r)
+      x.by_round.push_back(one->by_round[r] / many->by_round[r]);
+    x.text = fmt::format("{:.0f}%", x.figure * 100);
+    c.push_back(std::move(x));
+  }
+  return contest("scaling", fmt::format("scaling efficiency at N = {} (cores)", n),
+                 fmt::format("wall(1) / wall({}) of a CPU-bound kernel, N workers each doing the "
+                             "same work; higher is better, 100% is perfect", n),
+                 std::move(c), true, "more efficient");
+}
+
+// The task farm's cells: who wins each, in words.
+AnswerRow crossover_row(const Run& run) {
+  AnswerRow a{.topic = "crossover", .question = "the crossover (task farm: compute x payload)",
+              .measure = "tasks/s per cell on all cores, paired by round; higher is better"};
+  std::vector<std::string> cells;
+  for (const Row& r : run.rows)
+    if (r.row == "subinterp")
+      for (const Result& res : r.results)
+        if (res.metric == "task_throughput") cells.push_back(res.name);
+  std::map<std::string, std::vector<std::string>> won;  // winner ("" none) -> cells
+  for (const auto& cell : cells) {
+    const AnswerRow c = contest("", "", "", contenders(run, kModels, cell, "task_throughput"), true, "");
+    if (!c.measured) continue;
+    won[c.winner].push_back(cell.substr(cell.find('/') + 1));
+  }
+  if (won.empty()) {
+    a.measured = false;
+    a.sentence = "not measured in this run (taskfarm workload)";
+    return a;
+  }
+  std::vector<std::string> parts;
+  std::size_t most = 0;
+  for (const auto& [winner, list] : won) {
+    if (winner.empty()) continue;
+    parts.push_back(fmt::format("{} wins {} ({})", winner, list.size(), fmt::join(list, ", ")));
+    if (list.size() > most) most = list.size(), a.winner = winner;
+  }
+  if (won.count("")) {
+    const auto& none = won.at("");
+    parts.push_back(fmt::format("no row is significantly better at {} ({})", none.size(), fmt::join(none, ", ")));
+  }
+  std::size_t total = 0;
+  for (const auto& [w, list] : won) total += list.size();
+  a.sentence = fmt::format("Of {} cells (compute per task / payload): {}.", total, fmt::join(parts, "; "));
+  return a;
+}
+
+// Extension modules that import in a process but not in an isolated own-GIL subinterpreter.
+AnswerRow extension_row(const Run& run) {
+  AnswerRow a{.topic = "compatibility", .question = "extension modules in an isolated subinterpreter",
+              .measure = "extcompat: import each module in a worker"};
+  std::map<std::string, std::map<std::string, std::string>> status;  // row -> module -> status
+  for (const Row& r : run.rows)
+    for (const Result& res : r.results)
+      if (res.is_status()) status[r.row][res.name.substr(res.name.find('/') + 1)] = res.status;
+  if (!status.count("subinterp") || !status.count("subprocess")) {
+    a.measured = false;
+    a.sentence = "not measured in this run (extcompat workload)";
+    return a;
+  }
+  std::vector<std::string> fail_si, fail_sp;
+  for (const auto& [module, s] : status["subinterp"])
+    if (s != "ok") fail_si.push_back(module);
+  for (const auto& [module, s] : status["subprocess"])
+    if (s != "ok") fail_sp.push_back(module);
+  const std::size_t total = status["subinterp"].size();
+  a.figures = {{"subinterp", fmt::format("{} of {} fail", fail_si.size(), total)},
+               {"subprocess", fmt::format("{} of {} fail", fail_sp.size(), status["subprocess"].size())}};
+  if (fail_si.size() > fail_sp.size()) a.winner = a.best = "subprocess";
+  a.sentence = fail_si.empty()
+                   ? fmt::format("all {} modules tried import in an isolated subinterpreter.", total)
+                   : fmt::format("{} of {} modules tried fail in an isolated own-GIL subinterpreter "
+                                 "({}); {} fail in a subprocess.",
+                                 fail_si.size(), total, first_few(fail_si, 6), fail_sp.size());
+  return a;
+}
+
+// What one crash takes down: the rows that crashed in this run, else the rows' construction.
+AnswerRow fault_row(const Run& run) {
+  AnswerRow a{.topic = "isolation", .question = "fault isolation: what one crash takes down",
+              .measure = "a worker killed by a signal (tests/fault_matrix_test.cc measures every row)"};
+  std::vector<std::string> crashed;
+  for (const Row& r : run.rows)
+    if (!r.signal.empty()) crashed.push_back(fmt::format("{} ({})", r.row, r.workload));
+  for (const auto& row : kModels)
+    a.figures.emplace_back(row, runs_in_one_process(row) ? "the driver and every worker" : "one worker");
+  a.winner = a.best = "subprocess";
+  a.sentence = fmt::format(
+      "A crash in a subinterpreter or a thread takes down its whole process (the driver and every "
+      "worker); in a subprocess, only that worker. {}",
+      crashed.empty() ? "No row crashed in this run: this is by construction, as the fault tests measure it."
+                      : fmt::format("Crashed in this run: {}.", fmt::join(crashed, ", ")));
+  return a;
+}
+
+// "On this machine, ...": every figure in it is a figure of the table.
+std::string paragraph(const Answer& a) {
+  auto row = [&](const std::string& q) -> const AnswerRow* {
+    for (const auto& r : a.rows)
+      if (r.question == q && r.measured) return &r;
+    return nullptr;
+  };
+  std::vector<std::string> s;
+  const AnswerRow* small = row("small messages (8 B round trip)");
+  const AnswerRow* large = row("large messages (1 MiB round trip)");
+  if (small || large) {
+    std::vector<std::string> comm;
+    if (small) comm.push_back(fmt::format("an 8 B round trip: {}", comparison_phrase(*small, "faster")));
+    if (large) comm.push_back(fmt::format("a 1 MiB round trip: {}", comparison_phrase(*large, "faster")));
+    s.push_back(fmt::format("On this machine, with the same shared-memory channel, {}.", fmt::join(comm, "; ")));
+  }
+  const AnswerRow* graph = row("object graphs: the channel's share");
+  const AnswerRow* codec = row("object graphs: the codec's share");
+  if (graph && codec) {
+    const auto share = [](const AnswerRow& r) { return r.figures.empty() ? "" : r.figures.back().second; };
+    s.push_back(fmt::format("Passing an object graph ({}), the channel is {} of the cost ({}) and "
+                            "walking the graph is {}: the codec, the same code on every row, is what "
+                            "passing objects costs.",
+                            graph->measure.substr(0, graph->measure.find(' ')), share(*graph),
+                            comparison_phrase(*graph, "faster"), share(*codec)));
+  }
+  std::vector<std::string> apart;
+  for (const char* q : {"startup to first message (exec)", "startup to first message (zygote)", "teardown",
+                        "memory per worker (USS)"})
+    if (const AnswerRow* r = row(q); r && r->ratio) apart.push_back(fmt::format("{}: {}", q, comparison_phrase(*r, "better")));
+  for (const auto& r : a.rows)
+    if (r.topic == "scaling" && r.measured && r.ratio) apart.push_back(fmt::format("{}: {}", r.question, comparison_phrase(r, "more efficient")));
+  if (!apart.empty())
+    s.push_back(fmt::format("Smith's objection was that subprocesses could do all of this, and that lower "
+                            "communication cost is the only advantage left; the other costs of this "
+                            "run: {}.", fmt::join(apart, "; ")));
+  if (const AnswerRow* x = row("the crossover (task farm: compute x payload)")) s.push_back(x->sentence);
+  return fmt::format("{}", fmt::join(s, " "));
+}
+
+}  // namespace
+
+std::string AnswerRow::ratio_text() const { return ratio ? format_ratio_interval(*ratio) : ""; }
+
+std::string AnswerRow::winner_text() const {
+  if (!measured) return "not measured";
+  if (same_code) return "same code: not a finding";
+  if (!winner.empty()) return winner;
+  if (ratio && !ratio->reaches_level) return "too few rounds";
+  if (ratio) return "not significantly different";
+  return "—";
+}
+
+Answer make_answer(const Run& run) {
+  Answer a;
+  a.rows.push_back(timed(run, "communication", "small messages (8 B round trip)", "pingpong/8", "round_trip", kModels));
+  a.rows.push_back(timed(run, "communication", "large messages (1 MiB round trip)", "pingpong/1048576",
+                         "round_trip", kModels));
+  a.rows.push_back(timed(run, "communication", "large messages (16 MiB stream, per message)",
+                         "stream/16777216", "one_way", kModels));
+  for (auto& r : object_rows(run)) a.rows.push_back(std::move(r));
+  for (const char* method : {"exec", "fork", "zygote"}) {
+    const std::string sp = std::string(method) == "exec" ? "subprocess" : std::string("subprocess-") + method;
+    a.rows.push_back(timed(run, "startup", fmt::format("startup to first message ({})", method),
+                           "startup/start", "startup", {"subinterp", sp}));
+  }
+  a.rows.push_back(timed(run, "startup", "teardown", "startup/teardown", "teardown", {"subinterp", "subprocess"}));
+  for (const char* kind : {"uss", "pss"}) {
+    const std::string metric = std::string("memory_") + kind;
+    const std::string name = largest_common(run, {"subinterp", "subprocess"}, "memory/", std::string("/") + kind, metric);
+    std::string upper = kind;
+    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+    a.rows.push_back(timed(run, "memory", fmt::format("memory per worker ({})", upper), name, metric,
+                           {"subinterp", "subprocess"}));
+  }
+  a.rows.push_back(scaling_row(run));
+  a.rows.push_back(crossover_row(run));
+  a.rows.push_back(extension_row(run));
+  a.rows.push_back(fault_row(run));
+  a.paragraph = paragraph(a);
+  return a;
+}
+
+json answer_json(const Answer& answer) {
+  json rows = json::array();
+  for (const auto& r : answer.rows) {
+    json figures = json::object();
+    for (const auto& [row, text] : r.figures) figures[row] = text;
+    json j = {{"topic", r.topic},       {"question", r.question}, {"measure", r.measure},
+              {"winner", r.winner},     {"winner_text", r.winner_text()},
+              {"best", r.best},         {"runner_up", r.runner_up}, {"figures", figures},
+              {"sentence", r.sentence}, {"measured", r.measured}, {"ratio_text", r.ratio_text()}};
+    j["ratio"] = r.ratio ? ratio_json(*r.ratio) : json(nullptr);
+    j["same_code"] = r.same_code;
+    rows.push_back(std::move(j));
+  }
+  return {{"rows", rows}, {"paragraph", answer.paragraph}, {"lines", answer_lines(answer)}};
+}
+
+std::vector<std::string> answer_lines(const Answer& answer) {
+  std::vector<std::string> lines = {
+      "The answer (this run's figures; best vs runner-up, median of per-round ratios [95% interval])"};
+  for (const auto& r : answer.rows) {
+    lines.push_back(fmt::format("  {:<46} {:<28} {}", r.question, r.winner_text(), r.ratio_text()));
+    lines.push_back(fmt::format("  {:<46} {}", "", r.sentence));
+  }
+  lines.push_back("");
+  // The paragraph, wrapped at 100 columns.
+  std::string line;
+  for (std::size_t start = 0; start < answer.paragraph.size();) {
+    std::size_t end = answer.paragraph.find(' ', start);
+    if (end == std::string::npos) end = answer.paragraph.size();
+    const std::string word = answer.paragraph.substr(start, end - start);
+    if (!line.empty() && line.size() + 1 + word.size() > 100) {
+      lines.push_back(line);
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+    start = end + 1;
+  }
+  if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace interpbench

@@ -60,9 +60,9 @@ std::string figures_text(const std::vector<Contender>& c) {
 std::string comparison_phrase(const AnswerRow& a, const std::string& better) {
   if (!a.ratio) return "";
   if (!a.winner.empty())
-    return fmt::format("{} {}x {} than {}", a.winner, a.ratio_text(), better, a.runner_up);
+    return fmt::format("{} {} times {} than {}", a.winner, a.ratio_text(), better, a.runner_up);
   if (!a.ratio->reaches_level)
-    return fmt::format("{} {}x {} than {} in {} rounds, too few for a 95% interval", a.best,
+    return fmt::format("{} {} times {} than {} in {} rounds, too few for a 95% interval", a.best,
                        a.ratio_text(), better, a.runner_up, a.ratio->n);
   return fmt::format("{} and {} not significantly different, {}", a.best, a.runner_up, a.ratio_text());
 }
@@ -86,16 +86,21 @@ AnswerRow contest(std::string topic, std::string question, std::string measure,
   a.runner_up = c[1].row;
   a.ratio = higher_is_better ? paired_ratio(c[0].by_round, c[1].by_round)
                              : paired_ratio(c[1].by_round, c[0].by_round);
+  if (a.ratio->ratio < 1) {  // the rounds, paired, disagree with the medians: they decide
+    std::swap(a.best, a.runner_up);
+    a.ratio = inverted(*a.ratio);
+  }
   if (a.ratio->significant && a.ratio->ratio > 1) a.winner = a.best;
   a.sentence = fmt::format("{}: {}.", figures_text(c), comparison_phrase(a, better));
   return a;
 }
 
 AnswerRow timed(const Run& run, std::string topic, std::string question, const std::string& name,
-                const std::string& metric, const std::vector<std::string>& rows) {
+                const std::string& metric, const std::vector<std::string>& rows,
+                const std::string& better = "faster") {
   std::string measure = fmt::format("{} {}, median over rounds; lower is better", name, metric);
   return contest(std::move(topic), std::move(question), std::move(measure),
-                 contenders(run, rows, name, metric), false, "faster");
+                 contenders(run, rows, name, metric), false, better);
 }
 
 // The largest size of `prefix`/<size>... that every row in `rows` measured, or "".
@@ -304,9 +309,10 @@ std::string paragraph(const Answer& a) {
                             comparison_phrase(*graph, "faster"), share(*codec)));
   }
   std::vector<std::string> apart;
-  for (const char* q : {"startup to first message (exec)", "startup to first message (zygote)", "teardown",
-                        "memory per worker (USS)"})
-    if (const AnswerRow* r = row(q); r && r->ratio) apart.push_back(fmt::format("{}: {}", q, comparison_phrase(*r, "better")));
+  for (const char* q : {"startup to first message (exec)", "startup to first message (zygote)", "teardown"})
+    if (const AnswerRow* r = row(q); r && r->ratio) apart.push_back(fmt::format("{}: {}", q, comparison_phrase(*r, "faster")));
+  if (const AnswerRow* r = row("memory per worker (USS)"); r && r->ratio)
+    apart.push_back(fmt::format("memory per worker (USS): {}", comparison_phrase(*r, "smaller")));
   for (const auto& r : a.rows)
     if (r.topic == "scaling" && r.measured && r.ratio) apart.push_back(fmt::format("{}: {}", r.question, comparison_phrase(r, "more efficient")));
   if (!apart.empty())
@@ -350,7 +356,7 @@ Answer make_answer(const Run& run) {
     std::string upper = kind;
     std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
     a.rows.push_back(timed(run, "memory", fmt::format("memory per worker ({})", upper), name, metric,
-                           {"subinterp", "subprocess"}));
+                           {"subinterp", "subprocess"}, "smaller"));
   }
   a.rows.push_back(scaling_row(run));
   a.rows.push_back(crossover_row(run));

@@ -62,7 +62,7 @@ TEST(AnswerTest, AClearDifferenceHasAWinnerWithItsInterval) {
   ASSERT_TRUE(small.ratio);
   EXPECT_NEAR(small.ratio->ratio, 2.0, 1e-9);
   EXPECT_GT(small.ratio->low, 1.0);
-  EXPECT_NE(small.sentence.find("subinterp 2.00 [2.00, 2.00]x faster than subprocess"), std::string::npos)
+  EXPECT_NE(small.sentence.find("subinterp 2.00 [2.00, 2.00] times faster than subprocess"), std::string::npos)
       << small.sentence;
 }
 

@@ -3,8 +3,9 @@ import html
 import os
 
 from render.model import run_suffix
-from render.sections import (environment_facts, ext_matrices, headline_rows, result_rows,
-                             run_problems, run_warnings, target_rows, verdict_lines)
+from render.sections import (PLOT_WORKLOAD, answer, compact_table, environment_facts,
+                             ext_matrices, headline_rows, result_rows, run_problems, run_warnings,
+                             target_rows, verdict_lines, workload_order)
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1180px;
@@ -18,7 +19,7 @@ figcaption{color:#555;font-size:12px}.nodata{color:#a60;font-weight:600}
 table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:2px 6px}
 th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
 tr.reference td{color:#555;font-style:italic}
-td.ok{color:#262}td.bad{color:#a22}tr.diff td{background:#fff3c4}
+td.ok{color:#262}td.bad{color:#a22}tr.diff td{background:#fff3c4}\ntable.answer{font-size:13px}table.answer td{vertical-align:top}p.paragraph{max-width:980px}\nsummary{cursor:pointer;margin:18px 0 6px;font-size:16px}
 """
 
 
@@ -47,14 +48,54 @@ def ext_html(run, runs):
 
 
 
-def write_html(runs, plots, out_dir):
-    h = ["<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
-         "<meta name=viewport content='width=device-width,initial-scale=1'>",
-         "<title>interpbench report</title><style>", CSS, "</style></head><body>",
-         "<h1>interpbench report</h1>"]
+def figure_html(p, runs):
+    h = [f"<figure id={esc(p.key)}><h3>{esc(p.title)}</h3>",
+         f"<a href='{esc(p.key)}.svg'><img src='{esc(p.key)}.png' alt='{esc(p.title)}'></a>"]
+    cap = []
+    if not p.has_data:
+        cap.append(f"<span class=nodata>No data for {esc(p.what)} in "
+                   f"{'this run' if len(runs) == 1 else 'these runs'}.</span>")
+    elif p.missing:
+        cap.append(f"<span class=nodata>No data for {esc(p.what)} in: "
+                   f"{esc(', '.join(p.missing))}.</span>")
+    cap += [esc(x) for x in p.notes]
+    cap.append(f"<a href='{esc(p.key)}.png'>PNG</a> · <a href='{esc(p.key)}.svg'>SVG</a>")
+    h.append("<figcaption>" + " ".join(cap) + "</figcaption></figure>")
+    return h
+
+
+def answer_html(runs):
+    h = []
     for run in runs:
-        h.append(f"<p class=meta><b>{esc(run.label)}</b> ({esc(run.file)}): "
-                 f"{esc(run.caption())}</p>")
+        rows, paragraph = answer(run)
+        if not rows:
+            continue
+        h.append(f"<h2>The answer{esc(run_suffix(runs, run))}</h2><table class=answer><tr>"
+                 "<th>question</th><th>winner</th><th>best vs runner-up [95% interval]</th>"
+                 "<th>what the figures say</th></tr>")
+        h += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows]
+        h.append(f"</table><p class=paragraph>{esc(paragraph)}</p>")
+    return h
+
+
+def run_notes_html(runs):
+    h = []
+    for run in runs:
+        warns = run_warnings(run)
+        if warns:
+            h.append(f"<div class=warn><b>Warnings{esc(run_suffix(runs, run))}</b><ul>")
+            h += [f"<li>{esc(x)}</li>" for x in warns]
+            h.append("</ul></div>")
+        probs = run_problems(run)
+        if probs:
+            h.append(f"<div class=err><b>Rows with errors or skipped{esc(run_suffix(runs, run))}</b><ul>")
+            h += [f"<li>{esc(kind)}: {esc(x)}</li>" for kind, x in probs]
+            h.append("</ul></div>")
+    return h
+
+
+def findings_html(runs):
+    h = []
     for run in runs:
         lines = verdict_lines(run)
         if lines:
@@ -79,45 +120,52 @@ def write_html(runs, plots, out_dir):
             h.append("</table>")
         if rep_line:
             h.append(f"<p class=reproducibility>{esc(rep_line)}</p>")
-        warns = run_warnings(run)
-        if warns:
-            h.append(f"<div class=warn><b>Warnings{esc(run_suffix(runs, run))}</b><ul>")
-            h += [f"<li>{esc(x)}</li>" for x in warns]
-            h.append("</ul></div>")
-        probs = run_problems(run)
-        if probs:
-            h.append(f"<div class=err><b>Rows with errors or skipped{esc(run_suffix(runs, run))}</b><ul>")
-            h += [f"<li>{esc(kind)}: {esc(x)}</li>" for kind, x in probs]
-            h.append("</ul></div>")
-    h.append("<h2>Plots</h2><p>Solid lines: interpbench backends; dashed (hatched bars): "
+    return h
+
+
+def workload_html(runs, plots, workload):
+    h = [f"<h3 id=workload-{esc(workload)}>{esc(workload)}</h3>"]
+    for p in plots:
+        if PLOT_WORKLOAD.get(p.key) == workload and p.key != "crossover":
+            h += figure_html(p, runs)
+    for run in runs:
+        rows, lines = compact_table(run, workload)
+        if not lines:
+            continue
+        h.append(f"<table class=compact><tr><th>p50{esc(run_suffix(runs, run))}</th>"
+                 + "".join(f"<th>{esc(r)}</th>" for r in rows) + "</tr>")
+        h += [f"<tr><td>{esc(n)}</td>" + "".join(f"<td class=n>{esc(c)}</td>" for c in cells) + "</tr>"
+              for n, cells in lines]
+        h.append("</table>")
+    return h
+
+
+def write_html(runs, plots, out_dir):
+    h = ["<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
+         "<meta name=viewport content='width=device-width,initial-scale=1'>",
+         "<title>interpbench report</title><style>", CSS, "</style></head><body>",
+         "<h1>interpbench report</h1>"]
+    for run in runs:
+        h.append(f"<p class=meta><b>{esc(run.label)}</b> ({esc(run.file)}): "
+                 f"{esc(run.caption())}</p>")
+    # The answer first, then the map of where each model wins, then what may make them wrong.
+    h.append("<section id=answer>")
+    h += answer_html(runs)
+    h.append("</section>")
+    h += [x for p in plots if p.key == "crossover" for x in figure_html(p, runs)]
+    h += run_notes_html(runs)
+    h.append("<h2>By workload</h2><p>Solid lines: interpbench backends; dashed (hatched bars): "
              "standard-library reference rows; dotted: the C++ floor (no Python) and, in the "
              "throughput plot, the memcpy reference line (one thread's memory bandwidth). "
-             "Click a plot for its SVG.</p>")
-    for p in plots:
-        h.append(f"<figure id={esc(p.key)}><h3>{esc(p.title)}</h3>")
-        h.append(f"<a href='{esc(p.key)}.svg'><img src='{esc(p.key)}.png' alt='{esc(p.title)}'></a>")
-        cap = []
-        if not p.has_data:
-            cap.append(f"<span class=nodata>No data for {esc(p.what)} in "
-                       f"{'this run' if len(runs) == 1 else 'these runs'}.</span>")
-        elif p.missing:
-            cap.append(f"<span class=nodata>No data for {esc(p.what)} in: "
-                       f"{esc(', '.join(p.missing))}.</span>")
-        cap += [esc(x) for x in p.notes]
-        cap.append(f"<a href='{esc(p.key)}.png'>PNG</a> · <a href='{esc(p.key)}.svg'>SVG</a>")
-        h.append("<figcaption>" + " ".join(cap) + "</figcaption></figure>")
-    h.append("<h2>Environment</h2><table><tr><th></th>"
-             + "".join(f"<th>{esc(run.label)}</th>" for run in runs) + "</tr>")
-    facts = [environment_facts(run) for run in runs]
-    for i, (name, _) in enumerate(facts[0]):
-        h.append(f"<tr><th>{esc(name)}</th>" + "".join(f"<td>{esc(f[i][1])}</td>" for f in facts)
-                 + "</tr>")
-    h.append("</table>")
+             "Click a plot for its SVG. Tables: the median over rounds of each result.</p>")
+    for workload in workload_order(runs, plots):
+        h += workload_html(runs, plots, workload)
     ext = [x for run in runs for x in ext_html(run, runs)]
     if ext:
         h.append("<h2>Extension modules</h2>")
         h += ext
-    h.append("<h2>All results</h2>")
+    h += findings_html(runs)
+    h.append("<details><summary><b>All results</b></summary>")
     if os.path.exists(os.path.join(out_dir, "results.csv")):
         h.append("<p>As a spreadsheet: <a href='results.csv'>results.csv</a></p>")
     for run in runs:
@@ -129,6 +177,13 @@ def write_html(runs, plots, out_dir):
                      f"<td class=n>{esc(cells[6])}</td><td class=n>{esc(cells[7])}</td>"
                      f"<td class=n>{esc(cells[8])}</td><td class=n>{esc(cells[9])}</td></tr>")
         h.append("</table>")
+    h.append("</details><details><summary><b>Environment</b></summary><table><tr><th></th>"
+             + "".join(f"<th>{esc(run.label)}</th>" for run in runs) + "</tr>")
+    facts = [environment_facts(run) for run in runs]
+    for i, (name, _) in enumerate(facts[0]):
+        h.append(f"<tr><th>{esc(name)}</th>" + "".join(f"<td>{esc(f[i][1])}</td>" for f in facts)
+                 + "</tr>")
+    h.append("</table></details>")
     h.append("</body></html>\n")
     with open(os.path.join(out_dir, "index.html"), "w", encoding="utf-8") as f:
         f.write("\n".join(h))

@@ -2,8 +2,9 @@
 import os
 
 from render.model import run_suffix
-from render.sections import (environment_facts, ext_matrices, headline_rows, result_rows,
-                             run_problems, run_warnings, target_rows, verdict_lines)
+from render.sections import (PLOT_WORKLOAD, answer, compact_table, environment_facts,
+                             ext_matrices, headline_rows, result_rows, run_problems, run_warnings,
+                             target_rows, verdict_lines, workload_order)
 
 
 def md_cell(s):
@@ -35,12 +36,57 @@ def ext_markdown(run, runs):
 
 
 
+def figure_markdown(p, runs):
+    m = [f"#### {p.title}", "", f"![{p.title}]({p.key}.png)", ""]
+    if not p.has_data:
+        m += [f"_No data for {p.what} in {'this run' if len(runs) == 1 else 'these runs'}._", ""]
+    elif p.missing:
+        m += [f"_No data for {p.what} in: {', '.join(p.missing)}._", ""]
+    m += [x for x in p.notes] + ([""] if p.notes else [])
+    return m + [f"[SVG]({p.key}.svg)", ""]
+
+
 def write_markdown(runs, plots, out_dir):
+    """The order of index.html: the answer, the crossover map, warnings, one section per
+    workload, the verdict and targets, then every result and the environment."""
     m = ["# interpbench report", ""]
     for run in runs:
         m.append(f"- **{md_cell(run.label)}** (`{md_cell(run.file)}`): "
                  f"{md_cell(run.caption())}")
     m.append("")
+    for run in runs:
+        rows, paragraph = answer(run)
+        if rows:
+            m += [f"## The answer{run_suffix(runs, run)}", "",
+                  "| question | winner | best vs runner-up [95% interval] | what the figures say |",
+                  "|---|---|---:|---|"]
+            m += ["| " + " | ".join(md_cell(c) for c in r) + " |" for r in rows]
+            m += ["", md_cell(paragraph), ""]
+    m += [x for p in plots if p.key == "crossover" for x in figure_markdown(p, runs)]
+    for run in runs:
+        warns = run_warnings(run)
+        if warns:
+            m += [f"## Warnings{run_suffix(runs, run)}", ""] + [f"- ⚠ {md_cell(x)}" for x in warns] + [""]
+        probs = run_problems(run)
+        if probs:
+            m += [f"## Rows with errors or skipped{run_suffix(runs, run)}", ""]
+            m += [f"- {kind}: {md_cell(x)}" for kind, x in probs] + [""]
+    m += ["## By workload", ""]
+    for workload in workload_order(runs, plots):
+        m += [f"### {workload}", ""]
+        for p in plots:
+            if PLOT_WORKLOAD.get(p.key) == workload and p.key != "crossover":
+                m += figure_markdown(p, runs)
+        for run in runs:
+            rows, lines = compact_table(run, workload)
+            if lines:
+                m += [f"| p50{run_suffix(runs, run)} | " + " | ".join(md_cell(r) for r in rows) + " |",
+                      "|---|" + "---:|" * len(rows)]
+                m += [f"| {md_cell(n)} | " + " | ".join(md_cell(c) for c in cells) + " |" for n, cells in lines]
+                m.append("")
+    ext = [x for run in runs for x in ext_markdown(run, runs)]
+    if ext:
+        m += ["## Extension modules", ""] + ext
     for run in runs:
         lines = verdict_lines(run)
         if lines:
@@ -61,31 +107,6 @@ def write_markdown(runs, plots, out_dir):
             m += [f"| {md_cell(w)} | {md_cell(r)} |" for w, r in heads] + [""]
         if rep_line:
             m += [md_cell(rep_line), ""]
-        warns = run_warnings(run)
-        if warns:
-            m += [f"## Warnings{run_suffix(runs, run)}", ""] + [f"- ⚠ {md_cell(x)}" for x in warns] + [""]
-        probs = run_problems(run)
-        if probs:
-            m += [f"## Rows with errors or skipped{run_suffix(runs, run)}", ""]
-            m += [f"- {kind}: {md_cell(x)}" for kind, x in probs] + [""]
-    m += ["## Plots", ""]
-    for p in plots:
-        m += [f"### {p.title}", "", f"![{p.title}]({p.key}.png)", ""]
-        if not p.has_data:
-            m += [f"_No data for {p.what} in {'this run' if len(runs) == 1 else 'these runs'}._", ""]
-        elif p.missing:
-            m += [f"_No data for {p.what} in: {', '.join(p.missing)}._", ""]
-        m += [x for x in p.notes] + ([""] if p.notes else [])
-        m += [f"[SVG]({p.key}.svg)", ""]
-    m += ["## Environment", "", "| | " + " | ".join(md_cell(run.label) for run in runs) + " |",
-          "|---|" + "---|" * len(runs)]
-    facts = [environment_facts(run) for run in runs]
-    for i, (name, _) in enumerate(facts[0]):
-        m.append(f"| {md_cell(name)} | " + " | ".join(md_cell(f[i][1]) for f in facts) + " |")
-    m.append("")
-    ext = [x for run in runs for x in ext_markdown(run, runs)]
-    if ext:
-        m += ["## Extension modules", ""] + ext
     m += ["## All results", ""]
     if os.path.exists(os.path.join(out_dir, "results.csv")):
         m += ["As a spreadsheet: [results.csv](results.csv)", ""]
@@ -97,5 +118,11 @@ def write_markdown(runs, plots, out_dir):
             m.append("| " + " | ".join(md_cell(x) for x in (
                 cells[0], cells[1], cells[2], cells[3], *cells[5:])) + " |")
         m.append("")
+    m += ["## Environment", "", "| | " + " | ".join(md_cell(run.label) for run in runs) + " |",
+          "|---|" + "---|" * len(runs)]
+    facts = [environment_facts(run) for run in runs]
+    for i, (name, _) in enumerate(facts[0]):
+        m.append(f"| {md_cell(name)} | " + " | ".join(md_cell(f[i][1]) for f in facts) + " |")
+    m.append("")
     with open(os.path.join(out_dir, "report.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(m))

@@ -127,3 +127,51 @@ def target_rows(run):
             out.append((t.get("id", ""), t.get("what", ""), t.get("figures", ""),
                         t.get("ratio_text") or f"{t['ratio']:.3g}", goal, t.get("verdict", "")))
     return out if any(r[2] for r in out) else []
+
+
+def answer(run):
+    """([(question, winner, ratio [95% interval], sentence)], paragraph) of the run's answer
+    (reports/answer.h), as C++ wrote them."""
+    a = run.ib.get("answer") or {}
+    rows = [(r.get("question", ""), r.get("winner_text", ""), r.get("ratio_text", ""),
+             r.get("sentence", "")) for r in (a.get("rows") or [])]
+    return rows, a.get("paragraph", "")
+
+
+# Each plot shows one workload; the report puts it in that workload's section.
+PLOT_WORKLOAD = {"round_trip": "pingpong", "throughput": "stream", "objects": "objects",
+                 "startup": "startup", "memory": "memory", "scaling": "scaling",
+                 "crossover": "taskfarm"}
+# Workloads whose every variant crowds a compact table: only these metrics are shown there.
+COMPACT_METRICS = {"objects": {"transfer"}}
+
+
+def workload_order(runs, plots):
+    """The workloads of the runs, in run order, then those of plots with no data (each plot
+    stands in its workload's section, saying so)."""
+    order = []
+    for run in runs:
+        for r in run.results:
+            if r["workload"] not in order:
+                order.append(r["workload"])
+    for p in plots:
+        w = PLOT_WORKLOAD.get(p.key)
+        if w and p.key != "crossover" and w not in order:
+            order.append(w)
+    return order
+
+
+def compact_table(run, workload):
+    """(row labels, [(result name, [median per row])]) of one workload: medians as C++ wrote
+    them; "" where a row has no such result."""
+    rows, names, cells = [], [], {}
+    keep = COMPACT_METRICS.get(workload)
+    for r, c in result_rows(run):
+        if r["workload"] != workload or (keep and r.get("metric") not in keep):
+            continue
+        if c[0] not in rows:
+            rows.append(c[0])
+        if c[2] not in names:
+            names.append(c[2])
+        cells[(c[2], c[0])] = c[8]
+    return rows, [(n, [cells.get((n, row), "") for row in rows]) for n in names]

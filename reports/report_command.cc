@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "platform/run_captured.h"
+#include "reports/bmf_export.h"
 #include "reports/console_report.h"
 #include "reports/export.h"
 #include "reports/json_report.h"
@@ -67,10 +68,14 @@ std::filesystem::path plot_python() {
 
 int run_report(const ReportOptions& options, std::ostream& out) {
   if (options.format != "html" && options.format != "md" && options.format != "csv" &&
-      options.format != "table")
-    throw BadInput(fmt::format("unknown report format '{}': expected html, md, csv or table",
+      options.format != "bmf" && options.format != "table")
+    throw BadInput(fmt::format("unknown report format '{}': expected html, md, csv, bmf or table",
                                options.format));
   if (options.inputs.empty()) throw BadInput("report needs at least one run JSON file");
+  // BMF names a benchmark as `benchmarks` does, and two runs have the same names.
+  if (options.format == "bmf" && options.inputs.size() > 1)
+    throw BadInput(fmt::format("--format bmf exports one run, not {}: give one run JSON file",
+                               options.inputs.size()));
   if (options.out_dir.empty()) throw BadInput("report needs --out DIR");
 
   // Validate every input before writing anything.
@@ -107,6 +112,8 @@ int run_report(const ReportOptions& options, std::ostream& out) {
       labelled.emplace_back(options.inputs[i], &runs[i]);
     write_text(dir / "results.csv", export_csv(labelled));
   }
+  if (options.format == "bmf")
+    write_text(dir / "results.bmf.json", export_bmf(report::load_run(runs[0])).dump(2) + "\n");
 
   // The script reads the runs with their labels and figures as C++ writes them (report_view.h).
   nlohmann::json view = {{"runs", nlohmann::json::array()}};
@@ -149,6 +156,8 @@ int run_report(const ReportOptions& options, std::ostream& out) {
     out << read_text(dir / "report.md");
   else if (options.format == "csv")
     out << read_text(dir / "results.csv");
+  else if (options.format == "bmf")
+    out << read_text(dir / "results.bmf.json");
   else
     out << (std::filesystem::absolute(dir) / "index.html").string() << "\n";
   return 0;

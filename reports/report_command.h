@@ -1,5 +1,5 @@
 #pragma once
-// `interpbench report RUN.json [RUN2.json ...] --out DIR [--format html|md|csv|table]`: validates the
+// `interpbench report RUN.json [RUN2.json ...] --out DIR [--format html|md|csv|bmf|table]`: validates the
 // runs (load_report), writes DIR/results.csv, and runs reports/render_report.py with Debian's
 // python3 + matplotlib (not the embedded Python) under a timeout to write DIR/index.html,
 // DIR/report.md and a PNG + SVG per plot.
@@ -14,8 +14,10 @@ struct ReportOptions {
   std::vector<std::string> inputs;  // run JSON files; several overlay in every plot
   std::string out_dir;
   // What goes to stdout once DIR is written: html = the path of DIR/index.html; md = report.md
-  // (for a PR comment); csv = results.csv; table = the console table of every run at once (rows
-  // labelled by Python when the runs differ in one; warnings to stderr).
+  // (for a PR comment); csv = results.csv; bmf = results.bmf.json (Bencher Metric Format,
+  // reports/bmf_export.h; written for this format only, which takes one run); table = the
+  // console table of every run at once (rows labelled by Python when the runs differ in one;
+  // warnings to stderr).
   std::string format = "html";
   double timeout_s = 180;
 };

@@ -215,7 +215,7 @@ RunOptionFlags add_run_options(CLI::App* cmd, RunOptions& run, bool with_outputs
       "(default: the suite's, or 10x --timeout)")->type_name("SECONDS");
   if (with_outputs) {
     f.out = cmd->add_option("--out", f.out_value, "Write the JSON report here (atomically); none: no file");
-    cmd->add_option("--format", run.format, "What stdout gets: table | json | csv | md")->capture_default_str();
+    cmd->add_option("--format", run.format, "What stdout gets: table | json | csv | md | bmf (Bencher Metric Format)")->capture_default_str();
   }
   f.gil = cmd->add_option("--gil", "subinterp rows: own,shared (default own; one row per mode)")
               ->type_name("own|shared");
@@ -257,7 +257,7 @@ int run_cli(int argc, char** argv) {
   auto* report_cmd = app.add_subcommand("report", "Turn run JSON files into an HTML/Markdown report with plots");
   report_cmd->add_option("runs", report.inputs, "Run JSON files (several overlay in one report)")->required();
   report_cmd->add_option("--out", report.out_dir, "Output directory (index.html, report.md, plots)");
-  report_cmd->add_option("--format", report.format, "What stdout gets once DIR is written: html | md | csv | table")
+  report_cmd->add_option("--format", report.format, "What stdout gets once DIR is written: html | md | csv | bmf | table")
       ->capture_default_str();
 
   // compare

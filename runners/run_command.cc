@@ -112,7 +112,7 @@ struct PreparedRun {
 };
 
 PreparedRun prepare(const RunOptions& o) {
-  static const std::vector<std::string> kFormats = {"table", "json", "csv", "md"};
+  static const std::vector<std::string> kFormats = {"table", "json", "csv", "md", "bmf"};
   if (std::find(kFormats.begin(), kFormats.end(), o.format) == kFormats.end()) {
     throw BadInput(fmt::format("unknown format '{}' (valid: {})", o.format, fmt::join(kFormats, ", ")));
   }

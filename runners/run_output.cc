@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "reports/bmf_export.h"
 #include "reports/console_report.h"
 #include "reports/export.h"
 
@@ -16,6 +17,8 @@ void print_run_output(const nlohmann::json& report, const std::string& format, b
     out << export_csv(report);
   } else if (format == "md") {
     out << export_md(report);
+  } else if (format == "bmf") {
+    out << export_bmf(report::load_run(report)).dump(2) << "\n";
   } else {
     print_console_report(report, out, std::cerr);
   }

@@ -1,6 +1,6 @@
 #pragma once
 // What `run --format` prints on stdout: the console report (table), the report JSON, or the
-// CSV / Markdown exports. Progress and warnings go to stderr elsewhere.
+// CSV / Markdown / Bencher Metric Format exports. Progress and warnings go to stderr elsewhere.
 #include <ostream>
 #include <string>
 
@@ -8,7 +8,7 @@
 
 namespace interpbench {
 
-// `report` is make_json_report()'s output; `format` one of table | json | csv | md.
+// `report` is make_json_report()'s output; `format` one of table | json | csv | md | bmf.
 void print_run_output(const nlohmann::json& report, const std::string& format, bool verbose,
                       std::ostream& out);
 

@@ -138,6 +138,33 @@ TEST_F(CliTest, UnknownWorkloadOrSuite) {
   expect_bad_input({"run", "--format", "xml"}, "'xml'");
 }
 
+TEST_F(CliTest, UnknownFormatListsBmfAmongTheValidOnes) {
+  expect_bad_input({"run", "--format", "bogus"}, "(valid: table, json, csv, md, bmf)");
+  const std::string run = fixture("report_quick.json");
+  expect_bad_input({"report", run, "--out", (dir_ / "r").string(), "--format", "bogus"},
+                   "expected html, md, csv, bmf or table");
+  // BMF names benchmarks as `benchmarks` does: two runs would collide.
+  expect_bad_input({"report", run, run, "--out", (dir_ / "r").string(), "--format", "bmf"},
+                   "--format bmf exports one run");
+  EXPECT_FALSE(fs::exists(dir_ / "r"));
+}
+
+// `report RUN --out DIR --format bmf` prints Bencher Metric Format JSON (tests/bmf_export_test.cc
+// checks it in detail) and keeps it as DIR/results.bmf.json.
+TEST_F(CliTest, ReportFormatBmfPrintsBencherMetricFormatJson) {
+  const fs::path dir = dir_ / "bmf-report";
+  const Outcome o = run_cli({"report", fixture("report_quick.json"), "--out", dir.string(), "--format", "bmf"},
+                            std::chrono::seconds(200));
+  ASSERT_EQ(o.status.exit_code, 0) << o.err;
+  const auto bmf = nlohmann::json::parse(o.out);  // throws (fails the test) unless valid JSON
+  ASSERT_TRUE(bmf.is_object());
+  ASSERT_TRUE(bmf.contains("pingpong/8/round_trip/subinterp"));
+  const auto& latency = bmf["pingpong/8/round_trip/subinterp"]["latency"];
+  for (const char* key : {"value", "lower_value", "upper_value"}) EXPECT_TRUE(latency[key].is_number()) << key;
+  std::ifstream kept(dir / "results.bmf.json");
+  EXPECT_EQ(nlohmann::json::parse(kept), bmf);
+}
+
 TEST_F(CliTest, BadSizes) {
   expect_bad_input({"run", "--sizes", "12XB", "--out", out_}, "'12XB'");
   expect_bad_input({"run", "--sizes", "0", "--out", out_}, "'0'");

@@ -166,6 +166,8 @@ void finish_run(Run& run, SupervisedRun supervised, double wall_s) {
 
 }  // namespace
 
+constexpr double kMaxDurationS = 86400;
+
 double parse_timeout(const std::string& text, const std::string& option) {
   std::size_t used = 0;
   double value = 0;
@@ -178,6 +180,10 @@ double parse_timeout(const std::string& text, const std::string& option) {
     throw BadInput(fmt::format("bad {} '{}': expected a number of seconds", option, text));
   }
   if (value <= 0) throw BadInput(fmt::format("bad {} '{}': must be more than 0", option, text));
+  // Beyond a day is a typo (or an overflow probe), not a benchmark.
+  if (value > kMaxDurationS) {
+    throw BadInput(fmt::format("bad {} '{}': at most {} seconds (1 day)", option, text, kMaxDurationS));
+  }
   return value;
 }
 

@@ -158,8 +158,7 @@ ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
   std::filesystem::remove(live_workers_path(result_file), ec);
 
   const auto started = Clock::now();
-  const Deadline deadline =
-      Deadline::after(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(child.wall_timeout_s)));
+  const Deadline deadline = Deadline::from_seconds(child.wall_timeout_s);
   std::optional<ChildProcess> process;
   try {
     process.emplace(child_command(child, options, result_file));

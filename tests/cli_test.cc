@@ -159,6 +159,18 @@ TEST_F(CliTest, BadCounts) {
                    "--alpha");
 }
 
+// Durations beyond a day, non-finite or negative: one line, before anything runs (1e10 used to
+// overflow core/deadline.h and fail every row with a channel timeout; 1e308 aborted under UBSan).
+TEST_F(CliTest, AbsurdDurations) {
+  for (const char* option : {"--timeout", "--wall-limit"}) {
+    for (const char* value : {"1e10", "1e308", "86401", "inf", "-inf", "nan", "-1e308", "-0", "1e-400x"}) {
+      expect_bad_input({"run", "--suite", "quick", "--workload", "pingpong", "--backend", "subinterp",
+                        option, value, "--out", out_},
+                       std::string(option) + " '" + value + "'");
+    }
+  }
+}
+
 TEST_F(CliTest, MissingOrUnreadableWorkloadFile) {
   expect_bad_input({"run", "--workload-file", (dir_ / "missing.py").string(), "--out", out_}, "missing.py");
   expect_bad_input({"run", "--workload-file", dir_.string()}, dir_.string());

@@ -213,6 +213,17 @@ TEST_F(CliTest, UnwritableReportDirectory) {
   EXPECT_FALSE(fs::exists(file / "report"));
 }
 
+// report --out refuses a missing parent directory like run --out does (it used to create it).
+TEST_F(CliTest, ReportOutWithMissingParentIsRefusedLikeRunOut) {
+  const fs::path missing = dir_ / "no" / "such";
+  expect_bad_input({"report", fixture("report_quick.json"), "--out", (missing / "report").string()},
+                   "does not exist");
+  expect_bad_input({"report", fixture("report_quick.json"), "--out", (missing / "report/").string()},
+                   "does not exist");
+  expect_bad_input({"run", "--out", (missing / "r.json").string()}, "does not exist");
+  EXPECT_FALSE(fs::exists(dir_ / "no"));
+}
+
 TEST_F(CliTest, ReportAndCompareRejectFilesThatAreNotRuns) {
   for (const char* f : {"cli_not_json.txt", "cli_truncated.json", "cli_wrong_schema.json"}) {
     expect_bad_input({"compare", fixture(f), fixture(f)}, f);

@@ -20,6 +20,7 @@
 #include "runners/environment.h"
 #include "core/errors.h"
 #include "core/paths.h"
+#include "core/utf8.h"
 #include "runners/plan.h"
 #include "runners/subinterp_modes.h"
 #include "runners/run_command.h"
@@ -43,6 +44,14 @@ std::string one_line(std::string text) {
 int fail(const std::string& message, int code) {
   std::cerr << "interpbench: " << one_line(message) << std::endl;
   return code;
+}
+
+// Paths end up in the JSON report (and workload paths in Python): UTF-8 only, refused up front.
+void require_utf8_path(const std::string& path, const char* what) {
+  if (!is_valid_utf8(path)) {
+    throw BadInput(fmt::format("{} '{}': the path is not valid UTF-8; rename it", what,
+                               escape_invalid_utf8(path)));
+  }
 }
 
 int online_cores() { return std::max(1, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN))); }
@@ -330,6 +339,7 @@ int run_cli(int argc, char** argv) {
   try {
     if (run_cmd->parsed()) {
       run_flags.take(run);
+      if (run.out) require_utf8_path(*run.out, "--out");
       return run_command(run);
     }
     if (paths_cmd->parsed()) {
@@ -343,6 +353,8 @@ int run_cli(int argc, char** argv) {
     if (env_cmd->parsed()) return env_command(env_json);
     if (list_cmd->parsed()) return list_command(list_json);
     if (compare_cmd->parsed()) {
+      require_utf8_path(compare.base_path, "compare");
+      require_utf8_path(compare.candidate_path, "compare");
       compare.threshold = parse_percent(threshold);
       if (!(compare.alpha > 0 && compare.alpha < 1)) {
         throw BadInput(fmt::format("bad --alpha '{}': must be between 0 and 1", compare.alpha));
@@ -356,6 +368,8 @@ int run_cli(int argc, char** argv) {
       return run_compare(compare, std::cout);
     }
     if (report_cmd->parsed()) {
+      for (const auto& input : report.inputs) require_utf8_path(input, "report");
+      require_utf8_path(report.out_dir, "--out");
       return run_report(report, std::cout);
     }
     if (child_cmd->parsed()) return child_main(child);

@@ -182,6 +182,24 @@ TEST_F(CliTest, MissingOrUnreadableWorkloadFile) {
   expect_bad_input({"run", "--workload-file", "/dev/null"}, "not a regular file");
 }
 
+// A workload path that is not UTF-8 used to fail every row with json type_error 316 (and print
+// nothing with --format json): refused up front, as are other paths that reach the report.
+TEST_F(CliTest, NonUtf8PathsAreRefused) {
+  const fs::path bad = dir_ / "p\xff.py";
+  fs::copy_file(fixture("echo.py"), bad);
+  for (const char* format : {"table", "json"}) {
+    expect_bad_input({"run", "--workload-file", bad.string(), "--backend", "subinterp,thread",
+                      "--suite", "quick", "--format", format, "--out", out_},
+                     "not valid UTF-8");
+  }
+  const Outcome o = run_cli({"run", "--workload-file", bad.string()});
+  EXPECT_NE(o.err.find("p\\xff.py"), std::string::npos) << o.err;  // printed escaped
+  expect_bad_input({"run", "--out", (dir_ / "r\xfe.json").string()}, "not valid UTF-8");
+  expect_bad_input({"report", bad.string(), "--out", (dir_ / "report").string()}, "not valid UTF-8");
+  expect_bad_input({"compare", bad.string(), fixture("report_quick.json")}, "not valid UTF-8");
+  EXPECT_FALSE(fs::exists(dir_ / "report"));
+}
+
 TEST_F(CliTest, WorkloadFileWithSyntaxErrorFailsBeforeRunning) {
   expect_bad_input({"run", "--workload-file", fixture("cli_syntax_error.py"), "--out", out_}, "SyntaxError");
   const Outcome o = run_cli({"run", "--workload-file", fixture("cli_syntax_error.py")});

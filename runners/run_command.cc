@@ -194,7 +194,7 @@ static void calibrate_plan(Plan& plan, const std::filesystem::path& python) {
   for (auto& child : plan.children) {
     auto [it, fresh] = done.try_emplace(child.workload.path);
     if (fresh) {
-      it->second = calibrate_workload(child.workload.path, python, child.params);
+      it->second = calibrate_workload(child.workload.path, python, child.params, child.wall_timeout_s);
       if (!it->second.empty()) plan.options["calibration"][child.workload.name] = it->second;
     }
     child.params.update(it->second);

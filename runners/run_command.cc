@@ -202,11 +202,13 @@ static void calibrate_plan(Plan& plan, const std::filesystem::path& python) {
 }
 
 int run_command(const RunOptions& o) {
+  // First of all: from here on SIGINT/SIGTERM stop the run cleanly instead of killing us. One
+  // that comes while the input is checked and calibrated stops the run before its first child
+  // (the supervisor sees the pipe readable) with an empty report marked incomplete.
+  StopSignals signals;
   // Everything the user typed is checked before anything runs.
   PreparedRun prepared = prepare(o);
 
-  // From here on SIGINT/SIGTERM stop the run cleanly instead of killing us.
-  StopSignals signals;
   sweep_and_say();
   TempDir::sweep_stale("interpbench-run");  // result files of runs that were SIGKILLed
 
@@ -284,10 +286,10 @@ int ab_command(const RunOptions& options, const AbOptions& ab) {
   // 10 rounds, 4-6 with 20, 4-7 with 30).
   RunOptions o = options;
   if (!o.rounds) o.rounds = std::to_string(kAbRounds);
+  StopSignals signals;  // before anything else, as in run_command
   const BuildPaths base = paths_of(ab.base_binary), candidate = paths_of(ab.candidate_binary);
   PreparedRun prepared = prepare(o);
 
-  StopSignals signals;
   sweep_and_say();
   TempDir::sweep_stale("interpbench-run");
   TempDir temp("interpbench-run");

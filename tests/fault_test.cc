@@ -94,6 +94,36 @@ TEST_F(FaultTest, SigintStopsTheRunWritesAnIncompleteReportAndExits130) {
 
 TEST_F(FaultTest, SigtermStopsTheRunAndExits143) { expect_stopped_cleanly(SIGTERM, 143, "thread"); }
 
+// SIGINT 50 ms and 200 ms after `run` starts (while it checks its input and calibrates): the
+// handlers are the first thing the run command installs, so it still exits 130 with a report
+// marked incomplete, instead of dying without a word.
+TEST_F(FaultTest, AnEarlySigintStillExits130WithAnIncompleteReport) {
+  for (const auto delay : {50ms, 200ms}) {
+    SCOPED_TRACE(delay.count());
+    fs::remove(out_);
+    SpawnOptions s;
+    s.executable = INTERPBENCH_BIN;
+    s.args = {"run", "--suite", "quick", "--workload", "pingpong", "--backend", "thread", "--out",
+              out_.string()};
+    s.stdout_mode = SpawnOptions::Output::kNull;
+    s.stderr_tail_lines = 50;
+    ChildProcess runner(s);
+    std::this_thread::sleep_for(delay);
+    runner.kill(SIGINT);
+    auto status = runner.wait(Deadline::after(60s));
+    ASSERT_TRUE(status.has_value()) << "the runner did not stop";
+    EXPECT_EQ(status->signal, 0) << status->describe();
+    EXPECT_EQ(status->exit_code, 130) << runner.stderr_tail();
+    EXPECT_NE(runner.stderr_tail().find("interrupted by SIGINT; the report is marked incomplete"),
+              std::string::npos) << runner.stderr_tail();
+    std::ifstream in(out_);
+    ASSERT_TRUE(in) << "no partial report";
+    const auto report = nlohmann::json::parse(in);
+    EXPECT_EQ(report["interpbench"]["incomplete"], true);
+    EXPECT_EQ(report["interpbench"]["incomplete_reason"], "interrupted by SIGINT");
+  }
+}
+
 TEST_F(FaultTest, AfterSigkillTheChildDiesAndTheNextRunSweepsStaleSegments) {
   auto runner = start_hanging_run("subprocess");
   ASSERT_TRUE(fs::exists(marker_)) << runner->stderr_tail();

@@ -1,5 +1,6 @@
 #include "runners/cli.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -248,6 +249,9 @@ RunOptionFlags add_run_options(CLI::App* cmd, RunOptions& run, bool with_outputs
 }  // namespace
 
 int run_cli(int argc, char** argv) {
+  // A file size limit (ulimit -f) must be a write error we report, not a silent death by
+  // SIGXFSZ that leaves a half-written temp file and the run's temp directory behind.
+  ::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"interpbench: when do subinterpreters beat subprocesses and threads? Measured.", "interpbench"};
   app.require_subcommand(1);
   app.set_version_flag("--version", INTERPBENCH_VERSION);

@@ -224,7 +224,12 @@ int run_command(const RunOptions& o) {
   print_run_output(report, o.format, o.verbose, std::cout);
   std::cout.flush();
   if (o.out) {
-    write_json_file(report, *o.out);
+    // --out was checked before the run: failing now (disk full, ulimit -f) is the run's failure.
+    try {
+      write_json_file(report, *o.out);
+    } catch (const BadInput& e) {
+      throw RunFailed(e.what());
+    }
     if (!o.quiet) fmt::print(stderr, "interpbench: wrote {}\n", *o.out);
   }
 

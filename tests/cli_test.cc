@@ -113,6 +113,40 @@ TEST_F(CliTest, ListNamesTheSubinterpModesButNotOwnGilWithLegacy) {
 
 // fork is refused, as the row's error, where the driver's process runs more than one thread;
 // exec and zygote run the same workload.
+// Under `ulimit -f` the report does not fit: the runner used to die by SIGXFSZ (exit 153) without
+// a word, leaving OUT.tmp-PID and its temp dir. Now: one line naming the write error, exit 1,
+// nothing left behind.
+TEST_F(CliTest, AFileSizeLimitIsAWriteErrorNotADeathBySigxfsz) {
+  SpawnOptions spawn;
+  spawn.executable = "/bin/bash";
+  // bash counts ulimit -f in KiB: the child's small result file fits, the run report does not.
+  spawn.args = {"-c", "ulimit -f 2; exec \"$0\" \"$@\"", INTERPBENCH_BIN, "run", "--workload-file",
+                fixture("echo.py"), "--backend", "thread", "--suite", "quick", "--quiet", "--out", out_};
+  spawn.stdout_mode = SpawnOptions::Output::kNull;
+  spawn.stderr_tail_lines = 50;
+  ChildProcess p(spawn);
+  const pid_t pid = p.pid();
+  auto status = p.wait(Deadline::after(std::chrono::seconds(60)));
+  if (!status) status = p.kill_and_reap();
+  EXPECT_EQ(status->signal, 0) << status->describe();
+  EXPECT_EQ(status->exit_code, 1) << p.stderr_tail();
+  // The environment warnings come first (even with --quiet); then the one line of the error.
+  const auto err = lines(p.stderr_tail());
+  ASSERT_FALSE(err.empty());
+  EXPECT_EQ(err.back().rfind("interpbench: cannot write '" + out_ + "'", 0), 0u) << err.back();
+  EXPECT_NE(err.back().find("File too large"), std::string::npos) << err.back();
+  for (const auto& line : err) {
+    if (&line != &err.back()) {
+      EXPECT_EQ(line.rfind("warning: ", 0), 0u) << line;
+    }
+  }
+  for (const auto& entry : fs::directory_iterator(dir_)) ADD_FAILURE() << "left behind: " << entry.path();
+  const std::string temp_prefix = "interpbench-run-" + std::to_string(pid) + "-";
+  for (const auto& entry : fs::directory_iterator(fs::temp_directory_path())) {
+    EXPECT_NE(entry.path().filename().string().rfind(temp_prefix, 0), 0u) << "left behind: " << entry.path();
+  }
+}
+
 TEST_F(CliTest, ForkWhereUnsafeIsARowErrorNamingTheReason) {
   const Outcome o = run_cli({"run", "--workload-file", fixture("fork_unsafe.py"), "--backend",
                              "subprocess", "--start-method", "exec,fork,zygote", "--suite", "quick",

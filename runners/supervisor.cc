@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <system_error>
 
@@ -21,6 +22,7 @@
 #include "backends/shm_segment.h"
 #include "core/errors.h"
 #include "core/human_units.h"
+#include "platform/leftovers.h"
 #include "platform/run_captured.h"
 #include "runners/rounds.h"
 #include "runners/signals.h"
@@ -29,6 +31,9 @@ namespace interpbench {
 namespace {
 
 using namespace std::chrono_literals;
+
+// How long what a child leaves may take to end on its own once the child exited.
+constexpr auto kLeftoverGrace = 1000ms;
 
 bool fd_readable(int fd, int timeout_ms) {
   if (fd < 0) return false;
@@ -157,6 +162,7 @@ ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
   std::filesystem::remove(result_file, ec);
   std::filesystem::remove(live_workers_path(result_file), ec);
 
+  const std::set<pid_t> own_before = own_children();  // not the child's to leave behind
   const auto started = Clock::now();
   const Deadline deadline = Deadline::from_seconds(child.wall_timeout_s);
   std::optional<ChildProcess> process;
@@ -187,6 +193,12 @@ ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
     if (fds[0].revents & POLLIN) status = process->wait(Deadline::after(1s));
   }
   if (!status) status = process->kill_and_reap();  // SIGKILLs the whole group, then reaps
+  // Whatever the child leaves (its group; escaped orphans reparented to us, the subreaper) goes
+  // too. A child that exited on its own gets a grace for helpers that end with it (multiprocessing's
+  // resource tracker); what is still running then is the workload's fault and the row says so.
+  const bool exited = !timed_out && !interrupted && status->signal == 0;
+  const int left_behind =
+      end_leftovers(process->pid(), own_before, exited ? kLeftoverGrace : 0ms, Deadline::after(5s));
   run.wall_s = std::chrono::duration<double>(Clock::now() - started).count();
   run.stderr_tail = process->stderr_tail();
   if (status->signal != 0) {
@@ -221,6 +233,12 @@ ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
     run.error = why.empty() ? status->describe() : fmt::format("{}: {}", status->describe(), why);
   } else if (run.error.empty() && run.child.is_null()) {
     run.error = "the child exited without writing its result file";
+  }
+  if (exited && left_behind > 0) {
+    const std::string text = fmt::format(
+        "the workload left {} process(es) running after the child exited (forked or detached "
+        "with setsid and never waited for); the supervisor killed them", left_behind);
+    run.error = run.error.empty() ? text : fmt::format("{}; {}", run.error, text);
   }
   return run;
 }
@@ -263,6 +281,8 @@ std::vector<SupervisedRun> supervise_sides(const Plan& plan,
   const int side_count = static_cast<int>(sides.size());
   std::vector<SupervisedRun> out(sides.size());
   if (sides.empty()) return out;
+  // Orphans of a child's tree (setsid, double forks) are reparented to us, where run_child finds them.
+  become_child_subreaper();
   const auto schedule = round_schedule(plan, side_count);
   // rounds_of[side][child]: the ChildRuns so far; done: an error or a skip ended the row.
   std::vector<std::vector<std::vector<ChildRun>>> rounds_of(

@@ -211,5 +211,41 @@ TEST_F(FaultTest, WorkerThatAbortsIsAnErrorRowOnEveryRowAndTheRunExits1) {
   }
 }
 
+// A workload that forks (the sleeper stays in the child's group) or detaches sleepers with setsid
+// (out of the group: the runner, a subreaper, finds them as its reparented children): after the
+// run none is left, and each row says how many were left behind.
+TEST_F(FaultTest, ProcessesAWorkloadLeavesBehindAreKilledAndReported) {
+  for (const auto& [fixture, count] : {std::pair<std::string, int>{"leaks_forked.py", 1},
+                                       std::pair<std::string, int>{"leaks_setsid.py", 2}}) {
+    SCOPED_TRACE(fixture);
+    const std::string tag = "INTERPBENCH_LEAK_TEST=" + std::to_string(::getpid()) + "-" + fixture;
+    SpawnOptions s;
+    s.executable = INTERPBENCH_BIN;
+    s.args = {"run", "--workload-file", fs::path(CLI_FIXTURES_DIR) / fixture, "--backend",
+              "subprocess,thread,subinterp", "--suite", "quick", "--timeout", "5", "--out",
+              out_.string(), "--quiet"};
+    s.env = {tag};
+    s.stdout_mode = SpawnOptions::Output::kNull;
+    s.stderr_tail_lines = 50;
+    const auto started = std::chrono::steady_clock::now();
+    ChildProcess run(s);
+    auto status = run.wait(Deadline::after(120s));
+    ASSERT_TRUE(status.has_value()) << "the run hung";
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 19s) << "waited for the sleepers";
+    EXPECT_EQ(status->exit_code, 1) << run.stderr_tail();
+    EXPECT_EQ(testing::processes_tagged(tag), std::vector<pid_t>{}) << "left behind";
+    std::ifstream in(out_);
+    ASSERT_TRUE(in) << run.stderr_tail();
+    const auto report = nlohmann::json::parse(in);
+    const auto& rows = report["interpbench"]["rows"];
+    ASSERT_EQ(rows.size(), 3u) << rows.dump();
+    const std::string said = "left " + std::to_string(count) + " process(es) running";
+    for (const auto& row : rows) {
+      ASSERT_TRUE(row["error"].is_string()) << row.dump();
+      EXPECT_NE(row["error"].get<std::string>().find(said), std::string::npos) << row["error"];
+    }
+  }
+}
+
 }  // namespace
 }  // namespace interpbench

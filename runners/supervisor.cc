@@ -24,6 +24,7 @@
 #include "core/human_units.h"
 #include "platform/leftovers.h"
 #include "platform/run_captured.h"
+#include "runners/child_result_check.h"
 #include "runners/rounds.h"
 #include "runners/signals.h"
 
@@ -219,6 +220,19 @@ ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
     }
   }
 
+  // Every row's result is checked here, once: a result that breaks the contract is an error row
+  // (the report would otherwise drop what it can't read and call the row ok).
+  std::string breach;
+  if (!run.child.is_null()) {
+    breach = check_child_result(run.child);
+    if (!breach.empty()) {
+      const bool has_error = run.child.is_object() && run.child.contains("error") &&
+                             run.child["error"].is_string();
+      if (has_error) breach = fmt::format("{}; {}", run.child["error"].get<std::string>(), breach);
+      run.child = nullptr;  // none of it can be trusted
+    }
+  }
+
   if (interrupted) {
     if (stopped) *stopped = true;
     run.error = stop_reason();
@@ -226,6 +240,9 @@ ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
     run.error = fmt::format("timed out after {}", format_seconds(child.wall_timeout_s));
   } else if (status->signal != 0) {
     run.error = crash_text(child, *status, result_file);
+  } else if (!breach.empty()) {
+    run.error = fmt::format("the child's result breaks the contract (docs/design.md, \"Child result "
+                            "file\"): {}", breach);
   } else if (run.child.is_object() && run.child.value("error", nlohmann::json()).is_string()) {
     run.error = run.child["error"].get<std::string>();
   } else if (run.error.empty() && status->exit_code != 0) {

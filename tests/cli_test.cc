@@ -113,6 +113,31 @@ TEST_F(CliTest, ListNamesTheSubinterpModesButNotOwnGilWithLegacy) {
 
 // fork is refused, as the row's error, where the driver's process runs more than one thread;
 // exec and zygote run the same workload.
+// A driver result that breaks the contract fails every row alike (backend rows used to say "ok"
+// and exit 0 where the reference rows failed): one check, where the supervisor reads the result.
+TEST_F(CliTest, MalformedDriverResultsAreErrorRowsOnEveryRow) {
+  for (const char* f : {"bad_result_ints.py", "bad_result_no_keys.py", "bad_result_string_samples.py",
+                        "bad_result_empty_repetitions.py"}) {
+    SCOPED_TRACE(f);
+    const Outcome o = run_cli({"run", "--workload-file", fixture(f), "--backend",
+                               "subinterp,subprocess,thread,py-threading", "--suite", "quick",
+                               "--timeout", "5", "--format", "json", "--quiet"},
+                              std::chrono::seconds(120));
+    EXPECT_EQ(o.status.exit_code, 1) << o.err;
+    const auto report = nlohmann::json::parse(o.out, nullptr, false);
+    ASSERT_TRUE(report.is_object()) << o.out;
+    const auto& rows = report["interpbench"]["rows"];
+    ASSERT_EQ(rows.size(), 4u) << rows.dump();
+    for (const auto& row : rows) {
+      ASSERT_TRUE(row["error"].is_string()) << row.dump();
+      if (row["kind"] != "reference") {
+        EXPECT_NE(row["error"].get<std::string>().find("breaks the contract"), std::string::npos)
+            << row["error"];
+      }
+    }
+  }
+}
+
 // Under `ulimit -f` the report does not fit: the runner used to die by SIGXFSZ (exit 153) without
 // a word, leaving OUT.tmp-PID and its temp dir. Now: one line naming the write error, exit 1,
 // nothing left behind.

@@ -43,6 +43,21 @@ std::vector<std::string> split_all(const std::vector<std::string>& items) {
   return out;
 }
 
+// A list option that was given must name something: `--workload ""` or `--backend ,` is a
+// mistake, not "all of them" (what leaving the option out means).
+std::vector<std::string> given_list(const std::vector<std::string>& items, const char* option,
+                                    const char* what) {
+  std::vector<std::string> out = split_all(items);
+  if (!items.empty() && out.empty()) {
+    throw BadInput(fmt::format("bad {} '{}': needs at least one {}", option, fmt::join(items, ","), what));
+  }
+  return out;
+}
+
+std::vector<std::string> given_list(const std::string& item, const char* option, const char* what) {
+  return given_list(std::vector<std::string>{item}, option, what);
+}
+
 int max_workers(const Plan& plan) {
   int most = 1;
   for (auto& c : plan.children) {
@@ -73,8 +88,8 @@ std::uint64_t parse_seed(const std::string& text) {
 PlanRequest make_request(const RunOptions& o) {
   PlanRequest req;
   req.suite = o.suite;
-  req.workloads = split_all(o.workloads);
-  req.rows = split_all(o.backends);
+  req.workloads = given_list(o.workloads, "--workload", "workload name");
+  req.rows = given_list(o.backends, "--backend", "row name");
   for (auto& f : o.workload_files) req.workload_files.emplace_back(f);
   if (o.sizes) req.sizes = parse_sizes(*o.sizes);
   if (o.workers) req.workers = parse_counts(*o.workers, "--workers");
@@ -83,12 +98,9 @@ PlanRequest make_request(const RunOptions& o) {
   if (o.timeout) req.timeout_s = parse_timeout(*o.timeout);
   if (o.wall_limit) req.wall_limit_s = parse_timeout(*o.wall_limit, "--wall-limit");
   if (o.start_methods) req.start_methods = parse_start_methods(*o.start_methods);
-  if (o.modules) {
-    req.modules = split_list(*o.modules);
-    if (req.modules->empty()) throw BadInput("bad --modules '': needs at least one module name");
-  }
-  if (o.gil) req.gil = split_list(*o.gil);
-  if (o.config) req.config = split_list(*o.config);
+  if (o.modules) req.modules = given_list(*o.modules, "--modules", "module name");
+  if (o.gil) req.gil = given_list(*o.gil, "--gil", "of own, shared");
+  if (o.config) req.config = given_list(*o.config, "--config", "of isolated, legacy");
   if (o.shared_gil) {
     if (req.gil && *req.gil != std::vector<std::string>{"shared"}) {
       throw BadInput(fmt::format("--shared-gil (an alias of --gil shared) contradicts --gil {}", *o.gil));

@@ -49,7 +49,10 @@ std::optional<std::size_t> InProcessChannel::take_reference(std::uint64_t len, s
     drop_reference();  // withdrawn by its sender (timeout or close): nothing to deliver
     return kSkipped;
   }
-  if (len != msg->size()) corrupt("by-reference message length mismatch");
+  if (len != msg->size()) {
+    handover_.refuse(ticket);  // never copied: the sender may go (and says why) instead of waiting
+    corrupt("by-reference message length mismatch");
+  }
   std::byte* dst = nullptr;
   try {
     dst = sink(len);
@@ -76,10 +79,12 @@ void InProcessChannel::Handover::wait_taken(std::uint64_t ticket, Deadline deadl
                                             const Channel& ring) {
   const std::uint64_t posted = ticket << 2 | kPosted;
   const std::uint64_t done = ticket << 2 | kDone;
+  const std::uint64_t refused = ticket << 2 | kWithdrawn;
   const auto spin_until = Clock::now() + SpinBudget<kRingSpin>::kMax;
   for (unsigned i = 1;; ++i) {
     std::uint64_t s = atomic(state_).load(std::memory_order_acquire);
     if (s == done) return;
+    if (s == refused) throw ChannelClosed("channel closed: the receiver found the message corrupt");
     if (s == posted && (ring.is_closed() || deadline.expired())) {
       if (atomic(state_).compare_exchange_strong(s, ticket << 2 | kWithdrawn,
                                                  std::memory_order_acq_rel)) {
@@ -87,6 +92,11 @@ void InProcessChannel::Handover::wait_taken(std::uint64_t ticket, Deadline deadl
         throw ChannelTimeout("send timed out: the receiver did not take the message");
       }
       continue;  // taken meanwhile: wait for the copy to end
+    }
+    // Taken on a ring that closed (a receiver that gave up on it): wait for the copy no longer
+    // than the deadline. An open ring's receiver is copying, a wait bounded by one memcpy.
+    if (s != posted && ring.is_closed() && deadline.expired()) {
+      throw ChannelClosed("channel closed while the receiver held the message");
     }
     futex::cpu_relax();
     if ((i & 63) != 0 || Clock::now() < spin_until) continue;
@@ -118,6 +128,11 @@ void InProcessChannel::Handover::give_back(std::uint64_t ticket) noexcept {
 void InProcessChannel::Handover::done(std::uint64_t ticket) noexcept {
   // release: our reads of the sender's bytes are done before it may reuse them.
   atomic(state_).store(ticket << 2 | kDone, std::memory_order_seq_cst);
+  futex::notify(&done_word_, false);
+}
+
+void InProcessChannel::Handover::refuse(std::uint64_t ticket) noexcept {
+  atomic(state_).store(ticket << 2 | kWithdrawn, std::memory_order_seq_cst);
   futex::notify(&done_word_, false);
 }
 

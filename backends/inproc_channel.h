@@ -44,6 +44,9 @@ class InProcessChannel final : public SpscRing {
     std::optional<std::span<const std::byte>> take(std::uint64_t ticket) noexcept;
     void give_back(std::uint64_t ticket) noexcept;  // not copied after all: posted again
     void done(std::uint64_t ticket) noexcept;       // copied: the sender may go
+    // Taken but found corrupt (its length does not match the ring entry's): never copied; the
+    // sender's wait_taken throws ChannelClosed instead of waiting for a copy that never comes.
+    void refuse(std::uint64_t ticket) noexcept;
     void wake_sender() noexcept;                    // close()
 
    private:

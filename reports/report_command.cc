@@ -66,6 +66,23 @@ std::filesystem::path plot_python() {
   return "/usr/bin/python3";
 }
 
+// Like `run --out`: DIR may be new, its parent must exist (a typo in the parent is refused, not
+// created).
+static void check_report_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return;
+  if (std::filesystem::exists(dir, ec))
+    throw BadInput(fmt::format("cannot create report directory '{}': not a directory", dir.string()));
+  const std::filesystem::path named = dir.has_filename() ? dir : dir.parent_path();  // "a/b/"
+  const std::filesystem::path parent = named.has_parent_path() ? named.parent_path() : ".";
+  if (!std::filesystem::is_directory(parent, ec)) {
+    const bool exists = std::filesystem::exists(parent, ec);
+    throw BadInput(fmt::format("cannot create report directory '{}': {}'{}' {}", dir.string(),
+                               exists ? "" : "directory ", parent.string(),
+                               exists ? "is not a directory" : "does not exist"));
+  }
+}
+
 int run_report(const ReportOptions& options, std::ostream& out) {
   if (options.format != "html" && options.format != "md" && options.format != "csv" &&
       options.format != "bmf" && options.format != "table")
@@ -77,6 +94,7 @@ int run_report(const ReportOptions& options, std::ostream& out) {
     throw BadInput(fmt::format("--format bmf exports one run, not {}: give one run JSON file",
                                options.inputs.size()));
   if (options.out_dir.empty()) throw BadInput("report needs --out DIR");
+  check_report_dir(options.out_dir);
 
   // Validate every input before writing anything.
   std::vector<nlohmann::json> runs;
@@ -99,7 +117,7 @@ int run_report(const ReportOptions& options, std::ostream& out) {
     throw RunFailed(fmt::format("cannot draw the plots: {} not found", script.string()));
 
   const std::filesystem::path dir = options.out_dir;
-  std::filesystem::create_directories(dir, ec);
+  std::filesystem::create_directory(dir, ec);
   if (ec || !std::filesystem::is_directory(dir))
     throw BadInput(fmt::format("cannot create report directory '{}': {}", dir.string(),
                                ec ? ec.message() : "not a directory"));

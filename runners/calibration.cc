@@ -6,7 +6,9 @@
 #include <system_error>
 
 #include "platform/run_captured.h"
+#include "core/deadline.h"
 #include "core/errors.h"
+#include "core/human_units.h"
 
 namespace interpbench {
 namespace {
@@ -27,17 +29,22 @@ print(json.dumps(calibrate(params) if calibrate else {}))
 
 nlohmann::json calibrate_workload(const std::filesystem::path& file,
                                   const std::filesystem::path& python,
-                                  const nlohmann::json& params) {
+                                  const nlohmann::json& params, double limit_s) {
   SpawnOptions spawn;
   spawn.executable = python;
   spawn.args = {"-I", "-c", kCalibrateScript, file.string(), params.dump()};
   spawn.stdout_mode = SpawnOptions::Output::kCapture;
   Captured child;
   try {
-    child = run_captured(std::move(spawn), std::chrono::seconds(60));
+    child = run_captured(std::move(spawn), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               Deadline::saturating_ns(std::chrono::duration<double>(limit_s))));
   } catch (const std::system_error& e) {
     throw RunFailed(fmt::format("cannot run '{}' to calibrate '{}': {}", python.string(),
                                 file.string(), e.what()));
+  }
+  if (child.timed_out) {
+    throw RunFailed(fmt::format("calibrating workload '{}' timed out after {} (calibrate_run; the "
+                                "wall limit, --wall-limit)", file.string(), format_seconds(limit_s)));
   }
   if (!child.status.success()) {
     throw RunFailed(fmt::format("calibrating workload '{}' failed ({}): {}", file.string(),

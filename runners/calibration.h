@@ -10,9 +10,10 @@
 namespace interpbench {
 
 // The dict `calibrate_run(params)` returns, or an empty object when the file defines none.
-// Throws RunFailed when the calibration fails or takes longer than a minute.
+// Throws RunFailed when the calibration fails or takes longer than `limit_s` (the run's wall
+// limit of a child of that workload): "timed out after N s".
 nlohmann::json calibrate_workload(const std::filesystem::path& file,
                                   const std::filesystem::path& python,
-                                  const nlohmann::json& params);
+                                  const nlohmann::json& params, double limit_s = 60);
 
 }  // namespace interpbench

@@ -1,5 +1,6 @@
 #include "runners/cli.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include "core/errors.h"
 #include "core/paths.h"
 #include "core/row_catalogue.h"
+#include "core/utf8.h"
 #include "runners/plan.h"
 #include "runners/subinterp_modes.h"
 #include "runners/run_command.h"
@@ -44,6 +46,14 @@ std::string one_line(std::string text) {
 int fail(const std::string& message, int code) {
   std::cerr << "interpbench: " << one_line(message) << std::endl;
   return code;
+}
+
+// Paths end up in the JSON report (and workload paths in Python): UTF-8 only, refused up front.
+void require_utf8_path(const std::string& path, const char* what) {
+  if (!is_valid_utf8(path)) {
+    throw BadInput(fmt::format("{} '{}': the path is not valid UTF-8; rename it", what,
+                               escape_invalid_utf8(path)));
+  }
 }
 
 int online_cores() { return std::max(1, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN))); }
@@ -231,6 +241,9 @@ RunOptionFlags add_run_options(CLI::App* cmd, RunOptions& run, bool with_outputs
 }  // namespace
 
 int run_cli(int argc, char** argv) {
+  // A file size limit (ulimit -f) must be a write error we report, not a silent death by
+  // SIGXFSZ that leaves a half-written temp file and the run's temp directory behind.
+  ::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"interpbench: when do subinterpreters beat subprocesses and threads? Measured.", "interpbench"};
   app.require_subcommand(1);
   app.set_version_flag("--version", INTERPBENCH_VERSION);
@@ -322,6 +335,7 @@ int run_cli(int argc, char** argv) {
   try {
     if (run_cmd->parsed()) {
       run_flags.take(run);
+      if (run.out) require_utf8_path(*run.out, "--out");
       return run_command(run);
     }
     if (paths_cmd->parsed()) {
@@ -335,6 +349,8 @@ int run_cli(int argc, char** argv) {
     if (env_cmd->parsed()) return env_command(env_json);
     if (list_cmd->parsed()) return list_command(list_json);
     if (compare_cmd->parsed()) {
+      require_utf8_path(compare.base_path, "compare");
+      require_utf8_path(compare.candidate_path, "compare");
       compare.threshold = parse_percent(threshold);
       if (!(compare.alpha > 0 && compare.alpha < 1)) {
         throw BadInput(fmt::format("bad --alpha '{}': must be between 0 and 1", compare.alpha));
@@ -348,6 +364,8 @@ int run_cli(int argc, char** argv) {
       return run_compare(compare, std::cout);
     }
     if (report_cmd->parsed()) {
+      for (const auto& input : report.inputs) require_utf8_path(input, "report");
+      require_utf8_path(report.out_dir, "--out");
       return run_report(report, std::cout);
     }
     if (child_cmd->parsed()) return child_main(child);

@@ -43,6 +43,21 @@ std::vector<std::string> split_all(const std::vector<std::string>& items) {
   return out;
 }
 
+// A list option that was given must name something: `--workload ""` or `--backend ,` is a
+// mistake, not "all of them" (what leaving the option out means).
+std::vector<std::string> given_list(const std::vector<std::string>& items, const char* option,
+                                    const char* what) {
+  std::vector<std::string> out = split_all(items);
+  if (!items.empty() && out.empty()) {
+    throw BadInput(fmt::format("bad {} '{}': needs at least one {}", option, fmt::join(items, ","), what));
+  }
+  return out;
+}
+
+std::vector<std::string> given_list(const std::string& item, const char* option, const char* what) {
+  return given_list(std::vector<std::string>{item}, option, what);
+}
+
 int max_workers(const Plan& plan) {
   int most = 1;
   for (auto& c : plan.children) {
@@ -73,8 +88,8 @@ std::uint64_t parse_seed(const std::string& text) {
 PlanRequest make_request(const RunOptions& o) {
   PlanRequest req;
   req.suite = o.suite;
-  req.workloads = split_all(o.workloads);
-  req.rows = split_all(o.backends);
+  req.workloads = given_list(o.workloads, "--workload", "workload name");
+  req.rows = given_list(o.backends, "--backend", "row name");
   for (auto& f : o.workload_files) req.workload_files.emplace_back(f);
   if (o.sizes) req.sizes = parse_sizes(*o.sizes);
   if (o.workers) req.workers = parse_counts(*o.workers, "--workers");
@@ -83,12 +98,9 @@ PlanRequest make_request(const RunOptions& o) {
   if (o.timeout) req.timeout_s = parse_timeout(*o.timeout);
   if (o.wall_limit) req.wall_limit_s = parse_timeout(*o.wall_limit, "--wall-limit");
   if (o.start_methods) req.start_methods = parse_start_methods(*o.start_methods);
-  if (o.modules) {
-    req.modules = split_list(*o.modules);
-    if (req.modules->empty()) throw BadInput("bad --modules '': needs at least one module name");
-  }
-  if (o.gil) req.gil = split_list(*o.gil);
-  if (o.config) req.config = split_list(*o.config);
+  if (o.modules) req.modules = given_list(*o.modules, "--modules", "module name");
+  if (o.gil) req.gil = given_list(*o.gil, "--gil", "of own, shared");
+  if (o.config) req.config = given_list(*o.config, "--config", "of isolated, legacy");
   if (o.shared_gil) {
     if (req.gil && *req.gil != std::vector<std::string>{"shared"}) {
       throw BadInput(fmt::format("--shared-gil (an alias of --gil shared) contradicts --gil {}", *o.gil));
@@ -166,6 +178,8 @@ void finish_run(Run& run, SupervisedRun supervised, double wall_s) {
 
 }  // namespace
 
+constexpr double kMaxDurationS = 86400;
+
 double parse_timeout(const std::string& text, const std::string& option) {
   std::size_t used = 0;
   double value = 0;
@@ -178,6 +192,10 @@ double parse_timeout(const std::string& text, const std::string& option) {
     throw BadInput(fmt::format("bad {} '{}': expected a number of seconds", option, text));
   }
   if (value <= 0) throw BadInput(fmt::format("bad {} '{}': must be more than 0", option, text));
+  // Beyond a day is a typo (or an overflow probe), not a benchmark.
+  if (value > kMaxDurationS) {
+    throw BadInput(fmt::format("bad {} '{}': at most {} seconds (1 day)", option, text, kMaxDurationS));
+  }
   return value;
 }
 
@@ -188,7 +206,7 @@ static void calibrate_plan(Plan& plan, const std::filesystem::path& python) {
   for (auto& child : plan.children) {
     auto [it, fresh] = done.try_emplace(child.workload.path);
     if (fresh) {
-      it->second = calibrate_workload(child.workload.path, python, child.params);
+      it->second = calibrate_workload(child.workload.path, python, child.params, child.wall_timeout_s);
       if (!it->second.empty()) plan.options["calibration"][child.workload.name] = it->second;
     }
     child.params.update(it->second);
@@ -196,11 +214,13 @@ static void calibrate_plan(Plan& plan, const std::filesystem::path& python) {
 }
 
 int run_command(const RunOptions& o) {
+  // First of all: from here on SIGINT/SIGTERM stop the run cleanly instead of killing us. One
+  // that comes while the input is checked and calibrated stops the run before its first child
+  // (the supervisor sees the pipe readable) with an empty report marked incomplete.
+  StopSignals signals;
   // Everything the user typed is checked before anything runs.
   PreparedRun prepared = prepare(o);
 
-  // From here on SIGINT/SIGTERM stop the run cleanly instead of killing us.
-  StopSignals signals;
   sweep_and_say();
   TempDir::sweep_stale("interpbench-run");  // result files of runs that were SIGKILLed
 
@@ -216,7 +236,12 @@ int run_command(const RunOptions& o) {
   print_run_output(report, o.format, o.verbose, std::cout);
   std::cout.flush();
   if (o.out) {
-    write_json_file(report, *o.out);
+    // --out was checked before the run: failing now (disk full, ulimit -f) is the run's failure.
+    try {
+      write_json_file(report, *o.out);
+    } catch (const BadInput& e) {
+      throw RunFailed(e.what());
+    }
     if (!o.quiet) fmt::print(stderr, "interpbench: wrote {}\n", *o.out);
   }
 
@@ -278,10 +303,10 @@ int ab_command(const RunOptions& options, const AbOptions& ab) {
   // 10 rounds, 4-6 with 20, 4-7 with 30).
   RunOptions o = options;
   if (!o.rounds) o.rounds = std::to_string(kAbRounds);
+  StopSignals signals;  // before anything else, as in run_command
   const BuildPaths base = paths_of(ab.base_binary), candidate = paths_of(ab.candidate_binary);
   PreparedRun prepared = prepare(o);
 
-  StopSignals signals;
   sweep_and_say();
   TempDir::sweep_stale("interpbench-run");
   TempDir temp("interpbench-run");

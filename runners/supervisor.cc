@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <system_error>
 
@@ -22,7 +23,9 @@
 #include "core/errors.h"
 #include "core/human_units.h"
 #include "core/row_catalogue.h"
+#include "platform/leftovers.h"
 #include "platform/run_captured.h"
+#include "runners/child_result_check.h"
 #include "runners/rounds.h"
 #include "runners/signals.h"
 
@@ -30,6 +33,9 @@ namespace interpbench {
 namespace {
 
 using namespace std::chrono_literals;
+
+// How long what a child leaves may take to end on its own once the child exited.
+constexpr auto kLeftoverGrace = 1000ms;
 
 bool fd_readable(int fd, int timeout_ms) {
   if (fd < 0) return false;
@@ -153,9 +159,9 @@ ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
   std::filesystem::remove(result_file, ec);
   std::filesystem::remove(live_workers_path(result_file), ec);
 
+  const std::set<pid_t> own_before = own_children();  // not the child's to leave behind
   const auto started = Clock::now();
-  const Deadline deadline =
-      Deadline::after(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(child.wall_timeout_s)));
+  const Deadline deadline = Deadline::from_seconds(child.wall_timeout_s);
   std::optional<ChildProcess> process;
   try {
     process.emplace(child_command(child, options, result_file));
@@ -184,6 +190,12 @@ ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
     if (fds[0].revents & POLLIN) status = process->wait(Deadline::after(1s));
   }
   if (!status) status = process->kill_and_reap();  // SIGKILLs the whole group, then reaps
+  // Whatever the child leaves (its group; escaped orphans reparented to us, the subreaper) goes
+  // too. A child that exited on its own gets a grace for helpers that end with it (multiprocessing's
+  // resource tracker); what is still running then is the workload's fault and the row says so.
+  const bool exited = !timed_out && !interrupted && status->signal == 0;
+  const int left_behind =
+      end_leftovers(process->pid(), own_before, exited ? kLeftoverGrace : 0ms, Deadline::after(5s));
   run.wall_s = std::chrono::duration<double>(Clock::now() - started).count();
   run.stderr_tail = process->stderr_tail();
   if (status->signal != 0) {
@@ -204,6 +216,19 @@ ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
     }
   }
 
+  // Every row's result is checked here, once: a result that breaks the contract is an error row
+  // (the report would otherwise drop what it can't read and call the row ok).
+  std::string breach;
+  if (!run.child.is_null()) {
+    breach = check_child_result(run.child);
+    if (!breach.empty()) {
+      const bool has_error = run.child.is_object() && run.child.contains("error") &&
+                             run.child["error"].is_string();
+      if (has_error) breach = fmt::format("{}; {}", run.child["error"].get<std::string>(), breach);
+      run.child = nullptr;  // none of it can be trusted
+    }
+  }
+
   if (interrupted) {
     if (stopped) *stopped = true;
     run.error = stop_reason();
@@ -211,6 +236,9 @@ ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
     run.error = fmt::format("timed out after {}", format_seconds(child.wall_timeout_s));
   } else if (status->signal != 0) {
     run.error = crash_text(child, *status, result_file);
+  } else if (!breach.empty()) {
+    run.error = fmt::format("the child's result breaks the contract (docs/design.md, \"Child result "
+                            "file\"): {}", breach);
   } else if (run.child.is_object() && run.child.value("error", nlohmann::json()).is_string()) {
     run.error = run.child["error"].get<std::string>();
   } else if (run.error.empty() && status->exit_code != 0) {
@@ -218,6 +246,12 @@ ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
     run.error = why.empty() ? status->describe() : fmt::format("{}: {}", status->describe(), why);
   } else if (run.error.empty() && run.child.is_null()) {
     run.error = "the child exited without writing its result file";
+  }
+  if (exited && left_behind > 0) {
+    const std::string text = fmt::format(
+        "the workload left {} process(es) running after the child exited (forked or detached "
+        "with setsid and never waited for); the supervisor killed them", left_behind);
+    run.error = run.error.empty() ? text : fmt::format("{}; {}", run.error, text);
   }
   return run;
 }
@@ -260,6 +294,8 @@ std::vector<SupervisedRun> supervise_sides(const Plan& plan,
   const int side_count = static_cast<int>(sides.size());
   std::vector<SupervisedRun> out(sides.size());
   if (sides.empty()) return out;
+  // Orphans of a child's tree (setsid, double forks) are reparented to us, where run_child finds them.
+  become_child_subreaper();
   const auto schedule = round_schedule(plan, side_count);
   // rounds_of[side][child]: the ChildRuns so far; done: an error or a skip ended the row.
   std::vector<std::vector<std::vector<ChildRun>>> rounds_of(

@@ -11,6 +11,7 @@
 
 #include "platform/run_captured.h"
 #include "core/errors.h"
+#include "core/utf8.h"
 
 namespace interpbench {
 namespace {
@@ -49,6 +50,11 @@ if missing:
 }  // namespace
 
 void check_workload_file(const std::filesystem::path& file, const std::filesystem::path& python) {
+  // The path goes into Python (its module name) and into the JSON report: both take UTF-8 only.
+  if (!is_valid_utf8(file.string())) {
+    throw BadInput(fmt::format("workload '{}': the path is not valid UTF-8; rename the file",
+                               escape_invalid_utf8(file.string())));
+  }
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) {
     throw BadInput(fmt::format("cannot open workload '{}': No such file or directory", file.string()));

@@ -45,6 +45,37 @@ TEST(CalibrationTest, AFailingCalibrationNamesTheWorkloadAndTheError) {
   }
 }
 
+// A hanging calibrate_run is killed at the limit it is given (the run's wall limit, not a fixed
+// minute) and the error says it timed out.
+TEST(CalibrationTest, AHangingCalibrationTimesOutAtTheGivenLimit) {
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    calibrate_workload(kFixtures / "calibrate_hangs.py", INTERPBENCH_PYTHON_EXECUTABLE,
+                       nlohmann::json::object(), 1.0);
+    FAIL() << "no exception";
+  } catch (const RunFailed& e) {
+    EXPECT_NE(std::string(e.what()).find("calibrate_hangs.py"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("timed out after 1"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("SIGKILL"), std::string::npos) << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+}
+
+TEST(CalibrationTest, ARunGivesCalibrationItsWallLimit) {
+  SpawnOptions spawn;
+  spawn.executable = INTERPBENCH_BIN;
+  spawn.args = {"run", "--workload-file", (kFixtures / "calibrate_hangs.py").string(), "--backend",
+                "thread", "--suite", "quick", "--wall-limit", "1.5", "--quiet"};
+  spawn.stdout_mode = SpawnOptions::Output::kNull;
+  const auto started = std::chrono::steady_clock::now();
+  ChildProcess run(spawn);
+  auto status = run.wait(Deadline::after(std::chrono::seconds(45)));
+  if (!status) status = run.kill_and_reap();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(40));
+  EXPECT_EQ(status->exit_code, 1) << status->describe() << "\n" << run.stderr_tail();
+  EXPECT_NE(run.stderr_tail().find("timed out after 1.5"), std::string::npos) << run.stderr_tail();
+}
+
 TEST(CalibrationTest, EveryTaskfarmRowOfARunDoesTheSameLoopsPerTask) {
   const fs::path out = fs::temp_directory_path() / ("calibration_test_" + std::to_string(::getpid()) + ".json");
   SpawnOptions spawn;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -409,6 +410,36 @@ TEST(HandoverTest, BigMessagesArriveWholeAndInOrderBetweenSmallOnes) {
     EXPECT_EQ(ch->recv(Deadline::after(kLong)), bytes_of(i % 2 ? 100 : kBig + i, i)) << i;
   }
   producer.join();
+}
+
+// Every wait has a bound: a sender whose message was taken by a receiver that then stalls (here
+// its sink sleeps) on a ring that closed meanwhile gives up at its deadline instead of re-checking
+// every millisecond until the copy ends (which, for a ring closed as corrupt, never came).
+TEST(HandoverTest, ASenderWhoseTakenMessageStallsOnAClosedRingGivesUpAtItsDeadline) {
+  auto ch = make_inproc_channel(4096);
+  const Message big = bytes_of(kBig, 3);  // stays valid until the receiver's late copy is done
+  std::atomic<bool> in_sink{false};
+  std::vector<std::byte> into;
+  std::thread receiver([&] {
+    try {
+      ch->recv_into([&](std::size_t n) {
+        in_sink = true;
+        std::this_thread::sleep_for(2s);
+        into.resize(n);
+        return into.data();
+      }, Deadline::after(kLong));
+    } catch (const std::exception&) {
+    }
+  });
+  std::thread closer([&] {
+    while (!in_sink) std::this_thread::sleep_for(1ms);
+    ch->close();
+  });
+  const auto started = Clock::now();
+  EXPECT_THROW(ch->send(big, Deadline::after(300ms)), ChannelClosed);
+  EXPECT_LT(Clock::now() - started, 1500ms);
+  closer.join();
+  receiver.join();
 }
 
 TEST(HandoverTest, SendTimesOutWhenNobodyTakesTheMessageAndTheChannelStaysUsable) {

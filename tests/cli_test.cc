@@ -113,6 +113,65 @@ TEST_F(CliTest, ListNamesTheSubinterpModesButNotOwnGilWithLegacy) {
 
 // fork is refused, as the row's error, where the driver's process runs more than one thread;
 // exec and zygote run the same workload.
+// A driver result that breaks the contract fails every row alike (backend rows used to say "ok"
+// and exit 0 where the reference rows failed): one check, where the supervisor reads the result.
+TEST_F(CliTest, MalformedDriverResultsAreErrorRowsOnEveryRow) {
+  for (const char* f : {"bad_result_ints.py", "bad_result_no_keys.py", "bad_result_string_samples.py",
+                        "bad_result_empty_repetitions.py"}) {
+    SCOPED_TRACE(f);
+    const Outcome o = run_cli({"run", "--workload-file", fixture(f), "--backend",
+                               "subinterp,subprocess,thread,py-threading", "--suite", "quick",
+                               "--timeout", "5", "--format", "json", "--quiet"},
+                              std::chrono::seconds(120));
+    EXPECT_EQ(o.status.exit_code, 1) << o.err;
+    const auto report = nlohmann::json::parse(o.out, nullptr, false);
+    ASSERT_TRUE(report.is_object()) << o.out;
+    const auto& rows = report["interpbench"]["rows"];
+    ASSERT_EQ(rows.size(), 4u) << rows.dump();
+    for (const auto& row : rows) {
+      ASSERT_TRUE(row["error"].is_string()) << row.dump();
+      if (row["kind"] != "reference") {
+        EXPECT_NE(row["error"].get<std::string>().find("breaks the contract"), std::string::npos)
+            << row["error"];
+      }
+    }
+  }
+}
+
+// Under `ulimit -f` the report does not fit: the runner used to die by SIGXFSZ (exit 153) without
+// a word, leaving OUT.tmp-PID and its temp dir. Now: one line naming the write error, exit 1,
+// nothing left behind.
+TEST_F(CliTest, AFileSizeLimitIsAWriteErrorNotADeathBySigxfsz) {
+  SpawnOptions spawn;
+  spawn.executable = "/bin/bash";
+  // bash counts ulimit -f in KiB: the child's small result file fits, the run report does not.
+  spawn.args = {"-c", "ulimit -f 2; exec \"$0\" \"$@\"", INTERPBENCH_BIN, "run", "--workload-file",
+                fixture("echo.py"), "--backend", "thread", "--suite", "quick", "--quiet", "--out", out_};
+  spawn.stdout_mode = SpawnOptions::Output::kNull;
+  spawn.stderr_tail_lines = 50;
+  ChildProcess p(spawn);
+  const pid_t pid = p.pid();
+  auto status = p.wait(Deadline::after(std::chrono::seconds(60)));
+  if (!status) status = p.kill_and_reap();
+  EXPECT_EQ(status->signal, 0) << status->describe();
+  EXPECT_EQ(status->exit_code, 1) << p.stderr_tail();
+  // The environment warnings come first (even with --quiet); then the one line of the error.
+  const auto err = lines(p.stderr_tail());
+  ASSERT_FALSE(err.empty());
+  EXPECT_EQ(err.back().rfind("interpbench: cannot write '" + out_ + "'", 0), 0u) << err.back();
+  EXPECT_NE(err.back().find("File too large"), std::string::npos) << err.back();
+  for (const auto& line : err) {
+    if (&line != &err.back()) {
+      EXPECT_EQ(line.rfind("warning: ", 0), 0u) << line;
+    }
+  }
+  for (const auto& entry : fs::directory_iterator(dir_)) ADD_FAILURE() << "left behind: " << entry.path();
+  const std::string temp_prefix = "interpbench-run-" + std::to_string(pid) + "-";
+  for (const auto& entry : fs::directory_iterator(fs::temp_directory_path())) {
+    EXPECT_NE(entry.path().filename().string().rfind(temp_prefix, 0), 0u) << "left behind: " << entry.path();
+  }
+}
+
 TEST_F(CliTest, ForkWhereUnsafeIsARowErrorNamingTheReason) {
   const Outcome o = run_cli({"run", "--workload-file", fixture("fork_unsafe.py"), "--backend",
                              "subprocess", "--start-method", "exec,fork,zygote", "--suite", "quick",
@@ -186,6 +245,18 @@ TEST_F(CliTest, BadCounts) {
                    "--alpha");
 }
 
+// Durations beyond a day, non-finite or negative: one line, before anything runs (1e10 used to
+// overflow core/deadline.h and fail every row with a channel timeout; 1e308 aborted under UBSan).
+TEST_F(CliTest, AbsurdDurations) {
+  for (const char* option : {"--timeout", "--wall-limit"}) {
+    for (const char* value : {"1e10", "1e308", "86401", "inf", "-inf", "nan", "-1e308", "-0", "1e-400x"}) {
+      expect_bad_input({"run", "--suite", "quick", "--workload", "pingpong", "--backend", "subinterp",
+                        option, value, "--out", out_},
+                       std::string(option) + " '" + value + "'");
+    }
+  }
+}
+
 TEST_F(CliTest, MissingOrUnreadableWorkloadFile) {
   expect_bad_input({"run", "--workload-file", (dir_ / "missing.py").string(), "--out", out_}, "missing.py");
   expect_bad_input({"run", "--workload-file", dir_.string()}, dir_.string());
@@ -195,6 +266,24 @@ TEST_F(CliTest, MissingOrUnreadableWorkloadFile) {
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   expect_bad_input({"run", "--workload-file", fifo.string(), "--out", out_}, "not a regular file");
   expect_bad_input({"run", "--workload-file", "/dev/null"}, "not a regular file");
+}
+
+// A workload path that is not UTF-8 used to fail every row with json type_error 316 (and print
+// nothing with --format json): refused up front, as are other paths that reach the report.
+TEST_F(CliTest, NonUtf8PathsAreRefused) {
+  const fs::path bad = dir_ / "p\xff.py";
+  fs::copy_file(fixture("echo.py"), bad);
+  for (const char* format : {"table", "json"}) {
+    expect_bad_input({"run", "--workload-file", bad.string(), "--backend", "subinterp,thread",
+                      "--suite", "quick", "--format", format, "--out", out_},
+                     "not valid UTF-8");
+  }
+  const Outcome o = run_cli({"run", "--workload-file", bad.string()});
+  EXPECT_NE(o.err.find("p\\xff.py"), std::string::npos) << o.err;  // printed escaped
+  expect_bad_input({"run", "--out", (dir_ / "r\xfe.json").string()}, "not valid UTF-8");
+  expect_bad_input({"report", bad.string(), "--out", (dir_ / "report").string()}, "not valid UTF-8");
+  expect_bad_input({"compare", bad.string(), fixture("report_quick.json")}, "not valid UTF-8");
+  EXPECT_FALSE(fs::exists(dir_ / "report"));
 }
 
 TEST_F(CliTest, WorkloadFileWithSyntaxErrorFailsBeforeRunning) {
@@ -226,6 +315,17 @@ TEST_F(CliTest, UnwritableReportDirectory) {
   expect_bad_input({"report", run, "--out", (file / "report").string()}, "a-file/report");
   expect_bad_input({"report", run, "--out", "/proc/interpbench-cli-test"}, "/proc/interpbench-cli-test");
   EXPECT_FALSE(fs::exists(file / "report"));
+}
+
+// report --out refuses a missing parent directory like run --out does (it used to create it).
+TEST_F(CliTest, ReportOutWithMissingParentIsRefusedLikeRunOut) {
+  const fs::path missing = dir_ / "no" / "such";
+  expect_bad_input({"report", fixture("report_quick.json"), "--out", (missing / "report").string()},
+                   "does not exist");
+  expect_bad_input({"report", fixture("report_quick.json"), "--out", (missing / "report/").string()},
+                   "does not exist");
+  expect_bad_input({"run", "--out", (missing / "r.json").string()}, "does not exist");
+  EXPECT_FALSE(fs::exists(dir_ / "no"));
 }
 
 TEST_F(CliTest, ReportAndCompareRejectFilesThatAreNotRuns) {

@@ -94,6 +94,36 @@ TEST_F(FaultTest, SigintStopsTheRunWritesAnIncompleteReportAndExits130) {
 
 TEST_F(FaultTest, SigtermStopsTheRunAndExits143) { expect_stopped_cleanly(SIGTERM, 143, "thread"); }
 
+// SIGINT 50 ms and 200 ms after `run` starts (while it checks its input and calibrates): the
+// handlers are the first thing the run command installs, so it still exits 130 with a report
+// marked incomplete, instead of dying without a word.
+TEST_F(FaultTest, AnEarlySigintStillExits130WithAnIncompleteReport) {
+  for (const auto delay : {50ms, 200ms}) {
+    SCOPED_TRACE(delay.count());
+    fs::remove(out_);
+    SpawnOptions s;
+    s.executable = INTERPBENCH_BIN;
+    s.args = {"run", "--suite", "quick", "--workload", "pingpong", "--backend", "thread", "--out",
+              out_.string()};
+    s.stdout_mode = SpawnOptions::Output::kNull;
+    s.stderr_tail_lines = 50;
+    ChildProcess runner(s);
+    std::this_thread::sleep_for(delay);
+    runner.kill(SIGINT);
+    auto status = runner.wait(Deadline::after(60s));
+    ASSERT_TRUE(status.has_value()) << "the runner did not stop";
+    EXPECT_EQ(status->signal, 0) << status->describe();
+    EXPECT_EQ(status->exit_code, 130) << runner.stderr_tail();
+    EXPECT_NE(runner.stderr_tail().find("interrupted by SIGINT; the report is marked incomplete"),
+              std::string::npos) << runner.stderr_tail();
+    std::ifstream in(out_);
+    ASSERT_TRUE(in) << "no partial report";
+    const auto report = nlohmann::json::parse(in);
+    EXPECT_EQ(report["interpbench"]["incomplete"], true);
+    EXPECT_EQ(report["interpbench"]["incomplete_reason"], "interrupted by SIGINT");
+  }
+}
+
 TEST_F(FaultTest, AfterSigkillTheChildDiesAndTheNextRunSweepsStaleSegments) {
   auto runner = start_hanging_run("subprocess");
   ASSERT_TRUE(fs::exists(marker_)) << runner->stderr_tail();
@@ -178,6 +208,42 @@ TEST_F(FaultTest, WorkerThatAbortsIsAnErrorRowOnEveryRowAndTheRunExits1) {
     if (row["skipped"].is_string()) continue;
     EXPECT_TRUE(row["error"].is_string()) << row.dump();
     EXPECT_EQ(row["results"].size(), 0u) << row["row"];
+  }
+}
+
+// A workload that forks (the sleeper stays in the child's group) or detaches sleepers with setsid
+// (out of the group: the runner, a subreaper, finds them as its reparented children): after the
+// run none is left, and each row says how many were left behind.
+TEST_F(FaultTest, ProcessesAWorkloadLeavesBehindAreKilledAndReported) {
+  for (const auto& [fixture, count] : {std::pair<std::string, int>{"leaks_forked.py", 1},
+                                       std::pair<std::string, int>{"leaks_setsid.py", 2}}) {
+    SCOPED_TRACE(fixture);
+    const std::string tag = "INTERPBENCH_LEAK_TEST=" + std::to_string(::getpid()) + "-" + fixture;
+    SpawnOptions s;
+    s.executable = INTERPBENCH_BIN;
+    s.args = {"run", "--workload-file", fs::path(CLI_FIXTURES_DIR) / fixture, "--backend",
+              "subprocess,thread,subinterp", "--suite", "quick", "--timeout", "5", "--out",
+              out_.string(), "--quiet"};
+    s.env = {tag};
+    s.stdout_mode = SpawnOptions::Output::kNull;
+    s.stderr_tail_lines = 50;
+    const auto started = std::chrono::steady_clock::now();
+    ChildProcess run(s);
+    auto status = run.wait(Deadline::after(120s));
+    ASSERT_TRUE(status.has_value()) << "the run hung";
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 19s) << "waited for the sleepers";
+    EXPECT_EQ(status->exit_code, 1) << run.stderr_tail();
+    EXPECT_EQ(testing::processes_tagged(tag), std::vector<pid_t>{}) << "left behind";
+    std::ifstream in(out_);
+    ASSERT_TRUE(in) << run.stderr_tail();
+    const auto report = nlohmann::json::parse(in);
+    const auto& rows = report["interpbench"]["rows"];
+    ASSERT_EQ(rows.size(), 3u) << rows.dump();
+    const std::string said = "left " + std::to_string(count) + " process(es) running";
+    for (const auto& row : rows) {
+      ASSERT_TRUE(row["error"].is_string()) << row.dump();
+      EXPECT_NE(row["error"].get<std::string>().find(said), std::string::npos) << row["error"];
+    }
   }
 }
 

@@ -95,6 +95,8 @@ void check_types(const json& r) {
     throw bad("no 'benchmark_name' string");
   for (const char* key : {"metric", "unit"})
     if (r.contains(key) && !r[key].is_string()) throw bad("'metric'/'unit' is not a string");
+  for (const char* key : {"name", "timed", "status", "detail"})
+    if (r.contains(key) && !r[key].is_string()) throw bad(fmt::format("'{}' is not a string", key).c_str());
   if (r.contains("higher_is_better") && !r["higher_is_better"].is_boolean())
     throw bad("'higher_is_better' is not true/false");
   if (r.contains("summary") && !r["summary"].is_object()) throw bad("'summary' is not an object");
@@ -179,11 +181,37 @@ Row load_row_header(const json& row) {
   return out;
 }
 
+namespace {
+
+// A row's identity fields and the run's sections, typed strictly: a report whose row name is a
+// number or null, or whose options are a list, is bad input, not an empty default.
+void check_row_types(const json& row, std::size_t index) {
+  if (!row.is_object()) throw BadInput(fmt::format("row {}: not an object", index));
+  // null: the writer's "not applicable" (a floor row's config); the row's name is never null.
+  for (const char* key : {"row", "kind", "workload", "gil", "config", "python", "python_label"})
+    if (row.contains(key) && !row[key].is_string() && !(row[key].is_null() && key != std::string("row")))
+      throw BadInput(fmt::format("row {}: '{}' is not a string", index, key));
+  if (row.contains("results") && !row["results"].is_array())
+    throw BadInput(fmt::format("row {}: 'results' is not a list", index));
+}
+
+void check_run_types(const json& ib) {
+  for (const char* key : {"environment", "options", "verdict", "targets", "answer"})
+    if (ib.contains(key) && !ib[key].is_object())
+      throw BadInput(fmt::format("'interpbench.{}' is not an object", key));
+  if (ib.contains("rows") && !ib["rows"].is_array()) throw BadInput("'interpbench.rows' is not a list");
+}
+
+}  // namespace
+
 Run load_interpbench(const json& ib) {
   Run run;
   if (!ib.is_object()) throw BadInput("not an interpbench report (no 'interpbench' section)");
+  check_run_types(ib);
   if (ib.contains("rows") && ib["rows"].is_array()) {
+    std::size_t index = 0;
     for (const auto& row : ib["rows"]) {
+      check_row_types(row, index++);
       Row r = load_row_header(row);
       if (row.contains("results") && row["results"].is_array())
         for (const auto& result : row["results"]) r.results.push_back(load_result(result));

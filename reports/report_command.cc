@@ -98,7 +98,14 @@ int run_report(const ReportOptions& options, std::ostream& out) {
 
   // Validate every input before writing anything.
   std::vector<nlohmann::json> runs;
-  for (const auto& path : options.inputs) runs.push_back(load_report(path));
+  for (const auto& path : options.inputs) {
+    runs.push_back(load_report(path));
+    try {
+      report::load_run(runs.back());  // every type checked before anything is written
+    } catch (const BadInput& e) {
+      throw BadInput(fmt::format("{}: {}", path, e.what()));
+    }
+  }
   // Runs of different Pythons: every row says which ("subinterp · 3.12"), in every output.
   std::vector<const nlohmann::json*> pointers;
   for (const auto& run : runs) pointers.push_back(&run);

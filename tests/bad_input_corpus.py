@@ -17,22 +17,10 @@ import subprocess
 import sys
 import tempfile
 
-# Cases that fail today for a reason another change fixes: {case name: reason}. The loaders of
-# `report` and `compare` still read raw JSON and trust its types; a validating typed run model
-# (another branch) is to turn these into one line, exit 2.
-RAW_JSON = "expected to be fixed by the typed run model: report/compare read raw JSON"
-DISABLED = {
-    "report string summary": RAW_JSON,
-    "report integer name": RAW_JSON,
-    "compare integer name as base": RAW_JSON,
-    "compare integer name as candidate": RAW_JSON,
-    "report row name null": RAW_JSON,
-    "compare row name null as base": RAW_JSON,
-    "compare row name null as candidate": RAW_JSON,
-    "report options a list": RAW_JSON,
-    "compare options a list as base": RAW_JSON,
-    "compare options a list as candidate": RAW_JSON,
-}
+# Cases that fail today for a reason another change is to fix: {case name: reason}. None now:
+# the typed run model (core/report_model) rejects the wrong-typed reports report and compare
+# used to trust.
+DISABLED = {}
 
 TIMEOUT_S = 60
 BASE = ["run", "--suite", "quick", "--workload", "pingpong", "--backend", "floor", "--quiet"]

@@ -343,8 +343,11 @@ TEST(PythonLabelTest, MergedRunsKeepEveryRowLabelledAndEachVerdictUnderItsPython
   EXPECT_EQ(rows.back()["python_label"], "3.13");
   EXPECT_EQ(merged["interpbench"]["environments"].size(), 2u);
   std::ostringstream out, err;
-  print_console_report(merged, out, err);
+  print_console_report(merged, out, err, /*verbose=*/true);
   const std::string text = out.str();
+  // The table: a line per row and Python, each ratio to the subinterp row of its Python.
+  EXPECT_NE(text.find("\n  subinterp · 3.11 "), std::string::npos);
+  EXPECT_NE(text.find("\n  subprocess · 3.13 "), std::string::npos);
   EXPECT_NE(text.find("pingpong/8 [subinterp · 3.11] (shared GIL: Python 3.11)"), std::string::npos);
   EXPECT_NE(text.find("pingpong/8 [subinterp · 3.13]\n"), std::string::npos);
   // One summary ranks the rows of both Pythons.

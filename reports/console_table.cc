@@ -38,10 +38,21 @@ std::string pad_left(const std::string& s, std::size_t width) {
   return w >= width ? s : std::string(width - w, ' ') + s;
 }
 
+// The row's result for a variant; else one of the same metric named "<variant>/<more>": the
+// floor row's "pingpong/8/shm" stands in the column of "pingpong/8".
 const Result* find_result(const Row& row, const Variant& v) {
   for (const auto& r : row.results)
     if (!r.is_status() && r.name == v.name && r.metric == v.metric) return &r;
+  for (const auto& r : row.results)
+    if (!r.is_status() && r.metric == v.metric && r.name.rfind(v.name + "/", 0) == 0) return &r;
   return nullptr;
+}
+
+// A variant named "<another variant>/<more>" of the same metric: shown in that one's column.
+bool folded(const Variant& v, const std::vector<Variant>& all) {
+  return std::any_of(all.begin(), all.end(), [&](const Variant& o) {
+    return o.metric == v.metric && v.name.rfind(o.name + "/", 0) == 0;
+  });
 }
 
 // The subinterp row the ratios of `row` are to: the one of the same Python (merged runs).
@@ -79,6 +90,7 @@ struct Cell {
   const Result* result = nullptr;
   RatioEstimate estimate;
   bool has_ratio = false;
+  bool base = false;  // the subinterp row's own cell
 };
 
 struct Table {
@@ -183,6 +195,7 @@ void print_workload_table(const std::string& workload, const std::vector<Row>& a
       if (std::find(t.variants.begin(), t.variants.end(), v) == t.variants.end())
         t.variants.push_back(v);
     }
+  std::erase_if(t.variants, [&](const Variant& v) { return folded(v, t.variants); });
   if (t.variants.empty()) return;
   const std::size_t n = t.variants.size();
 
@@ -204,6 +217,7 @@ void print_workload_table(const std::string& workload, const std::vector<Row>& a
       if (!b) continue;
       if (base == row) {
         c.ratio = " —";
+        c.base = true;
         continue;
       }
       c.estimate = paired_ratio(c.result->by_round, b->by_round);
@@ -216,12 +230,22 @@ void print_workload_table(const std::string& workload, const std::vector<Row>& a
       line[0].value = row->error ? "error" : "skipped";
   }
 
-  // The columns shown: all when they fit; else the headline metric's, spread evenly.
+  // The columns shown: all when they fit; else those subinterp has (a variant only a floor row
+  // measures compares with nothing), of the headline metric, spread evenly.
   std::vector<std::size_t> candidates(n);
   for (std::size_t v = 0; v < n; ++v) candidates[v] = v;
   set_headers(t, workload, candidates);
   set_widths(t);
   std::string kept_metric;
+  if (t.width_of(candidates) > width) {
+    auto compared = [&](std::size_t v) {
+      for (std::size_t i = 0; i < t.rows.size(); ++i)
+        if (t.cells[i][v].base) return true;
+      return false;
+    };
+    if (std::any_of(candidates.begin(), candidates.end(), compared))
+      std::erase_if(candidates, [&](std::size_t v) { return !compared(v); });
+  }
   if (t.width_of(candidates) > width) {
     std::set<std::string> metrics;
     for (const auto& v : t.variants) metrics.insert(v.metric);

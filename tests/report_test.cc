@@ -163,7 +163,13 @@ TEST_F(ReportTest, RunsOfThreePythonsMakeOneReportWithRowsLabelledByVersion) {
   ReportOptions o{inputs, (dir_ / "r").string()};
   o.format = "table";
   EXPECT_EQ(run_report(o, out), 0);
-  EXPECT_NE(out.str().find("[subinterp · 3.12]"), std::string::npos);
+  // A line per row and Python in each workload's table; with -v, a block per result too.
+  EXPECT_NE(out.str().find("\n  subinterp · 3.12 "), std::string::npos);
+  EXPECT_EQ(out.str().find("[subinterp · 3.12]"), std::string::npos);
+  std::ostringstream verbose_out;
+  o.verbose = true;
+  EXPECT_EQ(run_report(o, verbose_out), 0);
+  EXPECT_NE(verbose_out.str().find("[subinterp · 3.12]"), std::string::npos);
   dir_ /= "r";
   expect_complete_report();
   const auto md = read(dir_ / "report.md");

@@ -72,6 +72,12 @@ std::string format_mean_sd(double value, double sd, const std::string& unit) {
 
 std::string format_seconds(double seconds) { return format_value(seconds * 1e9, "ns"); }
 
+std::size_t display_width(const std::string& text) {
+  std::size_t n = 0;
+  for (const char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
 std::string first_few(const std::vector<std::string>& items, std::size_t most) {
   if (items.size() <= most) return fmt::format("{}", fmt::join(items, ", "));
   const std::vector<std::string> head(items.begin(), items.begin() + static_cast<long>(most));

@@ -17,6 +17,9 @@ std::string format_mean_sd(double value, double sd, const std::string& unit);
 // "1.5 ms" from seconds, for wall times.
 std::string format_seconds(double seconds);
 
+// The columns `text` (UTF-8) takes on a terminal: its code points ("µs" is 2, "—" 1).
+std::size_t display_width(const std::string& text);
+
 // "a, b, c and 4 more": the first `most` items of a long list, for one-line warnings.
 std::string first_few(const std::vector<std::string>& items, std::size_t most);
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/human_units.h"
+#include "reports/console_table.h"
 #include "reports/ext_matrix.h"
 #include "reports/paired.h"
 #include "reports/shared_gil.h"
@@ -120,6 +121,39 @@ void print_problems(const std::string& w, const Row& row, std::ostream& out) {
     out << fmt::format("{} {}: worker {}: {}\n", w, row_label(row), we.worker, we.error);
 }
 
+// --verbose: a block per row of one variant (every metric the row measured for it), then a
+// Summary per metric that ranks the rows.
+void print_variant_blocks(const std::string& name, const std::vector<Item>& items, std::ostream& out) {
+  // A block per row: every metric this row measured for this variant.
+  std::vector<std::string> rows_seen;
+  std::vector<std::string> metrics;
+  for (const Item& it : items) {
+    const std::string row = row_name(*it.row);
+    if (std::find(rows_seen.begin(), rows_seen.end(), row) == rows_seen.end())
+      rows_seen.push_back(row);
+    const std::string& m = it.result->metric;
+    if (std::find(metrics.begin(), metrics.end(), m) == metrics.end()) metrics.push_back(m);
+  }
+  for (const auto& row : rows_seen) {
+    bool header = false;
+    for (const Item& it : items) {
+      if (row_name(*it.row) != row) continue;
+      if (!header) {
+        out << fmt::format("{} {}\n", name, row_label(*it.row));
+        header = true;
+      }
+      print_result(*it.result, out);
+    }
+  }
+  out << '\n';
+  for (const auto& m : metrics) {
+    std::vector<Item> same;
+    for (const Item& it : items)
+      if (it.result->metric == m) same.push_back(it);
+    print_summary(fmt::format("{} {}", name, metric_label(m)), same, out);
+  }
+}
+
 }  // namespace
 
 std::string metric_label(const std::string& metric) {
@@ -134,11 +168,12 @@ std::string metric_label(const std::string& metric) {
   return label;
 }
 
-void print_console_report(const json& report, std::ostream& out, std::ostream& err) {
-  print_console_report(report::load_run(report), out, err);
+void print_console_report(const json& report, std::ostream& out, std::ostream& err, bool verbose) {
+  print_console_report(report::load_run(report), out, err, verbose);
 }
 
-void print_console_report(const report::Run& run, std::ostream& out, std::ostream& err) {
+void print_console_report(const report::Run& run, std::ostream& out, std::ostream& err,
+                          bool verbose) {
   // Group results by workload, then variant (result name), then row, in the order they ran.
   std::vector<std::string> workloads;
   std::map<std::string, std::vector<std::string>> variants;  // workload -> names
@@ -174,37 +209,9 @@ void print_console_report(const report::Run& run, std::ostream& out, std::ostrea
   }
 
   for (const auto& w : workloads) {
-    for (const auto& name : variants[w]) {
-      const auto& items = items_of[name];
-      // A block per row: every metric this row measured for this variant.
-      std::vector<std::string> rows_seen;
-      std::vector<std::string> metrics;
-      for (const Item& it : items) {
-        const std::string row = row_name(*it.row);
-        if (std::find(rows_seen.begin(), rows_seen.end(), row) == rows_seen.end())
-          rows_seen.push_back(row);
-        const std::string& m = it.result->metric;
-        if (std::find(metrics.begin(), metrics.end(), m) == metrics.end()) metrics.push_back(m);
-      }
-      for (const auto& row : rows_seen) {
-        bool header = false;
-        for (const Item& it : items) {
-          if (row_name(*it.row) != row) continue;
-          if (!header) {
-            out << fmt::format("{} {}\n", name, row_label(*it.row));
-            header = true;
-          }
-          print_result(*it.result, out);
-        }
-      }
-      out << '\n';
-      for (const auto& m : metrics) {
-        std::vector<Item> same;
-        for (const Item& it : items)
-          if (it.result->metric == m) same.push_back(it);
-        print_summary(fmt::format("{} {}", name, metric_label(m)), same, out);
-      }
-    }
+    if (verbose)
+      for (const auto& name : variants[w]) print_variant_blocks(name, items_of[name], out);
+    print_workload_table(w, run.rows, out);
     print_ext_matrix(ext_matrix(run, w), out);
     for (const Row* row : problems[w]) print_problems(w, *row, out);
     out << '\n';

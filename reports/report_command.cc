@@ -174,9 +174,11 @@ int run_report(const ReportOptions& options, std::ostream& out) {
     throw RunFailed(fmt::format("drawing the plots wrote no {}", (dir / "index.html").string()));
 
   if (options.format == "table") {
-    // What `interpbench run` prints, for every run at once: one block per row and Python, and
-    // summaries that rank them all ("subinterp · 3.13 1.2 times faster than subinterp · 3.11").
-    print_console_report(runs.size() == 1 ? runs[0] : merge_runs(runs, labels), out, std::cerr);
+    // What `interpbench run` prints, for every run at once: a line per row and Python in each
+    // workload's table; with -v, blocks and summaries that rank them all ("subinterp · 3.13 1.2
+    // times faster than subinterp · 3.11").
+    print_console_report(runs.size() == 1 ? runs[0] : merge_runs(runs, labels), out, std::cerr,
+                         options.verbose);
   } else if (options.format == "md")
     out << read_text(dir / "report.md");
   else if (options.format == "csv")

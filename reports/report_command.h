@@ -19,6 +19,7 @@ struct ReportOptions {
   // console table of every run at once (rows labelled by Python when the runs differ in one;
   // warnings to stderr).
   std::string format = "html";
+  bool verbose = false;  // table: a block per result and a summary per variant too
   double timeout_s = 180;
 };
 

@@ -252,7 +252,8 @@ int run_cli(int argc, char** argv) {
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "Run workloads on backends and reference rows, print the report");
   RunOptionFlags run_flags = add_run_options(run_cmd, run, /*with_outputs=*/true);
-  run_cmd->add_flag("--verbose,-v", run.verbose, "Copy children's stderr, show tracebacks");
+  run_cmd->add_flag("--verbose,-v", run.verbose,
+                    "Copy children's stderr, show tracebacks; the table gets a block per result");
   run_cmd->add_flag("--quiet,-q", run.quiet, "No progress on stderr");
 
   // env
@@ -272,6 +273,8 @@ int run_cli(int argc, char** argv) {
   report_cmd->add_option("--out", report.out_dir, "Output directory (index.html, report.md, plots)");
   report_cmd->add_option("--format", report.format, "What stdout gets once DIR is written: html | md | csv | bmf | table")
       ->capture_default_str();
+  report_cmd->add_flag("--verbose,-v", report.verbose,
+                       "--format table: a block per result and a summary per variant too");
 
   // compare
   CompareOptions compare;

@@ -10,7 +10,6 @@ namespace interpbench {
 
 void print_run_output(const nlohmann::json& report, const std::string& format, bool verbose,
                       std::ostream& out) {
-  (void)verbose;  // tracebacks are in the report's rows; the console shows them as it sees fit
   if (format == "json") {
     out << report.dump(2) << "\n";
   } else if (format == "csv") {
@@ -20,7 +19,7 @@ void print_run_output(const nlohmann::json& report, const std::string& format, b
   } else if (format == "bmf") {
     out << export_bmf(report::load_run(report)).dump(2) << "\n";
   } else {
-    print_console_report(report, out, std::cerr);
+    print_console_report(report, out, std::cerr, verbose);
   }
 }
 

@@ -9,6 +9,8 @@
 namespace interpbench {
 
 // `report` is make_json_report()'s output; `format` one of table | json | csv | md | bmf.
+// `verbose`: the table has a block per result and a summary per variant besides its
+// per-workload tables.
 void print_run_output(const nlohmann::json& report, const std::string& format, bool verbose,
                       std::ostream& out);
 

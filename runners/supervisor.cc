@@ -2,8 +2,10 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cerrno>
 #include <chrono>
@@ -50,10 +52,45 @@ std::string stop_reason() {
 }
 
 
+// "1:05" from seconds.
+std::string minutes_seconds(double seconds) {
+  const auto s = static_cast<long long>(std::max(0.0, seconds) + 0.5);
+  return s >= 3600 ? fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+                   : fmt::format("{}:{:02}", s / 60, s % 60);
+}
+
+// "0:41 elapsed, ~2:15 left": the time since the run's first child started, and the children
+// still to run (rows x workloads x rounds) at the mean time of those done so far.
+std::string progress_eta(std::size_t index, std::size_t total) {
+  using Clock = std::chrono::steady_clock;
+  static Clock::time_point started;  // one run at a time; its first child resets it
+  const auto now = Clock::now();
+  if (index <= 1) started = now;
+  const double elapsed = std::chrono::duration<double>(now - started).count();
+  if (index <= 1) return "";
+  const double left = elapsed / static_cast<double>(index - 1) * static_cast<double>(total - index + 1);
+  return fmt::format("  {} elapsed, ~{} left", minutes_seconds(elapsed), minutes_seconds(left));
+}
+
+// The terminal's width, for a progress line that \r can overwrite (a wrapped one it can't).
+std::size_t terminal_columns() {
+  winsize ws{};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 80;
+}
+
 void progress_start(const SupervisorOptions& o, std::size_t index, std::size_t total,
                     const std::string& workload, const std::string& label) {
   if (o.progress != SupervisorOptions::Progress::kTerminal) return;
-  fmt::print(stderr, "\r\033[K[{}/{}] {} · {} ...", index, total, workload, label);
+  const std::string eta = progress_eta(index, total);
+  std::string line = fmt::format("[{}/{}] {} · {} ...", index, total, workload, label);
+  // Cut the row's label, not the ETA, to keep one screen line, a code point at a time.
+  const std::size_t columns = terminal_columns() - 1;
+  while (!line.empty() && display_width(line) + display_width(eta) > columns) {
+    while (!line.empty() && (static_cast<unsigned char>(line.back()) & 0xC0) == 0x80) line.pop_back();
+    if (!line.empty()) line.pop_back();
+  }
+  fmt::print(stderr, "\r\033[K{}{}", line, eta);
   std::fflush(stderr);
 }
 

@@ -163,7 +163,13 @@ TEST_F(ReportTest, RunsOfThreePythonsMakeOneReportWithRowsLabelledByVersion) {
   ReportOptions o{inputs, (dir_ / "r").string()};
   o.format = "table";
   EXPECT_EQ(run_report(o, out), 0);
-  EXPECT_NE(out.str().find("[subinterp · 3.12]"), std::string::npos);
+  // A line per row and Python in each workload's table; with -v, a block per result too.
+  EXPECT_NE(out.str().find("\n  subinterp · 3.12 "), std::string::npos);
+  EXPECT_EQ(out.str().find("[subinterp · 3.12]"), std::string::npos);
+  std::ostringstream verbose_out;
+  o.verbose = true;
+  EXPECT_EQ(run_report(o, verbose_out), 0);
+  EXPECT_NE(verbose_out.str().find("[subinterp · 3.12]"), std::string::npos);
   dir_ /= "r";
   expect_complete_report();
   const auto md = read(dir_ / "report.md");
@@ -343,8 +349,11 @@ TEST(PythonLabelTest, MergedRunsKeepEveryRowLabelledAndEachVerdictUnderItsPython
   EXPECT_EQ(rows.back()["python_label"], "3.13");
   EXPECT_EQ(merged["interpbench"]["environments"].size(), 2u);
   std::ostringstream out, err;
-  print_console_report(merged, out, err);
+  print_console_report(merged, out, err, /*verbose=*/true);
   const std::string text = out.str();
+  // The table: a line per row and Python, each ratio to the subinterp row of its Python.
+  EXPECT_NE(text.find("\n  subinterp · 3.11 "), std::string::npos);
+  EXPECT_NE(text.find("\n  subprocess · 3.13 "), std::string::npos);
   EXPECT_NE(text.find("pingpong/8 [subinterp · 3.11] (shared GIL: Python 3.11)"), std::string::npos);
   EXPECT_NE(text.find("pingpong/8 [subinterp · 3.13]\n"), std::string::npos);
   // One summary ranks the rows of both Pythons.

@@ -385,10 +385,9 @@ json answer_json(const Answer& answer) {
 std::vector<std::string> answer_lines(const Answer& answer) {
   std::vector<std::string> lines = {
       "The answer (this run's figures; best vs runner-up, median of per-round ratios [95% interval])"};
-  for (const auto& r : answer.rows) {
-    lines.push_back(fmt::format("  {:<46} {:<28} {}", r.question, r.winner_text(), r.ratio_text()));
-    lines.push_back(fmt::format("  {:<46} {}", "", r.sentence));
-  }
+  // One line a question; its sentence is in the JSON and the report.
+  for (const auto& r : answer.rows)
+    lines.push_back(fmt::format("  {:<48} {:<28} {}", r.question, r.winner_text(), r.ratio_text()));
   lines.push_back("");
   // The paragraph, wrapped at 100 columns.
   std::string line;

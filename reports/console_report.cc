@@ -212,7 +212,7 @@ void print_console_report(const report::Run& run, std::ostream& out, std::ostrea
     if (verbose)
       for (const auto& name : variants[w]) print_variant_blocks(name, items_of[name], out);
     print_workload_table(w, run.rows, out);
-    print_ext_matrix(ext_matrix(run, w), out);
+    print_ext_matrix(ext_matrix(run, w), out, verbose);
     for (const Row* row : problems[w]) print_problems(w, *row, out);
     out << '\n';
   }
@@ -220,7 +220,13 @@ void print_console_report(const report::Run& run, std::ostream& out, std::ostrea
   for (const auto& line : run.answer_lines) out << line << '\n';
   if (!run.answer_lines.empty()) out << '\n';
   for (const auto& line : run.verdict_lines) out << line << '\n';
-  for (const auto& line : run.targets_lines) out << line << '\n';
+  // The headline ratios repeat the answer's figures: shown with -v (and in the JSON and report).
+  bool in_headlines = false;
+  for (const auto& line : run.targets_lines) {
+    if (line.rfind("Headline ratios", 0) == 0) in_headlines = true;
+    else if (!line.empty() && line[0] != ' ') in_headlines = false;
+    if (!in_headlines || verbose) out << line << '\n';
+  }
   for (const auto& w : run.warnings) err << "warning: " << w << '\n';
   if (run.incomplete) out << fmt::format("incomplete run: {}", run.incomplete_reason) << '\n';
 }

@@ -66,7 +66,7 @@ ExtMatrix ext_matrix(const report::Run& run, const std::string& workload) {
   return m;
 }
 
-void print_ext_matrix(const ExtMatrix& m, std::ostream& out) {
+void print_ext_matrix(const ExtMatrix& m, std::ostream& out, bool verbose) {
   if (m.modules.empty()) return;
   std::vector<std::string> differ, everywhere;
   for (const auto& module : m.modules) {
@@ -84,6 +84,11 @@ void print_ext_matrix(const ExtMatrix& m, std::ostream& out) {
   }
   out << fmt::format("Extension modules: {} imported on {} rows; {} import on every row\n",
                      m.modules.size(), m.rows.size(), everywhere.size());
+  if (!differ.empty() && !verbose) {
+    out << fmt::format("  {} import differently between rows: {} (-v: the matrix)\n", differ.size(),
+                       first_few(differ, 8));
+    return;
+  }
   if (!differ.empty()) {
     std::size_t module_w = 6;
     for (const auto& d : differ) module_w = std::max(module_w, d.size() + 2);

@@ -34,7 +34,9 @@ std::vector<std::string> status_workloads(const report::Run& run);
 
 // The console's matrix: the modules whose outcome differs between rows (marked '*' where
 // subprocess and subinterp differ), the ImportError texts, and how many import everywhere.
-void print_ext_matrix(const ExtMatrix& m, std::ostream& out);
+// The summary line, then (verbose) the module x row matrix of the modules that differ, or (not
+// verbose) their names in one line.
+void print_ext_matrix(const ExtMatrix& m, std::ostream& out, bool verbose = true);
 
 // Verdict lines (and an "extcompat" finding) for each status workload: which modules fail in
 // an isolated subinterpreter and import in a process.

@@ -261,14 +261,21 @@ TEST(HumanUnitsTest, PicksTheScaleWithThreeSignificantDigits) {
 
 
 // extcompat's outcomes: one matrix, not a block per module; no benchmark entries, no winners.
-TEST(ConsoleReportTest, ExtcompatIsAModuleByRowMatrixMarkingWhereSubprocessDiffers) {
+// Without -v the modules that differ are named in one line; -v shows their matrix.
+TEST(ConsoleReportTest, ExtcompatNamesTheModulesThatDifferAndVerboseShowsTheirMatrix) {
   const Printed p = print(fixture::extcompat_run());
+  EXPECT_THAT(p.out, HasSubstr("Extension modules: 3 imported on 2 rows; 1 import on every row"));
+  EXPECT_THAT(p.out, HasSubstr("2 import differently between rows: _curses, fx_crash (-v: the matrix)"));
+  EXPECT_THAT(p.out, Not(HasSubstr("ok on every row")));
+}
+
+TEST(ConsoleReportTest, ExtcompatIsAModuleByRowMatrixMarkingWhereSubprocessDiffers) {
+  const Printed p = verbose(fixture::extcompat_run());
   EXPECT_THAT(p.out, HasSubstr("Extension modules: 3 imported on 2 rows; 1 import on every row"));
   EXPECT_THAT(p.out, testing::ContainsRegex(R"(\* _curses +ImportError +ok)"));
   EXPECT_THAT(p.out, HasSubstr("\n    fx_crash  crash: SIGSEGV  crash: SIGSEGV\n"));
   EXPECT_THAT(p.out, HasSubstr("ImportError: module does not support loading in subinterpreters: _curses"));
   EXPECT_THAT(p.out, HasSubstr("ok on every row: _decimal"));
-  EXPECT_THAT(p.out, Not(HasSubstr("[subinterp]")));  // no timing blocks
   EXPECT_THAT(p.out, HasSubstr("import in a process but not in an isolated subinterpreter: _curses"));
   const auto report = make_json_report(fixture::extcompat_run());
   EXPECT_TRUE(report["benchmarks"].empty()) << report["benchmarks"].dump();

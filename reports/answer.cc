@@ -161,8 +161,13 @@ std::vector<AnswerRow> object_rows(const Run& run) {
     codec.figures.emplace_back(row, format_value(e->figure + d->figure, e->unit));
   }
   const std::string graph = base.substr(std::string("objects/").size());  // nested/4096/pickle5
-  const std::string shares = fmt::format("{:.0f}–{:.0f}%", low * 100, high * 100);
-  const std::string codec_shares = fmt::format("{:.0f}–{:.0f}%", (1 - high) * 100, (1 - low) * 100);
+  // "2–3%", or "2%" when every row rounds to the same share.
+  const auto range = [](double from, double to) {
+    const std::string a = fmt::format("{:.0f}", from * 100), b = fmt::format("{:.0f}", to * 100);
+    return a == b ? a + "%" : a + "–" + b + "%";
+  };
+  const std::string shares = range(low, high);
+  const std::string codec_shares = range(1 - high, 1 - low);
   channel.figures.emplace_back("channel share", shares);
   codec.figures.emplace_back("codec share", codec_shares);
   channel.sentence = fmt::format("{} per {} graph: {}; the channel is {} of encode + transfer + decode.",

@@ -1,8 +1,8 @@
 #pragma once
 // Runs of several Pythons in one report (scripts/run --python 3.11,3.12,3.13, or `interpbench
 // report a.json b.json`): when the runs differ in Python version, every row is labelled with its
-// run's Python, "subinterp · 3.12", wherever it appears: console, CSV, Markdown, and (by the same
-// rule in render_report.py) the HTML tables and plot legends.
+// run's Python, "subinterp · 3.12", wherever it appears: console, CSV, Markdown, the HTML tables
+// and the plot legends (reports/report_view writes these labels for the render script).
 #include <string>
 #include <vector>
 

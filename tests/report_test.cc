@@ -225,16 +225,19 @@ TEST_F(ReportTest, MarkdownShowsTheLabelsAndFiguresThatCppWrites) {
 
 // The plots hold the data: round_trip.svg and throughput.svg have one series per row of the run
 // (gid "series:<row>"), each with one marker per message size measured.
-TEST_F(ReportTest, SizePlotsHoldOneSeriesPerRowWithAPointPerSize) {
+TEST_F(ReportTest, SizeAndScalingPlotsHoldOneSeriesPerRowWithAPointPerVariant) {
   std::ostringstream out;
   ASSERT_EQ(run_report({{fixture("report_synthetic.json").string()}, dir_.string()}, out), 0);
   const auto doc = nlohmann::json::parse(read(fixture("report_synthetic.json")));
+  // scaling: a point per worker count (speedup over N = 1) on every row that measured N = 1.
   for (const auto& [plot, metric] : {std::pair{"round_trip", "round_trip"},
-                                     std::pair{"throughput", "throughput"}}) {
+                                     std::pair{"throughput", "throughput"},
+                                     std::pair{"scaling", "wall"}}) {
     std::map<std::string, int> expected;  // row -> sizes measured
     for (const auto& row : doc["interpbench"]["rows"])
       for (const auto& r : row["results"])
         if (r["metric"] == metric) ++expected["series:" + row_display_name(row)];
+    ASSERT_FALSE(expected.empty()) << "the fixture has no " << metric << " results";
     SpawnOptions o;
     o.executable = plot_python();
     o.args = {"-c", "import sys, xml.etree.ElementTree as E\n"

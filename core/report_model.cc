@@ -160,6 +160,16 @@ std::size_t Result::rounds_with_value() const {
       std::count_if(by_round.begin(), by_round.end(), [](double x) { return std::isfinite(x); }));
 }
 
+const Result* find_result(const Run& run, std::string_view row, std::string_view name,
+                          std::string_view metric) {
+  for (const Row& r : run.rows) {
+    if (r.row != row) continue;
+    for (const Result& res : r.results)
+      if (res.name == name && res.metric == metric && !res.is_status() && res.figure > 0) return &res;
+  }
+  return nullptr;
+}
+
 bool is_status_result(const json& result) {
   return result.is_object() && result.contains("status") && result["status"].is_string();
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -98,6 +99,11 @@ Row load_row_header(const nlohmann::json& row);
 Result load_result(const nlohmann::json& result);
 // A result that records an outcome ("status": "ok" ...) rather than a measurement.
 bool is_status_result(const nlohmann::json& result);
+
+// The measured result `name` with `metric` of the row labelled `row` (a figure > 0, not an
+// outcome), or nullptr: what every ratio between two rows starts from.
+const Result* find_result(const Run& run, std::string_view row, std::string_view name,
+                          std::string_view metric);
 
 }  // namespace report
 }  // namespace interpbench

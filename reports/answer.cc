@@ -16,6 +16,7 @@ namespace interpbench {
 namespace {
 
 using json = nlohmann::json;
+using report::find_result;
 using report::Result;
 using report::Row;
 using report::Run;
@@ -31,21 +32,11 @@ struct Contender {
   std::string text;  // the figure as shown ("9.12 µs")
 };
 
-const Result* find(const Run& run, const std::string& row, const std::string& name,
-                   const std::string& metric) {
-  for (const Row& r : run.rows) {
-    if (r.row != row) continue;
-    for (const Result& res : r.results)
-      if (res.name == name && res.metric == metric && !res.is_status() && res.figure > 0) return &res;
-  }
-  return nullptr;
-}
-
 std::vector<Contender> contenders(const Run& run, const std::vector<std::string>& rows,
                                   const std::string& name, const std::string& metric) {
   std::vector<Contender> out;
   for (const auto& row : rows)
-    if (const Result* r = find(run, row, name, metric))
+    if (const Result* r = find_result(run, row, name, metric))
       out.push_back({row, r->figure, r->by_round, format_value(r->figure, r->unit)});
   return out;
 }
@@ -150,9 +141,9 @@ std::vector<AnswerRow> object_rows(const Run& run) {
   double low = 1, high = 0;
   std::vector<std::string> codec_figures;
   for (const auto& row : kModels) {
-    const Result* e = find(run, row, base + "/encode", "encode");
-    const Result* t = find(run, row, base + "/transfer", "transfer");
-    const Result* d = find(run, row, base + "/decode", "decode");
+    const Result* e = find_result(run, row, base + "/encode", "encode");
+    const Result* t = find_result(run, row, base + "/transfer", "transfer");
+    const Result* d = find_result(run, row, base + "/decode", "decode");
     if (!e || !t || !d) continue;
     const double share = t->figure / (e->figure + t->figure + d->figure);
     low = std::min(low, share);
@@ -187,8 +178,8 @@ AnswerRow scaling_row(const Run& run) {
   const std::string n = std::to_string(cores);
   std::vector<Contender> c;
   for (const auto& row : kModels) {
-    const Result* one = find(run, row, "scaling/1", "wall");
-    const Result* many = find(run, row, "scaling/" + n, "wall");
+    const Result* one = find_result(run, row, "scaling/1", "wall");
+    const Result* many = find_result(run, row, "scaling/" + n, "wall");
     if (!one || !many) continue;
     Contender x{row, one->figure / many->figure, {}, ""};
     for (std::size_t r = 0; r < std::min(one->by_round.size(), many->by_round.size()); ++r)

@@ -39,17 +39,12 @@ json side_json(const Side& s) {
 // The result `name` (with `metric`) of row `row`.
 std::optional<Side> find(const report::Run& run, const std::string& row, const std::string& name,
                          const std::string& metric) {
-  for (const auto& r : run.rows) {
-    if (r.row != row) continue;
-    for (const auto& res : r.results) {
-      if (res.name != name || res.metric != metric || !(res.figure > 0)) continue;
-      const std::string bench =
-          res.benchmark_name.empty() ? name + "/" + metric + "/" + row : res.benchmark_name;
-      return Side{row, bench, res.unit, res.figure, res.by_round, res.bytes_per_op,
-                  static_cast<int>(res.summary.n)};
-    }
-  }
-  return std::nullopt;
+  const report::Result* res = report::find_result(run, row, name, metric);
+  if (!res) return std::nullopt;
+  const std::string bench =
+      res->benchmark_name.empty() ? name + "/" + metric + "/" + row : res->benchmark_name;
+  return Side{row, bench, res->unit, res->figure, res->by_round, res->bytes_per_op,
+              static_cast<int>(res->summary.n)};
 }
 
 // Every row label of the run that starts with `prefix` ("py-multiprocessing-").

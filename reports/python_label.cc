@@ -83,7 +83,7 @@ json merge_runs(const std::vector<json>& runs, const std::vector<std::string>& l
   ib["warnings"] = json::array();
   ib["environments"] = json::array();
   // Each run's verdict, then its targets, then the next run's: what one Python says reads as one.
-  json lines = json::array();
+  json lines = json::array(), answers = json::array();
   bool incomplete = false;
   std::vector<std::string> reasons;
   for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -97,6 +97,7 @@ json merge_runs(const std::vector<json>& runs, const std::vector<std::string>& l
     for (auto& w : r.value("warnings", json::array()))
       ib["warnings"].push_back(who.empty() ? w : json(who + ": " + w.get<std::string>()));
     ib["environments"].push_back(r.value("environment", json::object()));
+    append_titled(r, "answer", "The answer", who, answers);
     append_titled(r, "verdict", "Verdict", who, lines);
     append_titled(r, "targets", "Targets", who, lines);
     if (r.value("incomplete", false)) {
@@ -105,6 +106,8 @@ json merge_runs(const std::vector<json>& runs, const std::vector<std::string>& l
       reasons.push_back(who.empty() ? why : who + ": " + why);
     }
   }
+  // Each run's answer, named by its Python; the first run's must not stand for all of them.
+  ib["answer"] = {{"lines", answers}};
   ib["verdict"] = {{"findings", json::array()}, {"lines", lines}};
   ib["targets"] = {{"targets", json::array()}, {"lines", json::array()}};
   ib["incomplete"] = incomplete;

@@ -345,6 +345,8 @@ TEST(PythonLabelTest, ARunThatDoesNotKnowItsPythonLeavesEveryRunUnlabelled) {
 TEST(PythonLabelTest, MergedRunsKeepEveryRowLabelledAndEachVerdictUnderItsPython) {
   std::vector<nlohmann::json> runs{synthetic_run_on("3.11.7"), synthetic_run_on("3.13.0")};
   runs[1]["interpbench"]["targets"]["lines"] = {"Targets (goals not gates)", "  P1  round trip"};
+  for (auto& run : runs)
+    run["interpbench"]["answer"]["lines"] = {"The answer (this run's figures)", "  small messages  subinterp"};
   const auto merged = merge_runs(runs, {"3.11", "3.13"});
   const auto& rows = merged["interpbench"]["rows"];
   ASSERT_EQ(rows.size(), 2 * runs[0]["interpbench"]["rows"].size());
@@ -363,6 +365,9 @@ TEST(PythonLabelTest, MergedRunsKeepEveryRowLabelledAndEachVerdictUnderItsPython
   EXPECT_NE(text.find("than subinterp · 3.11 (shared GIL: Python 3.11)"), std::string::npos);
   EXPECT_NE(text.find("Verdict, Python 3.11.7"), std::string::npos);
   EXPECT_NE(text.find("Verdict, Python 3.13.0"), std::string::npos);
+  // Each run's answer under its Python, not the first run's for both.
+  EXPECT_NE(text.find("The answer, Python 3.11.7"), std::string::npos);
+  EXPECT_NE(text.find("The answer, Python 3.13.0"), std::string::npos);
   EXPECT_NE(text.find("Targets, Python 3.13.0 (goals not gates)\n  P1  round trip\n"), std::string::npos);
   EXPECT_LT(text.find("Verdict, Python 3.11.7"), text.find("Verdict, Python 3.13.0"));
   EXPECT_NE(err.str().find("warning: Python 3.13.0: "), std::string::npos);

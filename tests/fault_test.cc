@@ -103,8 +103,9 @@ TEST_F(FaultTest, AnEarlySigintStillExits130WithAnIncompleteReport) {
     fs::remove(out_);
     SpawnOptions s;
     s.executable = INTERPBENCH_BIN;
-    s.args = {"run", "--suite", "quick", "--workload", "pingpong", "--backend", "thread", "--out",
-              out_.string()};
+    // 40 rounds (a few seconds): the quick suite's 4 end in about 200 ms, which raced the signal.
+    s.args = {"run", "--suite", "quick", "--workload", "pingpong", "--backend", "thread", "--rounds",
+              "40", "--out", out_.string()};
     s.stdout_mode = SpawnOptions::Output::kNull;
     s.stderr_tail_lines = 50;
     ChildProcess runner(s);

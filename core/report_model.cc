@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/utf8.h"
 
 namespace interpbench {
 
@@ -97,6 +98,11 @@ void check_types(const json& r) {
     if (r.contains(key) && !r[key].is_string()) throw bad("'metric'/'unit' is not a string");
   for (const char* key : {"name", "timed", "status", "detail"})
     if (r.contains(key) && !r[key].is_string()) throw bad(fmt::format("'{}' is not a string", key).c_str());
+  // Identity fields reach terminals and tables verbatim: a control character in one is refused
+  // (a run never writes one: runners/child_result_check refuses it from a workload).
+  for (const char* key : {"name", "metric", "unit", "benchmark_name"})
+    if (r.contains(key) && find_control_char(r[key].get<std::string>()) != std::string::npos)
+      throw bad(fmt::format("'{}' contains a control character", key).c_str());
   if (r.contains("higher_is_better") && !r["higher_is_better"].is_boolean())
     throw bad("'higher_is_better' is not true/false");
   if (r.contains("summary") && !r["summary"].is_object()) throw bad("'summary' is not an object");
@@ -201,6 +207,9 @@ void check_row_types(const json& row, std::size_t index) {
   for (const char* key : {"row", "kind", "workload", "gil", "config", "python", "python_label"})
     if (row.contains(key) && !row[key].is_string() && !(row[key].is_null() && key != std::string("row")))
       throw BadInput(fmt::format("row {}: '{}' is not a string", index, key));
+    else if (row.contains(key) && row[key].is_string() &&
+             find_control_char(row[key].get<std::string>()) != std::string::npos)
+      throw BadInput(fmt::format("row {}: '{}' contains a control character", index, key));
   if (row.contains("results") && !row["results"].is_array())
     throw BadInput(fmt::format("row {}: 'results' is not a list", index));
 }
@@ -233,14 +242,14 @@ Run load_interpbench(const json& ib) {
   run.num_cpus = static_cast<int>(integer(run.environment, "num_cpus"));
   if (ib.contains("warnings") && ib["warnings"].is_array())
     for (const auto& w : ib["warnings"])
-      if (w.is_string()) run.warnings.push_back(w.get<std::string>());
+      if (w.is_string()) run.warnings.push_back(escape_control_chars(w.get<std::string>()));
   run.incomplete = ib.contains("incomplete") && ib["incomplete"].is_boolean() && ib["incomplete"].get<bool>();
   run.incomplete_reason = text(ib, "incomplete_reason");
   const auto lines_of = [&](const char* key, std::vector<std::string>& into) {
     const json& section = object_at(ib, key);
     if (section.contains("lines") && section["lines"].is_array())
       for (const auto& l : section["lines"])
-        if (l.is_string()) into.push_back(l.get<std::string>());
+        if (l.is_string()) into.push_back(escape_control_chars(l.get<std::string>()));
   };
   lines_of("answer", run.answer_lines);
   lines_of("verdict", run.verdict_lines);

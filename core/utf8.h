@@ -65,4 +65,39 @@ inline std::string escape_invalid_utf8(std::string_view text) {
   return out;
 }
 
+// Control characters (C0, DEL, and C1 as UTF-8: U+0080..U+009F) move a terminal's cursor, start
+// escape sequences and break table lines; a name must not carry them to any output.
+inline std::size_t find_control_char(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7F) return i;
+    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+        static_cast<unsigned char>(text[i + 1]) <= 0x9F)
+      return i;
+  }
+  return std::string_view::npos;
+}
+
+// `text` with each control character (as find_control_char) written as \xNN, and invalid UTF-8
+// as escape_invalid_utf8: safe to print in one line of a terminal.
+inline std::string escape_control_chars(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool c1 = c == 0xC2 && i + 1 < text.size() &&
+                    static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+    if (c < 0x20 || c == 0x7F || c1) {
+      const auto v = c1 ? static_cast<unsigned char>(text[++i]) : c;
+      out += "\\x";
+      out += kHex[v >> 4];
+      out += kHex[v & 0xF];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return escape_invalid_utf8(out);
+}
+
 }  // namespace interpbench

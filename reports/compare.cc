@@ -185,6 +185,12 @@ bool CompareResult::has_regression() const {
                      [](const auto& r) { return r.verdict == Verdict::kRegression; });
 }
 
+bool CompareResult::compared_nothing() const {
+  return std::none_of(results.begin(), results.end(), [](const auto& r) {
+    return r.verdict != Verdict::kOnlyInBase && r.verdict != Verdict::kOnlyInCandidate;
+  });
+}
+
 CompareResult compare_reports(const nlohmann::json& base, const nlohmann::json& candidate,
                               double threshold, double alpha, bool paired) {
   return compare_reports(report::load_run(base), report::load_run(candidate), threshold, alpha,
@@ -332,8 +338,10 @@ CompareResult compare_reports(const report::Run& base, const report::Run& candid
         "{} result(s) of the base are missing in the candidate (a row failed, was skipped or not "
         "run): run the same rows and workloads in both",
         missing));
-  if (ratio_n == 0 && !base_results.empty())
-    out.warnings.push_back("no result is present in both runs: nothing to compare");
+  if (out.compared_nothing())
+    out.warnings.push_back(
+        "no result is present in both runs: nothing was compared, so the gate fails (exit 1); "
+        "check that the candidate's rows ran (its run's errors) and that both ran the same workloads");
   environment_warnings(base, candidate, out.warnings);
   return out;
 }
@@ -371,7 +379,7 @@ int run_compare(const CompareOptions& options, std::ostream& out) {
     out << format_compare_markdown(result, options);
   else
     out << format_compare_table(result, options);
-  return result.has_regression() ? 1 : 0;
+  return result.fails() ? 1 : 0;
 }
 
 }  // namespace interpbench

@@ -74,6 +74,11 @@ struct CompareResult {
   double threshold = 0.05, alpha = 0.05;
 
   bool has_regression() const;
+  // No result was measured in both runs (the candidate's rows all failed, or the runs measured
+  // different things): nothing was gated, so a gate must not pass.
+  bool compared_nothing() const;
+  // What the exit code says: a regression, or nothing compared.
+  bool fails() const { return has_regression() || compared_nothing(); }
 };
 
 // Pure comparison of two loaded runs.

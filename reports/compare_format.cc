@@ -6,6 +6,7 @@
 
 #include "core/human_units.h"
 
+#include "core/utf8.h"
 #include "reports/compare.h"
 
 namespace interpbench {
@@ -40,7 +41,8 @@ std::string summary_line(const CompareResult& r) {
       "{} unchanged, {} with the whole-run shift; whole run {} (worse in {}, better in {} "
       "results; sign test p = {}) "
       "[{}; threshold {:.3g}%, false discovery rate {:.3g}]",
-      r.has_regression() ? "REGRESSION" : "OK", count(Verdict::kRegression),
+      r.has_regression() ? "REGRESSION" : r.compared_nothing() ? "NOTHING COMPARED" : "OK",
+      count(Verdict::kRegression),
       count(Verdict::kImprovement), count(Verdict::kNotSignificant),
       count(Verdict::kTooFewRepetitions), count(Verdict::kUnchanged), count(Verdict::kRunShift),
       overall_text(r), r.overall_worse, r.overall_better, p_text(r.overall_p_value),
@@ -84,6 +86,18 @@ std::string format_compare_table(const CompareResult& r, const CompareOptions& o
   return out;
 }
 
+namespace {
+
+// `text` as a Markdown code span inside a table cell: a '|' would end the cell and a backtick
+// the span (GFM: "\|" is an escaped pipe even inside code; a doubled fence takes a backtick).
+std::string md_code(std::string_view text) {
+  std::string body;
+  for (char c : text) body += c == '|' ? std::string("\\|") : std::string(1, c);
+  return text.find('`') == std::string_view::npos ? "`" + body + "`" : "`` " + body + " ``";
+}
+
+}  // namespace
+
 std::string format_compare_markdown(const CompareResult& r, const CompareOptions& o) {
   auto table = [&](auto keep) {
     std::string t =
@@ -92,7 +106,7 @@ std::string format_compare_markdown(const CompareResult& r, const CompareOptions
     for (const auto& c : r.results) {
       if (!keep(c)) continue;
       const bool bad = c.verdict == Verdict::kRegression;
-      t += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", c.name,
+      t += fmt::format("| {} | {} | {} | {} | {} | {} |\n", md_code(c.name),
                        has_base(c) ? format_value(c.base_mean, c.unit) : "",
                        has_candidate(c) ? format_value(c.candidate_mean, c.unit) : "",
                        change_text(c), p_text(c.q_value),
@@ -100,11 +114,12 @@ std::string format_compare_markdown(const CompareResult& r, const CompareOptions
     }
     return t;
   };
-  std::string out = fmt::format("## interpbench compare: {}\n\n", r.has_regression()
-                                                                     ? "regression found"
-                                                                     : "no significant regression");
-  out += fmt::format("Base `{}`, candidate `{}`.\n\n{}\n\n", o.base_path, o.candidate_path,
-                     summary_line(r));
+  std::string out = fmt::format("## interpbench compare: {}\n\n",
+                                r.has_regression()     ? "regression found"
+                                : r.compared_nothing() ? "nothing compared"
+                                                       : "no significant regression");
+  out += fmt::format("Base {}, candidate {}.\n\n{}\n\n", md_code(escape_control_chars(o.base_path)),
+                     md_code(escape_control_chars(o.candidate_path)), summary_line(r));
   for (const auto& w : r.warnings) out += "- ⚠ " + w + "\n";
   if (!r.warnings.empty()) out += "\n";
   const auto significant = [](const ResultComparison& c) {
@@ -148,6 +163,7 @@ nlohmann::json compare_to_json(const CompareResult& r, const CompareOptions& o) 
       {"threshold", r.threshold},
       {"alpha", r.alpha},
       {"regression", r.has_regression()},
+      {"compared_nothing", r.compared_nothing()},
       {"results", results},
       {"overall",
        {{"median_change", r.overall_worse_ratio - 1},

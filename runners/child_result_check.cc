@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "core/utf8.h"
+
 namespace interpbench {
 namespace {
 
@@ -22,7 +24,8 @@ bool null_or_string(const json& child, const char* key) {
 
 // `name` as the message quotes it: the result's name, or its position when it has none.
 std::string label(const json& r, std::size_t index) {
-  if (r.is_object() && r.contains("name") && r["name"].is_string()) return fmt::format("result '{}'", r["name"].get<std::string>());
+  if (r.is_object() && r.contains("name") && r["name"].is_string())
+    return fmt::format("result '{}'", escape_control_chars(r["name"].get<std::string>()));
   return fmt::format("result {}", index + 1);
 }
 
@@ -62,6 +65,10 @@ std::string check_result(const json& r, std::size_t index, std::set<std::string>
   }
   const std::string name = r["name"].get<std::string>();
   if (name.empty()) return fmt::format("{}: 'name' is empty", what);
+  // Names go to terminals, tables, Markdown and CSV: no control characters (docs/design.md).
+  for (const char* key : {"name", "metric"})
+    if (find_control_char(r[key].get<std::string>()) != std::string::npos)
+      return fmt::format("{}: '{}' contains a control character", what, key);
   if (!names.insert(name).second) return fmt::format("{}: the name is used twice", what);
   const std::string unit = r["unit"].get<std::string>();
   if (std::find(std::begin(kUnits), std::end(kUnits), unit) == std::end(kUnits)) {

@@ -291,6 +291,9 @@ int run_cli(int argc, char** argv) {
                         "one); run both in interleaved rounds with the run options below, gate on the paired result");
   RunOptions ab_run_options;
   RunOptionFlags ab_flags = add_run_options(compare_cmd, ab_run_options, /*with_outputs=*/false);
+  std::optional<std::string> save_runs;
+  compare_cmd->add_option("--save-runs", save_runs, "With --run: write both sides' run JSON to "
+                          "DIR/base.json and DIR/candidate.json");
   compare_cmd->add_flag("--quiet,-q", ab_run_options.quiet, "No progress on stderr (--run)");
   compare_cmd->add_flag("--verbose,-v", ab_run_options.verbose, "Copy children's stderr (--run)");
 
@@ -358,12 +361,14 @@ int run_cli(int argc, char** argv) {
       if (!(compare.alpha > 0 && compare.alpha < 1)) {
         throw BadInput(fmt::format("bad --alpha '{}': must be between 0 and 1", compare.alpha));
       }
+      if (save_runs) require_utf8_path(*save_runs, "--save-runs");
       if (ab_run) {
         ab_flags.take(ab_run_options);
         AbOptions ab{compare.base_path, compare.candidate_path, compare.format, compare.threshold,
-                     compare.alpha};
+                     compare.alpha, save_runs};
         return ab_command(ab_run_options, ab);
       }
+      if (save_runs) throw BadInput("--save-runs needs --run: two saved runs are already files");
       return run_compare(compare, std::cout);
     }
     if (report_cmd->parsed()) {

@@ -43,6 +43,9 @@ struct AbOptions {
   std::string base_binary, candidate_binary;
   std::string format = "table";  // table | json | md
   double threshold = 0.05, alpha = 0.05;
+  // `--save-runs DIR`: both sides' run JSON as DIR/base.json and DIR/candidate.json (CI keeps
+  // them as artifacts; `interpbench report` reads them).
+  std::optional<std::string> save_runs;
 };
 int ab_command(const RunOptions& options, const AbOptions& ab);
 

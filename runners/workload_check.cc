@@ -55,6 +55,11 @@ void check_workload_file(const std::filesystem::path& file, const std::filesyste
     throw BadInput(fmt::format("workload '{}': the path is not valid UTF-8; rename the file",
                                escape_invalid_utf8(file.string())));
   }
+  // Its name is the workload's name in every table: no control characters there either.
+  if (find_control_char(file.filename().string()) != std::string::npos) {
+    throw BadInput(fmt::format("workload '{}': the file name contains a control character; rename the file",
+                               escape_control_chars(file.string())));
+  }
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) {
     throw BadInput(fmt::format("cannot open workload '{}': No such file or directory", file.string()));

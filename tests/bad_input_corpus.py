@@ -67,6 +67,9 @@ def cases(scratch, fixtures):
     bad_utf8 = os.path.join(os.fsencode(scratch), b"p\xff.py")
     with open(bad_utf8, "wb") as f, open(os.path.join(fixtures, "echo.py"), "rb") as src:
         f.write(src.read())
+    control_name = os.path.join(scratch, "p\x1b[31m.py")
+    with open(control_name, "wb") as f, open(os.path.join(fixtures, "echo.py"), "rb") as src:
+        f.write(src.read())
     a_file = os.path.join(scratch, "a-file")
     with open(a_file, "w") as f:
         f.write("x")
@@ -80,6 +83,7 @@ def cases(scratch, fixtures):
         "no driver": os.path.join(fixtures, "cli_no_driver.py"),
         "no functions": os.path.join(fixtures, "no_functions.py"),
         "non-UTF-8 name": bad_utf8,
+        "ESC in the name": control_name,
     }
     for name, path in workload_files.items():
         add(f"run --workload-file {name}", ["run", "--workload-file", path, "--backend", "floor"])
@@ -151,6 +155,8 @@ def cases(scratch, fixtures):
         "row name null": write("rownull.json", mutated(set_in_first_row("row", None))),
         "options a list": write("opts.json", mutated(set_in_run("options", []))),
         "invalid UTF-8 inside": write("badutf8.json", good_text.encode().replace(b'"row"', b'"r\xffw"', 1), "wb"),
+        "ESC in a result name": write("escname.json", mutated(set_in_first_result("name", "a\x1b[2Jb"))),
+        "newline in a row name": write("nlrow.json", mutated(set_in_first_row("row", "sub\ninterp"))),
         "NaN inside": write("nan.json", good_text.replace("0.", "NaN, \"x\": 0.", 1)),
         "a directory": scratch,
         "missing": os.path.join(scratch, "none.json"),
@@ -174,6 +180,9 @@ def cases(scratch, fixtures):
         add(f"compare --alpha {v!r}", ["compare", good_path, good_path, "--alpha", v])
     add("compare --format xml", ["compare", good_path, good_path, "--format", "xml"])
     add("compare one file", ["compare", good_path])
+    add("compare --save-runs without --run", ["compare", good_path, good_path, "--save-runs", scratch])
+    add("run --modules with ESC", BASE + ["--modules", "json,a\x1b[2Jb"])
+    add("run --backend with ESC", ["run", "--backend", "sub\x1binterp"])
     add("compare --run not executables", ["compare", "--run", good_path, good_path])
     return out
 

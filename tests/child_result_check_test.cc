@@ -57,6 +57,12 @@ TEST(ChildResultCheckTest, EveryBreachIsNamed) {
   EXPECT_NE(with("unit", "furlongs").find("unknown unit 'furlongs'"), std::string::npos);
   EXPECT_NE(with("name", 7).find("'name' is a number"), std::string::npos);
   EXPECT_NE(with("name", "").find("'name' is empty"), std::string::npos);
+  // Control characters are refused, and the message itself prints them escaped.
+  EXPECT_EQ(with("name", "a\x1b[2Jb"), "result 'a\\x1b[2Jb': 'name' contains a control character");
+  EXPECT_NE(with("metric", "round\ntrip").find("'metric' contains a control character"), std::string::npos);
+  EXPECT_NE(with("name", "bell\x07").find("control character"), std::string::npos);
+  EXPECT_NE(with("name", "c1\xc2\x9b").find("control character"), std::string::npos);
+  EXPECT_EQ(with("name", "caf\xc3\xa9/8/round_trip"), "");  // non-ASCII letters are fine
   EXPECT_NE(with("params", "x").find("'params' is a string"), std::string::npos);
   EXPECT_NE(with("higher_is_better", "no").find("higher_is_better"), std::string::npos);
   EXPECT_NE(with("bytes_per_op", -1).find("bytes_per_op"), std::string::npos);

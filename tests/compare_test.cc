@@ -225,6 +225,29 @@ TEST(CompareTest, MissingAndNewResultsAreListedNotFlagged) {
   EXPECT_EQ(r.results[1].verdict, Verdict::kOnlyInBase);
   EXPECT_EQ(r.results[2].verdict, Verdict::kOnlyInCandidate);
   EXPECT_FALSE(r.has_regression());
+  EXPECT_FALSE(r.compared_nothing());
+  EXPECT_FALSE(r.fails());
+}
+
+// A candidate whose rows all crashed has no result: a gate that compared nothing must not pass
+// (a CI job ignoring the run step's exit code would otherwise go green).
+TEST(CompareTest, NothingInBothRunsFailsTheGate) {
+  TempDir dir;
+  const auto base_json = report({result("a", 100, 10, 0.01, 1)});
+  const auto base = dir.write("base.json", base_json.dump());
+  const auto empty = dir.write("empty.json", report({}).dump());
+  const auto other = dir.write("other.json", report({result("b", 100, 10, 0.01, 2)}).dump());
+  for (const auto& [b, c] : {std::pair{base, empty}, std::pair{base, other}, std::pair{empty, empty}}) {
+    std::ostringstream out;
+    EXPECT_EQ(run_compare({b, c}, out), 1) << b << " " << c;
+    EXPECT_NE(out.str().find("NOTHING COMPARED"), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("nothing was compared, so the gate fails"), std::string::npos) << out.str();
+  }
+  CompareOptions json_opts{base, empty};
+  json_opts.format = "json";
+  std::ostringstream json_out;
+  EXPECT_EQ(run_compare(json_opts, json_out), 1);
+  EXPECT_EQ(nlohmann::json::parse(json_out.str())["compared_nothing"], true);
 }
 
 TEST(CompareTest, SubinterpRowInAnotherGilModeIsAWarning) {

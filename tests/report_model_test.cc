@@ -91,6 +91,18 @@ TEST(ReportModelTest, AFieldOfTheWrongTypeIsBadInputNamingTheResult) {
   EXPECT_THROW(load_run(json{{"context", json::object()}}), BadInput);
 }
 
+TEST(ReportModelTest, AControlCharacterInANameIsBadInputAndEscapedInLines) {
+  // A name reaches terminals and tables verbatim: ESC would start an escape sequence there.
+  EXPECT_EQ(bad_input_of(with_result({{"benchmark_name", "a\x1b[2Jb"}})),
+            "result \"a\\u001b[2Jb\": 'benchmark_name' contains a control character");
+  EXPECT_EQ(bad_input_of(with_result({{"name", "x\ry"}})), "result ?: 'name' contains a control character");
+  json run = {{"rows", json::array({{{"row", "sub\ninterp"}, {"results", json::array()}}})}};
+  EXPECT_EQ(bad_input_of(run), "row 0: 'row' contains a control character");
+  // Prose lines are shown, escaped, not refused: a verdict line is the run's own text.
+  json ok = {{"rows", json::array()}, {"verdict", {{"lines", json::array({"a\x1b[31mb"})}}}};
+  EXPECT_EQ(load_run(json{{"interpbench", ok}}).verdict_lines, std::vector<std::string>{"a\\x1b[31mb"});
+}
+
 TEST(ReportModelTest, RowsCarryTheirOutcome) {
   const json ib = {{"rows",
                     {{{"row", "subinterp"},

@@ -258,6 +258,23 @@ TEST_F(ReportTest, SizeAndScalingPlotsHoldOneSeriesPerRowWithAPointPerVariant) {
   }
 }
 
+// report.md is read as Markdown (rendered as HTML) and in terminals: text from a run shows as
+// text there, neither markup nor an escape sequence.
+TEST_F(ReportTest, MarkdownShowsHtmlAndControlCharactersAsText) {
+  auto doc = nlohmann::json::parse(read(fixture("report_synthetic.json")));
+  doc["interpbench"]["warnings"] = {"<script>alert(1)</script> & \x1b[31mred"};
+  fs::create_directories(dir_);
+  const auto input = dir_ / "markup.json";
+  std::ofstream(input) << doc.dump();
+  std::ostringstream out;
+  ASSERT_EQ(run_report({{input.string()}, (dir_ / "r").string()}, out), 0);
+  const auto md = read(dir_ / "r" / "report.md");
+  EXPECT_NE(md.find("&lt;script&gt;alert(1)&lt;/script&gt; &amp; \\x1b[31mred"), std::string::npos);
+  EXPECT_EQ(md.find("<script>"), std::string::npos);
+  EXPECT_EQ(md.find('\x1b'), std::string::npos);
+  EXPECT_EQ(read(dir_ / "r" / "index.html").find("<script>alert"), std::string::npos);
+}
+
 TEST_F(ReportTest, RunWithoutResultsStillWritesEveryPlotAndSaysSo) {
   auto doc = nlohmann::json::parse(read(fixture("report_synthetic.json")));
   for (auto& row : doc["interpbench"]["rows"]) row["results"] = nlohmann::json::array();

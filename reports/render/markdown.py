@@ -8,7 +8,10 @@ from render.sections import (PLOT_WORKLOAD, answer, compact_table, environment_f
 
 
 def md_cell(s):
-    return str(s).replace("|", "\\|").replace("\n", " ")
+    """Text for a Markdown line or table cell: HTML and control characters shown, not obeyed."""
+    s = str(s).replace("\n", " ").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = "".join(c if c >= " " and not "\x7f" <= c <= "\x9f" else f"\\x{ord(c):02x}" for c in s)
+    return s.replace("|", "\\|")
 
 
 def ext_markdown(run, runs):
@@ -30,8 +33,8 @@ def ext_markdown(run, runs):
             for r in cells[x].values():
                 if r.get("status") != "ok":
                     details.setdefault(str(r.get("detail", "")).replace(f"module {x} ", "module "), set()).add(x)
-        m += [""] + [f"- {md_cell(t)}: {', '.join(sorted(ms))}" for t, ms in details.items()]
-        m += [f"- ok on every row ({len(same)}): {', '.join(same)}", ""]
+        m += [""] + [f"- {md_cell(t)}: {md_cell(', '.join(sorted(ms)))}" for t, ms in details.items()]
+        m += [f"- ok on every row ({len(same)}): {md_cell(', '.join(same))}", ""]
     return m
 
 
@@ -73,7 +76,7 @@ def write_markdown(runs, plots, out_dir):
             m += [f"- {kind}: {md_cell(x)}" for kind, x in probs] + [""]
     m += ["## By workload", ""]
     for workload in workload_order(runs, plots):
-        m += [f"### {workload}", ""]
+        m += [f"### {md_cell(workload)}", ""]
         for p in plots:
             if PLOT_WORKLOAD.get(p.key) == workload and p.key != "crossover":
                 m += figure_markdown(p, runs)

@@ -71,9 +71,12 @@ int max_workers(const Plan& plan) {
   return most;
 }
 
-// Segments whose owner died: left by a run that was SIGKILLed (or a child that crashed). Said
-// even with --quiet: it is about the machine, not progress.
+// Segments and temporary directories whose owner died: left by a run that was SIGKILLed (or a
+// child that crashed). Said even with --quiet: it is about the machine, not progress.
 void sweep_and_say() {
+  if (const int dirs = TempDir::sweep_stale("interpbench-run"); dirs > 0)
+    fmt::print(stderr, "interpbench: removed {} temporary director{} of a run that was killed\n", dirs,
+               dirs == 1 ? "y" : "ies");
   const auto removed = sweep_stale_segments();
   if (!removed.empty()) {
     fmt::print(stderr, "interpbench: removed {} stale shared-memory segment(s) whose owner is gone: {}\n",
@@ -226,7 +229,6 @@ int run_command(const RunOptions& o) {
   PreparedRun prepared = prepare(o);
 
   sweep_and_say();
-  TempDir::sweep_stale("interpbench-run");  // result files of runs that were SIGKILLed
 
   Run run = make_run(prepared.plan, prepared.python, self_executable());
   TempDir temp("interpbench-run");
@@ -318,7 +320,6 @@ int ab_command(const RunOptions& options, const AbOptions& ab) {
   PreparedRun prepared = prepare(o);
 
   sweep_and_say();
-  TempDir::sweep_stale("interpbench-run");
   TempDir temp("interpbench-run");
   std::vector<SupervisorOptions> sides;
   std::vector<Run> runs;

@@ -172,6 +172,34 @@ TEST_F(CliTest, AFileSizeLimitIsAWriteErrorNotADeathBySigxfsz) {
   }
 }
 
+// A run that was SIGKILLed leaves its temporary directory; the next run removes it and says so
+// (docs/design.md, "Fault model": the runner gets SIGKILL).
+TEST_F(CliTest, AKilledRunsTemporaryDirectoryIsRemovedAndSaid) {
+  SpawnOptions gone;
+  gone.executable = "/bin/true";
+  ChildProcess dead(gone);
+  ASSERT_TRUE(dead.wait(Deadline::after(std::chrono::seconds(10))));
+  // A TMPDIR of its own: a run of a test beside this one sweeps the shared /tmp too.
+  const fs::path tmp = dir_ / "tmp";
+  const fs::path stale = tmp / ("interpbench-run-" + std::to_string(dead.pid()) + "-abcdef");
+  fs::create_directories(stale / "base");
+  std::ofstream(stale / "base" / "000-pingpong-floor-r0-s0.json") << "{";
+  SpawnOptions spawn;
+  spawn.executable = INTERPBENCH_BIN;
+  spawn.args = {"run", "--suite", "quick", "--workload", "pingpong", "--backend", "floor", "--quiet"};
+  spawn.env = {"TMPDIR=" + tmp.string()};
+  spawn.stdout_mode = SpawnOptions::Output::kNull;
+  spawn.stderr_tail_lines = 50;
+  ChildProcess p(spawn);
+  auto status = p.wait(Deadline::after(std::chrono::seconds(60)));
+  if (!status) status = p.kill_and_reap();
+  EXPECT_EQ(status->exit_code, 0) << p.stderr_tail();
+  EXPECT_NE(p.stderr_tail().find("interpbench: removed 1 temporary directory of a run that was killed"),
+            std::string::npos)
+      << p.stderr_tail();
+  EXPECT_FALSE(fs::exists(stale));
+}
+
 TEST_F(CliTest, ForkWhereUnsafeIsARowErrorNamingTheReason) {
   const Outcome o = run_cli({"run", "--workload-file", fixture("fork_unsafe.py"), "--backend",
                              "subprocess", "--start-method", "exec,fork,zygote", "--suite", "quick",

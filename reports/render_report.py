@@ -16,6 +16,7 @@ Input has been validated by the C++ side (load_report); the script trusts the sc
 Output is deterministic: Agg backend, fixed svg.hashsalt, no dates in the file metadata.
 """
 import argparse
+import copy
 import os
 import sys
 
@@ -34,6 +35,23 @@ from render.model import load_runs  # noqa: E402
 from render.plots import PLOTTERS  # noqa: E402
 
 
+# A plot with thousands of series is unreadable, and its legend makes matplotlib's image too large
+# to draw (a 6,120-row run: "image 69410 px too large"). Plots show a run's first rows; the tables
+# and results.csv keep every row.
+MAX_PLOTTED_ROWS = 40
+
+
+def capped_for_plots(run):
+    """(the run with only its first MAX_PLOTTED_ROWS rows' results, its number of rows)."""
+    names = list(dict.fromkeys(r["row"] for r in run.results))
+    if len(names) <= MAX_PLOTTED_ROWS:
+        return run, len(names)
+    keep = set(names[:MAX_PLOTTED_ROWS])
+    capped = copy.copy(run)
+    capped.results = [r for r in run.results if r["row"] in keep]
+    return capped, len(names)
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True, help="output directory (created)")
@@ -45,7 +63,15 @@ def main(argv):
         print(f"{args.view}: {e}", file=sys.stderr)
         return 2
     os.makedirs(args.out, exist_ok=True)
-    plots = [plotter(runs, args.out) for plotter in PLOTTERS]
+    capped = [capped_for_plots(run) for run in runs]
+    plots = [plotter([run for run, _ in capped], args.out) for plotter in PLOTTERS]
+    for run, (_, rows) in zip(runs, capped):
+        if rows > MAX_PLOTTED_ROWS:
+            note = (f"the plots show the first {MAX_PLOTTED_ROWS} of the {rows} rows of "
+                    f"{run.label or 'the run'}; the tables and results.csv hold every row")
+            print(f"note: {note}", file=sys.stderr)
+            for p in plots:
+                p.notes.append(note)
     write_html(runs, plots, args.out)
     write_markdown(runs, plots, args.out)
     for p in plots:

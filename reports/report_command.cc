@@ -1,5 +1,7 @@
 #include "reports/report_command.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -49,6 +51,55 @@ struct ViewFile {
   }
   ViewFile(const ViewFile&) = delete;
   ViewFile& operator=(const ViewFile&) = delete;
+};
+
+// The report is written into a hidden directory beside DIR and moved into DIR only when it is
+// complete: a failure (matplotlib, a timeout, a full disk, an interrupt) leaves no partial
+// report, and an existing DIR keeps its old report.
+class StagingDir {
+ public:
+  explicit StagingDir(const std::filesystem::path& dir) : dir_(dir) {
+    const std::filesystem::path named = dir.has_filename() ? dir : dir.parent_path();  // "a/b/"
+    path_ = named.parent_path() /
+            fmt::format(".{}.partial-{}", named.filename().string(), static_cast<long>(::getpid()));
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+    if (!std::filesystem::create_directory(path_, ec))
+      throw BadInput(fmt::format("cannot create report directory '{}': {}", dir.string(),
+                                 ec ? ec.message() : "it exists"));
+  }
+  ~StagingDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  StagingDir(const StagingDir&) = delete;
+  StagingDir& operator=(const StagingDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+  // Into place: DIR is the staging directory renamed, or, when DIR exists, gets each file of it
+  // (a file the new report also writes is replaced; others stay).
+  void commit() {
+    std::error_code ec;
+    if (!std::filesystem::exists(dir_, ec)) {
+      std::filesystem::rename(path_, dir_, ec);
+      if (ec)
+        throw RunFailed(fmt::format("cannot move the report into '{}': {}", dir_.string(), ec.message()));
+      return;
+    }
+    for (const auto& entry : std::filesystem::directory_iterator(path_)) {
+      const auto target = dir_ / entry.path().filename();
+      if (std::filesystem::is_directory(target, ec) && !std::filesystem::is_symlink(target, ec))
+        std::filesystem::remove_all(target, ec);
+      std::filesystem::rename(entry.path(), target, ec);
+      if (ec)
+        throw RunFailed(fmt::format("cannot move '{}' into '{}': {}", entry.path().filename().string(),
+                                    dir_.string(), ec.message()));
+    }
+  }
+
+ private:
+  std::filesystem::path dir_, path_;
 };
 
 }  // namespace
@@ -123,11 +174,8 @@ int run_report(const ReportOptions& options, std::ostream& out) {
   if (!std::filesystem::exists(script, ec))
     throw RunFailed(fmt::format("cannot draw the plots: {} not found", script.string()));
 
-  const std::filesystem::path dir = options.out_dir;
-  std::filesystem::create_directory(dir, ec);
-  if (ec || !std::filesystem::is_directory(dir))
-    throw BadInput(fmt::format("cannot create report directory '{}': {}", dir.string(),
-                               ec ? ec.message() : "not a directory"));
+  StagingDir staging(options.out_dir);
+  const std::filesystem::path& dir = staging.path();
 
   if (runs.size() == 1) {
     write_text(dir / "results.csv", export_csv(runs[0]));
@@ -146,32 +194,36 @@ int run_report(const ReportOptions& options, std::ostream& out) {
     view["runs"].push_back(runs[i]);
     add_report_view(view["runs"].back(), options.inputs[i], names[i], labels[i]);
   }
-  const ViewFile view_file(dir / ".report-view.json", view);
-  SpawnOptions spawn;
-  spawn.executable = python;
-  // -I: ignore user site/env
-  spawn.args = {"-I", script.string(), "--out", dir.string(), view_file.path.string()};
-  spawn.env = {"MPLBACKEND=Agg"};
-  spawn.stdout_mode = SpawnOptions::Output::kNull;
-  spawn.capture_stderr = true;
-  spawn.stderr_tail_lines = 40;
-  const Captured child = run_captured(
-      std::move(spawn), std::chrono::milliseconds(static_cast<long long>(options.timeout_s * 1000)));
-  if (child.timed_out) {
-    throw RunFailed(fmt::format("drawing the plots timed out after {:.0f} s ({})",
-                                options.timeout_s, script.string()));
+  {
+    const ViewFile view_file(dir / ".report-view.json", view);
+    SpawnOptions spawn;
+    spawn.executable = python;
+    // -I: ignore user site/env
+    spawn.args = {"-I", script.string(), "--out", dir.string(), view_file.path.string()};
+    spawn.env = {"MPLBACKEND=Agg"};
+    spawn.stdout_mode = SpawnOptions::Output::kNull;
+    spawn.capture_stderr = true;
+    spawn.stderr_tail_lines = 40;
+    const Captured child = run_captured(
+        std::move(spawn), std::chrono::milliseconds(static_cast<long long>(options.timeout_s * 1000)));
+    if (child.timed_out) {
+      throw RunFailed(fmt::format("drawing the plots timed out after {:.0f} s ({})",
+                                  options.timeout_s, script.string()));
+    }
+    if (child.status.signal == 0 && child.status.exit_code == kExitNoMatplotlib)
+      throw RunFailed(last_line(child.stderr_tail));
+    if (!child.status.success())
+      throw RunFailed(fmt::format("drawing the plots failed ({}): {}", child.status.describe(),
+                                  last_line(child.stderr_tail)));
+    // The script's notes ("no data for ...") are warnings: pass them on.
+    std::istringstream notes(child.stderr_tail);
+    for (std::string line; std::getline(notes, line);)
+      if (line.rfind("note: ", 0) == 0) std::cerr << "interpbench: " << line.substr(6) << "\n";
+    if (!std::filesystem::exists(dir / "index.html", ec))
+      throw RunFailed(fmt::format("drawing the plots wrote no index.html for '{}'", options.out_dir));
   }
-  if (child.status.signal == 0 && child.status.exit_code == kExitNoMatplotlib)
-    throw RunFailed(last_line(child.stderr_tail));
-  if (!child.status.success())
-    throw RunFailed(fmt::format("drawing the plots failed ({}): {}", child.status.describe(),
-                                last_line(child.stderr_tail)));
-  // The script's notes ("no data for ...") are warnings: pass them on.
-  std::istringstream notes(child.stderr_tail);
-  for (std::string line; std::getline(notes, line);)
-    if (line.rfind("note: ", 0) == 0) std::cerr << "interpbench: " << line.substr(6) << "\n";
-  if (!std::filesystem::exists(dir / "index.html", ec))
-    throw RunFailed(fmt::format("drawing the plots wrote no {}", (dir / "index.html").string()));
+  staging.commit();
+  const std::filesystem::path final_dir = options.out_dir;
 
   if (options.format == "table") {
     // What `interpbench run` prints, for every run at once: a line per row and Python in each
@@ -180,13 +232,13 @@ int run_report(const ReportOptions& options, std::ostream& out) {
     print_console_report(runs.size() == 1 ? runs[0] : merge_runs(runs, labels), out, std::cerr,
                          options.verbose);
   } else if (options.format == "md")
-    out << read_text(dir / "report.md");
+    out << read_text(final_dir / "report.md");
   else if (options.format == "csv")
-    out << read_text(dir / "results.csv");
+    out << read_text(final_dir / "results.csv");
   else if (options.format == "bmf")
-    out << read_text(dir / "results.bmf.json");
+    out << read_text(final_dir / "results.bmf.json");
   else
-    out << (std::filesystem::absolute(dir) / "index.html").string() << "\n";
+    out << (std::filesystem::absolute(final_dir) / "index.html").string() << "\n";
   return 0;
 }
 

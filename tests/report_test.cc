@@ -327,6 +327,59 @@ TEST_F(ReportTest, BadInputNamesTheFileAndWritesNothing) {
                BadInput);
 }
 
+// Drawing fails half way (here: a "Python" that writes one plot and exits 1): no partial
+// directory, no staging directory, and an existing report directory keeps its old files.
+TEST_F(ReportTest, AFailedDrawingLeavesNoPartialDirectory) {
+  fs::create_directories(dir_);
+  const auto fake = dir_ / "fake-python";
+  std::ofstream(fake) << "#!/bin/sh\n: > \"$4/round_trip.png\"\necho 'image 69410 px too large' >&2\nexit 1\n";
+  fs::permissions(fake, fs::perms::owner_all);
+  ::setenv("INTERPBENCH_PLOT_PYTHON", fake.c_str(), 1);
+  std::ostringstream out;
+  EXPECT_THROW(run_report({{fixture("report_synthetic.json").string()}, (dir_ / "r").string()}, out),
+               RunFailed);
+  EXPECT_FALSE(fs::exists(dir_ / "r"));
+  fs::create_directories(dir_ / "old");
+  std::ofstream(dir_ / "old" / "index.html") << "old";
+  EXPECT_THROW(run_report({{fixture("report_synthetic.json").string()}, (dir_ / "old").string()}, out),
+               RunFailed);
+  ::unsetenv("INTERPBENCH_PLOT_PYTHON");
+  EXPECT_EQ(read(dir_ / "old" / "index.html"), "old");
+  EXPECT_FALSE(fs::exists(dir_ / "old" / "round_trip.png"));
+  for (const auto& e : fs::directory_iterator(dir_))
+    EXPECT_EQ(e.path().filename().string().find(".partial"), std::string::npos) << e.path();
+  // A good report into the existing directory replaces its files.
+  ASSERT_EQ(run_report({{fixture("report_synthetic.json").string()}, (dir_ / "old").string()}, out), 0);
+  EXPECT_NE(read(dir_ / "old" / "index.html"), "old");
+}
+
+// A run of thousands of rows: the plots show its first rows and say so; the tables hold all.
+TEST_F(ReportTest, ARunWithManyRowsGetsCappedPlotsWithANote) {
+  auto doc = nlohmann::json::parse(read(fixture("report_synthetic.json")));
+  auto& rows = doc["interpbench"]["rows"];
+  const nlohmann::json first = rows.at(0);
+  for (int i = 0; i < 70; ++i) {
+    auto row = first;
+    row["row"] = "extra-" + std::to_string(i);
+    for (auto& r : row["results"]) r["benchmark_name"] = r["benchmark_name"].get<std::string>() + "-" + std::to_string(i);
+    rows.push_back(std::move(row));
+  }
+  fs::create_directories(dir_);
+  const auto input = dir_ / "many.json";
+  std::ofstream(input) << doc.dump();
+  std::ostringstream out;
+  ASSERT_EQ(run_report({{input.string()}, (dir_ / "r").string()}, out), 0);
+  const std::size_t total = doc["interpbench"]["rows"].size();
+  const auto html = read(dir_ / "r" / "index.html");
+  EXPECT_NE(html.find("the plots show the first 40 of the"), std::string::npos);
+  const auto svg = read(dir_ / "r" / "round_trip.svg");
+  std::size_t series = 0;
+  for (auto at = svg.find("id=\"series:"); at != std::string::npos; at = svg.find("id=\"series:", at + 1)) ++series;
+  EXPECT_GT(series, 0u);
+  EXPECT_LE(series, 40u);
+  EXPECT_NE(html.find("extra-69"), std::string::npos) << "the tables keep every row (" << total << ")";
+}
+
 TEST(PythonLabelTest, RunsOfDifferentPythonsAreLabelledByMajorMinor) {
   const auto a = synthetic_run_on("3.11.7"), b = synthetic_run_on("3.12.1"), c = synthetic_run_on("3.13.0");
   EXPECT_EQ(python_labels({&a, &b, &c}), (std::vector<std::string>{"3.11", "3.12", "3.13"}));

@@ -45,7 +45,7 @@ def figure_markdown(p, runs):
         m += [f"_No data for {p.what} in {'this run' if len(runs) == 1 else 'these runs'}._", ""]
     elif p.missing:
         m += [f"_No data for {p.what} in: {', '.join(p.missing)}._", ""]
-    m += [x for x in p.notes] + ([""] if p.notes else [])
+    m += [md_cell(x) for x in p.notes] + ([""] if p.notes else [])
     return m + [f"[SVG]({p.key}.svg)", ""]
 
 

@@ -6,8 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -401,7 +404,199 @@ json memcpy_stream(const Settings& s, std::size_t size) {
           {"bytes_per_op", size}};
 }
 
+// ---- floor-line: one cache line bounced between two CPUs -------------------------------------
+// The physical limit of a small message's round trip. The driver writes the message and an odd
+// sequence number into one 64-byte line; the peer spins until it sees that number, copies the
+// message out and back in, and writes the number + 1; the driver spins until it sees that. One
+// line moves each way and nothing else does: no ring indices, no second line, no wake-up.
+
+struct alignas(64) Line {
+  std::atomic<std::uint64_t> seq{0};
+  std::uint32_t size = 0;
+  std::array<std::byte, 52> payload{};
+};
+static_assert(sizeof(Line) == 64, "one cache line");
+constexpr std::size_t kLinePayload = sizeof(Line::payload);
+constexpr std::uint64_t kLineStop = ~std::uint64_t{0};
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Spins until line.seq is `want` (true) or kLineStop / the deadline (false); the clock is read
+// every 4096 spins only.
+bool spin_until(const Line& line, std::uint64_t want, const Deadline& deadline) {
+  for (std::uint32_t i = 1;; ++i) {
+    const std::uint64_t seq = line.seq.load(std::memory_order_acquire);
+    if (seq == want) return true;
+    if (seq == kLineStop) return false;
+    if ((i & 4095) == 0 && deadline.expired()) return false;
+    cpu_relax();
+  }
+}
+
+// The peer: answers 2k+1 with 2k+2 and the message copied back, until kLineStop. False when it
+// waited longer than `idle_s` for a message.
+bool line_peer(Line& line, double idle_s) {
+  std::array<std::byte, kLinePayload> copy{};
+  for (std::uint64_t want = 1;; want += 2) {
+    if (!spin_until(line, want, Deadline::from_seconds(idle_s)))
+      return line.seq.load(std::memory_order_acquire) == kLineStop;
+    const std::size_t n = std::min<std::size_t>(line.size, kLinePayload);
+    std::memcpy(copy.data(), line.payload.data(), n);
+    std::memcpy(line.payload.data(), copy.data(), n);
+    line.seq.store(want + 1, std::memory_order_release);
+  }
+}
+
+constexpr const char* kLineTimed =
+    "round trip, C++ steady_clock from before the driver writes the message and its sequence "
+    "number into one 64-byte line to after it sees the peer's answer in that line; the peer (a "
+    "thread, or a fork()ed process for '/process') spins on the line; no ring, no Python";
+
+json line_pingpong(Line& line, std::uint64_t& seq, const Settings& s, std::size_t size,
+                   const std::string& transport) {
+  std::array<std::byte, kLinePayload> message{};
+  message.fill(std::byte{0x5a});
+  std::array<std::byte, kLinePayload> echo{};
+  const double idle_s = s.timeout_s.value_or(10.0);
+  auto round_trip = [&] {
+    line.size = static_cast<std::uint32_t>(size);
+    std::memcpy(line.payload.data(), message.data(), size);
+    line.seq.store(++seq, std::memory_order_release);
+    if (!spin_until(line, ++seq, Deadline::from_seconds(idle_s)))
+      throw std::runtime_error("the peer did not answer within " + std::to_string(idle_s) + " s");
+    std::memcpy(echo.data(), line.payload.data(), size);
+  };
+  for (std::size_t i = 0; i < s.warmup; ++i) round_trip();
+  json repetitions = json::array();
+  for (std::size_t r = 0; r < s.repetitions; ++r) {
+    std::vector<std::int64_t> samples(s.iterations);
+    for (auto& sample : samples) {
+      const auto t0 = now_ns();
+      round_trip();
+      sample = now_ns() - t0;
+    }
+    repetitions.push_back(samples);
+  }
+  return {{"name", "pingpong/" + std::to_string(size) + (transport == "thread" ? "" : "/process")},
+          {"metric", "round_trip"},
+          {"unit", "ns"},
+          {"timed", kLineTimed},
+          {"higher_is_better", false},
+          {"params", {{"size_bytes", size}, {"workers", 1}, {"iterations", s.iterations},
+                      {"transport", transport}}},
+          {"repetitions", repetitions},
+          {"bytes_per_op", size}};
+}
+
+// Every size that fits the line, measured against a peer thread; returns whether it was pinned.
+bool line_with_thread(const Settings& s, const std::vector<std::size_t>& sizes, json& results) {
+  Line line;
+  std::promise<bool> placed;
+  std::future<bool> pinned = placed.get_future();
+  std::atomic<bool> peer_ok{true};
+  const double idle_s = s.timeout_s.value_or(10.0);
+  std::thread peer([&] {
+    placed.set_value(pin_worker_thread(s.pin, 0, 1));
+    peer_ok = line_peer(line, idle_s);
+  });
+  const bool peer_pinned = pinned.get();
+  std::uint64_t seq = 0;
+  std::string error;
+  try {
+    for (const std::size_t size : sizes) results.push_back(line_pingpong(line, seq, s, size, "thread"));
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  line.seq.store(kLineStop, std::memory_order_release);
+  peer.join();
+  if (!error.empty()) throw std::runtime_error("floor-line over a thread: " + error);
+  return peer_pinned;
+}
+
+// The same against a fork()ed peer process, the line in a shared anonymous mapping (nothing in
+// /dev/shm to leave behind). Must be called while this process has no other threads.
+bool line_with_process(const Settings& s, const std::vector<std::size_t>& sizes, json& results) {
+  void* mem = mmap(nullptr, sizeof(Line), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) throw std::runtime_error(std::string("floor-line: mmap: ") + std::strerror(errno));
+  Line* line = new (mem) Line;
+  const double idle_s = s.timeout_s.value_or(10.0);
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    munmap(mem, sizeof(Line));
+    throw std::runtime_error(std::string("floor-line: fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);
+    _exit(line_peer(*line, idle_s) ? 0 : 1);
+  }
+  const bool peer_pinned = pin_worker_thread(s.pin, 0, 1, pid);
+  std::uint64_t seq = 0;
+  std::string error;
+  try {
+    for (const std::size_t size : sizes) results.push_back(line_pingpong(*line, seq, s, size, "process"));
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  line->seq.store(kLineStop, std::memory_order_release);
+  int status = 0;
+  const auto deadline = Deadline::after(2s);
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (deadline.expired()) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  munmap(mem, sizeof(Line));
+  if (!error.empty()) throw std::runtime_error("floor-line over a process: " + error);
+  return peer_pinned;
+}
+
 }  // namespace
+
+json run_floor_line(const std::string& workload, const json& params) {
+  json out = empty_child_result("floor-line", "floor", workload, "none");
+  if (workload != "pingpong") {
+    out["skipped"] = "floor-line has workload pingpong only, not " + workload;
+    return out;
+  }
+  const Settings s = parse_settings(workload, params);
+  std::vector<std::size_t> sizes;
+  for (const std::size_t size : s.sizes)
+    if (size <= kLinePayload) sizes.push_back(size);
+  if (sizes.empty()) {
+    out["skipped"] = "floor-line measures messages of up to " + std::to_string(kLinePayload) +
+                     " B (one cache line with the sequence number); this run has none";
+    return out;
+  }
+  // Spinning sides that share one CPU would measure the scheduler, not the line.
+  if (thread_cpus().size() < 2) {
+    out["skipped"] = "floor-line needs two CPUs to bounce a line between; this process may use one";
+    return out;
+  }
+  out["notes"].push_back("C++ only: one 64-byte line bounced between the driver and a peer thread "
+                         "('pingpong/SIZE') or a fork()ed peer process ('pingpong/SIZE/process'); "
+                         "sizes up to " + std::to_string(kLinePayload) + " B");
+  AffinityRestore restore;
+  PinningRecord pinning(s.pin);
+  const bool driver_pinned = pin_driver_thread(s.pin, 1);
+  json results = json::array();
+  const bool thread_pinned = line_with_thread(s, sizes, results);  // joined before fork()
+  const bool process_pinned = line_with_process(s, sizes, results);
+  pinning.note(1, driver_pinned && thread_pinned && process_pinned);
+  out["results"] = std::move(results);
+  out["pinning"] = pinning.to_json();
+  return out;
+}
 
 json run_memcpy(const std::string& workload, const json& params) {
   json out = empty_child_result("memcpy", "floor", workload, "none");

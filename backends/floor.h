@@ -28,4 +28,11 @@ nlohmann::json run_floor(const std::string& workload, const nlohmann::json& para
 // gil "none".
 nlohmann::json run_memcpy(const std::string& workload, const nlohmann::json& params);
 
+// The "floor-line" row, the physical limit of a small message's round trip: one 64-byte cache
+// line bounced between the driver and a spinning peer, a thread ("pingpong/<size>") and a
+// fork()ed process ("pingpong/<size>/process"), for the sizes up to 52 B (the rest of the line
+// holds the sequence number). For workload "pingpong" only; skipped with the reason on one CPU.
+// Row "floor-line", kind "floor", gil "none". Throws std::runtime_error on a timeout.
+nlohmann::json run_floor_line(const std::string& workload, const nlohmann::json& params);
+
 }  // namespace interpbench

@@ -15,6 +15,7 @@ constexpr std::string_view kMpStartMethods[] = {"fork", "forkserver", "spawn"};
 // Workloads the C++-only rows implement (backends/floor.h); elsewhere they have no meaning.
 constexpr std::string_view kFloorWorkloads[] = {"pingpong", "stream"};
 constexpr std::string_view kMemcpyWorkloads[] = {"stream"};
+constexpr std::string_view kLineWorkloads[] = {"pingpong"};
 // bare-interp is the floor under startup's figures.
 constexpr std::string_view kBaselineWorkloads[] = {"startup"};
 
@@ -54,6 +55,11 @@ const std::array kRows = {
             .kind = RowKind::kFloor,
             .description = "C++ only, no Python (pingpong, stream): what the hardware allows",
             .workloads = kFloorWorkloads},
+    RowInfo{.name = "floor-line",
+            .kind = RowKind::kFloor,
+            .description = "C++ only (pingpong, up to 52 B): one cache line bounced between two CPUs, "
+                           "the physical limit of a round trip",
+            .workloads = kLineWorkloads},
     RowInfo{.name = "memcpy",
             .kind = RowKind::kFloor,
             .description = "C++ only (stream): one thread's memcpy, the memory bandwidth reference line",

@@ -233,6 +233,21 @@ json make_targets(const report::Run& run) {
   t.ratio("P1", "subinterp / floor, 8 B round trip", measure8, row("subinterp"), row("floor"),
           {true, 5, "<= 5x"}, missing("subinterp", rt8), missing("floor", rt8));
 
+  // P1': against the physical limit, one cache line bounced between two CPUs (floor-line): the
+  // ring's own cost, and what each row pays over the hardware's best.
+  const auto line_thread = t.get("floor-line", rt8, rt);
+  const auto line_process = t.get("floor-line", "pingpong/8/process", rt);
+  t.ratio("P1'", "floor (ring, thread) / floor-line (thread), 8 B", measure8, row("floor"),
+          line_thread, {true, 1.5, "<= 1.5x"}, missing("floor", rt8), missing("floor-line", rt8));
+  t.ratio("P1'", "floor (ring, process) / floor-line (process), 8 B", measure8,
+          t.get("floor", "pingpong/8/shm", rt), line_process, {true, 1.5, "<= 1.5x"},
+          missing("floor", "pingpong/8/shm"), missing("floor-line", "pingpong/8/process"));
+  t.ratio("P1'", "subinterp / floor-line (thread), 8 B round trip", measure8, row("subinterp"),
+          line_thread, {true, 3, "<= 3x"}, missing("subinterp", rt8), missing("floor-line", rt8));
+  t.ratio("P1'", "subprocess / floor-line (process), 8 B round trip", measure8, row("subprocess"),
+          line_process, {true, 3, "<= 3x"}, missing("subprocess", rt8),
+          missing("floor-line", "pingpong/8/process"));
+
   // P2: subprocess against multiprocessing (its fastest start method) and against subinterp.
   t.ratio("P2", "subprocess / py-multiprocessing, 8 B round trip", measure8, row("subprocess"),
           best_of(t, run, "py-multiprocessing", rt8, rt), {true, 0.2, "<= 1/5"},

@@ -40,7 +40,9 @@ int floor_main(const ChildArgs& args, const nlohmann::json& params) {
   int code = 0;
   try {
     const nlohmann::json floor =
-        args.row == "memcpy" ? run_memcpy(args.module, params) : run_floor(args.module, params);
+        args.row == "memcpy"       ? run_memcpy(args.module, params)
+        : args.row == "floor-line" ? run_floor_line(args.module, params)
+                                   : run_floor(args.module, params);
     if (floor.is_array()) {
       result["results"] = floor;
     } else if (floor.is_object()) {

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include "backends/cpu_pinning.h"
+#include <sys/wait.h>
+
 #include <nlohmann/json.hpp>
 
 #include "backends/floor.h"
@@ -154,6 +156,43 @@ TEST(MemcpyRowTest, OtherWorkloadsAreSkippedWithAReason) {
   EXPECT_EQ(r["skipped"], "the memcpy row has workload stream only, not pingpong");
   EXPECT_TRUE(r["results"].empty());
   EXPECT_THROW(run_memcpy("stream", {{"sizes", "8"}}), std::invalid_argument);
+}
+
+// floor-line: the sizes that fit one line, against a thread and a process, each round trip timed;
+// the peer process is gone afterwards and nothing is in /dev/shm.
+TEST(FloorLineTest, PingpongBouncesOneLineWithAThreadAndAProcess) {
+  if (thread_cpus().size() < 2) GTEST_SKIP() << "needs two CPUs";
+  json params = kSmall;
+  params["sizes"] = {8, 52, 64, 100000};
+  const json r = run_floor_line("pingpong", params);
+  EXPECT_EQ(r["row"], "floor-line");
+  EXPECT_EQ(r["kind"], "floor");
+  EXPECT_TRUE(r["error"].is_null());
+  EXPECT_TRUE(r["skipped"].is_null());
+  std::set<std::string> names;
+  for (const auto& res : r["results"]) {
+    names.insert(res["name"].get<std::string>());
+    EXPECT_EQ(res["metric"], "round_trip");
+    ASSERT_EQ(res["repetitions"].size(), 2u);
+    for (const auto& rep : res["repetitions"]) {
+      ASSERT_EQ(rep.size(), 5u);
+      for (const auto& sample : rep) EXPECT_GT(sample.get<double>(), 0);
+    }
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"pingpong/8", "pingpong/52", "pingpong/8/process",
+                                          "pingpong/52/process"}));
+  EXPECT_TRUE(our_segments().empty());
+  EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);  // no child of ours is left, not even a zombie
+}
+
+TEST(FloorLineTest, OtherWorkloadsAndLargeSizesAreSkippedWithAReason) {
+  EXPECT_NE(run_floor_line("stream", kSmall)["skipped"].get<std::string>().find("pingpong only"),
+            std::string::npos);
+  json big = kSmall;
+  big["sizes"] = {100000};
+  const json r = run_floor_line("pingpong", big);
+  ASSERT_TRUE(r["skipped"].is_string());
+  EXPECT_NE(r["skipped"].get<std::string>().find("up to 52 B"), std::string::npos);
 }
 
 TEST(FloorTest, BadParamsAreRejected) {

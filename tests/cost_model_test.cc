@@ -160,7 +160,7 @@ TEST(CostModelTest, AnObjectGraphPaysTheCodecOnEachSide) {
 }
 
 TEST(CostModelTest, CrossoverWhereBetterScalingOvertakesACheaperChannel) {
-  Run run = synthetic_run();
+  report::Run run = synthetic_run();
   // b: half the channel cost (driver and channel 1500 ns), S(2) = 200 / 150 = 4/3. Per task
   // (workers-limited): a (c + 3000) / 1.6, b (c + 1500) / (4/3): equal at c = 6000 ns; below it
   // b wins, above it a.
@@ -186,7 +186,7 @@ TEST(CostModelTest, CommunicationDecidesBelowTheTenPercentBound) {
 }
 
 TEST(CostModelTest, ValidationReportsErrorsAndWinnerMismatches) {
-  Run run = synthetic_run();
+  report::Run run = synthetic_run();
   // subinterp predicted 1e9 / 8125 = 123077 tasks/s at 10 µs / 1000 B, measured 100000: +23.1%;
   // measured exactly at 1 µs / 1000 B (1e9 / 3000). thread predicted 62500, measured 150000 at
   // 10 µs: it won, the model says subinterp.
@@ -227,7 +227,7 @@ TEST(CostModelTest, ValidationReportsErrorsAndWinnerMismatches) {
 }
 
 TEST(CostModelTest, NoTaskfarmNoValidation) {
-  const Run run = synthetic_run();
+  const report::Run run = synthetic_run();
   EXPECT_FALSE(validate(run, fit_cost_models(run)).measured);
 }
 

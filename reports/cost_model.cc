@@ -180,7 +180,10 @@ std::vector<RowCostModel> fit_cost_models(const Run& run) {
       } else if (res.metric == "one_way") {
         if (auto b = number_after(res.name, "stream/")) pts.ow.emplace_back(*b, res.figure);
       } else if (res.metric == "wall") {
-        if (auto n = number_after(res.name, "scaling/")) pts.wall.emplace_back(*n, res.figure);
+        if (auto n = number_after(res.name, "scaling/")) {
+          pts.wall.emplace_back(*n, res.figure);
+          if (*n == 1 && param(res, "loops", 0) > 0) m.ns_per_loop = res.figure / param(res, "loops", 0);
+        }
       } else if (res.metric == "startup" && res.name == "startup/start") {
         m.startup_ns = res.figure;
       } else if (res.metric == "teardown" && res.name == "startup/teardown") {
@@ -291,6 +294,11 @@ Validation validate(const Run& run, const std::vector<RowCostModel>& models) {
       if (res.metric != "task_throughput" || !usable(res)) continue;
       TaskShape t;
       t.compute_ns = param(res, "compute_us", 0) * 1e3;
+      // The cell's work as this run measured it: its loop count at the scaling workload's cost
+      // per loop (the same kernel), not the nominal compute_us the calibration aimed at once, under
+      // whatever load there was then.
+      if (const double loops = param(res, "loops", 0); loops > 0 && m->ns_per_loop)
+        t.compute_ns = loops * *m->ns_per_loop;
       t.payload_bytes = param(res, "payload_bytes", res.bytes_per_op);
       t.workers = static_cast<int>(param(res, "workers", std::max(1, run.num_cpus)));
       t.depth = static_cast<int>(param(res, "depth", 2));
@@ -299,7 +307,7 @@ Validation validate(const Run& run, const std::vector<RowCostModel>& models) {
       // steady state plus one channel latency that nothing overlaps (the pipeline's fill).
       const double tasks = param(res, "tasks", 0);
       const double predicted = tasks > 0 ? tasks * 1e9 / (tasks * p.per_task_ns + p.latency_ns) : p.throughput;
-      CellCheck c{r.row, res.name, t.compute_ns / 1e3, t.payload_bytes, t.workers, res.figure, predicted,
+      CellCheck c{r.row, res.name, param(res, "compute_us", t.compute_ns / 1e3), t.payload_bytes, t.workers, res.figure, predicted,
                   predicted / res.figure - 1, false, p.limit};
       const double cv = res.rounds > 1 ? res.rounds_cv
                                        : (res.summary.mean > 0 ? res.summary.stddev / res.summary.mean : 0);
@@ -329,7 +337,8 @@ Validation validate(const Run& run, const std::vector<RowCostModel>& models) {
     if (c.size() < 2) continue;
     const TaskShape& t = shape_of[cell];
     payloads.insert(t.payload_bytes);
-    CellWinner w{cell, t.compute_ns / 1e3, t.payload_bytes, "", "", false};
+    CellWinner w{cell, rows.begin()->second.first->params.value("compute_us", t.compute_ns / 1e3), t.payload_bytes,
+                 "", "", false};
     auto measured = c, predicted = c;
     std::sort(measured.begin(), measured.end(),
               [](const auto& x, const auto& y) { return x.second.first->figure > y.second.first->figure; });
@@ -403,6 +412,7 @@ json cost_model_json(const std::vector<RowCostModel>& models, const Validation& 
                     {"round_trip_ns", points_json(m.round_trip_ns)},
                     {"one_way_ns", points_json(m.one_way_ns)},
                     {"speedup", points_json(m.speedup)},
+                    {"ns_per_loop", optional_json(m.ns_per_loop)},
                     {"codecs", codecs}});
   }
   json cells = json::array();

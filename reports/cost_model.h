@@ -45,6 +45,9 @@ struct RowCostModel {
   PiecewiseLinear round_trip_ns;  // pingpong: bytes -> one round trip (the size both ways)
   PiecewiseLinear one_way_ns;     // stream: bytes -> one message, pipelined
   PiecewiseLinear speedup;        // scaling: N -> N x wall(1) / wall(N), through (1, 1)
+  // scaling/1: wall / loops, what one iteration of the kernel the scaling and taskfarm workloads
+  // share cost on one worker in this run (a taskfarm cell's compute is its loops at this cost).
+  std::optional<double> ns_per_loop;
   std::vector<std::pair<std::string, CodecFit>> codecs;  // graph kind -> pickle5 codec
   int cores = 0;                  // the run's num_cpus: speedup stops growing there
 

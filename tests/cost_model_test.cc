@@ -226,6 +226,23 @@ TEST(CostModelTest, ValidationReportsErrorsAndWinnerMismatches) {
   EXPECT_TRUE(found);
 }
 
+TEST(CostModelTest, ACellsComputeIsItsLoopsAtTheScalingCostPerLoop) {
+  report::Run run = synthetic_run();
+  // scaling/1: 100 ns for 1000 loops = 0.1 ns a loop; a cell of 100000 loops is 10 µs of work
+  // whatever its nominal compute_us says: predicted 1e9 / 8125 as at 10 µs.
+  run.rows[0].results[4].params = {{"loops", 1000}};
+  nlohmann::json params = cell_params(50, 1000);
+  params["loops"] = 100'000;
+  run.rows[0].results.push_back(result("taskfarm/50us/1000B", "task_throughput", 1e9 / 8125, params));
+  const auto models = fit_cost_models(run);
+  ASSERT_TRUE(models[0].ns_per_loop);
+  EXPECT_DOUBLE_EQ(*models[0].ns_per_loop, 0.1);
+  const Validation v = validate(run, models);
+  ASSERT_EQ(v.cells.size(), 1u);
+  EXPECT_NEAR(v.cells[0].error, 0, 1e-9);
+  EXPECT_EQ(v.cells[0].compute_us, 50);  // the cell keeps its name's compute
+}
+
 TEST(CostModelTest, NoTaskfarmNoValidation) {
   const report::Run run = synthetic_run();
   EXPECT_FALSE(validate(run, fit_cost_models(run)).measured);

@@ -212,8 +212,10 @@ std::vector<RowCostModel> fit_cost_models(const Run& run) {
     const auto one = std::find_if(pts.wall.begin(), pts.wall.end(), [](const auto& p) { return p.first == 1; });
     if (one != pts.wall.end() && pts.wall.size() >= 2) {
       std::vector<std::pair<double, double>> s;
-      // Efficiency above 1 is noise between rounds (N workers cannot beat N x one), capped.
-      for (const auto& [n, wall] : pts.wall) s.emplace_back(n, std::min(n, n * one->second / wall));
+      // Efficiency above 1 is noise between rounds (N workers cannot beat N x one), capped; so is
+      // a speedup above 1 on one GIL (the host's load moving between N = 1 and N).
+      for (const auto& [n, wall] : pts.wall)
+        s.emplace_back(n, std::min(m.shared_gil ? 1.0 : n, n * one->second / wall));
       m.speedup = PiecewiseLinear(s);
     }
     for (auto& [kind, series] : pts.codec) {

@@ -96,6 +96,12 @@ TEST(CostModelTest, FitsEachRowsPrimitives) {
   EXPECT_DOUBLE_EQ(m.codec("records")->encoded_bytes(16), 508);
 }
 
+TEST(CostModelTest, OneGilNeverSpeedsUp) {
+  report::Run run = synthetic_run();
+  run.rows[1].results[5] = result("scaling/2", "wall", 125);  // a thread "1.6x faster": load noise
+  EXPECT_DOUBLE_EQ(fit_cost_models(run)[1].speedup_at(2), 1);
+}
+
 TEST(CostModelTest, SpeedupStopsAtTheRunsCores) {
   RowCostModel m;
   m.speedup = line({{1, 1}, {2, 1.6}});

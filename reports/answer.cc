@@ -10,6 +10,7 @@
 
 #include "core/human_units.h"
 #include "core/row_catalogue.h"
+#include "reports/cost_model.h"
 #include "reports/paired.h"
 
 namespace interpbench {
@@ -230,6 +231,58 @@ AnswerRow crossover_row(const Run& run) {
   return a;
 }
 
+// "8%" or "8–15%": a range of shares, one figure when every row rounds alike.
+std::string percent_range(double low, double high) {
+  const std::string a = fmt::format("{:.0f}%", 100 * low), b = fmt::format("{:.0f}%", 100 * high);
+  return a == b ? a : fmt::format("{:.0f}–{}", 100 * low, b);
+}
+
+// The task farm predicted from the run's primitives (reports/cost_model.h): how far off the
+// prediction is per row, where the predicted winner is not the measured one, and the fitted
+// boundaries in words.
+AnswerRow model_row(const Run& run) {
+  AnswerRow a{.topic = "crossover", .question = "the crossover, predicted (cost model)",
+              .measure = "every taskfarm cell predicted from this run's primitives (round trip, "
+                         "one-way, scaling); |predicted / measured - 1| per cell"};
+  const auto models = fit_cost_models(run);
+  const Validation v = validate(run, models);
+  if (!v.measured) {
+    a.measured = false;
+    a.sentence = "not predicted in this run (needs the taskfarm, pingpong, stream and scaling workloads)";
+    return a;
+  }
+  std::vector<std::string> medians;
+  double low = 1e300, high = 0, worst = 0;
+  for (const auto& e : v.rows) {
+    if (std::find(kModels.begin(), kModels.end(), e.row) == kModels.end()) continue;
+    a.figures.emplace_back(e.row, fmt::format("median error {:.0f}%, max {:.0f}%", 100 * e.median_abs_error,
+                                              100 * e.max_abs_error));
+    medians.push_back(fmt::format("{} {:.0f}% (max {:.0f}%)", e.row, 100 * e.median_abs_error, 100 * e.max_abs_error));
+    low = std::min(low, e.median_abs_error);
+    high = std::max(high, e.median_abs_error);
+    worst = std::max(worst, e.max_abs_error);
+  }
+  if (medians.empty()) {
+    a.measured = false;
+    a.sentence = "not predicted in this run (no taskfarm cell of subinterp, subprocess or thread)";
+    return a;
+  }
+  a.note = fmt::format("median error {}, max {:.0f}%", percent_range(low, high), 100 * worst);
+  std::vector<std::string> wrong;
+  for (const auto& w : v.mismatches)
+    wrong.push_back(fmt::format("{} (measured {}{}, predicted {})", w.cell.substr(w.cell.find('/') + 1), w.measured,
+                                w.significant ? "" : ", not significant", w.predicted));
+  const std::size_t cells = v.winners.size();
+  a.sentence = fmt::format(
+      "Predicted from this run's primitives, the task farm's throughput is off by a median of {}; "
+      "the predicted winner is {}.{}",
+      fmt::join(medians, ", "),
+      wrong.empty() ? fmt::format("the measured one in all {} cells", cells)
+                    : fmt::format("not the measured one in {} of {} cells: {}", wrong.size(), cells, fmt::join(wrong, ", ")),
+      v.boundaries.empty() ? "" : fmt::format(" Fitted boundaries: {}.", fmt::join(v.boundaries, "; ")));
+  return a;
+}
+
 // Extension modules that import in a process but not in an isolated own-GIL subinterpreter.
 AnswerRow extension_row(const Run& run) {
   AnswerRow a{.topic = "compatibility", .question = "extension modules in an isolated subinterpreter",
@@ -316,6 +369,7 @@ std::string paragraph(const Answer& a) {
                             "communication cost is the only advantage left; the other costs of this "
                             "run: {}.", fmt::join(apart, "; ")));
   if (const AnswerRow* x = row("the crossover (task farm: compute x payload)")) s.push_back(x->sentence);
+  if (const AnswerRow* x = row("the crossover, predicted (cost model)")) s.push_back(x->sentence);
   return fmt::format("{}", fmt::join(s, " "));
 }
 
@@ -326,6 +380,7 @@ std::string AnswerRow::ratio_text() const { return ratio ? format_ratio_interval
 std::string AnswerRow::winner_text() const {
   if (!measured) return "not measured";
   if (same_code) return "same code: not a finding";
+  if (!note.empty()) return note;
   if (!winner.empty()) return winner;
   if (ratio && !ratio->reaches_level) return "too few rounds";
   if (ratio) return "not significantly different";
@@ -356,6 +411,7 @@ Answer make_answer(const Run& run) {
   }
   a.rows.push_back(scaling_row(run));
   a.rows.push_back(crossover_row(run));
+  a.rows.push_back(model_row(run));
   a.rows.push_back(extension_row(run));
   a.rows.push_back(fault_row(run));
   a.paragraph = paragraph(a);
@@ -373,6 +429,7 @@ json answer_json(const Answer& answer) {
               {"sentence", r.sentence}, {"measured", r.measured}, {"ratio_text", r.ratio_text()}};
     j["ratio"] = r.ratio ? ratio_json(*r.ratio) : json(nullptr);
     j["same_code"] = r.same_code;
+    j["note"] = r.note;
     rows.push_back(std::move(j));
   }
   return {{"rows", rows}, {"paragraph", answer.paragraph}, {"lines", answer_lines(answer)}};

@@ -31,6 +31,9 @@ struct AnswerRow {
   // Every row runs the same code here (the codec): a difference is interference or noise, never
   // a win (winner stays "").
   bool same_code = false;
+  // What stands in the winner column when the row has no winner to name (the cost model's
+  // prediction error: "median error 8–15%, max 41%").
+  std::string note;
 
   // "1.31 [1.22, 1.40]"; "" without a ratio.
   std::string ratio_text() const;

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "reports/answer.h"
+#include "reports/cost_model.h"
 #include "reports/ext_matrix.h"
 #include "core/human_units.h"
 #include "reports/shared_gil.h"
@@ -430,6 +431,10 @@ json make_json_report(const Run& run) {
   ib["verdict"] = make_verdict(model);
   ib["targets"] = make_targets(model);
   ib["answer"] = answer_json(make_answer(model));
+  {
+    const auto models = fit_cost_models(model);
+    ib["cost_model"] = cost_model_json(models, validate(model, models));
+  }
   // The run's own reproducibility figure (reports/targets.h): its headline ratios recomputed on
   // the odd and on the even rounds.
   if (const json& rep = ib["targets"]["reproducibility"];

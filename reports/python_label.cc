@@ -108,6 +108,7 @@ json merge_runs(const std::vector<json>& runs, const std::vector<std::string>& l
   }
   // Each run's answer, named by its Python; the first run's must not stand for all of them.
   ib["answer"] = {{"lines", answers}};
+  ib.erase("cost_model");  // fitted per run: rows of several Pythons are not one model
   ib["verdict"] = {{"findings", json::array()}, {"lines", lines}};
   ib["targets"] = {{"targets", json::array()}, {"lines", json::array()}};
   ib["incomplete"] = incomplete;

@@ -1,4 +1,5 @@
 #include "reports/answer.h"
+#include "reports/cost_model.h"
 #include "reports/report_view.h"
 
 #include <filesystem>
@@ -88,6 +89,12 @@ void add_report_view(json& run, const std::string& path, const std::string& labe
   }
   // A report written before the answer existed gets it from its own figures.
   if (!ib.contains("answer")) ib["answer"] = answer_json(make_answer(report::load_interpbench(ib)));
+  // ... and its cost model (the crossover map draws the predicted boundaries from it).
+  if (!ib.contains("cost_model")) {
+    const report::Run model = report::load_interpbench(ib);
+    const auto models = fit_cost_models(model);
+    ib["cost_model"] = cost_model_json(models, validate(model, models));
+  }
   ib["view"] = {{"label", label},
                 {"file", std::filesystem::path(path).filename().string()},
                 {"python_label", python_label},

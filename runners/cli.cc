@@ -17,6 +17,7 @@
 
 #include "reports/compare.h"
 #include "reports/report_command.h"
+#include "runners/advise_command.h"
 #include "runners/child_main.h"
 #include "runners/environment.h"
 #include "core/errors.h"
@@ -297,6 +298,21 @@ int run_cli(int argc, char** argv) {
   compare_cmd->add_flag("--quiet,-q", ab_run_options.quiet, "No progress on stderr (--run)");
   compare_cmd->add_flag("--verbose,-v", ab_run_options.verbose, "Copy children's stderr (--run)");
 
+  // advise
+  AdviseOptions advise;
+  auto* advise_cmd = app.add_subcommand("advise", "Rank the rows for a task farm of your shape, predicted from a run's primitives");
+  advise_cmd->add_option("--compute", advise.compute, "Python compute per task: 200us, 2.5ms, 1s")->required();
+  advise_cmd->add_option("--payload", advise.payload, "Bytes to the worker per task: 8, 1KiB, 64KiB, 1MiB")
+      ->capture_default_str();
+  auto* advise_graph_opt = advise_cmd->add_option("--object-graph", advise.object_graph,
+                         "Pass a pickle5 object graph of the objects workload instead: KIND:ELEMENTS, e.g. records:4096");
+  std::string advise_tasks, advise_workers, advise_depth;  // optional: set only when given
+  auto* advise_tasks_opt = advise_cmd->add_option("--tasks", advise_tasks, "Tasks in the whole job: rank by total time, startup included");
+  auto* advise_workers_opt = advise_cmd->add_option("--workers", advise_workers, "Workers (default: the run's cores)");
+  auto* advise_depth_opt = advise_cmd->add_option("--depth", advise_depth, "Tasks outstanding per worker (default 2, as the taskfarm workload)");
+  auto* advise_from_opt = advise_cmd->add_option("--from", advise.from, "Run JSON to fit the model from (default: the newest in results/)");
+  advise_cmd->add_option("--format", advise.format, "table | json")->capture_default_str();
+
   // _paths: which Python and reference script this build runs rows with (compare --run asks).
   auto* paths_cmd = app.add_subcommand("_paths", "");
   paths_cmd->group("");
@@ -375,6 +391,18 @@ int run_cli(int argc, char** argv) {
       for (const auto& input : report.inputs) require_utf8_path(input, "report");
       require_utf8_path(report.out_dir, "--out");
       return run_report(report, std::cout);
+    }
+    if (advise_cmd->parsed()) {
+      if (advise_graph_opt->count() && advise.object_graph.empty())
+        throw BadInput("bad --object-graph '': expected KIND:ELEMENTS such as records:4096");
+      if (advise_tasks_opt->count()) advise.tasks = advise_tasks;
+      if (advise_workers_opt->count()) advise.workers = advise_workers;
+      if (advise_depth_opt->count()) advise.depth = advise_depth;
+      if (advise_from_opt->count()) {
+        require_utf8_path(advise.from, "--from");
+        if (advise.from.empty()) throw BadInput("bad --from '': expected a run JSON file");
+      }
+      return advise_command(advise, std::cout);
     }
     if (child_cmd->parsed()) return child_main(child);
   } catch (const BadInput& e) {

@@ -184,6 +184,26 @@ def cases(scratch, fixtures):
     add("run --modules with ESC", BASE + ["--modules", "json,a\x1b[2Jb"])
     add("run --backend with ESC", ["run", "--backend", "sub\x1binterp"])
     add("compare --run not executables", ["compare", "--run", good_path, good_path])
+
+    # advise: bad task shapes, bad runs to fit from, no run at all.
+    advise = ["advise", "--from", good_path]
+    for v in ("", "x", "200", "0us", "-1ms", "nan ms", "infs", "1e300s", "2h", "1.5 parsecs", "us"):
+        add(f"advise --compute {v!r}", advise + ["--compute", v])
+    for v in ("", "0", "-1", "1.5", "2G", "8XB", "abc"):
+        add(f"advise --payload {v!r}", advise + ["--compute", "200us", "--payload", v])
+    for option, values in {"--tasks": ("", "0", "-3", "1.5", "x", "99999999999"),
+                           "--workers": ("", "0", "-1", "x", "100000"),
+                           "--depth": ("", "0", "x"),
+                           "--format": ("", "xml")}.items():
+        for v in values:
+            add(f"advise {option} {v!r}", advise + ["--compute", "200us", option, v])
+    for v in ("", "records", ":4096", "records:", "records:0", "records:x", "nosuch:16"):
+        add(f"advise --object-graph {v!r}", advise + ["--compute", "200us", "--object-graph", v])
+    for name, path in files.items():
+        add(f"advise --from {name}", ["advise", "--compute", "200us", "--from", path])
+    add("advise --from ''", ["advise", "--compute", "200us", "--from", ""])
+    add("advise no --compute", advise)
+    add("advise no run in results/", ["advise", "--compute", "200us"])
     return out
 
 

@@ -1,6 +1,9 @@
 """The crossover map: which row wins the task farm in each compute x payload cell, by the
-verdict's per-round ratios (reports/verdict.cc)."""
+verdict's per-round ratios (reports/verdict.cc), with the cost model's predicted boundaries
+(reports/cost_model.h: where the predicted winner among subinterp, subprocess and thread
+changes) drawn over the measured cells."""
 import matplotlib
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from render.model import num
@@ -75,6 +78,7 @@ def plot_crossover(runs, out_dir):
             ax.text(x, y, text, ha="center", va="center",
                     fontsize=8.5 if len(cells) <= 16 else 6.5, color="black",
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.75, "lw": 0})
+        draw_predicted_boundaries(ax, run, cus, pbs)
         ax.set_xlim(-0.5, len(pbs) - 0.5)
         ax.set_ylim(-0.5, len(cus) - 0.5)
         ax.set_xticks(range(len(pbs)))
@@ -87,10 +91,41 @@ def plot_crossover(runs, out_dir):
         ax.set_title(run.label if len(grids) > 1 else "")
     handles = [Patch(facecolor=row_colour(row), hatch=bar_hatch(kind), label=row)
                for row, kind in sorted(winners_all.items())]
+    if any(predicted_winners(run) for run, _ in grids):
+        handles.append(Line2D([], [], color="black", ls="--", lw=2.2,
+                              label="predicted boundary\n(cost model)"))
     fig.legend(handles=handles, title="winner", loc="center right", fontsize=8)
     fig.suptitle("Crossover map: row with the highest task throughput in each cell and its ratio\n"
                  "over the runner-up (task farm on all cores; median of per-round ratios; pale: its\n"
-                 "95% interval holds 1)",
+                 "95% interval holds 1); dashed: where the cost model's predicted winner changes",
                  fontsize=10.5)
     finish_with_legend_room(fig, p, runs, out_dir)
     return p
+
+
+def predicted_winners(run):
+    """{(compute_us, payload_bytes): (predicted, measured)} of the run's cost model
+    (interpbench.cost_model.validation.winners, as C++ computed them)."""
+    v = ((run.ib.get("cost_model") or {}).get("validation") or {})
+    return {(w.get("compute_us"), w.get("payload_bytes")): (w.get("predicted"), w.get("measured"))
+            for w in (v.get("winners") or [])}
+
+
+def draw_predicted_boundaries(ax, run, cus, pbs):
+    """Dashed lines between neighbouring cells whose predicted winners differ; a cell whose
+    predicted winner is not the measured one says which the model picked."""
+    pred = predicted_winners(run)
+    if not pred:
+        return
+    line = {"color": "black", "ls": "--", "lw": 2.2, "zorder": 5}
+    for (cu, pb), (winner, measured) in pred.items():
+        if cu not in cus or pb not in pbs:
+            continue
+        x, y = pbs.index(pb), cus.index(cu)
+        if x + 1 < len(pbs) and pred.get((cu, pbs[x + 1]), (winner,))[0] != winner:
+            ax.plot([x + 0.5, x + 0.5], [y - 0.5, y + 0.5], **line)
+        if y + 1 < len(cus) and pred.get((cus[y + 1], pb), (winner,))[0] != winner:
+            ax.plot([x - 0.5, x + 0.5], [y + 0.5, y + 0.5], **line)
+        if winner != measured:
+            ax.text(x, y - 0.42, f"model: {winner}", ha="center", va="bottom", fontsize=7,
+                    style="italic", color="black", zorder=6)

@@ -3,7 +3,7 @@ import html
 import os
 
 from render.model import run_suffix
-from render.sections import (PLOT_WORKLOAD, answer, compact_table, environment_facts,
+from render.sections import (PLOT_WORKLOAD, answer, compact_table, environment_facts, model_table,
                              ext_matrices, headline_rows, result_rows, run_problems, run_warnings,
                              target_rows, verdict_lines, workload_order)
 
@@ -75,6 +75,24 @@ def answer_html(runs):
                  "<th>what the figures say</th></tr>")
         h += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows]
         h.append(f"</table><p class=paragraph>{esc(paragraph)}</p>")
+    return h
+
+
+def model_html(runs):
+    """The cost model's error per taskfarm cell and row (reports/cost_model.h)."""
+    h = []
+    for run in runs:
+        cols, lines = model_table(run)
+        if not lines:
+            continue
+        h.append(f"<p>Cost model{esc(run_suffix(runs, run))}: each taskfarm cell predicted from "
+                 "this run's primitives (round trip, one-way, scaling; docs/design.md, \"The cost "
+                 "model\"), predicted / measured - 1; ! a noisy cell; in brackets the bound that set "
+                 "the prediction.</p><table class=compact><tr><th>cell</th>"
+                 + "".join(f"<th>{esc(c)}</th>" for c in cols) + "</tr>")
+        h += ["<tr>" + f"<td>{esc(line[0])}</td>" + "".join(f"<td class=n>{esc(c)}</td>" for c in line[1:])
+              + "</tr>" for line in lines]
+        h.append("</table>")
     return h
 
 
@@ -153,6 +171,7 @@ def write_html(runs, plots, out_dir):
     h += answer_html(runs)
     h.append("</section>")
     h += [x for p in plots if p.key == "crossover" for x in figure_html(p, runs)]
+    h += model_html(runs)
     h += run_notes_html(runs)
     h.append("<h2>By workload</h2><p>Solid lines: interpbench backends; dashed (hatched bars): "
              "standard-library reference rows; dotted: the C++ floor (no Python) and, in the "

@@ -2,7 +2,7 @@
 import os
 
 from render.model import run_suffix
-from render.sections import (PLOT_WORKLOAD, answer, compact_table, environment_facts,
+from render.sections import (PLOT_WORKLOAD, answer, compact_table, environment_facts, model_table,
                              ext_matrices, headline_rows, result_rows, run_problems, run_warnings,
                              target_rows, verdict_lines, workload_order)
 
@@ -66,6 +66,16 @@ def write_markdown(runs, plots, out_dir):
             m += ["| " + " | ".join(md_cell(c) for c in r) + " |" for r in rows]
             m += ["", md_cell(paragraph), ""]
     m += [x for p in plots if p.key == "crossover" for x in figure_markdown(p, runs)]
+    for run in runs:
+        cols, lines = model_table(run)
+        if lines:
+            m += [f"Cost model{run_suffix(runs, run)}: each taskfarm cell predicted from this run's "
+                  "primitives (round trip, one-way, scaling; docs/design.md, \"The cost model\"), "
+                  "predicted / measured - 1; ! a noisy cell; in brackets the bound that set the "
+                  "prediction.", "",
+                  "| cell | " + " | ".join(md_cell(c) for c in cols) + " |", "|---|" + "---:|" * len(cols)]
+            m += ["| " + " | ".join(md_cell(c) for c in line) + " |" for line in lines]
+            m.append("")
     for run in runs:
         warns = run_warnings(run)
         if warns:

@@ -138,6 +138,14 @@ def answer(run):
     return rows, a.get("paragraph", "")
 
 
+def model_table(run):
+    """(row labels, [[cell, error per row]]) of the cost model's check against the task farm
+    (interpbench.cost_model.validation.table), as C++ formatted it; ([], []) without one."""
+    v = ((run.ib.get("cost_model") or {}).get("validation") or {})
+    t = v.get("table") or {}
+    return t.get("columns") or [], t.get("lines") or []
+
+
 # Each plot shows one workload; the report puts it in that workload's section.
 PLOT_WORKLOAD = {"round_trip": "pingpong", "throughput": "stream", "objects": "objects",
                  "startup": "startup", "memory": "memory", "scaling": "scaling",

@@ -169,6 +169,8 @@ Suite default_suite(int cores) {
   // on 2 cores; `full` takes the whole library.
   s.per_workload["apps"] = apps_params(10, 40 * kKiB, 1500, 8, 128, 40, {1, std::max(cores, 1)});
   s.per_workload["apps"]["rounds"] = 4;
+  // compress and json take a few ms over 10 files: their tasks run 8 and 32 times over.
+  s.per_workload["apps"]["task_repeat"] = {{"compress", 8}, {"json", 32}};
   // spawn where a worker's start is the figure; elsewhere it measures what fork does.
   s.mp_methods = {"fork"};
   s.per_workload_mp_methods["startup"] = {"fork", "spawn"};
@@ -207,6 +209,7 @@ Suite full_suite(int cores) {
   // The whole library (every non-test .py file), pool-party's 16 nbody simulations, a 600 x 600
   // mandelbrot; one repetition a round: a round is minutes per row.
   s.per_workload["apps"] = apps_params(0, 0, 20'000, 16, 600, 100, scaling_workers(cores));
+  s.per_workload["apps"]["task_repeat"] = nlohmann::json::object();
   s.per_workload["apps"]["rounds"] = 6;
   s.per_workload["apps"]["repetitions"] = 1;
   s.mp_methods = {"fork", "forkserver", "spawn"};

@@ -11,6 +11,7 @@
 #include "core/human_units.h"
 #include "core/row_catalogue.h"
 #include "reports/cost_model.h"
+#include "reports/applications.h"
 #include "reports/paired.h"
 
 namespace interpbench {
@@ -283,6 +284,47 @@ AnswerRow model_row(const Run& run) {
   return a;
 }
 
+// Per application (workloads/apps.py): which model wins at N = cores, tasks/s paired by round,
+// and whether plain threads scale there: they do only where the work releases the GIL.
+std::vector<AnswerRow> application_rows(const Run& run, const Applications& apps) {
+  std::vector<AnswerRow> out;
+  for (const auto& line : apps.apps) {
+    const std::string name = application_result(line.app, line.workers);
+    AnswerRow a = contest("applications", fmt::format("application: {} at N = {}", line.app, line.workers),
+                          fmt::format("{} tasks/s on {} workers, paired by round; higher is better", name,
+                                      line.workers),
+                          contenders(run, kModels, name, "task_throughput"), true, "faster");
+    if (!a.measured) {
+      out.push_back(std::move(a));
+      continue;
+    }
+    std::string threads;
+    const ApplicationCell* t = line.cell("thread");
+    const Scaling scaling = t && line.workers > 1 ? scaling_of(*t) : Scaling::kUnknown;
+    if (scaling != Scaling::kUnknown) {
+      if (scaling == Scaling::kScales)
+        threads = fmt::format(" thread scales {} from 1 to {} workers: the work releases the GIL",
+                              t->text(), line.workers);
+      else if (scaling == Scaling::kFlat)
+        threads = fmt::format(" thread does not scale ({} from 1 to {} workers): the work holds the GIL",
+                              t->text(), line.workers);
+      else
+        threads = fmt::format(" thread's speedup from 1 to {} workers is undecided ({})", line.workers,
+                              t->text());
+      // A tie needs a 95% interval that holds 1; with fewer rounds, only where thread stands.
+      const bool decided = a.ratio && a.ratio->reaches_level;
+      if (a.winner == "thread") threads += ", and plain threads win here";
+      else if (a.winner.empty() && decided && (a.best == "thread" || a.runner_up == "thread"))
+        threads += ", and plain threads tie with the best here";
+      else if (!decided && a.best == "thread") threads += ", and plain threads are ahead here";
+      threads += ".";
+    }
+    a.sentence += threads;
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 // Extension modules that import in a process but not in an isolated own-GIL subinterpreter.
 AnswerRow extension_row(const Run& run) {
   AnswerRow a{.topic = "compatibility", .question = "extension modules in an isolated subinterpreter",
@@ -370,6 +412,28 @@ std::string paragraph(const Answer& a) {
                             "run: {}.", fmt::join(apart, "; ")));
   if (const AnswerRow* x = row("the crossover (task farm: compute x payload)")) s.push_back(x->sentence);
   if (const AnswerRow* x = row("the crossover, predicted (cost model)")) s.push_back(x->sentence);
+  // Real applications: who wins each, and where plain threads scale.
+  std::vector<std::string> won, scale, flat, undecided;
+  for (const auto& line : a.applications.apps) {
+    for (const auto& r : a.rows)
+      if (r.topic == "applications" && r.measured && r.question.find(": " + line.app + " at") != std::string::npos)
+        won.push_back(fmt::format("{} {}{}", line.app, r.winner_text(),
+                                  r.ratio ? fmt::format(" ({})", r.ratio_text()) : ""));
+    const ApplicationCell* t = line.cell("thread");
+    if (!t || line.workers < 2) continue;
+    const Scaling scaling = scaling_of(*t);
+    if (scaling == Scaling::kScales) scale.push_back(line.app);
+    if (scaling == Scaling::kFlat) flat.push_back(line.app);
+    if (scaling == Scaling::kUndecided) undecided.push_back(line.app);
+  }
+  if (!won.empty())
+    s.push_back(fmt::format("Real applications on N = cores workers (best vs runner-up, tasks/s): {}.",
+                            fmt::join(won, "; ")));
+  if (!scale.empty() || !flat.empty())
+    s.push_back(fmt::format("Plain threads scale on {} (the work releases the GIL) and not on {}{}.",
+                            scale.empty() ? "none" : fmt::format("{}", fmt::join(scale, ", ")),
+                            flat.empty() ? "any other" : fmt::format("{}", fmt::join(flat, ", ")),
+                            undecided.empty() ? "" : fmt::format("; undecided on {}", fmt::join(undecided, ", "))));
   return fmt::format("{}", fmt::join(s, " "));
 }
 
@@ -412,6 +476,8 @@ Answer make_answer(const Run& run) {
   a.rows.push_back(scaling_row(run));
   a.rows.push_back(crossover_row(run));
   a.rows.push_back(model_row(run));
+  a.applications = make_applications(run);
+  for (auto& r : application_rows(run, a.applications)) a.rows.push_back(std::move(r));
   a.rows.push_back(extension_row(run));
   a.rows.push_back(fault_row(run));
   a.paragraph = paragraph(a);
@@ -432,7 +498,10 @@ json answer_json(const Answer& answer) {
     j["note"] = r.note;
     rows.push_back(std::move(j));
   }
-  return {{"rows", rows}, {"paragraph", answer.paragraph}, {"lines", answer_lines(answer)}};
+  return {{"rows", rows},
+          {"paragraph", answer.paragraph},
+          {"lines", answer_lines(answer)},
+          {"applications", applications_json(answer.applications)}};
 }
 
 std::vector<std::string> answer_lines(const Answer& answer) {
@@ -456,6 +525,9 @@ std::vector<std::string> answer_lines(const Answer& answer) {
     start = end + 1;
   }
   if (!line.empty()) lines.push_back(line);
+  const auto table = applications_lines(answer.applications);
+  if (!table.empty()) lines.push_back("");
+  lines.insert(lines.end(), table.begin(), table.end());
   return lines;
 }
 

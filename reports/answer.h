@@ -2,8 +2,8 @@
 // The answer to the question interpbench exists for (when do subinterpreters beat subprocesses
 // and threads?), from one run's own figures: one row per question (small and large messages,
 // object graphs, startup per start method, teardown, memory, scaling, the crossover, extension
-// modules, fault isolation), each with its winner and the paired per-round ratio with its 95%
-// interval, then a paragraph whose every number comes from the table. Computed as data here;
+// modules, fault isolation, each application of workloads/apps.py), each with its winner and
+// the paired per-round ratio with its 95% interval, then a paragraph whose every number comes from the table. Computed as data here;
 // the console, the JSON and the report render it.
 #include <optional>
 #include <string>
@@ -13,6 +13,7 @@
 
 #include "core/report_model.h"
 #include "core/round_statistics.h"
+#include "reports/applications.h"
 
 namespace interpbench {
 
@@ -44,6 +45,7 @@ struct AnswerRow {
 struct Answer {
   std::vector<AnswerRow> rows;
   std::string paragraph;  // "On this machine, with the same shared-memory channel, ..."
+  Applications applications;  // workloads/apps.py: application x row, speedup at N = cores
 };
 
 Answer make_answer(const report::Run& run);

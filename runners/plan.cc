@@ -74,6 +74,20 @@ std::vector<int> scaling_workers(int cores) {
 
 nlohmann::json json_list(const std::vector<std::size_t>& v) { return nlohmann::json(v); }
 
+// workloads/apps.py: a share of the standard library's sources (files evenly spaced over the
+// sorted list, each at most max_bytes; 0 and 0: every file) and the kernels' sizes.
+nlohmann::json apps_params(int corpus_files, std::size_t max_bytes, int nbody_steps, int nbody_tasks,
+                           int mandelbrot_size, int mandelbrot_iterations, nlohmann::json workers) {
+  return {{"corpus_files", corpus_files},
+          {"corpus_max_bytes", max_bytes},
+          {"nbody_steps", nbody_steps},
+          {"nbody_tasks", nbody_tasks},
+          {"mandelbrot_size", mandelbrot_size},
+          {"mandelbrot_rows", std::max(1, mandelbrot_size / 16)},
+          {"mandelbrot_iterations", mandelbrot_iterations},
+          {"workers", std::move(workers)}};
+}
+
 Suite quick_suite(int cores) {
   Suite s;
   s.name = "quick";
@@ -96,6 +110,7 @@ Suite quick_suite(int cores) {
                                 {"workers", nlohmann::json::array({std::max(cores, 1)})},
                                 {"iterations", 20},
                                 {"cell_budget_ms", 5}};
+  s.per_workload["apps"] = apps_params(4, 16 * kKiB, 200, 4, 48, 20, {1, 2});
   // Quick: the modules the objection is about, not every extension of the build.
   s.per_workload["extcompat"] = {{"resume_after_crash", kExtcompatRestarts},
                                  {"workers", nlohmann::json::array({1})},
@@ -150,6 +165,12 @@ Suite default_suite(int cores) {
   s.per_workload["extcompat"] = {{"resume_after_crash", kExtcompatRestarts},
                                  {"workers", nlohmann::json::array({1})},
                                  {"wall_limit_s", kExtcompatWallLimitS}};
+  // Applications: a small corpus share and few rounds, so that the suite stays within 3 minutes
+  // on 2 cores; `full` takes the whole library.
+  s.per_workload["apps"] = apps_params(10, 40 * kKiB, 1500, 8, 128, 40, {1, std::max(cores, 1)});
+  s.per_workload["apps"]["rounds"] = 4;
+  // compress and json take a few ms over 10 files: their tasks run 8 and 32 times over.
+  s.per_workload["apps"]["task_repeat"] = {{"compress", 8}, {"json", 32}};
   // spawn where a worker's start is the figure; elsewhere it measures what fork does.
   s.mp_methods = {"fork"};
   s.per_workload_mp_methods["startup"] = {"fork", "spawn"};
@@ -185,6 +206,12 @@ Suite full_suite(int cores) {
       {"cell_budget_ms", 50}};
   s.per_workload["scaling"] = {{"workers", scaling_workers(cores)}, {"iterations", 1},
                                {"loops", 1'000'000}};
+  // The whole library (every non-test .py file), pool-party's 16 nbody simulations, a 600 x 600
+  // mandelbrot; one repetition a round: a round is minutes per row.
+  s.per_workload["apps"] = apps_params(0, 0, 20'000, 16, 600, 100, scaling_workers(cores));
+  s.per_workload["apps"]["task_repeat"] = nlohmann::json::object();
+  s.per_workload["apps"]["rounds"] = 6;
+  s.per_workload["apps"]["repetitions"] = 1;
   s.mp_methods = {"fork", "forkserver", "spawn"};
   s.child_wall_s = 1200;
   s.rounds = 10;

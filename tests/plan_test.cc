@@ -97,6 +97,22 @@ TEST(SuiteTest, ScalingCoversOneAndTheCoresAndFullEveryCountToTwiceTheCores) {
   EXPECT_EQ(s.per_workload.at("memory")["workers"], nlohmann::json({1, 2, 4, 8}));
 }
 
+// workloads/apps.py: a small share of the standard library and few rounds by default (the suite
+// stays within 3 minutes on 2 cores), the whole library and N to 2 x cores in full.
+TEST(SuiteTest, ApplicationsTakeASmallCorpusShareByDefaultAndTheWholeLibraryInFull) {
+  const auto quick = find_suite("quick", 2).per_workload.at("apps");
+  const auto def = find_suite("default", 2).per_workload.at("apps");
+  const auto full = find_suite("full", 2).per_workload.at("apps");
+  EXPECT_GT(def["corpus_files"].get<int>(), 0);
+  EXPECT_LE(def["corpus_files"].get<int>(), 16);
+  EXPECT_LT(quick["corpus_files"].get<int>(), def["corpus_files"].get<int>());
+  EXPECT_EQ(def["workers"], nlohmann::json({1, 2}));
+  EXPECT_LT(def["rounds"].get<int>(), find_suite("default", 2).rounds);
+  EXPECT_EQ(full["corpus_files"], 0);
+  EXPECT_EQ(full["corpus_max_bytes"], 0);
+  EXPECT_EQ(full["workers"], nlohmann::json({1, 2, 3, 4}));
+}
+
 TEST(SuiteTest, RoundsAndRepetitionsPerRound) {
   EXPECT_EQ(find_suite("quick", 2).rounds, 4);
   EXPECT_EQ(find_suite("default", 2).rounds, 6);  // the 95% interval of a median needs 6

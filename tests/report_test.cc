@@ -38,8 +38,8 @@ std::string file_name_of_test() {
   return name;
 }
 
-const char* kPlots[] = {"round_trip", "throughput", "objects", "startup",
-                        "memory",     "scaling",    "crossover"};
+const char* kPlots[] = {"round_trip", "throughput", "objects",  "startup",
+                        "memory",     "scaling",    "crossover", "applications"};
 
 fs::path fixture(const char* name) {
   return fs::path(INTERPBENCH_SOURCE_DIR) / "tests" / "fixtures" / name;
@@ -287,7 +287,7 @@ TEST_F(ReportTest, RunWithoutResultsStillWritesEveryPlotAndSaysSo) {
   expect_plots();
   const auto html = read(dir_ / "index.html");
   for (const char* what : {"round trips", "throughput", "object-graph costs", "startup",
-                           "memory", "scaling", "the task farm"})
+                           "memory", "scaling", "the task farm", "applications"})
     EXPECT_NE(html.find(std::string("No data for ") + what), std::string::npos) << what;
 }
 

@@ -6,7 +6,7 @@ import matplotlib
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from render.model import num
+from render.model import APP_WORKLOADS, num
 from render.plot_frame import (Plot, bar_hatch, finish, finish_with_legend_room, new_figure,
                                no_data, param_texts, row_colour, tint)
 
@@ -22,7 +22,7 @@ def plot_crossover(runs, out_dir):
         winners = {f.get("variant"): f for f in
                    ((run.ib.get("verdict") or {}).get("findings") or [])
                    if f.get("kind") == "winner" and f.get("workload") == "taskfarm"}
-        for r in run.of("task_throughput"):
+        for r in run.of("task_throughput", exclude=APP_WORKLOADS):
             cu = num(r["params"], "compute_us")
             pb = num(r["params"], "payload_bytes", "size_bytes")
             if cu is None or pb is None:

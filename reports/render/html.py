@@ -3,8 +3,8 @@ import html
 import os
 
 from render.model import run_suffix
-from render.sections import (PLOT_WORKLOAD, answer, compact_table, environment_facts, model_table,
-                             ext_matrices, headline_rows, result_rows, run_problems, run_warnings,
+from render.sections import (PLOT_WORKLOAD, answer, applications, compact_table, environment_facts,
+                             model_table, ext_matrices, headline_rows, result_rows, run_problems, run_warnings,
                              target_rows, verdict_lines, workload_order)
 
 CSS = """
@@ -75,6 +75,23 @@ def answer_html(runs):
                  "<th>what the figures say</th></tr>")
         h += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows]
         h.append(f"</table><p class=paragraph>{esc(paragraph)}</p>")
+        h += applications_html(runs, run)
+    return h
+
+
+def applications_html(runs, run):
+    """The summary table of the application workloads: application x row, speedup at N = cores."""
+    table = applications(run)
+    if not table:
+        return []
+    cores, rows, lines = table
+    h = [f"<h3 id=applications>Applications: speedup at N = {esc(cores)} (cores){esc(run_suffix(runs, run))}</h3>"
+         "<p>tasks/s at N over tasks/s at 1, the median of per-round ratios [95% interval] "
+         "(workloads/apps.py; the plot is in the apps section).</p><table class=compact><tr><th>application</th>"
+         + "".join(f"<th>{esc(r)}</th>" for r in rows) + "</tr>"]
+    h += [f"<tr><td>{esc(app)}</td>" + "".join(f"<td class=n>{esc(c)}</td>" for c in cells) + "</tr>"
+          for app, cells in lines]
+    h.append("</table>")
     return h
 
 

@@ -2,8 +2,8 @@
 import os
 
 from render.model import run_suffix
-from render.sections import (PLOT_WORKLOAD, answer, compact_table, environment_facts, model_table,
-                             ext_matrices, headline_rows, result_rows, run_problems, run_warnings,
+from render.sections import (PLOT_WORKLOAD, answer, applications, compact_table, environment_facts,
+                             model_table, ext_matrices, headline_rows, result_rows, run_problems, run_warnings,
                              target_rows, verdict_lines, workload_order)
 
 
@@ -65,6 +65,15 @@ def write_markdown(runs, plots, out_dir):
                   "|---|---|---:|---|"]
             m += ["| " + " | ".join(md_cell(c) for c in r) + " |" for r in rows]
             m += ["", md_cell(paragraph), ""]
+        table = applications(run)
+        if table:
+            cores, rows, lines = table
+            m += [f"### Applications: speedup at N = {cores} (cores){run_suffix(runs, run)}", "",
+                  "tasks/s at N over tasks/s at 1, the median of per-round ratios [95% interval].", "",
+                  "| application | " + " | ".join(md_cell(r) for r in rows) + " |",
+                  "|---|" + "---:|" * len(rows)]
+            m += ["| " + " | ".join(md_cell(c) for c in [app] + cells) + " |" for app, cells in lines]
+            m.append("")
     m += [x for p in plots if p.key == "crossover" for x in figure_markdown(p, runs)]
     for run in runs:
         cols, lines = model_table(run)

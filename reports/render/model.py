@@ -41,8 +41,12 @@ class Run:
                                           "free-threaded" if py.get("gil_disabled") else "") if x)
         return f"Python {self.version or '?'}" + (f" ({flags})" if flags else "")
 
-    def of(self, *metrics):
-        return [r for r in self.results if r.get("metric") in metrics]
+    def of(self, *metrics, workload=None, exclude=()):
+        """The results with one of `metrics`; of `workload` only, when given; none of the
+        workloads in `exclude` (apps.py reports startup and memory too, for its own plot)."""
+        return [r for r in self.results if r.get("metric") in metrics
+                and (workload is None or r.get("workload") == workload)
+                and r.get("workload") not in exclude]
 
     def caption(self):
         e = self.env
@@ -67,6 +71,11 @@ class Run:
         if e.get("cpu_governor") not in (None, "performance"):
             parts.append(f"governor {e.get('cpu_governor')}")
         return " | ".join(p for p in parts if p)
+
+
+# The workloads whose results have a plot of their own (render/applications.py): the per-metric
+# plots (startup, memory, scaling, crossover) leave them out.
+APP_WORKLOADS = ("apps",)
 
 
 def load_runs(path):

@@ -1,5 +1,5 @@
-"""The seven plots: round trip, throughput, object-graph costs, startup, memory, scaling and the
-task farm's crossover map (crossover.py). Every plotted series carries gid "series:<its legend label>", so a
+"""The eight plots: round trip, throughput, object-graph costs, startup, memory, scaling, the
+task farm's crossover map (crossover.py) and the applications' scaling (applications.py). Every plotted series carries gid "series:<its legend label>", so a
 test reads from the SVG which rows each plot shows and how many points each has."""
 import math
 
@@ -9,7 +9,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from render.crossover import plot_crossover
-from render.model import num, start_method
+from render.applications import plot_applications
+from render.model import APP_WORKLOADS, num, start_method
 from render.plot_frame import (RUN_MARKERS, Plot, bar_colour, bar_hatch, finish,
                                finish_with_legend_room, gid, legend_below_or_beside, new_figure,
                                no_data, param_texts, row_colour, row_style, row_suffix, run_colour,
@@ -241,7 +242,7 @@ def plot_startup(runs, out_dir):
     p = Plot("startup", "Startup and teardown per row and start method", "startup and teardown")
     entries = {}  # (run index, row, kind, method) -> {metric: summary}
     for ri, run in enumerate(runs):
-        rs = run.of("startup", "teardown")
+        rs = run.of("startup", "teardown", exclude=APP_WORKLOADS)
         if not rs:
             p.missing.append(run.label)
         for r in rs:
@@ -311,7 +312,7 @@ def plot_memory(runs, out_dir):
         found = False
         for ax, (metric, label) in zip(axes, metrics):
             by_row = {}
-            for r in run.of(metric):
+            for r in run.of(metric, exclude=APP_WORKLOADS):
                 w = num(r["params"], "workers", "n_workers")
                 if w is None:
                     continue
@@ -362,7 +363,7 @@ def plot_scaling(runs, out_dir):
     cores = set()
     for ri, run in enumerate(runs):
         by_row = {}
-        for r in run.of("wall"):
+        for r in run.of("wall", exclude=APP_WORKLOADS):
             w = num(r["params"], "workers", "n_workers")
             if w is None:
                 continue
@@ -407,4 +408,4 @@ def plot_scaling(runs, out_dir):
 
 
 PLOTTERS = [plot_round_trip, plot_throughput, plot_objects, plot_startup, plot_memory,
-            plot_scaling, plot_crossover]
+            plot_scaling, plot_crossover, plot_applications]

@@ -146,10 +146,27 @@ def model_table(run):
     return t.get("columns") or [], t.get("lines") or []
 
 
+def applications(run):
+    """(N, [row], [(application, [speedup text per row])]) of the answer's applications table
+    (reports/applications.h), as C++ wrote it; None when the run has no application results."""
+    a = (run.ib.get("answer") or {}).get("applications") or {}
+    if not a.get("apps"):
+        return None
+    rows = a.get("rows") or []
+    lines = []
+    for app in a["apps"]:
+        name = app.get("app", "")
+        if app.get("workers") != a.get("cores"):
+            name += f" (N = {app.get('workers')})"
+        cells = app.get("cells") or {}
+        lines.append((name, [(cells.get(r) or {}).get("text", "") for r in rows]))
+    return a.get("cores"), rows, lines
+
+
 # Each plot shows one workload; the report puts it in that workload's section.
 PLOT_WORKLOAD = {"round_trip": "pingpong", "throughput": "stream", "objects": "objects",
                  "startup": "startup", "memory": "memory", "scaling": "scaling",
-                 "crossover": "taskfarm"}
+                 "crossover": "taskfarm", "applications": "apps"}
 # Workloads whose every variant crowds a compact table: only these metrics are shown there.
 COMPACT_METRICS = {"objects": {"transfer"}}
 

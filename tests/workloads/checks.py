@@ -133,6 +133,29 @@ class WorkloadChecks:
             self.assertGreater(r["speedup"], 0)
             self.assertAlmostEqual(r["efficiency"], r["speedup"] / r["params"]["workers"])
 
+    def check_apps(self, results, row, handoff):
+        """Every application at every N: tasks/s, startup and USS per worker. The workload
+        itself fails the row when a worker's summary differs from the driver's reference."""
+        apps = {r["params"]["app"] for r in results}
+        counts = {r["params"]["workers"] for r in results}
+        self.assertIn(1, counts)
+        names = {(r["name"], r["metric"]) for r in results}
+        expected = set()
+        for app in apps:
+            for n in counts:
+                expected |= {(f"apps/{app}/{n}", "task_throughput"),
+                             (f"apps/{app}/{n}/startup", "startup"),
+                             (f"apps/{app}/{n}/uss", "memory_uss")}
+        self.assertEqual(names, expected)
+        for r in results:
+            self.assertGreater(r["params"]["tasks"], 0, r["name"])
+            if r["metric"] != "memory_uss":  # a host-scope delta may be 0 or below
+                self.assertGreater(sample_min(r), 0, r["name"])
+            if r["metric"] == "task_throughput":
+                self.assertTrue(r["higher_is_better"])
+                if "speedup" in r and r["params"]["workers"] == 1:
+                    self.assertEqual(r["speedup"], 1.0)
+
     def check_taskfarm(self, results, row, handoff):
         cells = {(r["params"]["compute_us"], r["params"]["payload_bytes"]) for r in results}
         computes = {c for c, _ in cells}

@@ -9,6 +9,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 REFERENCE = os.path.join(ROOT, "runners", "reference")
 WORKLOADS = os.path.join(ROOT, "workloads")
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 RUN_TIMEOUT_S = 120
 
 ROWS = (("py-threading", None), ("py-multiprocessing", "fork"), ("py-interpreters", None))

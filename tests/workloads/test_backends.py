@@ -62,5 +62,43 @@ class WorkloadsOnBackends(WorkloadChecks, unittest.TestCase):
         self.check_workload("taskfarm")
 
 
+def run_cli(*args):
+    exe = os.environ.get("INTERPBENCH_EXE")
+    if not exe or not os.access(exe, os.X_OK):
+        raise unittest.SkipTest("INTERPBENCH_EXE is not set to the built interpbench")
+    return subprocess.run([exe, "run", *args], capture_output=True, text=True,
+                          timeout=RUN_TIMEOUT_S)
+
+
+class AppsOnBackends(WorkloadChecks, unittest.TestCase):
+    """workloads/apps.py, every application on the quick suite's corpus share, one round: the
+    driver checks every worker's summary against its own single-threaded reference."""
+
+    def test_every_application_on_every_backend(self):
+        proc = run_cli("--suite", "quick", "--workload", "apps", "--backend", ",".join(BACKENDS),
+                       "--rounds", "1", "--repetitions", "1", "--format", "json", "--quiet")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        children = {c["row"]: c for c in json.loads(proc.stdout)["interpbench"]["rows"]}
+        for backend in BACKENDS:
+            with self.subTest(backend=backend):
+                child = children[backend]
+                self.assertIsNone(child["error"], child)
+                self.assertEqual(child["worker_errors"], [])
+                self.assert_well_formed(child["results"])
+                self.check_apps(child["results"], backend, True)
+                self.assertEqual({r["params"]["app"] for r in child["results"]},
+                                 {"parse", "regex", "compress", "json", "sqlite", "nbody",
+                                  "mandelbrot"})
+
+    def test_a_wrong_summary_fails_the_run(self):
+        wrong = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                             "fixtures", "apps_wrong.py")
+        proc = run_cli("--suite", "quick", "--workload-file", wrong, "--backend", "subinterp",
+                       "--rounds", "1", "--repetitions", "1", "--format", "json", "--quiet")
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        child = json.loads(proc.stdout)["interpbench"]["rows"][0]
+        self.assertIn("differs from the driver's reference", child["error"])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -3,7 +3,9 @@ plausible (docs/design.md, RESULT). One class per row so that a row's failure na
 import unittest
 
 from checks import WorkloadChecks
-from rows import run_reference, workload
+from rows import FIXTURES, run_reference, workload
+
+APPS_WRONG = f"{FIXTURES}/apps_wrong.py"
 
 TINY = {"sizes": [8, 4096], "repetitions": 2, "warmup": 2, "iterations": 5, "workers": [1, 2],
         "timeout": 20, "suite": "test"}
@@ -14,7 +16,12 @@ PER_WORKLOAD = {
     "scaling": {"workers": [1, 2], "loops": 20000, "iterations": 1},
     "taskfarm": {"compute_us": [10, 200], "sizes": [8, 4096], "workers": [2],
                  "iterations": 6},
+    # Three small files of the standard library, tiny kernels.
+    "apps": {"corpus_files": 3, "corpus_max_bytes": 8192, "nbody_steps": 50, "nbody_tasks": 3,
+             "mandelbrot_size": 24, "mandelbrot_rows": 8, "mandelbrot_iterations": 10,
+             "workers": [1, 2], "repetitions": 1},
 }
+APPS = ("parse", "regex", "compress", "json", "sqlite", "nbody", "mandelbrot")
 
 
 class WorkloadsOnRow(WorkloadChecks):
@@ -63,6 +70,20 @@ class WorkloadsOnRow(WorkloadChecks):
         self.assertEqual({(r["params"]["compute_us"], r["params"]["payload_bytes"])
                           for r in results}, {(c, p) for c in (10, 200) for p in (8, 4096)})
         self.assertEqual({r["params"]["workers"] for r in results}, {2})
+
+    def test_apps(self):
+        # The driver checks every worker's summary against its own: a passing run agrees.
+        results = self.run_workload("apps")
+        self.assertEqual({r["params"]["app"] for r in results}, set(APPS))
+        self.assertEqual({r["params"]["workers"] for r in results}, {1, 2})
+
+    def test_apps_fails_when_a_worker_computes_something_else(self):
+        params = dict(TINY, **PER_WORKLOAD["apps"], apps=["compress"])
+        code, doc, err = run_reference(self.row, APPS_WRONG, params, self.method)
+        if doc and doc.get("skipped"):
+            self.skipTest(doc["skipped"])
+        self.assertEqual(code, 1, err)
+        self.assertIn("differs from the driver's reference", doc["error"])
 
 
 class Threading(WorkloadsOnRow, unittest.TestCase):

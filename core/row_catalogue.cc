@@ -15,6 +15,10 @@ constexpr std::string_view kMpStartMethods[] = {"fork", "forkserver", "spawn"};
 // Workloads the C++-only rows implement (backends/floor.h); elsewhere they have no meaning.
 constexpr std::string_view kFloorWorkloads[] = {"pingpong", "stream"};
 constexpr std::string_view kMemcpyWorkloads[] = {"stream"};
+// py-interpreters' documented queue API costs ~10 ms a message (its get() sleeps between polls):
+// latency and startup show that; the rest would take minutes per row (py-interpreters-poll runs
+// them).
+constexpr std::string_view kInterpretersApiWorkloads[] = {"pingpong", "startup"};
 // bare-interp is the floor under startup's figures.
 constexpr std::string_view kBaselineWorkloads[] = {"startup"};
 
@@ -48,7 +52,15 @@ const std::array kRows = {
             .method_names = kMpStartMethods},
     RowInfo{.name = "py-interpreters",
             .kind = RowKind::kReference,
-            .description = "reference: the stdlib interpreters and queues modules (3.12, 3.13)",
+            .description = "reference: the documented interpreters API with blocking Queue.get()/put() "
+                           "(3.13 test.support.interpreters, 3.14 concurrent.interpreters); get() sleeps "
+                           "10 ms between polls (CPython gh-143017)",
+            .in_process = true,
+            .workloads = kInterpretersApiWorkloads},
+    RowInfo{.name = "py-interpreters-poll",
+            .kind = RowKind::kReference,
+            .description = "reference, tuned: the low-level _interpreters + _interpqueues (3.12: "
+                           "_xxsubinterpreters + _xxinterpchannels) polled by a spin-then-sleep loop",
             .in_process = true},
     RowInfo{.name = "floor",
             .kind = RowKind::kFloor,

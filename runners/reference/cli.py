@@ -90,7 +90,8 @@ def run(args):
     if not os.path.isfile(workload_path):
         raise BadInput(f"cannot open workload '{args.workload}': No such file")
     workload = os.path.splitext(os.path.basename(workload_path))[0]
-    base = {"row": label, "workload": workload, "gil": row.gil, "notes": row.notes()}
+    base = {"row": label, "workload": workload, "gil": row.gil,
+            "notes": [f"calls: {row.api}", *row.notes()]}
 
     reason = row.skip_reason(method)
     if reason:
@@ -110,6 +111,9 @@ def run(args):
             raise BadInput(f"workload '{args.workload}' defines no {name}")
 
     params = default_params(params, label)
+    for key, most in row.param_caps.items():
+        if isinstance(params.get(key), (int, float)) and params[key] > most:
+            params[key] = most
     ctx = Context(label, row, method, workload_path, module, params)
     error, results, code = None, [], 0
     try:

@@ -11,7 +11,8 @@ REFERENCE = os.path.join(ROOT, "runners", "reference")
 WORKLOADS = os.path.join(ROOT, "workloads")
 RUN_TIMEOUT_S = 120
 
-ROWS = (("py-threading", None), ("py-multiprocessing", "fork"), ("py-interpreters", None))
+ROWS = (("py-threading", None), ("py-multiprocessing", "fork"), ("py-interpreters", None),
+        ("py-interpreters-poll", None))
 
 
 def run_reference(row, workload, params, method=None, extra=()):

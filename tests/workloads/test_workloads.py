@@ -73,8 +73,8 @@ class MultiprocessingFork(WorkloadsOnRow, unittest.TestCase):
     row, method = "py-multiprocessing", "fork"
 
 
-class Interpreters(WorkloadsOnRow, unittest.TestCase):
-    row = "py-interpreters"
+class InterpretersPoll(WorkloadsOnRow, unittest.TestCase):
+    row = "py-interpreters-poll"
 
 
 if __name__ == "__main__":

@@ -1,0 +1,90 @@
+"""The bootstrap a py-multiprocessing worker process imports (multiprocessing pickles its target
+by name): the worker side of the pipe channel and the worker's main. A spawn or forkserver child
+imports this module, the small modules it names and the workload file; not the rest of the
+reference package, and not the driver's __main__ (runners/reference/__main__.py has the
+__spec__ name "__main__", which multiprocessing does not re-import).
+
+The timed path is Connection.send_bytes(buffer) and Connection.recv_bytes(), with no timeout
+argument, as the multiprocessing documentation shows them. A worker's wait at the run's timeout
+(params["timeout"], what workloads pass) ends with the data, with the end of its input (the
+driver closed it, or died), or when the supervisor ends the process group at its wall limit; a
+shorter timeout, given on purpose, is honoured with Connection.poll(timeout) first."""
+import json
+import sys
+
+from reference.channel_base import ChannelBase
+from reference.placement import pin_worker_failed
+from reference.workload_file import describe_exception, load_workload
+
+PIN_FAILED = "pin failed"  # a worker's note on its error pipe, before any error
+
+
+class PipeChannel(ChannelBase):
+    """multiprocessing Connections: send_bytes/recv_bytes, neither with a timeout."""
+
+    def __init__(self, rx, tx, worker_id, worker_count, default_timeout):
+        super().__init__(worker_id, worker_count, default_timeout)
+        self._rx, self._tx = rx, tx
+        self._closed = False
+        self._eof = False
+
+    def send(self, buffer, timeout=None):
+        if self._closed:
+            raise BrokenPipeError("send on a closed channel")
+        self._tx.send_bytes(buffer)
+
+    def try_send(self, buffer):
+        import select
+        if self._closed:
+            raise BrokenPipeError("send on a closed channel")
+        _, writable, _ = select.select([], [self._tx.fileno()], [], 0)
+        if not writable:
+            return False
+        self._tx.send_bytes(buffer)  # may still block for a message larger than the free room
+        return True
+
+    def recv(self, timeout=None):
+        if self._eof:
+            raise EOFError("channel closed")
+        if timeout is not None and timeout < self._default_timeout and not self._rx.poll(timeout):
+            raise TimeoutError("recv timed out")
+        try:
+            return self._rx.recv_bytes()
+        except EOFError:
+            self._eof = True
+            raise EOFError("channel closed") from None
+
+    def try_recv(self):
+        if self._eof:
+            raise EOFError("channel closed")
+        if not self._rx.poll(0):
+            return None
+        return self.recv()
+
+    def close(self):
+        if not self._closed:
+            self._closed = True
+            self._tx.close()
+
+
+def worker_main(workload_path, params_json, rx, tx, err, worker_id, worker_count, timeout,
+                inherited, pin):
+    # First: forked or spawned, this process inherited the mask of the driver's thread.
+    if pin_worker_failed(pin, worker_id, worker_count):
+        err.send(PIN_FAILED)
+    # A forked worker inherits every pipe end the driver held at fork time; holding another
+    # worker's (or its own) driver-side write end would keep that stream from ever ending.
+    for conn in inherited:
+        conn.close()
+    ch = PipeChannel(rx, tx, worker_id, worker_count, timeout)
+    try:
+        module = load_workload(workload_path)
+        module.worker(ch, json.loads(params_json))
+    except BaseException as exc:  # noqa: BLE001
+        import traceback
+        try:
+            err.send((describe_exception(exc), traceback.format_exc()))
+        finally:
+            sys.exit(1)
+    finally:
+        ch.close()

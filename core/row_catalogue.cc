@@ -19,6 +19,8 @@ constexpr std::string_view kMemcpyWorkloads[] = {"stream"};
 // latency and startup show that; the rest would take minutes per row (py-interpreters-poll runs
 // them).
 constexpr std::string_view kInterpretersApiWorkloads[] = {"pingpong", "startup"};
+// An executor runs functions: the workloads that define task(message) (a task farm).
+constexpr std::string_view kExecutorWorkloads[] = {"taskfarm", "scaling"};
 // bare-interp is the floor under startup's figures.
 constexpr std::string_view kBaselineWorkloads[] = {"startup"};
 
@@ -62,6 +64,25 @@ const std::array kRows = {
             .description = "reference, tuned: the low-level _interpreters + _interpqueues (3.12: "
                            "_xxsubinterpreters + _xxinterpchannels) polled by a spin-then-sleep loop",
             .in_process = true},
+    RowInfo{.name = "py-executor-thread",
+            .kind = RowKind::kReference,
+            .description = "reference: concurrent.futures.ThreadPoolExecutor, submit + Future.result "
+                           "(taskfarm, scaling)",
+            .in_process = true,
+            .workloads = kExecutorWorkloads},
+    RowInfo{.name = "py-executor-process",
+            .kind = RowKind::kReference,
+            .description = "reference: concurrent.futures.ProcessPoolExecutor per start method of the "
+                           "suite, submit + Future.result (taskfarm, scaling)",
+            .methods = RowMethods::kMpStartMethods,
+            .method_names = kMpStartMethods,
+            .workloads = kExecutorWorkloads},
+    RowInfo{.name = "py-executor-interp",
+            .kind = RowKind::kReference,
+            .description = "reference: concurrent.futures.InterpreterPoolExecutor (3.14+; skipped "
+                           "before), submit + Future.result (taskfarm, scaling)",
+            .in_process = true,
+            .workloads = kExecutorWorkloads},
     RowInfo{.name = "floor",
             .kind = RowKind::kFloor,
             .description = "C++ only, no Python (pingpong, stream): what the hardware allows",

@@ -109,6 +109,12 @@ def run(args):
     for name in ("TIMED", "worker", "driver"):
         if not hasattr(module, name):
             raise BadInput(f"workload '{args.workload}' defines no {name}")
+    if row.needs_task and not callable(getattr(module, "task", None)):
+        write_result(args.result, skipped=f"workload '{workload}' defines no task(message): an "
+                     "executor runs functions, not worker loops", notes=[],
+                     pinning=pinning_record(params.get("pin"), {}),
+                     **{k: v for k, v in base.items() if k != "notes"})
+        return 0
 
     params = default_params(params, label)
     for key, most in row.param_caps.items():

@@ -67,6 +67,15 @@ class PipeChannel(ChannelBase):
             self._tx.close()
 
 
+def load_for_pool(workload_path):
+    """A ProcessPoolExecutor's initializer: the workload's task(message) is pickled by name, so
+    its module must be importable in the worker (a forked one has it already)."""
+    import os
+    name = os.path.splitext(os.path.basename(workload_path))[0]
+    if name not in sys.modules:
+        load_workload(workload_path)
+
+
 def worker_main(workload_path, params_json, rx, tx, err, worker_id, worker_count, timeout,
                 inherited, pin):
     # First: forked or spawned, this process inherited the mask of the driver's thread.

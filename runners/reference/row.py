@@ -13,7 +13,7 @@ def _never(*_):
 class ReferenceRow:
     def __init__(self, *, name, gil, memory_scope, handoff, start_group, api, notes=lambda: [],
                  skip_reason=_never, methods=(), default_method="",
-                 exits_without_finalizing=lambda: False, param_caps=None):
+                 exits_without_finalizing=lambda: False, param_caps=None, needs_task=False):
         self.name = name                  # what --row accepts (the catalogue's name)
         self.gil = gil                    # the result file's "gil": "shared", "own", "process"
         self.memory_scope = memory_scope  # "host": workers live in this process; "process": not
@@ -34,6 +34,8 @@ class ReferenceRow:
         # {param: most}: a row whose every message costs milliseconds bounds its wall time by
         # capping these workload params (the results' params then say how many samples ran).
         self.param_caps = param_caps or {}
+        # An executor row runs functions: only workloads that define task(message) -> bytes.
+        self.needs_task = needs_task
 
     def label(self, method):
         return f"{self.name}-{method}" if method else self.name

@@ -14,7 +14,8 @@ import os
 import sys
 import time
 
-from reference.channel_base import ChannelBase, InProcessGroup, read_smaps_rollup
+from reference.channel_base import ChannelBase, read_smaps_rollup
+from reference.placement import pins
 from reference.row import ReferenceRow
 
 READY = b"ready"
@@ -72,10 +73,14 @@ class FutureChannel(ChannelBase):
         self._closed = True
 
 
-class ExecutorGroup(InProcessGroup):
-    def __init__(self, kind, module, workload_path, n, timeout, method):
+class ExecutorGroup:
+    """One executor of n workers. Its workers are not placed on CPUs (an executor has no hook
+    for it before its first task): a pinned plan records the start as not pinned."""
+
+    def __init__(self, kind, module, workload_path, n, timeout, method, pin):
         import concurrent.futures as cf
         self.kind = kind
+        self.pin_failed = pins(pin, n)
         if kind == "thread":
             self.executor = cf.ThreadPoolExecutor(max_workers=n)
         elif kind == "process":
@@ -155,8 +160,8 @@ def _row(kind, name, executor, gil, memory_scope, **extra):
     return ReferenceRow(
         name=name, gil=gil, memory_scope=memory_scope, handoff=False,
         api=f"{executor}; {API}",
-        start_group=lambda n, module, workload_path, timeout, method=None, **_: ExecutorGroup(
-            kind, module, workload_path, n, timeout, method),
+        start_group=lambda n, module, workload_path, params, timeout, method=None, **_:
+            ExecutorGroup(kind, module, workload_path, n, timeout, method, params.get("pin")),
         notes=lambda: [f"{executor} runs the workload's task(message) per task; started and "
                        "warmed up before timing"],
         skip_reason=_skip_reason(kind), needs_task=True, **extra)

@@ -89,9 +89,12 @@ CASES = [
     memory_case("spawn"),
     pingpong_case("py-interpreters round trip (10 ms polls)", "py-interpreters", None,
                   "interpreters_pingpong.py", [8], 3),
+    dict(pingpong_case("py-interpreters-poll round trip", "py-interpreters-poll", None,
+                       "interpreters_poll_pingpong.py", [8, 1 << 20], 400), min_python=(3, 13)),
 ]
 TWIN_OF = {"py-threading": "threading_pingpong.py", "py-multiprocessing": "multiprocessing_pingpong.py",
-           "py-interpreters": "interpreters_pingpong.py"}
+           "py-interpreters": "interpreters_pingpong.py",
+           "py-interpreters-poll": "interpreters_poll_pingpong.py"}
 
 
 def twin_calls(twin):
@@ -151,6 +154,9 @@ def fmt(value, unit):
 def run_cases(cases, reference, rounds, table):
     failures = 0
     for case in cases:
+        if sys.version_info < case.get("min_python", (0,)):
+            print(f"{case['label']}: skipped (its twin needs Python {case['min_python']})")
+            continue
         pairs, skipped = measure(case, reference, rounds)
         if pairs is None:
             print(f"{case['label']}: skipped ({skipped})")

@@ -61,8 +61,8 @@ class Watchdog:
     argument (queue.Queue.get(), Connection.recv_bytes(), as their documentation shows them).
 
     A waiting side stores its deadline (time.monotonic(), 0.0 when not waiting) in `deadline`
-    and blocks in the standard call; this thread, one per process, started with the first group
-    (untimed: every workload warms up or starts a group before timing), checks every `TICK_S`
+    and blocks in the standard call; this thread, one per process, started with the driver's
+    ctx (before the driver runs: reference/context.py), checks every `TICK_S`
     and, past a deadline, calls the waiter's wake(deadline), which makes the blocked call return
     a marker the waiter turns into TimeoutError. A group is registered while it runs; it may
     also hand sentinels (fds) to watch, each with a callback run once the fd is ready (a worker

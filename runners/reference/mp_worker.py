@@ -22,9 +22,13 @@ PIN_FAILED = "pin failed"  # a worker's note on its error pipe, before any error
 class PipeChannel(ChannelBase):
     """multiprocessing Connections: send_bytes/recv_bytes, neither with a timeout."""
 
-    def __init__(self, rx, tx, worker_id, worker_count, default_timeout):
+    def __init__(self, rx, tx, worker_id, worker_count, default_timeout, eof_marker=None):
         super().__init__(worker_id, worker_count, default_timeout)
         self._rx, self._tx = rx, tx
+        # A worker's close() says so with this message first: the driver holds a copy of the
+        # worker's write end (multiprocessing_row.DriverPipeChannel), so closing alone would not
+        # end the stream while the worker process lives.
+        self._eof_marker = eof_marker
         self._closed = False
         self._eof = False
 
@@ -64,6 +68,11 @@ class PipeChannel(ChannelBase):
     def close(self):
         if not self._closed:
             self._closed = True
+            try:
+                if self._eof_marker is not None:
+                    self._tx.send_bytes(self._eof_marker)
+            except OSError:
+                pass  # the driver is gone: nobody reads the end of this stream
             self._tx.close()
 
 
@@ -77,7 +86,7 @@ def load_for_pool(workload_path):
 
 
 def worker_main(workload_path, params_json, rx, tx, err, worker_id, worker_count, timeout,
-                inherited, pin):
+                inherited, pin, eof_marker):
     # First: forked or spawned, this process inherited the mask of the driver's thread.
     if pin_worker_failed(pin, worker_id, worker_count):
         err.send(PIN_FAILED)
@@ -85,7 +94,7 @@ def worker_main(workload_path, params_json, rx, tx, err, worker_id, worker_count
     # worker's (or its own) driver-side write end would keep that stream from ever ending.
     for conn in inherited:
         conn.close()
-    ch = PipeChannel(rx, tx, worker_id, worker_count, timeout)
+    ch = PipeChannel(rx, tx, worker_id, worker_count, timeout, eof_marker)
     try:
         module = load_workload(workload_path)
         module.worker(ch, json.loads(params_json))

@@ -15,6 +15,7 @@ API = ("multiprocessing.Process worker, Pipe(duplex=False) per direction, "
 
 MAGIC_LEN = 16
 WAKE_LEN = MAGIC_LEN + 8
+EOF_TAIL = b"\xff" * 8  # a NaN as a deadline: never a wake-up's
 
 
 class DriverPipeChannel(PipeChannel):
@@ -22,7 +23,8 @@ class DriverPipeChannel(PipeChannel):
     (reference/channel_base.py) enforces the timeout from outside by writing a wake-up message
     into the pipe through the driver's own copy of the worker's write end (`wake_tx`), which it
     closes as soon as the worker process ends, so that the worker's exit still reads as the end
-    of the stream. A wake-up message is WAKE_LEN bytes: the group's random magic + the deadline.
+    of the stream. A wake-up message is WAKE_LEN bytes: the group's random magic + the deadline;
+    the worker's close() sends the magic + EOF_TAIL, which reads as the end of the stream.
     (A worker stalled for the whole timeout in the middle of writing a message larger than
     PIPE_BUF could have the wake-up interleaved with it; that row has failed by then anyway.)"""
 
@@ -43,8 +45,13 @@ class DriverPipeChannel(PipeChannel):
         if tx is not None:
             tx.close()
 
-    def _is_wake(self, data):
-        return len(data) == WAKE_LEN and data[:MAGIC_LEN] == self._magic
+    def _is_marker(self, data):
+        """A wake-up or the end of the stream; raises EOFError for the latter."""
+        if len(data) != WAKE_LEN or data[:MAGIC_LEN] != self._magic:
+            return False
+        if data[MAGIC_LEN:] == EOF_TAIL:
+            raise EOFError
+        return True
 
     def recv(self, timeout=None):
         if self._eof:
@@ -53,7 +60,7 @@ class DriverPipeChannel(PipeChannel):
         try:
             while True:
                 data = self._rx.recv_bytes()
-                if len(data) != WAKE_LEN or not self._is_wake(data):
+                if len(data) != WAKE_LEN or not self._is_marker(data):
                     return data
                 if struct.unpack_from("<d", data, MAGIC_LEN)[0] == deadline:
                     raise TimeoutError("recv timed out")
@@ -67,14 +74,14 @@ class DriverPipeChannel(PipeChannel):
     def try_recv(self):
         if self._eof:
             raise EOFError("channel closed")
-        while self._rx.poll(0):
-            try:
+        try:
+            while self._rx.poll(0):
                 data = self._rx.recv_bytes()
-            except EOFError:
-                self._eof = True
-                raise EOFError("channel closed") from None
-            if not self._is_wake(data):
-                return data
+                if not self._is_marker(data):
+                    return data
+        except EOFError:
+            self._eof = True
+            raise EOFError("channel closed") from None
         return None
 
 
@@ -99,7 +106,8 @@ class ProcessGroup:
                 inherited = [*driver_ends, to_w, from_r, err_r] if method == "fork" else []
                 p = mp.Process(target=worker_main, name=f"interpbench-worker-{i}",
                                args=(workload_path, params_json, to_r, from_w, err_w, i, n,
-                                     timeout, inherited, params.get("pin")), daemon=True)
+                                     timeout, inherited, params.get("pin"), magic + EOF_TAIL),
+                               daemon=True)
                 p.start()
                 self.procs.append(p)
                 for conn in (to_r, err_w):

@@ -6,7 +6,9 @@ CALLS = ("multiprocessing.Process worker, Pipe(duplex=False) per direction, "
          "Connection.send_bytes(buffer) and recv_bytes() with no timeout")
 
 
-def echo(rx, tx):
+def echo(rx, tx, *unused):
+    for end in unused:  # the parent's ends, inherited on fork: a held write end hides the EOF
+        end.close()
     try:
         while True:
             tx.send_bytes(rx.recv_bytes())
@@ -18,7 +20,7 @@ def main(method, sizes, iterations, warmup):
     mp = multiprocessing.get_context(method)
     to_r, to_w = mp.Pipe(duplex=False)
     from_r, from_w = mp.Pipe(duplex=False)
-    worker = mp.Process(target=echo, args=(to_r, from_w))
+    worker = mp.Process(target=echo, args=(to_r, from_w, to_w, from_r))
     worker.start()
     to_r.close()
     from_w.close()

@@ -7,7 +7,9 @@ CALLS = ("multiprocessing.Process worker, Pipe(duplex=False) per direction, "
          "Connection.send_bytes(buffer) and recv_bytes() with no timeout")
 
 
-def child(rx, tx):
+def child(rx, tx, *unused):
+    for end in unused:  # the parent's ends, inherited on fork: a held write end hides the EOF
+        end.close()
     tx.send_bytes(b"ready")
     try:
         while True:
@@ -26,7 +28,7 @@ def start_once(mp, measure_memory):
     t0 = time.perf_counter_ns()
     to_r, to_w = mp.Pipe(duplex=False)
     from_r, from_w = mp.Pipe(duplex=False)
-    worker = mp.Process(target=child, args=(to_r, from_w))
+    worker = mp.Process(target=child, args=(to_r, from_w, to_w, from_r))
     worker.start()
     to_r.close()
     from_w.close()

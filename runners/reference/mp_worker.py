@@ -76,12 +76,18 @@ class PipeChannel(ChannelBase):
             self._tx.close()
 
 
+def forked_workload(workload_path):
+    """The workload module a forked worker inherited from the driver (as a user's forked child
+    has its functions already), or None: spawn and forkserver children import it."""
+    import os
+    module = sys.modules.get(os.path.splitext(os.path.basename(workload_path))[0])
+    return module if getattr(module, "__file__", None) == workload_path else None
+
+
 def load_for_pool(workload_path):
     """A ProcessPoolExecutor's initializer: the workload's task(message) is pickled by name, so
     its module must be importable in the worker (a forked one has it already)."""
-    import os
-    name = os.path.splitext(os.path.basename(workload_path))[0]
-    if name not in sys.modules:
+    if forked_workload(workload_path) is None:
         load_workload(workload_path)
 
 
@@ -96,7 +102,7 @@ def worker_main(workload_path, params_json, rx, tx, err, worker_id, worker_count
         conn.close()
     ch = PipeChannel(rx, tx, worker_id, worker_count, timeout, eof_marker)
     try:
-        module = load_workload(workload_path)
+        module = forked_workload(workload_path) or load_workload(workload_path)
         module.worker(ch, json.loads(params_json))
     except BaseException as exc:  # noqa: BLE001
         import traceback

@@ -1,7 +1,7 @@
 """Twin of py-interpreters' pingpong: the documented high-level API (3.13: test.support.interpreters;
 3.14: concurrent.interpreters), one interpreter echoing through two queues, as a user writes it.
 python interpreters_pingpong.py '[SIZES, ITERATIONS, WARMUP]' -> {"size": median ns}."""
-import json, statistics, sys, threading, time
+import sys, threading, time
 
 CALLS = ("the documented high-level API (3.13: test.support.interpreters + .queues; 3.14: "
          "concurrent.interpreters): Interpreter.exec on a thread, a queue of maxsize 64 per "
@@ -21,6 +21,7 @@ while (msg := rx.get()) is not None:
 
 
 def main(sizes, iterations, warmup):
+    import json, statistics  # here, not at the top: a spawned child re-imports this file
     interp = interpreters.create()
     interp.exec(IMPORT)
     to_worker, from_worker = create_queue(64), create_queue(64)
@@ -47,4 +48,5 @@ def main(sizes, iterations, warmup):
 
 
 if __name__ == "__main__":
+    import json
     main(*json.loads(sys.argv[1]))

@@ -1,7 +1,7 @@
 """Twin of py-interpreters-poll's pingpong (3.13): one subinterpreter echoing through two
 _interpqueues queues, both sides polling as the row does: spin 50 us, then sleep with a doubling
 delay up to 1 ms. python interpreters_poll_pingpong.py '[SIZES, ITERATIONS, WARMUP]'."""
-import json, statistics, sys, threading, time
+import sys, threading, time
 import _interpqueues, _interpreters
 
 CALLS = ("tuned: _interpreters + the low-level _interpqueues (3.12: _xxsubinterpreters + "
@@ -26,6 +26,7 @@ while (msg := get({rx})) is not None:
 
 
 def main(sizes, iterations, warmup):
+    import json, statistics  # here, not at the top: a spawned child re-imports this file
     namespace = {}
     exec(POLL, namespace)
     get = namespace["get"]
@@ -54,6 +55,7 @@ def main(sizes, iterations, warmup):
 
 
 if __name__ == "__main__":
+    import json
     if sys.version_info < (3, 13):
         sys.exit("this twin needs 3.13's _interpqueues")
     main(*json.loads(sys.argv[1]))

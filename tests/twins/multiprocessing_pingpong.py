@@ -1,6 +1,6 @@
 """Twin of py-multiprocessing's pingpong: a Pipe ping-pong with one Process, as a user writes it.
 python multiprocessing_pingpong.py '[METHOD, SIZES, ITERATIONS, WARMUP]' -> {"size": median ns}."""
-import json, multiprocessing, statistics, sys, time
+import multiprocessing, sys, time
 
 CALLS = ("multiprocessing.Process worker, Pipe(duplex=False) per direction, "
          "Connection.send_bytes(buffer) and recv_bytes() with no timeout")
@@ -17,6 +17,7 @@ def echo(rx, tx, *unused):
 
 
 def main(method, sizes, iterations, warmup):
+    import json, statistics  # here, not at the top: a spawned child re-imports this file
     mp = multiprocessing.get_context(method)
     to_r, to_w = mp.Pipe(duplex=False)
     from_r, from_w = mp.Pipe(duplex=False)
@@ -43,4 +44,5 @@ def main(method, sizes, iterations, warmup):
 
 
 if __name__ == "__main__":
+    import json
     main(*json.loads(sys.argv[1]))

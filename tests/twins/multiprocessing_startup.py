@@ -1,7 +1,7 @@
 """Twin of py-multiprocessing's startup and memory: Process(target=f).start(), the child's first
 message, then closing its input and join(); and the USS of one started, idle worker.
 python multiprocessing_startup.py '[METHOD, STARTS]' -> {"startup": ns, "teardown": ns, "uss": KiB}."""
-import json, multiprocessing, statistics, sys, time
+import multiprocessing, sys, time
 
 CALLS = ("multiprocessing.Process worker, Pipe(duplex=False) per direction, "
          "Connection.send_bytes(buffer) and recv_bytes() with no timeout")
@@ -42,6 +42,7 @@ def start_once(mp, measure_memory):
 
 
 def main(method, starts):
+    import json, statistics  # here, not at the top: a spawned child re-imports this file
     mp = multiprocessing.get_context(method)
     start_once(mp, False)  # warm-up, as the row's
     timed = [start_once(mp, False) for _ in range(starts)]
@@ -52,4 +53,5 @@ def main(method, starts):
 
 
 if __name__ == "__main__":
+    import json
     main(*json.loads(sys.argv[1]))

@@ -1,6 +1,6 @@
 """Twin of py-threading's pingpong: a two-thread queue.Queue ping-pong, as a user writes it.
 python threading_pingpong.py SIZES ITERATIONS WARMUP -> {"size": median round trip ns} on stdout."""
-import json, queue, statistics, sys, threading, time
+import queue, sys, threading, time
 
 CALLS = "threading.Thread worker, queue.Queue(64) per direction, put(item) and get() with no timeout"
 
@@ -11,6 +11,7 @@ def echo(rx, tx):
 
 
 def main(sizes, iterations, warmup):
+    import json, statistics  # here, not at the top: a spawned child re-imports this file
     to_worker, from_worker = queue.Queue(64), queue.Queue(64)
     worker = threading.Thread(target=echo, args=(to_worker, from_worker))
     worker.start()
@@ -33,4 +34,5 @@ def main(sizes, iterations, warmup):
 
 
 if __name__ == "__main__":
+    import json
     main(*json.loads(sys.argv[1]))

@@ -98,6 +98,12 @@ KNOWN_GAPS = {
     ("py-multiprocessing-fork memory", "USS per worker"):
         "the row's worker is forked from a bigger driver process (the reference package, the "
         "workload's driver): about 0.4 MiB more of its pages get copied on write",
+    ("py-multiprocessing-fork start/stop", "startup"):
+        "under load the row's fork start measured 1.9x the twin's (idle runs: within the noise): "
+        "a third pipe per worker (errors), the params' JSON, and a bigger driver process to fork",
+    ("py-multiprocessing-fork start/stop", "teardown"):
+        "the row's join polls is_alive/join(0.005) with a drain, then reads the error pipe: "
+        "1.1x-1.9x the twin's close + join() under load",
     ("py-interpreters-poll round trip", "8 B round trip"):
         "the tuned row's adapter (InterpChannel: send/try_put, recv/_take/try_get) adds Python "
         "calls around each put and get: about 0.8 us per round trip",

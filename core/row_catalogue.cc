@@ -16,6 +16,12 @@ constexpr std::string_view kMpStartMethods[] = {"fork", "forkserver", "spawn"};
 constexpr std::string_view kFloorWorkloads[] = {"pingpong", "stream"};
 constexpr std::string_view kMemcpyWorkloads[] = {"stream"};
 constexpr std::string_view kLineWorkloads[] = {"pingpong"};
+// py-interpreters' documented queue API costs ~10 ms a message (its get() sleeps between polls):
+// latency and startup show that; the rest would take minutes per row (py-interpreters-poll runs
+// them).
+constexpr std::string_view kInterpretersApiWorkloads[] = {"pingpong", "startup"};
+// An executor runs functions: the workloads that define task(message) (a task farm).
+constexpr std::string_view kExecutorWorkloads[] = {"taskfarm", "scaling"};
 // bare-interp is the floor under startup's figures.
 constexpr std::string_view kBaselineWorkloads[] = {"startup"};
 
@@ -49,8 +55,35 @@ const std::array kRows = {
             .method_names = kMpStartMethods},
     RowInfo{.name = "py-interpreters",
             .kind = RowKind::kReference,
-            .description = "reference: the stdlib interpreters and queues modules (3.12, 3.13)",
+            .description = "reference: the documented interpreters API with blocking Queue.get()/put() "
+                           "(3.13 test.support.interpreters, 3.14 concurrent.interpreters); get() sleeps "
+                           "10 ms between polls (CPython gh-143017)",
+            .in_process = true,
+            .workloads = kInterpretersApiWorkloads},
+    RowInfo{.name = "py-interpreters-poll",
+            .kind = RowKind::kReference,
+            .description = "reference, tuned: the low-level _interpreters + _interpqueues (3.12: "
+                           "_xxsubinterpreters + _xxinterpchannels) polled by a spin-then-sleep loop",
             .in_process = true},
+    RowInfo{.name = "py-executor-thread",
+            .kind = RowKind::kReference,
+            .description = "reference: concurrent.futures.ThreadPoolExecutor, submit + Future.result "
+                           "(taskfarm, scaling)",
+            .in_process = true,
+            .workloads = kExecutorWorkloads},
+    RowInfo{.name = "py-executor-process",
+            .kind = RowKind::kReference,
+            .description = "reference: concurrent.futures.ProcessPoolExecutor per start method of the "
+                           "suite, submit + Future.result (taskfarm, scaling)",
+            .methods = RowMethods::kMpStartMethods,
+            .method_names = kMpStartMethods,
+            .workloads = kExecutorWorkloads},
+    RowInfo{.name = "py-executor-interp",
+            .kind = RowKind::kReference,
+            .description = "reference: concurrent.futures.InterpreterPoolExecutor (3.14+; skipped "
+                           "before), submit + Future.result (taskfarm, scaling)",
+            .in_process = true,
+            .workloads = kExecutorWorkloads},
     RowInfo{.name = "floor",
             .kind = RowKind::kFloor,
             .description = "C++ only, no Python (pingpong, stream): what the hardware allows",

@@ -175,6 +175,17 @@ std::vector<AnswerRow> object_rows(const Run& run) {
 }
 
 // Scaling efficiency wall(1) / wall(N) at N = cores, by round.
+// The standard library's interpreters two ways, where the run has both rows: the documented API
+// as users call it, and the tuned loop over the low-level module.
+AnswerRow stdlib_interpreters_row(const Run& run) {
+  AnswerRow r = timed(run, "communication", "the stdlib's interpreters: documented API vs tuned (8 B round trip)",
+                      "pingpong/8", "round_trip", {"py-interpreters", "py-interpreters-poll"});
+  r.sentence += " py-interpreters calls the documented blocking Queue.get(), which sleeps 10 ms between "
+                "polls (CPython gh-143017); py-interpreters-poll spins over the low-level _interpqueues, "
+                "a tuned loop the documentation does not show.";
+  return r;
+}
+
 AnswerRow scaling_row(const Run& run) {
   const int cores = std::max(1, run.num_cpus);
   const std::string n = std::to_string(cores);
@@ -459,6 +470,7 @@ Answer make_answer(const Run& run) {
   a.rows.push_back(timed(run, "communication", "large messages (16 MiB stream, per message)",
                          "stream/16777216", "one_way", kModels));
   for (auto& r : object_rows(run)) a.rows.push_back(std::move(r));
+  if (AnswerRow r = stdlib_interpreters_row(run); r.measured) a.rows.push_back(std::move(r));
   for (const char* method : {"exec", "fork", "zygote"}) {
     const std::string sp = std::string(method) == "exec" ? "subprocess" : std::string("subprocess-") + method;
     a.rows.push_back(timed(run, "startup", fmt::format("startup to first message ({})", method),

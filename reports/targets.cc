@@ -224,9 +224,11 @@ json make_targets(const report::Run& run) {
   auto row = [&](const std::string& r) { return t.get(r, rt8, rt); };
 
   // P1: subinterp against the stdlib's interpreters, threads, and the in-process floor.
-  t.ratio("P1", "subinterp / py-interpreters, 8 B round trip", measure8, row("subinterp"),
-          row("py-interpreters"), {true, 0.1, "<= 1/10"}, missing("subinterp", rt8),
-          missing("py-interpreters", rt8));
+  // Against the tuned polling row: the documented API's 10 ms polling sleep (py-interpreters)
+  // would meet any goal.
+  t.ratio("P1", "subinterp / py-interpreters-poll, 8 B round trip", measure8, row("subinterp"),
+          row("py-interpreters-poll"), {true, 0.1, "<= 1/10"}, missing("subinterp", rt8),
+          missing("py-interpreters-poll", rt8));
   t.ratio("P1", "subinterp / py-threading, 8 B round trip", measure8, row("subinterp"),
           row("py-threading"), {true, 0.2, "<= 1/5"}, missing("subinterp", rt8),
           missing("py-threading", rt8));
@@ -286,7 +288,8 @@ json make_targets(const report::Run& run) {
   t.headline("8 B round trip, subprocess / subinterp", row("subprocess"), row("subinterp"));
   t.headline("1 MiB round trip, subprocess / subinterp", t.get("subprocess", rt1m, rt),
              t.get("subinterp", rt1m, rt));
-  t.headline("8 B round trip, subinterp / py-interpreters", row("subinterp"), row("py-interpreters"));
+  t.headline("8 B round trip, subinterp / py-interpreters-poll", row("subinterp"),
+             row("py-interpreters-poll"));
   t.headline("8 B round trip, subprocess / py-multiprocessing-fork", row("subprocess"),
              row("py-multiprocessing-fork"));
   t.headline("startup, subprocess / subinterp", t.get("subprocess", "startup/start", "startup"),

@@ -250,7 +250,7 @@ json make_verdict(const report::Run& run) {
   bool any = false;
   for (const MatchFindings& m : v.matches) any = render_match(m, findings, lines) || any;
   if (!any)
-    lines.push_back("  (needs subinterp and subprocess rows, or py-interpreters and "
+    lines.push_back("  (needs subinterp and subprocess rows, or py-interpreters-poll and "
                     "py-multiprocessing-fork rows, on the same workloads)");
   render_codec_shares(v.codec_shares, findings, lines);
   render_startups(v.startups, findings, lines);

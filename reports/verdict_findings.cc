@@ -229,7 +229,7 @@ VerdictFindings verdict_findings(const report::Run& run) {
   // interpbench's own backends first; the standard library's equivalents say the same for what
   // Python users have today.
   f.matches.push_back(match_or_gap(entries, "subinterp", "subprocess", "subprocess (shared memory)"));
-  f.matches.push_back(match_or_gap(entries, "py-interpreters", "py-multiprocessing-fork",
+  f.matches.push_back(match_or_gap(entries, "py-interpreters-poll", "py-multiprocessing-fork",
                                    "py-multiprocessing-fork (pipes)"));
   f.codec_shares = codec_shares(entries);
   f.startups = startups(entries);

@@ -35,7 +35,7 @@ struct WorkloadRows {
   std::vector<std::string> subinterp_methods;  // used when neither --gil nor --config is given
 };
 const std::map<std::string, WorkloadRows, std::less<>> kWorkloadRows = {
-    {"extcompat", {{"subinterp", "subprocess", "thread", "py-interpreters"}, {"", "legacy"}}}};
+    {"extcompat", {{"subinterp", "subprocess", "thread", "py-interpreters-poll"}, {"", "legacy"}}}};
 
 std::string lower(std::string_view s) {
   std::string out(s);

@@ -264,7 +264,7 @@ TEST(PlanTest, ExtcompatDefaultsToBothConfigsAThreadAProcessAndTheStdlibInterpre
   available.push_back({"extcompat", "/w/extcompat.py"});
   Plan plan = make_plan(req, available);
   using V = std::vector<std::string>;
-  EXPECT_EQ(labels(plan, "extcompat"), (V{"subinterp", "subinterp-legacy", "subprocess", "thread", "py-interpreters"}));
+  EXPECT_EQ(labels(plan, "extcompat"), (V{"subinterp", "subinterp-legacy", "subprocess", "thread", "py-interpreters-poll"}));
   EXPECT_GT(labels(plan, "scaling").size(), 5u);  // the timing workloads keep every row
   for (auto& c : plan.children) {
     if (c.workload.name == "extcompat") {

@@ -110,7 +110,7 @@ TEST(RowCatalogueTest, FindsRowsByLabel) {
 
 TEST(RowCatalogueTest, SaysWhichRowsShareOneProcess) {
   for (const char* label : {"subinterp", "subinterp-shared", "subinterp-legacy", "thread",
-                            "py-threading", "py-interpreters"})
+                            "py-threading", "py-interpreters", "py-interpreters-poll"})
     EXPECT_TRUE(runs_in_one_process(label)) << label;
   for (const char* label : {"subprocess", "subprocess-fork", "subprocess-zygote",
                             "py-multiprocessing-fork", "py-multiprocessing-spawn", "floor", "memcpy",

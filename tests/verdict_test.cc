@@ -355,13 +355,13 @@ TEST(VerdictTest, TheSameErrorOnManyRowsIsSaidOnce) {
 
 TEST(VerdictTest, StandardLibraryRowsAnswerTooWhenTheBackendsAreMissing) {
   interpbench::Run run;
-  run.children.push_back(fixture::child("py-interpreters", "reference", "w",
+  run.children.push_back(fixture::child("py-interpreters-poll", "reference", "w",
                                         {fixture::time_result("w/1", "wall", fixture::kSixRounds)}));
   run.children.push_back(fixture::child(
       "py-multiprocessing-fork", "reference", "w",
       {fixture::time_result("w/1", "wall", fixture::scaled(fixture::kSixRounds, 1.05))}, "process"));
   const json v = make_json_report(run)["interpbench"]["verdict"];
-  EXPECT_THAT(all_lines(v), HasSubstr("py-multiprocessing-fork (pipes) vs py-interpreters over 1 "
+  EXPECT_THAT(all_lines(v), HasSubstr("py-multiprocessing-fork (pipes) vs py-interpreters-poll over 1 "
                                       "shared results:"));
   EXPECT_EQ(findings_of_kind(v, "match").size(), 1u);
 }

@@ -32,15 +32,20 @@ def kernel(loops):
     return x
 
 
+def task(message):
+    """One task: the answer to one message (also what the executor rows submit)."""
+    return RESULT.pack(kernel(TASK.unpack(message)[0]))
+
+
 def worker(ch, params):
     timeout = params.get("timeout")
     ch.send(b"ready", timeout=timeout)
     while True:
         try:
-            task = ch.recv(timeout=timeout)
+            message = ch.recv(timeout=timeout)
         except EOFError:
             return
-        ch.send(RESULT.pack(kernel(TASK.unpack(task)[0])), timeout=timeout)
+        ch.send(task(message), timeout=timeout)
 
 
 def run_round(channels, task, timeout):

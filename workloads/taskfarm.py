@@ -37,15 +37,20 @@ def kernel(loops):
     return x
 
 
+def task(message):
+    """One task: the answer to one message (also what the executor rows submit)."""
+    return RESULT.pack(kernel(HEADER.unpack_from(message)[0]))
+
+
 def worker(ch, params):
     timeout = params.get("timeout")
     ch.send(b"ready", timeout=timeout)
     while True:
         try:
-            task = ch.recv(timeout=timeout)
+            message = ch.recv(timeout=timeout)
         except EOFError:
             return
-        ch.send(RESULT.pack(kernel(HEADER.unpack_from(task)[0])), timeout=timeout)
+        ch.send(task(message), timeout=timeout)
 
 
 def calibrate(target_ns=20_000_000):

@@ -28,7 +28,10 @@ SVG_METADATA = {"Date": None, "Creator": None}
 # One colour per row name across every plot and run, so a backend is recognisable everywhere.
 ROW_COLOURS = {
     "subinterp": "#1f77b4", "subprocess": "#d62728", "thread": "#2ca02c",
-    "py-threading": "#9467bd", "py-interpreters": "#17becf", "py-multiprocessing-fork": "#ff7f0e",
+    "py-threading": "#9467bd", "py-interpreters": "#17becf",
+    "py-interpreters-poll": "#bcbd22", "py-executor-thread": "#aec7e8",
+    "py-executor-process-fork": "#ffbb78", "py-executor-process-forkserver": "#c49c94",
+    "py-executor-process-spawn": "#f7b6d2", "py-executor-interp": "#9edae5", "py-multiprocessing-fork": "#ff7f0e",
     "py-multiprocessing-forkserver": "#8c564b", "py-multiprocessing-spawn": "#e377c2",
     "floor": "#7f7f7f", "memcpy": "#000000",
 }

@@ -347,7 +347,7 @@ def plot_memory(runs, out_dir):
         ax.set_ylim(bottom=0)
     fig.legend(list(handles.values()), list(handles.keys()), loc="center right", fontsize=8)
     fig.suptitle("Memory per worker vs number of workers (/proc/PID/smaps_rollup; lower is better)\n"
-                 "in-process rows (subinterp, thread, py-threading, py-interpreters): "
+                 "in-process rows (subinterp, thread, py-threading, py-interpreters-poll): "
                  "host-process delta / workers",
                  fontsize=10.5)
     finish_with_legend_room(fig, p, runs, out_dir)

@@ -1,5 +1,6 @@
 """What every reference row's channel and group share: the channel API's common part, polling
-with a deadline, memory figures and the texts of timeouts and signals."""
+with a deadline, the watchdog that enforces timeouts outside the hot path, memory figures and the
+texts of timeouts and signals."""
 import os
 import time
 
@@ -49,6 +50,81 @@ class Backoff:
             return
         self.delay = min(self.delay * 2 or 1e-5, MAX_SLEEP_S)
         time.sleep(min(self.delay, (self.deadline - now) / 1e9))
+
+
+WATCHDOG_NOTE = ("the timed path makes no timeout argument: a watchdog thread of the driver's "
+                 "process enforces the driver's timeouts from outside it (within 20 ms)")
+
+
+class Watchdog:
+    """Enforces the timeouts of the blocking calls the reference rows make with no timeout
+    argument (queue.Queue.get(), Connection.recv_bytes(), as their documentation shows them).
+
+    A waiting side stores its deadline (time.monotonic(), 0.0 when not waiting) in `deadline`
+    and blocks in the standard call; this thread, one per process, started with the driver's
+    ctx (before the driver runs: reference/context.py), checks every `TICK_S`
+    and, past a deadline, calls the waiter's wake(deadline), which makes the blocked call return
+    a marker the waiter turns into TimeoutError. A group is registered while it runs; it may
+    also hand sentinels (fds) to watch, each with a callback run once the fd is ready (a worker
+    process that ended)."""
+
+    TICK_S = 0.02  # timeouts are enforced to within this much
+
+    _instance = None
+
+    def __init__(self):
+        import threading
+        self.lock = threading.Lock()  # groups and their sentinels; held while waking a waiter
+        self._waiters = {}            # group id -> list of objects with deadline / wake()
+        self._sentinels = {}          # fd -> callback
+        threading.Thread(target=self._run, name="interpbench-watchdog", daemon=True).start()
+
+    @classmethod
+    def get(cls):
+        if cls._instance is None or cls._instance._pid != os.getpid():
+            cls._instance = cls()
+            cls._instance._pid = os.getpid()
+        return cls._instance
+
+    def watch(self, key, waiters, sentinels=None):
+        """No wake-up: the next pass (within TICK_S) picks the group up, and nothing of this
+        thread runs inside the caller's timed region."""
+        with self.lock:
+            self._waiters[key] = list(waiters)
+            self._sentinels.update(sentinels or {})
+
+    def unwatch(self, key, sentinels=()):
+        with self.lock:
+            self._waiters.pop(key, None)
+            for fd in sentinels:
+                self._sentinels.pop(fd, None)
+
+    def _run(self):
+        from multiprocessing.connection import wait
+        self._wait = wait
+        while True:
+            try:
+                self._pass()
+            except Exception:  # noqa: BLE001 - a fd closed mid-wait: the next pass re-reads them
+                time.sleep(self.TICK_S)
+
+    def _pass(self):
+        with self.lock:
+            fds = list(self._sentinels)
+        # A fd closed by unwatch meanwhile reads as ready; its callback is gone by then.
+        for fd in self._wait(fds, self.TICK_S) if fds else time.sleep(self.TICK_S) or ():
+            with self.lock:
+                callback = self._sentinels.pop(fd, None)
+                if callback is not None:
+                    callback()
+        now = time.monotonic()
+        with self.lock:
+            for waiters in self._waiters.values():
+                for w in waiters:
+                    d = w.deadline
+                    if d and now >= d and w.woken != d:
+                        w.woken = d
+                        w.wake(d)
 
 
 def read_smaps_rollup(pid):

@@ -90,7 +90,8 @@ def run(args):
     if not os.path.isfile(workload_path):
         raise BadInput(f"cannot open workload '{args.workload}': No such file")
     workload = os.path.splitext(os.path.basename(workload_path))[0]
-    base = {"row": label, "workload": workload, "gil": row.gil, "notes": row.notes()}
+    base = {"row": label, "workload": workload, "gil": row.gil,
+            "notes": [f"calls: {row.api}", *row.notes()]}
 
     reason = row.skip_reason(method)
     if reason:
@@ -108,8 +109,17 @@ def run(args):
     for name in ("TIMED", "worker", "driver"):
         if not hasattr(module, name):
             raise BadInput(f"workload '{args.workload}' defines no {name}")
+    if row.needs_task and not callable(getattr(module, "task", None)):
+        write_result(args.result, skipped=f"workload '{workload}' defines no task(message): an "
+                     "executor runs functions, not worker loops", notes=[],
+                     pinning=pinning_record(params.get("pin"), {}),
+                     **{k: v for k, v in base.items() if k != "notes"})
+        return 0
 
     params = default_params(params, label)
+    for key, most in row.param_caps.items():
+        if isinstance(params.get(key), (int, float)) and params[key] > most:
+            params[key] = most
     ctx = Context(label, row, method, workload_path, module, params)
     error, results, code = None, [], 0
     try:

@@ -1,7 +1,7 @@
 """The driver's ctx (docs/design.md, `ctx`) and how a failed row names its workers' failures."""
 import os
 
-from reference.channel_base import read_smaps_rollup
+from reference.channel_base import Watchdog, read_smaps_rollup
 from reference.placement import pin_this_thread
 
 
@@ -26,6 +26,9 @@ class Context:
         self.started = 0     # workers started over the whole run
         self.last_group = 0  # workers in the latest group
         self.pinned = {}     # worker count -> the driver and every worker of each start pinned
+        # Started before the driver runs, so that neither a start's time nor the host's memory
+        # baseline of the first group includes the watchdog's thread.
+        Watchdog.get()
 
     def start(self, n):
         if self._group is not None:

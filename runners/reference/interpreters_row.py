@@ -1,124 +1,96 @@
-"""py-interpreters: subinterpreters with cross-interpreter queues (3.13) or channels (3.12).
+"""py-interpreters: subinterpreters through the documented high-level API, as its documentation
+shows it: 3.14's concurrent.interpreters, 3.13's test.support.interpreters (+ .queues). One
+interpreter and two queues (create_queue / queues.create, maxsize CAPACITY, default options: the
+objects are pickled) per worker; the interpreter runs on a thread of ours (Interpreter.exec).
+Timed path: Queue.put(obj) and Queue.get() with no timeout. In 3.13 and 3.14 get() polls, sleeping
+10 ms between polls (CPython gh-143017), so a round trip costs about 10-20 ms: the row caps its
+iterations (PARAM_CAPS) and says so in its notes.
 
-Also imported inside each worker subinterpreter (interp_worker_main), so it imports only
-modules that subinterpreters support."""
-import collections
+The driver's timeouts are enforced by the Watchdog (reference/channel_base.py), which puts a wake
+marker (a str; payloads are bytes) into the queue the driver waits on. A worker's wait at the
+run's timeout ends with data, the end-of-stream marker or the supervisor; a shorter timeout, given
+on purpose, goes to Queue.get(timeout) (which 3.13 truncates to whole seconds).
+
+Also imported inside each worker subinterpreter (interp_worker_main): it imports only modules
+that subinterpreters support."""
 import json
 import os
 import sys
 import time
 
-from reference.channel_base import (CAPACITY, EOF, MAX_SLEEP_S, SPIN_NS, Backoff, ChannelBase,
-                                    InProcessGroup, join_threads)
+from reference.channel_base import (CAPACITY, EOF, WATCHDOG_NOTE, Backoff, ChannelBase, InProcessGroup, Watchdog,
+                                    join_threads)
 from reference.placement import pin_worker_failed
 from reference.row import ReferenceRow
 from reference.workload_file import describe_exception, load_workload
 
+# What the row calls, in the words of its twin (tests/twins/interpreters_pingpong.py).
+API = ("the documented high-level API (3.13: test.support.interpreters + .queues; 3.14: "
+       "concurrent.interpreters): Interpreter.exec on a thread, a queue of maxsize 64 per "
+       "direction, put(obj) and get() with no timeout")
 
-class _Queues313:
-    """_interpqueues: bounded, put raises when full, get raises when empty."""
+# A round trip takes 10-20 ms: the default suite's 1000 round trips x 5 repetitions x 4 sizes
+# would take minutes per round. About 40 round trips (or 9 starts) per child instead.
+PARAM_CAPS = {"iterations": 3, "warmup": 1, "repetitions": 2}
 
-    def __init__(self):
-        import queue
-        import _interpqueues
-        self.q = _interpqueues
-        self.Empty, self.Full = queue.Empty, queue.Full
-
-    def create(self):
-        return self.q.create(CAPACITY, 0, 1)  # fmt 0: shareable objects only; 1: drop unbound
-
-    def destroy(self, qid):
-        try:
-            self.q.destroy(qid)
-        except Exception:  # noqa: BLE001 - already gone
-            pass
-
-    def try_put(self, qid, item):
-        try:
-            self.q.put(qid, item, 0, 1)
-            return True
-        except self.Full:
-            return False
-
-    def try_get(self, qid):
-        """(True, item) or (False, None) when empty."""
-        try:
-            return True, self.q.get(qid)[0]
-        except self.Empty:
-            return False, None
-
-    def count(self, qid):
-        return self.q.get_count(qid)
+# Imported in the worker before prepare_main can hand it the queues (3.13 refuses otherwise).
+_QUEUES_IMPORT = {"concurrent.interpreters": "import concurrent.interpreters",
+                  "test.support.interpreters": "import test.support.interpreters.queues"}
 
 
-class _Channels312:
-    """_xxinterpchannels (3.12): unbounded; recv with a default never raises when empty."""
-
-    _NOTHING = "\0interpbench-nothing"
-
-    def __init__(self):
-        import _xxinterpchannels
-        self.c = _xxinterpchannels
-        self._ids = {}  # a channel lives while its ChannelID object does
-
-    def create(self):
-        cid = self.c.create()
-        self._ids[int(cid)] = cid
-        return int(cid)
-
-    def destroy(self, cid):
-        try:
-            self.c.destroy(self._ids.pop(cid, cid))
-        except Exception:  # noqa: BLE001
-            pass
-
-    def try_put(self, cid, item):
-        self.c.send(cid, item)
-        return True
-
-    def try_get(self, cid):
-        item = self.c.recv(cid, self._NOTHING)
-        if type(item) is str and item == self._NOTHING:
-            return False, None
-        return True, item
-
-    def count(self, cid):
-        return None  # no way to peek: select() falls back to try_get and keeps the item
+def _api():
+    """(module name, interpreters module, create_queue, QueueEmpty, QueueFull)."""
+    try:
+        import concurrent.interpreters as interpreters  # 3.14+
+        return ("concurrent.interpreters", interpreters, interpreters.create_queue,
+                interpreters.QueueEmpty, interpreters.QueueFull)
+    except ImportError:
+        from test.support import interpreters
+        from test.support.interpreters import queues
+        return ("test.support.interpreters", interpreters, queues.create, queues.QueueEmpty,
+                queues.QueueFull)
 
 
-def _transport():
-    return _Queues313() if sys.version_info >= (3, 13) else _Channels312()
+class QueueChannel(ChannelBase):
+    """Two high-level queues. The driver's side is watched (recv blocks in get() and the
+    Watchdog wakes it); a worker's is not (see the module's docstring)."""
 
-
-class InterpChannel(ChannelBase):
-    """Queue ids are plain ints, valid in every interpreter of the process."""
-
-    def __init__(self, transport, rx, tx, worker_id, worker_count, default_timeout):
+    def __init__(self, rx, tx, worker_id, worker_count, default_timeout, watched):
         super().__init__(worker_id, worker_count, default_timeout)
-        self._tr, self._rx, self._tx = transport, rx, tx
+        self._rx, self._tx = rx, tx
+        self._watched = watched
+        self._empty, self._full = _api()[3:]
         self._closed = False
         self._eof = False
-        self._peeked = collections.deque()  # items select() took out to look (3.12)
+        self.deadline = 0.0  # time.monotonic() deadline of the driver's recv under way
+        self.woken = 0.0     # the watchdog's: the deadline it last woke
 
     def send(self, buffer, timeout=None):
         if self._closed:
             raise BrokenPipeError("send on a closed channel")
         data = buffer if type(buffer) is bytes else bytes(buffer)
-        if self._tr.try_put(self._tx, data):
+        if not self._tx.full():
+            self._tx.put(data)
             return
-        backoff = Backoff(self._t(timeout), "send")
-        while not self._tr.try_put(self._tx, data):
-            backoff.wait()
+        try:  # full: the reader is behind (not the timed path)
+            self._tx.put(data, timeout=max(1, round(self._t(timeout))))
+        except self._full:
+            raise TimeoutError("send timed out") from None
 
     def try_send(self, buffer):
         if self._closed:
             raise BrokenPipeError("send on a closed channel")
-        return self._tr.try_put(self._tx, buffer if type(buffer) is bytes else bytes(buffer))
+        try:
+            self._tx.put_nowait(buffer if type(buffer) is bytes else bytes(buffer))
+            return True
+        except self._full:
+            return False
 
-    def _take(self):
-        if self._peeked:
-            return True, self._peeked.popleft()
-        return self._tr.try_get(self._rx)
+    def wake(self, deadline):
+        try:
+            self._rx.put_nowait(f"wake {deadline!r}")
+        except self._full:
+            pass  # a full queue has data for the reader anyway
 
     def _deliver(self, item):
         if item is EOF:
@@ -129,120 +101,121 @@ class InterpChannel(ChannelBase):
     def recv(self, timeout=None):
         if self._eof:
             raise EOFError("channel closed")
-        ok, item = self._take()
-        if not ok:
-            backoff = Backoff(self._t(timeout), "recv")
-            while not ok:
-                backoff.wait()
-                ok, item = self._take()
-        return self._deliver(item)
+        t = self._t(timeout)
+        if not self._watched and t < self._default_timeout:
+            while True:
+                try:
+                    item = self._rx.get(timeout=t)
+                except self._empty:
+                    raise TimeoutError("recv timed out") from None
+                if type(item) is not str:
+                    return self._deliver(item)
+        deadline = self.deadline = time.monotonic() + t
+        try:
+            while True:
+                item = self._rx.get()
+                if type(item) is not str:
+                    return self._deliver(item)
+                if item == f"wake {deadline!r}":
+                    raise TimeoutError("recv timed out")
+                # a wake-up meant for an earlier recv, which its item ended first: skip it
+        finally:
+            self.deadline = 0.0
 
     def try_recv(self):
         if self._eof:
             raise EOFError("channel closed")
-        ok, item = self._take()
-        return self._deliver(item) if ok else None
+        try:
+            item = self._rx.get_nowait()
+            while type(item) is str:
+                item = self._rx.get_nowait()
+        except self._empty:
+            return None
+        return self._deliver(item)
 
     def readable(self):
-        if self._eof or self._peeked:
-            return True
-        n = self._tr.count(self._rx)
-        if n is not None:
-            return n > 0
-        ok, item = self._tr.try_get(self._rx)
-        if ok:
-            self._peeked.append(item)
-        return ok
+        return self._eof or not self._rx.empty()
 
     def close(self, timeout=None):
         if self._closed:
             return
         self._closed = True
-        if self._tr.try_put(self._tx, EOF):
-            return
-        backoff = Backoff(self._t(timeout), "close")
-        while not self._tr.try_put(self._tx, EOF):
-            backoff.wait()
+        try:
+            self._tx.put_nowait(EOF)
+        except self._full:
+            try:
+                self._tx.put(EOF, timeout=max(1, round(self._t(timeout))))
+            except self._full:
+                pass  # the reader stopped reading: it is reported as not finishing
 
 
 def interp_worker_main(workload_path, params_json, rx, tx, worker_id, worker_count, timeout):
-    """Runs inside a worker subinterpreter (called from the code InterpGroup execs there)."""
-    ch = InterpChannel(_transport(), rx, tx, worker_id, worker_count, timeout)
+    """Runs inside a worker subinterpreter (the code InterpreterGroup execs there)."""
+    ch = QueueChannel(rx, tx, worker_id, worker_count, timeout, watched=False)
     try:
         module = load_workload(workload_path)
         module.worker(ch, json.loads(params_json))
     finally:
-        try:
-            ch.close(timeout=1.0)
-        except TimeoutError:
-            pass
+        ch.close(timeout=1.0)
 
 
-# A subinterpreter starts with the default sys.path: it finds this package where the driver did.
-_INTERP_BOOT = """\
+PACKAGES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # runners/
+# rx and tx are the worker's queues, set in its __main__ by Interpreter.prepare_main.
+_WORKER_CODE = """\
 import sys as _s
 if {packages!r} not in _s.path:
     _s.path.insert(0, {packages!r})
 from reference.interpreters_row import interp_worker_main as _main
-_main({workload!r}, {params!r}, {rx}, {tx}, {i}, {n}, {timeout!r})
+_main({workload!r}, {params!r}, rx, tx, {i}, {n}, {timeout!r})
 """
-PACKAGES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # runners/
 
 
-class InterpGroup(InProcessGroup):
+class InterpreterGroup(InProcessGroup):
     memory_scope = "host"
     gil = "own"
 
     def __init__(self, workload_path, params, n, timeout):
         import threading
-        self.tr = _transport()
-        if sys.version_info >= (3, 13):
-            import _interpreters as interp
-            self._create = interp.create
-            self._destroy = interp.destroy
-            self._exec = interp.exec           # returns None or an exception snapshot
-        else:
-            import _xxsubinterpreters as interp
-            self._create = interp.create
-            self._destroy = interp.destroy
-            self._exec = lambda iid, code: interp.run_string(iid, code, None)  # raises
-        self.driver_channels, self.threads, self.outcomes = [], [], []
-        self.interps, self.queues = [], []
+        name, interpreters, create_queue = _api()[:3]
+        self.driver_channels, self.threads, self.outcomes, self.interps = [], [], [], []
         params_json = json.dumps(params)
         try:
             for i in range(n):
-                to_q, from_q = self.tr.create(), self.tr.create()
-                self.queues += [to_q, from_q]
-                iid = self._create()
-                self.interps.append(iid)
-                code = _INTERP_BOOT.format(packages=PACKAGES_DIR, workload=workload_path, params=params_json, rx=to_q,
-                                           tx=from_q, i=i, n=n, timeout=timeout)
+                interp = interpreters.create()
+                self.interps.append(interp)
+                interp.exec(_QUEUES_IMPORT[name])
+                to_q, from_q = create_queue(CAPACITY), create_queue(CAPACITY)
+                interp.prepare_main(rx=to_q, tx=from_q)
+                code = _WORKER_CODE.format(packages=PACKAGES_DIR, workload=workload_path,
+                                           params=params_json, i=i, n=n, timeout=timeout)
                 outcome = {}
                 self.outcomes.append(outcome)
                 self.threads.append(threading.Thread(
-                    target=self._run, args=(iid, code, outcome, params.get("pin"), i, n),
+                    target=self._run, args=(interp, code, outcome, params.get("pin"), i, n),
                     name=f"interpbench-worker-{i}", daemon=True))
-                self.driver_channels.append(InterpChannel(self.tr, from_q, to_q, i, n, timeout))
+                self.driver_channels.append(
+                    QueueChannel(from_q, to_q, i, n, timeout, watched=True))
+            Watchdog.get().watch(id(self), self.driver_channels)
             for t in self.threads:
                 t.start()
         except BaseException:
             self.kill()
             raise
 
-    def _run(self, iid, code, outcome, pin, worker_id, n):
-        # First, on the thread that will run the subinterpreter: it inherited the driver's mask.
+    @staticmethod
+    def _run(interp, code, outcome, pin, worker_id, n):
         outcome["pin_failed"] = pin_worker_failed(pin, worker_id, n)
         try:
-            failure = self._exec(iid, code)
-            if failure is not None:
-                outcome["error"] = failure.formatted
-                outcome["traceback"] = failure.errdisplay
-        except BaseException as exc:  # noqa: BLE001 - 3.12 raises RunFailedError("T: msg")
-            outcome["error"] = describe_exception(exc)
-            if type(exc).__name__ == "RunFailedError":  # "<class 'ValueError'>: boom"
-                import re
-                outcome["error"] = re.sub(r"^<class '(?:builtins\.)?([\w.]+)'>", r"\1", str(exc))
-            outcome["traceback"] = ""
+            interp.exec(code)
+        except BaseException as exc:  # noqa: BLE001 - ExecutionFailed carries the worker's error
+            info = getattr(exc, "excinfo", None)
+            if info is not None:
+                outcome["error"] = f"{info.type.__name__}: {info.msg}" if info.msg else \
+                    info.type.__name__
+                outcome["traceback"] = getattr(info, "errdisplay", "") or ""
+            else:
+                outcome["error"] = describe_exception(exc)
+                outcome["traceback"] = ""
 
     def select(self, channels, timeout):
         backoff = Backoff(timeout, "select")
@@ -260,69 +233,56 @@ class InterpGroup(InProcessGroup):
             except Exception:  # noqa: BLE001 - a worker that stopped reading: reported below
                 pass
         errors = join_threads(self.threads, self.driver_channels, self.outcomes, deadline,
-                               timeout, "subinterpreter")
+                              timeout, "subinterpreter")
         self.abandoned = any(t.is_alive() for t in self.threads)
-        if not self.abandoned:
-            self._release()
+        self._release()
         return errors
 
     def _release(self):
-        for iid in self.interps:
+        Watchdog.get().unwatch(id(self))
+        if self.abandoned:
+            return  # an interpreter still running can't be closed
+        for interp in self.interps:
             try:
-                self._destroy(iid)
+                interp.close()
             except Exception:  # noqa: BLE001
                 pass
-        for q in self.queues:
-            self.tr.destroy(q)
-        self.interps, self.queues = [], []
+        self.interps = []
 
     def kill(self):
-        # A subinterpreter can't be killed: close its input and give it a moment to end.
         for ch in self.driver_channels:
             try:
                 ch.close(timeout=0.1)
-            except Exception:  # noqa: BLE001 - whatever the state, go on releasing
+            except Exception:  # noqa: BLE001
                 pass
         for t in self.threads:
             if t.is_alive():
                 t.join(0.5)
         self.abandoned = any(t.is_alive() for t in self.threads)
-        if not self.abandoned:
-            self._release()
+        self._release()
 
 
 def _skip_reason(_method):
     v = sys.version_info
-    if v < (3, 12):
-        return (f"Python {v[0]}.{v[1]} has no per-interpreter GIL and no "
-                "_xxinterpchannels (needs 3.12+)")
-    import importlib.util
-    names = ("_interpreters", "_interpqueues") if v >= (3, 13) else \
-            ("_xxsubinterpreters", "_xxinterpchannels")
-    for name in names:
-        if importlib.util.find_spec(name) is None:
-            return f"this Python has no {name} module"
+    if v < (3, 13):
+        return (f"Python {v[0]}.{v[1]} has no documented high-level interpreters API (3.13: "
+                "test.support.interpreters, 3.14: concurrent.interpreters); "
+                "py-interpreters-poll runs on the low-level modules")
+    try:
+        _api()
+    except ImportError as exc:
+        return f"this Python has no high-level interpreters module ({exc})"
     return None
 
 
 def _notes():
-    if sys.version_info >= (3, 13):
-        return [f"_interpreters + _interpqueues (bounded, {CAPACITY} messages); no blocking get: "
-                f"the adapter polls (spin {SPIN_NS // 1000} us, then sleeps up to "
-                f"{MAX_SLEEP_S * 1e3:g} ms)"]
-    return ["_xxsubinterpreters + _xxinterpchannels (unbounded); no blocking recv: the adapter "
-            f"polls (spin {SPIN_NS // 1000} us, then sleeps up to {MAX_SLEEP_S * 1e3:g} ms)",
-            "3.12: exits without finalizing (CPython gh-119213, fixed in 3.12.4: a keyword call "
-            "such as pickle.dumps(protocol=5) made first in a subinterpreter makes finalization "
-            "abort)"]
+    caps = ", ".join(f"{k} <= {v}" for k, v in PARAM_CAPS.items())
+    return [WATCHDOG_NOTE, f"{_api()[0]}: Queue.get() sleeps 10 ms between polls (CPython gh-143017), so a "
+            f"message costs up to 10 ms; this row caps {caps} to bound its wall time"]
 
 
 ROW = ReferenceRow(
-    name="py-interpreters", gil="own", memory_scope="host", handoff=False,
-    start_group=lambda n, workload_path, params, timeout, **_: InterpGroup(
+    name="py-interpreters", gil="own", memory_scope="host", handoff=False, api=API,
+    start_group=lambda n, workload_path, params, timeout, **_: InterpreterGroup(
         workload_path, params, n, timeout),
-    notes=_notes, skip_reason=_skip_reason,
-    # 3.12 (gh-119213): an extension function first called with keywords in a subinterpreter
-    # caches that interpreter's tuple process-wide, and the main interpreter's finalization
-    # frees it and aborts (free(): invalid pointer).
-    exits_without_finalizing=lambda: sys.version_info < (3, 13))
+    notes=_notes, skip_reason=_skip_reason, param_caps=PARAM_CAPS)

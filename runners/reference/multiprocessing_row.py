@@ -1,92 +1,88 @@
-"""py-multiprocessing: multiprocessing.Process workers, Pipe(duplex=False) pairs."""
+"""py-multiprocessing: multiprocessing.Process workers, Pipe(duplex=False) pairs. A worker process
+runs reference/mp_worker.py (its bootstrap); this module is the driver's side."""
 import json
-import sys
+import os
+import struct
 import time
-import traceback
 
-from reference.channel_base import ChannelBase, drain, read_smaps_rollup, seconds, signal_name
-from reference.placement import pin_worker_failed
+from reference.channel_base import WATCHDOG_NOTE, Watchdog, drain, read_smaps_rollup, seconds, signal_name
+from reference.mp_worker import PIN_FAILED, PipeChannel, worker_main
 from reference.row import ReferenceRow
-from reference.workload_file import describe_exception, load_workload
+
+# What the row calls, in the words of its twins (tests/twins/multiprocessing_*.py).
+API = ("multiprocessing.Process worker, Pipe(duplex=False) per direction, "
+       "Connection.send_bytes(buffer) and recv_bytes() with no timeout")
+
+MAGIC_LEN = 16
+WAKE_LEN = MAGIC_LEN + 8
+EOF_TAIL = b"\xff" * 8  # a NaN as a deadline: never a wake-up's
 
 
-class PipeChannel(ChannelBase):
-    """multiprocessing Connections: send_bytes/recv_bytes. Connection.send_bytes has no timeout:
-    a send blocked on a full pipe ends when the reader reads or the parent's timeout kills the
-    process group; recv waits with poll(timeout)."""
+class DriverPipeChannel(PipeChannel):
+    """The driver's side: recv is Connection.recv_bytes() with no timeout; the Watchdog
+    (reference/channel_base.py) enforces the timeout from outside by writing a wake-up message
+    into the pipe through the driver's own copy of the worker's write end (`wake_tx`), which it
+    closes as soon as the worker process ends, so that the worker's exit still reads as the end
+    of the stream. A wake-up message is WAKE_LEN bytes: the group's random magic + the deadline;
+    the worker's close() sends the magic + EOF_TAIL, which reads as the end of the stream.
+    (A worker stalled for the whole timeout in the middle of writing a message larger than
+    PIPE_BUF could have the wake-up interleaved with it; that row has failed by then anyway.)"""
 
-    def __init__(self, rx, tx, worker_id, worker_count, default_timeout):
-        super().__init__(worker_id, worker_count, default_timeout)
-        self._rx, self._tx = rx, tx
-        self._closed = False
-        self._eof = False
+    def __init__(self, rx, tx, wake_tx, magic, worker_id, worker_count, default_timeout):
+        super().__init__(rx, tx, worker_id, worker_count, default_timeout)
+        self.wake_tx = wake_tx
+        self._magic = magic
+        self.deadline = 0.0  # time.monotonic() deadline of the recv under way; 0.0: none
+        self.woken = 0.0     # the watchdog's: the deadline it last woke
 
-    def send(self, buffer, timeout=None):
-        if self._closed:
-            raise BrokenPipeError("send on a closed channel")
-        self._tx.send_bytes(buffer)
+    def wake(self, deadline):
+        if self.wake_tx is not None:
+            self.wake_tx.send_bytes(self._magic + struct.pack("<d", deadline))
 
-    def try_send(self, buffer):
-        import select
-        if self._closed:
-            raise BrokenPipeError("send on a closed channel")
-        _, writable, _ = select.select([], [self._tx.fileno()], [], 0)
-        if not writable:
+    def end_wakes(self):
+        """The worker ended (the watchdog's sentinel callback) or the group is torn down."""
+        tx, self.wake_tx = self.wake_tx, None
+        if tx is not None:
+            tx.close()
+
+    def _is_marker(self, data):
+        """A wake-up or the end of the stream; raises EOFError for the latter."""
+        if len(data) != WAKE_LEN or data[:MAGIC_LEN] != self._magic:
             return False
-        self._tx.send_bytes(buffer)  # may still block for a message larger than the free room
+        if data[MAGIC_LEN:] == EOF_TAIL:
+            raise EOFError
         return True
 
     def recv(self, timeout=None):
         if self._eof:
             raise EOFError("channel closed")
-        if not self._rx.poll(self._t(timeout)):
-            raise TimeoutError("recv timed out")
+        deadline = self.deadline = time.monotonic() + self._t(timeout)
         try:
-            return self._rx.recv_bytes()
+            while True:
+                data = self._rx.recv_bytes()
+                if len(data) != WAKE_LEN or not self._is_marker(data):
+                    return data
+                if struct.unpack_from("<d", data, MAGIC_LEN)[0] == deadline:
+                    raise TimeoutError("recv timed out")
+                # a wake-up meant for an earlier recv, which its message ended first: skip it
         except EOFError:
             self._eof = True
             raise EOFError("channel closed") from None
+        finally:
+            self.deadline = 0.0
 
     def try_recv(self):
         if self._eof:
             raise EOFError("channel closed")
-        if not self._rx.poll(0):
-            return None
         try:
-            return self._rx.recv_bytes()
+            while self._rx.poll(0):
+                data = self._rx.recv_bytes()
+                if not self._is_marker(data):
+                    return data
         except EOFError:
             self._eof = True
             raise EOFError("channel closed") from None
-
-    def close(self):
-        if not self._closed:
-            self._closed = True
-            self._tx.close()
-
-
-def _mp_worker_main(workload_path, params_json, rx, tx, err, worker_id, worker_count, timeout,
-                    inherited, pin):
-    # First: forked or spawned, this process inherited the mask of the driver's thread.
-    if pin_worker_failed(pin, worker_id, worker_count):
-        err.send(_PIN_FAILED)
-    # A forked worker inherits every pipe end the driver held at fork time; holding another
-    # worker's (or its own) driver-side write end would keep that stream from ever ending.
-    for conn in inherited:
-        conn.close()
-    ch = PipeChannel(rx, tx, worker_id, worker_count, timeout)
-    try:
-        module = load_workload(workload_path)
-        module.worker(ch, json.loads(params_json))
-    except BaseException as exc:  # noqa: BLE001
-        try:
-            err.send((describe_exception(exc), traceback.format_exc()))
-        finally:
-            sys.exit(1)
-    finally:
-        ch.close()
-
-
-_PIN_FAILED = "pin failed"  # a worker's note on its error pipe, before any error
+        return None
 
 
 class ProcessGroup:
@@ -99,26 +95,41 @@ class ProcessGroup:
         mp = multiprocessing.get_context(method)
         params_json = json.dumps(params)
         self.driver_channels, self.procs, self.errs = [], [], []
+        self._watched = False
+        magic = os.urandom(MAGIC_LEN)
         driver_ends = []
         try:
             for i in range(n):
                 to_r, to_w = mp.Pipe(duplex=False)
                 from_r, from_w = mp.Pipe(duplex=False)
                 err_r, err_w = mp.Pipe(duplex=False)
-                driver_ends += [to_w, from_r, err_r]
-                inherited = list(driver_ends) if method == "fork" else []
-                p = mp.Process(target=_mp_worker_main, name=f"interpbench-worker-{i}",
+                inherited = [*driver_ends, to_w, from_r, err_r] if method == "fork" else []
+                p = mp.Process(target=worker_main, name=f"interpbench-worker-{i}",
                                args=(workload_path, params_json, to_r, from_w, err_w, i, n,
-                                     timeout, inherited, params.get("pin")), daemon=True)
+                                     timeout, inherited, params.get("pin"), magic + EOF_TAIL),
+                               daemon=True)
                 p.start()
                 self.procs.append(p)
-                for conn in (to_r, from_w, err_w):
+                for conn in (to_r, err_w):
                     conn.close()
-                self.driver_channels.append(PipeChannel(from_r, to_w, i, n, timeout))
+                # from_w stays open here: the watchdog's way to wake a recv (DriverPipeChannel).
+                driver_ends += [to_w, from_r, err_r, from_w]
+                self.driver_channels.append(
+                    DriverPipeChannel(from_r, to_w, from_w, magic, i, n, timeout))
                 self.errs.append(err_r)
         except BaseException:
             self.kill()
             raise
+        Watchdog.get().watch(id(self), self.driver_channels, {
+            p.sentinel: ch.end_wakes for p, ch in zip(self.procs, self.driver_channels)})
+        self._watched = True
+
+    def _unwatch(self):
+        if self._watched:
+            self._watched = False
+            Watchdog.get().unwatch(id(self), [p.sentinel for p in self.procs])
+        for ch in self.driver_channels:
+            ch.end_wakes()
 
     def memory(self):
         return [read_smaps_rollup(p.pid) for p in self.procs]
@@ -150,7 +161,7 @@ class ProcessGroup:
                     message = self.errs[i].recv()
                 except (EOFError, OSError):
                     break
-                if message == _PIN_FAILED:
+                if message == PIN_FAILED:
                     self.pin_failed = True
                 else:
                     error, tb = message
@@ -181,6 +192,7 @@ class ProcessGroup:
         return True
 
     def _close_all(self):
+        self._unwatch()
         for ch in self.driver_channels:
             ch.close()
             ch._rx.close()
@@ -204,6 +216,9 @@ ROW = ReferenceRow(
     name="py-multiprocessing", gil="process", memory_scope="process", handoff=False,
     start_group=lambda n, workload_path, params, timeout, method, **_: ProcessGroup(
         workload_path, params, n, timeout, method),
-    notes=lambda: ["multiprocessing Pipe(duplex=False) per direction; send has no timeout"],
+    api=API,
+    notes=lambda: ["multiprocessing Pipe(duplex=False) per direction; send has no timeout",
+                   WATCHDOG_NOTE, "a worker process imports reference/mp_worker.py (its bootstrap) "
+                   "and the workload file"],
     skip_reason=_skip_reason,
     methods=("fork", "forkserver", "spawn"), default_method="fork")

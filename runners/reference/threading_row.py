@@ -2,15 +2,32 @@
 import time
 import traceback
 
-from reference.channel_base import CAPACITY, EOF, ChannelBase, InProcessGroup, join_threads
+from reference.channel_base import (CAPACITY, EOF, WATCHDOG_NOTE, ChannelBase, InProcessGroup,
+                                    Watchdog, join_threads)
 from reference.placement import pin_worker_failed
 from reference.row import ReferenceRow
 from reference.workload_file import describe_exception
 
 
+# What the row calls, in the words of its twin (tests/twins/threading_pingpong.py).
+API = "threading.Thread worker, queue.Queue(64) per direction, put(item) and get() with no timeout"
+
+
+class _Wake:
+    """What the watchdog puts in a queue whose reader waited past `deadline`."""
+
+    __slots__ = ("deadline",)
+
+    def __init__(self, deadline):
+        self.deadline = deadline
+
+
 class _LocalPipe:
-    """One direction between threads: a bounded queue.Queue plus close state. `doorbell` (a
-    Condition) is rung after every put so that select() can wait on several pipes at once."""
+    """One direction between threads: a bounded queue.Queue plus close state. The timed path is
+    queue.Queue.put(item) and queue.Queue.get() with no timeout, as users call them; a get's
+    timeout is enforced by the Watchdog (reference/channel_base.py), which puts a _Wake marker
+    into the queue once the reader has waited past its deadline. `doorbell` (a Condition) is
+    rung after every put so that select() can wait on several pipes at once."""
 
     def __init__(self, capacity, doorbell=None):
         import queue
@@ -19,6 +36,8 @@ class _LocalPipe:
         self.closed = False
         self.eof = False
         self.doorbell = doorbell
+        self.deadline = 0.0  # time.monotonic() deadline of the get under way; 0.0: none
+        self.woken = 0.0     # the watchdog's: the deadline it last woke
 
     def _ring(self):
         if self.doorbell is not None:
@@ -28,10 +47,14 @@ class _LocalPipe:
     def put(self, item, timeout):
         if self.closed:
             raise BrokenPipeError("send on a closed channel")
-        try:
-            self.q.put(item, timeout=timeout)
-        except self._queue_mod.Full:
-            raise TimeoutError("send timed out") from None
+        q = self.q
+        if len(q.queue) < q.maxsize:  # one producer per pipe: the room can only grow meanwhile
+            q.put(item)
+        else:  # full: the reader is behind; wait for room with the timeout (not the timed path)
+            try:
+                q.put(item, timeout=timeout)
+            except self._queue_mod.Full:
+                raise TimeoutError("send timed out") from None
         self._ring()
 
     def try_put(self, item):
@@ -44,24 +67,36 @@ class _LocalPipe:
         self._ring()
         return True
 
+    def _append(self, item):
+        """Puts past the bound: close and the watchdog's wake-up never block."""
+        with self.q.mutex:
+            self.q.queue.append(item)
+            self.q.unfinished_tasks += 1
+            self.q.not_empty.notify()
+
     def close(self):
         if self.closed:
             return
         self.closed = True
-        # The end-of-stream marker bypasses the bound: close never blocks.
-        with self.q.mutex:
-            self.q.queue.append(EOF)
-            self.q.unfinished_tasks += 1
-            self.q.not_empty.notify()
+        self._append(EOF)
         self._ring()
+
+    def wake(self, deadline):
+        self._append(_Wake(deadline))
 
     def get(self, timeout):
         if self.eof:
             raise EOFError("channel closed")
-        try:
-            item = self.q.get(timeout=timeout)
-        except self._queue_mod.Empty:
-            raise TimeoutError("recv timed out") from None
+        deadline = self.deadline = time.monotonic() + timeout
+        while True:
+            item = self.q.get()
+            if type(item) is not _Wake:
+                break
+            if item.deadline == deadline:
+                self.deadline = 0.0
+                raise TimeoutError("recv timed out")
+            # a wake-up meant for an earlier get, which its item ended first: skip it
+        self.deadline = 0.0
         if item is EOF:
             self.eof = True
             raise EOFError("channel closed")
@@ -72,6 +107,8 @@ class _LocalPipe:
             raise EOFError("channel closed")
         try:
             item = self.q.get_nowait()
+            while type(item) is _Wake:
+                item = self.q.get_nowait()
         except self._queue_mod.Empty:
             return None
         if item is EOF:
@@ -139,10 +176,11 @@ class ThreadGroup(InProcessGroup):
     def __init__(self, module, params, n, timeout):
         import threading
         self.doorbell = threading.Condition()
-        self.driver_channels, self.outcomes, self.threads = [], [], []
+        self.driver_channels, self.outcomes, self.threads, pipes = [], [], [], []
         for i in range(n):
             to_worker = _LocalPipe(CAPACITY)
             from_worker = _LocalPipe(CAPACITY, self.doorbell)
+            pipes += [to_worker, from_worker]
             self.driver_channels.append(ThreadChannel(from_worker, to_worker, i, n, timeout))
             worker_ch = ThreadChannel(to_worker, from_worker, i, n, timeout)
             outcome = {}
@@ -150,6 +188,7 @@ class ThreadGroup(InProcessGroup):
                                  args=(module.worker, worker_ch, params, outcome), daemon=True)
             self.outcomes.append(outcome)
             self.threads.append(t)
+        Watchdog.get().watch(id(self), pipes)
         for t in self.threads:
             t.start()
 
@@ -171,6 +210,7 @@ class ThreadGroup(InProcessGroup):
         errors = join_threads(self.threads, self.driver_channels, self.outcomes,
                                time.monotonic() + timeout, timeout, "thread")
         self.abandoned = any(t.is_alive() for t in self.threads)
+        Watchdog.get().unwatch(id(self))
         return errors
 
     def kill(self):
@@ -180,5 +220,6 @@ class ThreadGroup(InProcessGroup):
 ROW = ReferenceRow(
     name="py-threading", gil="shared", memory_scope="host", handoff=True,
     start_group=lambda n, module, params, timeout, **_: ThreadGroup(module, params, n, timeout),
+    api=API,
     notes=lambda: ["threads of one interpreter share its GIL; queue.Queue channels, bytes passed "
-                   "by reference"])
+                   "by reference", WATCHDOG_NOTE])

@@ -12,7 +12,8 @@ WORKLOADS = os.path.join(ROOT, "workloads")
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 RUN_TIMEOUT_S = 120
 
-ROWS = (("py-threading", None), ("py-multiprocessing", "fork"), ("py-interpreters", None))
+ROWS = (("py-threading", None), ("py-multiprocessing", "fork"), ("py-interpreters", None),
+        ("py-interpreters-poll", None))
 
 
 def run_reference(row, workload, params, method=None, extra=()):

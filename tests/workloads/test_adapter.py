@@ -93,6 +93,27 @@ class InterpretersSemantics(ChannelSemantics, unittest.TestCase):
     row = "py-interpreters"
 
 
+class InterpretersPollSemantics(ChannelSemantics, unittest.TestCase):
+    row = "py-interpreters-poll"
+
+
+class DocumentedInterpretersApi(unittest.TestCase):
+    """py-interpreters calls the documented blocking queue API: on 3.13 and 3.14 its get() sleeps
+    10 ms between polls (CPython gh-143017), and the row says so and caps its iterations."""
+
+    def test_round_trip_shows_the_polling_sleep_and_the_cap(self):
+        code, doc, err = run_reference("py-interpreters", workload("pingpong"),
+                                       {"sizes": [8], "iterations": 50, "repetitions": 1,
+                                        "warmup": 1, "timeout": 10})
+        if doc and doc.get("skipped"):
+            self.skipTest(doc["skipped"])
+        self.assertEqual(code, 0, err)
+        self.assertTrue(doc["notes"][0].startswith("calls: the documented high-level API"))
+        self.assertIn("gh-143017", " ".join(doc["notes"]))
+        (result,) = doc["results"]
+        self.assertEqual(result["params"]["iterations"], 3)  # capped from 50
+
+
 FIXTURES = os.path.join(os.path.dirname(HERE), "fixtures")
 
 
@@ -119,7 +140,7 @@ class WorkerFaultLeadsTheError(unittest.TestCase):
                                  "running; the driver then failed: EOFError: channel closed")
                 self.assertEqual([(e["worker"], e["error"]) for e in doc["worker_errors"]],
                                  [(1, "ValueError: boom")])
-                if row != "py-interpreters" or sys.version_info >= (3, 13):  # 3.12: none kept
+                if row != "py-interpreters-poll" or sys.version_info >= (3, 13):  # 3.12: none
                     self.assertIn("boom", doc["worker_errors"][0]["traceback"])
 
     def test_a_worker_killed_by_a_signal_is_named_by_its_signal(self):
@@ -144,7 +165,8 @@ class WorkerFaultLeadsTheError(unittest.TestCase):
     def test_a_worker_that_never_ends_is_given_up_after_a_bounded_wait(self):
         # The driver's recv times out (2 s), then its worker gets min(1 s, timeout) to end.
         for row, method, how in (("py-multiprocessing", "fork", "killed by SIGTERM"),
-                                 ("py-interpreters", None, "subinterpreter abandoned")):
+                                 ("py-interpreters", None, "subinterpreter abandoned"),
+                                 ("py-interpreters-poll", None, "subinterpreter abandoned")):
             with self.subTest(row=row):
                 doc = self.run_fault(row, "fault_hangs", method)
                 self.assertEqual(doc["error"], f"worker 0 did not finish within 1s ({how}); the "
@@ -244,7 +266,7 @@ class SkippedRow(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             result = os.path.join(tmp, "r.json")
             with mock.patch.object(ref.sys, "version_info", (3, 11, 7)):
-                code = ref.main(["--row", "py-interpreters", "--workload", workload("pingpong"),
+                code = ref.main(["--row", "py-interpreters-poll", "--workload", workload("pingpong"),
                                  "--result", result])
             with open(result) as f:
                 doc = json.load(f)

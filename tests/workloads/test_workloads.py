@@ -94,8 +94,37 @@ class MultiprocessingFork(WorkloadsOnRow, unittest.TestCase):
     row, method = "py-multiprocessing", "fork"
 
 
-class Interpreters(WorkloadsOnRow, unittest.TestCase):
-    row = "py-interpreters"
+class InterpretersPoll(WorkloadsOnRow, unittest.TestCase):
+    row = "py-interpreters-poll"
+
+
+class OnExecutor(WorkloadsOnRow):
+    """An executor runs the workloads that define task(message) and skips the others, saying
+    why."""
+
+    def run_workload(self, name):
+        if name in ("scaling", "taskfarm"):
+            return super().run_workload(name)
+        code, doc, err = run_reference(self.row, workload(name), TINY, self.method)
+        self.assertEqual(code, 0, err)
+        self.assertRegex(doc["skipped"], r"defines no task\(message\)|needs 3\.14")
+        self.skipTest(doc["skipped"])
+
+
+class ExecutorThread(OnExecutor, unittest.TestCase):
+    row = "py-executor-thread"
+
+
+class ExecutorProcessFork(OnExecutor, unittest.TestCase):
+    row, method = "py-executor-process", "fork"
+
+
+class ExecutorProcessSpawn(OnExecutor, unittest.TestCase):
+    row, method = "py-executor-process", "spawn"
+
+
+class ExecutorInterp(OnExecutor, unittest.TestCase):
+    row = "py-executor-interp"  # 3.14+; skipped with its reason before
 
 
 if __name__ == "__main__":

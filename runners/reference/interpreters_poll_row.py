@@ -1,0 +1,336 @@
+"""py-interpreters-poll: subinterpreters with the low-level cross-interpreter queues (3.13) or
+channels (3.12), polled by a tuned spin-then-sleep loop: not what the documented API does
+(py-interpreters, reference/interpreters_row.py, calls that), but the best a user can get from
+these modules.
+
+Also imported inside each worker subinterpreter (interp_worker_main), so it imports only
+modules that subinterpreters support."""
+import collections
+import json
+import os
+import sys
+import time
+
+from reference.channel_base import (CAPACITY, EOF, MAX_SLEEP_S, SPIN_NS, Backoff, ChannelBase,
+                                    InProcessGroup, join_threads)
+from reference.placement import pin_worker_failed
+from reference.row import ReferenceRow
+from reference.workload_file import describe_exception, load_workload
+
+
+class _Queues313:
+    """_interpqueues: bounded, put raises when full, get raises when empty."""
+
+    def __init__(self):
+        import queue
+        import _interpqueues
+        self.q = _interpqueues
+        self.Empty, self.Full = queue.Empty, queue.Full
+
+    def create(self):
+        return self.q.create(CAPACITY, 0, 1)  # fmt 0: shareable objects only; 1: drop unbound
+
+    def destroy(self, qid):
+        try:
+            self.q.destroy(qid)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
+    def try_put(self, qid, item):
+        try:
+            self.q.put(qid, item, 0, 1)
+            return True
+        except self.Full:
+            return False
+
+    def try_get(self, qid):
+        """(True, item) or (False, None) when empty."""
+        try:
+            return True, self.q.get(qid)[0]
+        except self.Empty:
+            return False, None
+
+    def count(self, qid):
+        return self.q.get_count(qid)
+
+
+class _Channels312:
+    """_xxinterpchannels (3.12): unbounded; recv with a default never raises when empty."""
+
+    _NOTHING = "\0interpbench-nothing"
+
+    def __init__(self):
+        import _xxinterpchannels
+        self.c = _xxinterpchannels
+        self._ids = {}  # a channel lives while its ChannelID object does
+
+    def create(self):
+        cid = self.c.create()
+        self._ids[int(cid)] = cid
+        return int(cid)
+
+    def destroy(self, cid):
+        try:
+            self.c.destroy(self._ids.pop(cid, cid))
+        except Exception:  # noqa: BLE001
+            pass
+
+    def try_put(self, cid, item):
+        self.c.send(cid, item)
+        return True
+
+    def try_get(self, cid):
+        item = self.c.recv(cid, self._NOTHING)
+        if type(item) is str and item == self._NOTHING:
+            return False, None
+        return True, item
+
+    def count(self, cid):
+        return None  # no way to peek: select() falls back to try_get and keeps the item
+
+
+def _transport():
+    return _Queues313() if sys.version_info >= (3, 13) else _Channels312()
+
+
+class InterpChannel(ChannelBase):
+    """Queue ids are plain ints, valid in every interpreter of the process."""
+
+    def __init__(self, transport, rx, tx, worker_id, worker_count, default_timeout):
+        super().__init__(worker_id, worker_count, default_timeout)
+        self._tr, self._rx, self._tx = transport, rx, tx
+        self._closed = False
+        self._eof = False
+        self._peeked = collections.deque()  # items select() took out to look (3.12)
+
+    def send(self, buffer, timeout=None):
+        if self._closed:
+            raise BrokenPipeError("send on a closed channel")
+        data = buffer if type(buffer) is bytes else bytes(buffer)
+        if self._tr.try_put(self._tx, data):
+            return
+        backoff = Backoff(self._t(timeout), "send")
+        while not self._tr.try_put(self._tx, data):
+            backoff.wait()
+
+    def try_send(self, buffer):
+        if self._closed:
+            raise BrokenPipeError("send on a closed channel")
+        return self._tr.try_put(self._tx, buffer if type(buffer) is bytes else bytes(buffer))
+
+    def _take(self):
+        if self._peeked:
+            return True, self._peeked.popleft()
+        return self._tr.try_get(self._rx)
+
+    def _deliver(self, item):
+        if item is EOF:
+            self._eof = True
+            raise EOFError("channel closed")
+        return item
+
+    def recv(self, timeout=None):
+        if self._eof:
+            raise EOFError("channel closed")
+        ok, item = self._take()
+        if not ok:
+            backoff = Backoff(self._t(timeout), "recv")
+            while not ok:
+                backoff.wait()
+                ok, item = self._take()
+        return self._deliver(item)
+
+    def try_recv(self):
+        if self._eof:
+            raise EOFError("channel closed")
+        ok, item = self._take()
+        return self._deliver(item) if ok else None
+
+    def readable(self):
+        if self._eof or self._peeked:
+            return True
+        n = self._tr.count(self._rx)
+        if n is not None:
+            return n > 0
+        ok, item = self._tr.try_get(self._rx)
+        if ok:
+            self._peeked.append(item)
+        return ok
+
+    def close(self, timeout=None):
+        if self._closed:
+            return
+        self._closed = True
+        if self._tr.try_put(self._tx, EOF):
+            return
+        backoff = Backoff(self._t(timeout), "close")
+        while not self._tr.try_put(self._tx, EOF):
+            backoff.wait()
+
+
+def interp_worker_main(workload_path, params_json, rx, tx, worker_id, worker_count, timeout):
+    """Runs inside a worker subinterpreter (called from the code InterpGroup execs there)."""
+    ch = InterpChannel(_transport(), rx, tx, worker_id, worker_count, timeout)
+    try:
+        module = load_workload(workload_path)
+        module.worker(ch, json.loads(params_json))
+    finally:
+        try:
+            ch.close(timeout=1.0)
+        except TimeoutError:
+            pass
+
+
+# A subinterpreter starts with the default sys.path: it finds this package where the driver did.
+_INTERP_BOOT = """\
+import sys as _s
+if {packages!r} not in _s.path:
+    _s.path.insert(0, {packages!r})
+from reference.interpreters_poll_row import interp_worker_main as _main
+_main({workload!r}, {params!r}, {rx}, {tx}, {i}, {n}, {timeout!r})
+"""
+PACKAGES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # runners/
+
+
+class InterpGroup(InProcessGroup):
+    memory_scope = "host"
+    gil = "own"
+
+    def __init__(self, workload_path, params, n, timeout):
+        import threading
+        self.tr = _transport()
+        if sys.version_info >= (3, 13):
+            import _interpreters as interp
+            self._create = interp.create
+            self._destroy = interp.destroy
+            self._exec = interp.exec           # returns None or an exception snapshot
+        else:
+            import _xxsubinterpreters as interp
+            self._create = interp.create
+            self._destroy = interp.destroy
+            self._exec = lambda iid, code: interp.run_string(iid, code, None)  # raises
+        self.driver_channels, self.threads, self.outcomes = [], [], []
+        self.interps, self.queues = [], []
+        params_json = json.dumps(params)
+        try:
+            for i in range(n):
+                to_q, from_q = self.tr.create(), self.tr.create()
+                self.queues += [to_q, from_q]
+                iid = self._create()
+                self.interps.append(iid)
+                code = _INTERP_BOOT.format(packages=PACKAGES_DIR, workload=workload_path, params=params_json, rx=to_q,
+                                           tx=from_q, i=i, n=n, timeout=timeout)
+                outcome = {}
+                self.outcomes.append(outcome)
+                self.threads.append(threading.Thread(
+                    target=self._run, args=(iid, code, outcome, params.get("pin"), i, n),
+                    name=f"interpbench-worker-{i}", daemon=True))
+                self.driver_channels.append(InterpChannel(self.tr, from_q, to_q, i, n, timeout))
+            for t in self.threads:
+                t.start()
+        except BaseException:
+            self.kill()
+            raise
+
+    def _run(self, iid, code, outcome, pin, worker_id, n):
+        # First, on the thread that will run the subinterpreter: it inherited the driver's mask.
+        outcome["pin_failed"] = pin_worker_failed(pin, worker_id, n)
+        try:
+            failure = self._exec(iid, code)
+            if failure is not None:
+                outcome["error"] = failure.formatted
+                outcome["traceback"] = failure.errdisplay
+        except BaseException as exc:  # noqa: BLE001 - 3.12 raises RunFailedError("T: msg")
+            outcome["error"] = describe_exception(exc)
+            if type(exc).__name__ == "RunFailedError":  # "<class 'ValueError'>: boom"
+                import re
+                outcome["error"] = re.sub(r"^<class '(?:builtins\.)?([\w.]+)'>", r"\1", str(exc))
+            outcome["traceback"] = ""
+
+    def select(self, channels, timeout):
+        backoff = Backoff(timeout, "select")
+        while True:
+            for ch in channels:
+                if ch.readable():
+                    return ch
+            backoff.wait()
+
+    def join(self, timeout):
+        deadline = time.monotonic() + timeout
+        for ch in self.driver_channels:
+            try:
+                ch.close(timeout=max(0.01, min(1.0, deadline - time.monotonic())))
+            except Exception:  # noqa: BLE001 - a worker that stopped reading: reported below
+                pass
+        errors = join_threads(self.threads, self.driver_channels, self.outcomes, deadline,
+                               timeout, "subinterpreter")
+        self.abandoned = any(t.is_alive() for t in self.threads)
+        if not self.abandoned:
+            self._release()
+        return errors
+
+    def _release(self):
+        for iid in self.interps:
+            try:
+                self._destroy(iid)
+            except Exception:  # noqa: BLE001
+                pass
+        for q in self.queues:
+            self.tr.destroy(q)
+        self.interps, self.queues = [], []
+
+    def kill(self):
+        # A subinterpreter can't be killed: close its input and give it a moment to end.
+        for ch in self.driver_channels:
+            try:
+                ch.close(timeout=0.1)
+            except Exception:  # noqa: BLE001 - whatever the state, go on releasing
+                pass
+        for t in self.threads:
+            if t.is_alive():
+                t.join(0.5)
+        self.abandoned = any(t.is_alive() for t in self.threads)
+        if not self.abandoned:
+            self._release()
+
+
+def _skip_reason(_method):
+    v = sys.version_info
+    if v < (3, 12):
+        return (f"Python {v[0]}.{v[1]} has no per-interpreter GIL and no "
+                "_xxinterpchannels (needs 3.12+)")
+    import importlib.util
+    names = ("_interpreters", "_interpqueues") if v >= (3, 13) else \
+            ("_xxsubinterpreters", "_xxinterpchannels")
+    for name in names:
+        if importlib.util.find_spec(name) is None:
+            return f"this Python has no {name} module"
+    return None
+
+
+def _notes():
+    if sys.version_info >= (3, 13):
+        return [f"_interpreters + _interpqueues (bounded, {CAPACITY} messages); no blocking get: "
+                f"the adapter polls (spin {SPIN_NS // 1000} us, then sleeps up to "
+                f"{MAX_SLEEP_S * 1e3:g} ms)"]
+    return ["_xxsubinterpreters + _xxinterpchannels (unbounded); no blocking recv: the adapter "
+            f"polls (spin {SPIN_NS // 1000} us, then sleeps up to {MAX_SLEEP_S * 1e3:g} ms)",
+            "3.12: exits without finalizing (CPython gh-119213, fixed in 3.12.4: a keyword call "
+            "such as pickle.dumps(protocol=5) made first in a subinterpreter makes finalization "
+            "abort)"]
+
+
+# What the row calls (its twin: tests/twins/interpreters_poll_pingpong.py).
+API = ("tuned: _interpreters + the low-level _interpqueues (3.12: _xxsubinterpreters + "
+       "_xxinterpchannels), polled with put/get that never block: spin 50 us, then sleep with a "
+       "doubling delay up to 1 ms")
+
+ROW = ReferenceRow(
+    name="py-interpreters-poll", gil="own", memory_scope="host", handoff=False, api=API,
+    start_group=lambda n, workload_path, params, timeout, **_: InterpGroup(
+        workload_path, params, n, timeout),
+    notes=_notes, skip_reason=_skip_reason,
+    # 3.12 (gh-119213): an extension function first called with keywords in a subinterpreter
+    # caches that interpreter's tuple process-wide, and the main interpreter's finalization
+    # frees it and aborts (free(): invalid pointer).
+    exits_without_finalizing=lambda: sys.version_info < (3, 13))

@@ -1,0 +1,114 @@
+"""The bootstrap a py-multiprocessing worker process imports (multiprocessing pickles its target
+by name): the worker side of the pipe channel and the worker's main. A spawn or forkserver child
+imports this module, the small modules it names and the workload file; not the rest of the
+reference package, and not the driver's __main__ (runners/reference/__main__.py has the
+__spec__ name "__main__", which multiprocessing does not re-import).
+
+The timed path is Connection.send_bytes(buffer) and Connection.recv_bytes(), with no timeout
+argument, as the multiprocessing documentation shows them. A worker's wait at the run's timeout
+(params["timeout"], what workloads pass) ends with the data, with the end of its input (the
+driver closed it, or died), or when the supervisor ends the process group at its wall limit; a
+shorter timeout, given on purpose, is honoured with Connection.poll(timeout) first."""
+import json
+import sys
+
+from reference.channel_base import ChannelBase
+from reference.placement import pin_worker_failed
+from reference.workload_file import describe_exception, load_workload
+
+PIN_FAILED = "pin failed"  # a worker's note on its error pipe, before any error
+
+
+class PipeChannel(ChannelBase):
+    """multiprocessing Connections: send_bytes/recv_bytes, neither with a timeout."""
+
+    def __init__(self, rx, tx, worker_id, worker_count, default_timeout, eof_marker=None):
+        super().__init__(worker_id, worker_count, default_timeout)
+        self._rx, self._tx = rx, tx
+        # A worker's close() says so with this message first: the driver holds a copy of the
+        # worker's write end (multiprocessing_row.DriverPipeChannel), so closing alone would not
+        # end the stream while the worker process lives.
+        self._eof_marker = eof_marker
+        self._closed = False
+        self._eof = False
+
+    def send(self, buffer, timeout=None):
+        if self._closed:
+            raise BrokenPipeError("send on a closed channel")
+        self._tx.send_bytes(buffer)
+
+    def try_send(self, buffer):
+        import select
+        if self._closed:
+            raise BrokenPipeError("send on a closed channel")
+        _, writable, _ = select.select([], [self._tx.fileno()], [], 0)
+        if not writable:
+            return False
+        self._tx.send_bytes(buffer)  # may still block for a message larger than the free room
+        return True
+
+    def recv(self, timeout=None):
+        if self._eof:
+            raise EOFError("channel closed")
+        if timeout is not None and timeout < self._default_timeout and not self._rx.poll(timeout):
+            raise TimeoutError("recv timed out")
+        try:
+            return self._rx.recv_bytes()
+        except EOFError:
+            self._eof = True
+            raise EOFError("channel closed") from None
+
+    def try_recv(self):
+        if self._eof:
+            raise EOFError("channel closed")
+        if not self._rx.poll(0):
+            return None
+        return self.recv()
+
+    def close(self):
+        if not self._closed:
+            self._closed = True
+            try:
+                if self._eof_marker is not None:
+                    self._tx.send_bytes(self._eof_marker)
+            except OSError:
+                pass  # the driver is gone: nobody reads the end of this stream
+            self._tx.close()
+
+
+def forked_workload(workload_path):
+    """The workload module a forked worker inherited from the driver (as a user's forked child
+    has its functions already), or None: spawn and forkserver children import it."""
+    import os
+    module = sys.modules.get(os.path.splitext(os.path.basename(workload_path))[0])
+    return module if getattr(module, "__file__", None) == workload_path else None
+
+
+def load_for_pool(workload_path):
+    """A ProcessPoolExecutor's initializer: the workload's task(message) is pickled by name, so
+    its module must be importable in the worker (a forked one has it already)."""
+    if forked_workload(workload_path) is None:
+        load_workload(workload_path)
+
+
+def worker_main(workload_path, params_json, rx, tx, err, worker_id, worker_count, timeout,
+                inherited, pin, eof_marker):
+    # First: forked or spawned, this process inherited the mask of the driver's thread.
+    if pin_worker_failed(pin, worker_id, worker_count):
+        err.send(PIN_FAILED)
+    # A forked worker inherits every pipe end the driver held at fork time; holding another
+    # worker's (or its own) driver-side write end would keep that stream from ever ending.
+    for conn in inherited:
+        conn.close()
+    ch = PipeChannel(rx, tx, worker_id, worker_count, timeout, eof_marker)
+    try:
+        module = forked_workload(workload_path) or load_workload(workload_path)
+        module.worker(ch, json.loads(params_json))
+    except BaseException as exc:  # noqa: BLE001
+        import traceback
+        try:
+            err.send((describe_exception(exc), traceback.format_exc()))
+        finally:
+            sys.exit(1)
+    finally:
+        ch.close()

@@ -288,6 +288,7 @@ json make_targets(const report::Run& run) {
   t.headline("8 B round trip, subprocess / subinterp", row("subprocess"), row("subinterp"));
   t.headline("1 MiB round trip, subprocess / subinterp", t.get("subprocess", rt1m, rt),
              t.get("subinterp", rt1m, rt));
+  t.headline("8 B round trip, subinterp / py-interpreters", row("subinterp"), row("py-interpreters"));
   t.headline("8 B round trip, subinterp / py-interpreters-poll", row("subinterp"),
              row("py-interpreters-poll"));
   t.headline("8 B round trip, subprocess / py-multiprocessing-fork", row("subprocess"),

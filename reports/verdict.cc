@@ -107,14 +107,14 @@ bool render_match(const MatchFindings& m, json& findings, std::vector<std::strin
   lines.push_back(fmt::format("    within {:.0f}% (the whole 95% interval): {}{}{}", 100 * kMatchWithin, match.size(),
                               match.empty() ? "" : ": ", list_some(match, 3)));
   if (!interp_better.empty())
-    lines.push_back(fmt::format("    {} better, by more than 10% at the median: {}: {}", m.interp_row, interp_better.size(),
+    lines.push_back(fmt::format("    {} better by more than 10%: {}: {}", m.interp_row, interp_better.size(),
                                 list_some(interp_better)));
   if (!process_better.empty())
-    lines.push_back(fmt::format("    {} better, by more than 10% at the median: {}: {}", m.process_row, process_better.size(),
+    lines.push_back(fmt::format("    {} better by more than 10%: {}: {}", m.process_row, process_better.size(),
                                 list_some(process_better)));
   if (!noise.empty())
-    lines.push_back(fmt::format("    not decided: {} (the 95% interval includes 1, or the median is "
-                                "beyond 10% but the interval not within it; more --rounds would narrow it)",
+    lines.push_back(fmt::format("    not decided: {} (the 95% interval reaches past 1.1x on one side "
+                                "and not on the other; more --rounds would narrow it)",
                                 noise.size()));
   return true;
 }

@@ -101,15 +101,12 @@ MatchFindings match_or_gap(const std::vector<Entry>& entries, const std::string&
     const Entry* sp = find_row(group, process_row);
     if (!si || !sp || is_cost_metric(si->metric) || is_codec_metric(si->metric)) continue;
     const Comparison c = compare(*si, *sp);
-    // "match": the whole 95% interval lies within kMatchWithin (an equivalence test). "gap":
-    // the difference is significant (the interval excludes 1) and its median lies beyond
-    // kMatchWithin. The median, not the interval's near end: with 6-16 rounds the end is an
-    // order statistic that moves from run to run, and a 1.3x difference whose interval reached
-    // down to 1.05 was "not decided" in one run and a gap in the next. Else "noise".
+    // Decided by the whole 95% interval, so that another run lands in the same bucket: "match"
+    // when all of it lies within kMatchWithin, "gap" when all of it lies beyond, else "noise".
     const bool inside = c.r.high <= 1 + kMatchWithin && c.r.low >= 1 / (1 + kMatchWithin);
-    const std::string kind = c.r.reaches_level && inside                        ? "match"
-                             : c.r.significant && c.r.ratio > 1 + kMatchWithin  ? "gap"
-                                                                                : "noise";
+    const std::string kind = c.r.reaches_level && inside                       ? "match"
+                             : c.r.significant && c.r.low > 1 + kMatchWithin   ? "gap"
+                                                                               : "noise";
     out.pairs.push_back({kind, si, sp, c});
   }
   return out;

@@ -213,8 +213,8 @@ AnswerRow crossover_row(const Run& run) {
   std::vector<std::string> cells;
   for (const Row& r : run.rows)
     if (r.row == "subinterp")
-      for (const Result& res : r.results)
-        if (res.metric == "task_throughput") cells.push_back(res.name);
+      for (const Result& res : r.results)  // the task farm's cells, not the applications' tasks/s
+        if (res.metric == "task_throughput" && res.name.rfind("taskfarm/", 0) == 0) cells.push_back(res.name);
   std::map<std::string, std::vector<std::string>> won;  // winner ("" none) -> cells
   for (const auto& cell : cells) {
     const AnswerRow c = contest("", "", "", contenders(run, kModels, cell, "task_throughput"), true, "");
@@ -297,8 +297,25 @@ AnswerRow model_row(const Run& run) {
 
 // Per application (workloads/apps.py): which model wins at N = cores, tasks/s paired by round,
 // and whether plain threads scale there: they do only where the work releases the GIL.
+// Pure-Python applications hold the GIL for all their work: plain threads cannot scale on them.
+// They are the control: where thread "scales" on one of them, the run measured noise (a loaded
+// host, a VM's speed modes), and thread scaling elsewhere in that run is no evidence that the
+// work releases the GIL.
+bool holds_gil(const std::string& app) { return app == "nbody" || app == "mandelbrot"; }
+
+// "nbody 1.62x [1.21, 1.93]": the first pure-Python application thread "scaled" on, or "".
+std::string spurious_thread_scaling(const Applications& apps) {
+  for (const auto& line : apps.apps) {
+    const ApplicationCell* t = line.cell("thread");
+    if (holds_gil(line.app) && line.workers > 1 && t && scaling_of(*t) == Scaling::kScales)
+      return fmt::format("{} {}", line.app, t->text());
+  }
+  return "";
+}
+
 std::vector<AnswerRow> application_rows(const Run& run, const Applications& apps) {
   std::vector<AnswerRow> out;
+  const std::string spurious = spurious_thread_scaling(apps);
   for (const auto& line : apps.apps) {
     const std::string name = application_result(line.app, line.workers);
     AnswerRow a = contest("applications", fmt::format("application: {} at N = {}", line.app, line.workers),
@@ -313,7 +330,15 @@ std::vector<AnswerRow> application_rows(const Run& run, const Applications& apps
     const ApplicationCell* t = line.cell("thread");
     const Scaling scaling = t && line.workers > 1 ? scaling_of(*t) : Scaling::kUnknown;
     if (scaling != Scaling::kUnknown) {
-      if (scaling == Scaling::kScales)
+      if (scaling == Scaling::kScales && holds_gil(line.app))
+        threads = fmt::format(" thread measured {} from 1 to {} workers on pure-Python work, which holds "
+                              "the GIL: that is the machine's noise, not scaling",
+                              t->text(), line.workers);
+      else if (scaling == Scaling::kScales && !spurious.empty())
+        threads = fmt::format(" thread measured {} from 1 to {} workers, but also {} on pure-Python work, "
+                              "which holds the GIL: this run can't tell whether the work releases it",
+                              t->text(), line.workers, spurious);
+      else if (scaling == Scaling::kScales)
         threads = fmt::format(" thread scales {} from 1 to {} workers: the work releases the GIL",
                               t->text(), line.workers);
       else if (scaling == Scaling::kFlat)
@@ -433,14 +458,18 @@ std::string paragraph(const Answer& a) {
     const ApplicationCell* t = line.cell("thread");
     if (!t || line.workers < 2) continue;
     const Scaling scaling = scaling_of(*t);
-    if (scaling == Scaling::kScales) scale.push_back(line.app);
+    if (scaling == Scaling::kScales && !holds_gil(line.app)) scale.push_back(line.app);
     if (scaling == Scaling::kFlat) flat.push_back(line.app);
     if (scaling == Scaling::kUndecided) undecided.push_back(line.app);
   }
   if (!won.empty())
     s.push_back(fmt::format("Real applications on N = cores workers (best vs runner-up, tasks/s): {}.",
                             fmt::join(won, "; ")));
-  if (!scale.empty() || !flat.empty())
+  if (const std::string spurious = spurious_thread_scaling(a.applications); !spurious.empty())
+    s.push_back(fmt::format("Whether plain threads scale can't be read from this run: thread also "
+                            "\"scaled\" on pure-Python work, which holds the GIL ({}).",
+                            spurious));
+  else if (!scale.empty() || !flat.empty())
     s.push_back(fmt::format("Plain threads scale on {} (the work releases the GIL) and not on {}{}.",
                             scale.empty() ? "none" : fmt::format("{}", fmt::join(scale, ", ")),
                             flat.empty() ? "any other" : fmt::format("{}", fmt::join(flat, ", ")),

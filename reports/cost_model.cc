@@ -291,9 +291,11 @@ Validation validate(const Run& run, const std::vector<RowCostModel>& models) {
   std::map<std::string, TaskShape> shape_of;
   for (const Row& r : run.rows) {
     const RowCostModel* m = find_model(models, r.row);
+    // The task farm's cells only: the applications (workloads/apps.py) count tasks/s too, but
+    // their tasks are not compute_us of the kernel plus a payload.
     if (!m || !m->complete()) continue;
     for (const Result& res : r.results) {
-      if (res.metric != "task_throughput" || !usable(res)) continue;
+      if (res.metric != "task_throughput" || res.name.rfind("taskfarm/", 0) != 0 || !usable(res)) continue;
       TaskShape t;
       t.compute_ns = param(res, "compute_us", 0) * 1e3;
       // The cell's work as this run measured it: its loop count at the scaling workload's cost

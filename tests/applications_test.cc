@@ -117,6 +117,38 @@ TEST(ApplicationsTest, TheAnswerNamesWhereThreadsScaleAndWhereTheyTie) {
   EXPECT_EQ(json["applications"]["apps"][1]["cells"]["thread"]["text"], "2.00x [2.00, 2.00]");
 }
 
+// The control: nbody is pure Python and holds the GIL. Where thread "scales" on it too, the run
+// measured noise, and the answer must not claim that compress releases the GIL.
+TEST(ApplicationsTest, ThreadScalingOnPurePythonWorkMakesTheGilClaimUnreadable) {
+  RunModel run = two_core_run();
+  for (auto& r : run.rows) {
+    const double n2 = r.row == "thread" ? 1.6 : 1.9;
+    r.results.push_back(throughput("nbody", 1, rates(1)));
+    r.results.push_back(throughput("nbody", 2, rates(n2)));
+  }
+  const Answer answer = make_answer(run);
+  const AnswerRow* compress = nullptr;
+  const AnswerRow* nbody = nullptr;
+  for (const auto& r : answer.rows) {
+    if (r.question == "application: compress at N = 2") compress = &r;
+    if (r.question == "application: nbody at N = 2") nbody = &r;
+  }
+  ASSERT_NE(compress, nullptr);
+  ASSERT_NE(nbody, nullptr);
+  EXPECT_EQ(compress->sentence.find("the work releases the GIL"), std::string::npos) << compress->sentence;
+  EXPECT_NE(compress->sentence.find("this run can't tell whether the work releases it"), std::string::npos)
+      << compress->sentence;
+  EXPECT_NE(nbody->sentence.find("that is the machine's noise, not scaling"), std::string::npos) << nbody->sentence;
+  EXPECT_EQ(answer.paragraph.find("Plain threads scale on"), std::string::npos) << answer.paragraph;
+  EXPECT_NE(answer.paragraph.find("can't be read from this run"), std::string::npos) << answer.paragraph;
+
+  // With thread flat on nbody (the control holds), compress's scaling is read as GIL release.
+  for (auto& r : run.rows)
+    if (r.row == "thread") r.results.back() = throughput("nbody", 2, rates(1.0));
+  const Answer clean = make_answer(run);
+  EXPECT_NE(clean.paragraph.find("Plain threads scale on compress"), std::string::npos) << clean.paragraph;
+}
+
 TEST(ApplicationsTest, ARunWithoutApplicationsHasNoTable) {
   EXPECT_TRUE(make_applications(RunModel{}).empty());
   EXPECT_TRUE(applications_lines(make_applications(RunModel{})).empty());

@@ -139,7 +139,7 @@ TEST(PlanTest, PerWorkloadOverridesApplyAndTheCommandLineWins) {
   req.suite = "default";
   req.cores = 2;
   const Suite s = find_suite("default", 2);
-  EXPECT_EQ(workload_params(s, "memory", req)["workers"], nlohmann::json({1, 2, 4, 8}));
+  EXPECT_EQ(workload_params(s, "memory", req)["workers"], nlohmann::json({1, 2, 8}));
   EXPECT_EQ(workload_params(s, "pingpong", req)["workers"], s.defaults["workers"]);
   req.workers = std::vector<int>{3};
   req.repetitions = 7;

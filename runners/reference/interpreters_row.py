@@ -31,7 +31,7 @@ API = ("the documented high-level API (3.13: test.support.interpreters + .queues
 
 # A round trip takes 10-20 ms: the default suite's 1000 round trips x 5 repetitions x 4 sizes
 # would take minutes per round. About 40 round trips (or 9 starts) per child instead.
-PARAM_CAPS = {"iterations": 3, "warmup": 1, "repetitions": 2}
+PARAM_CAPS = {"iterations": 4, "warmup": 1, "repetitions": 1}
 
 # Imported in the worker before prepare_main can hand it the queues (3.13 refuses otherwise).
 _QUEUES_IMPORT = {"concurrent.interpreters": "import concurrent.interpreters",

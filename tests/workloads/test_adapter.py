@@ -111,7 +111,7 @@ class DocumentedInterpretersApi(unittest.TestCase):
         self.assertTrue(doc["notes"][0].startswith("calls: the documented high-level API"))
         self.assertIn("gh-143017", " ".join(doc["notes"]))
         (result,) = doc["results"]
-        self.assertEqual(result["params"]["iterations"], 3)  # capped from 50
+        self.assertEqual(result["params"]["iterations"], 4)  # capped from 50
 
 
 FIXTURES = os.path.join(os.path.dirname(HERE), "fixtures")

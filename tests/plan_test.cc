@@ -94,7 +94,7 @@ TEST(SuiteTest, ScalingCoversOneAndTheCoresAndFullEveryCountToTwiceTheCores) {
   EXPECT_EQ(s.per_workload.at("scaling")["workers"], nlohmann::json({1, 2}));
   EXPECT_EQ(find_suite("default", 4).per_workload.at("scaling")["workers"], nlohmann::json({1, 4}));
   EXPECT_EQ(find_suite("full", 2).per_workload.at("scaling")["workers"], nlohmann::json({1, 2, 3, 4}));
-  EXPECT_EQ(s.per_workload.at("memory")["workers"], nlohmann::json({1, 2, 4, 8}));
+  EXPECT_EQ(s.per_workload.at("memory")["workers"], nlohmann::json({1, 2, 8}));
 }
 
 // workloads/apps.py: a small share of the standard library and few rounds by default (the suite

@@ -193,6 +193,21 @@ class ThreadPeer {
   std::thread thread_;
 };
 
+// Reaps a fork()ed peer that was told to end: waits up to 2 s, then kills it. Never returns with
+// the child alive or a zombie.
+void reap_peer(pid_t pid) {
+  int status = 0;
+  const auto deadline = Deadline::after(2s);
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (deadline.expired()) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);  // SIGKILL: returns promptly
+      return;
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+}
+
 // A fork()ed peer process over a shared-memory channel set. Must be created while this process
 // has no other threads (the child runs only ring code). The child dies with the parent
 // (PR_SET_PDEATHSIG) and is killed and reaped on destruction, whatever happened.
@@ -221,16 +236,7 @@ class ForkPeer {
   }
   ~ForkPeer() {
     set_.close_all();
-    int status = 0;
-    const auto deadline = Deadline::after(2s);
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
-      if (deadline.expired()) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);  // SIGKILL: returns promptly
-        break;
-      }
-      std::this_thread::sleep_for(1ms);
-    }
+    reap_peer(pid_);
   }
   ForkPeer(const ForkPeer&) = delete;
   ForkPeer& operator=(const ForkPeer&) = delete;
@@ -546,16 +552,7 @@ bool line_with_process(const Settings& s, const std::vector<std::size_t>& sizes,
     error = e.what();
   }
   line->seq.store(kLineStop, std::memory_order_release);
-  int status = 0;
-  const auto deadline = Deadline::after(2s);
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (deadline.expired()) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(1ms);
-  }
+  reap_peer(pid);
   munmap(mem, sizeof(Line));
   if (!error.empty()) throw std::runtime_error("floor-line over a process: " + error);
   return peer_pinned;

@@ -186,6 +186,17 @@ class InProcessGroup:
     def memory(self):
         return [read_smaps_rollup(os.getpid())]
 
+    def select(self, channels, timeout):
+        """The first of `channels` with a message, polling them with the Backoff's spin-then-sleep
+        (the interpreters rows' queues have nothing to wait on; py-threading overrides this with
+        its doorbell)."""
+        backoff = Backoff(timeout, "select")
+        while True:
+            for ch in channels:
+                if ch.readable():
+                    return ch
+            backoff.wait()
+
     @property
     def pin_failed(self):
         return any(o.get("pin_failed") for o in self.outcomes)

@@ -247,14 +247,6 @@ class InterpGroup(InProcessGroup):
                 outcome["error"] = re.sub(r"^<class '(?:builtins\.)?([\w.]+)'>", r"\1", str(exc))
             outcome["traceback"] = ""
 
-    def select(self, channels, timeout):
-        backoff = Backoff(timeout, "select")
-        while True:
-            for ch in channels:
-                if ch.readable():
-                    return ch
-            backoff.wait()
-
     def join(self, timeout):
         deadline = time.monotonic() + timeout
         for ch in self.driver_channels:

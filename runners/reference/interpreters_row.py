@@ -18,7 +18,7 @@ import os
 import sys
 import time
 
-from reference.channel_base import (CAPACITY, EOF, WATCHDOG_NOTE, Backoff, ChannelBase, InProcessGroup, Watchdog,
+from reference.channel_base import (CAPACITY, EOF, WATCHDOG_NOTE, ChannelBase, InProcessGroup, Watchdog,
                                     join_threads)
 from reference.placement import pin_worker_failed
 from reference.row import ReferenceRow
@@ -216,14 +216,6 @@ class InterpreterGroup(InProcessGroup):
             else:
                 outcome["error"] = describe_exception(exc)
                 outcome["traceback"] = ""
-
-    def select(self, channels, timeout):
-        backoff = Backoff(timeout, "select")
-        while True:
-            for ch in channels:
-                if ch.readable():
-                    return ch
-            backoff.wait()
 
     def join(self, timeout):
         deadline = time.monotonic() + timeout

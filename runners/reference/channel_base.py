@@ -200,3 +200,44 @@ class InProcessGroup:
     @property
     def pin_failed(self):
         return any(o.get("pin_failed") for o in self.outcomes)
+
+
+class InterpreterThreadsGroup(InProcessGroup):
+    """Workers that are subinterpreters, each run by a thread of this process. A subinterpreter
+    can't be killed: ending one closes its input and joins its thread; one that does not end is
+    abandoned, and an interpreter a thread still runs in is never destroyed (destroying it would
+    crash the process). Subclasses set driver_channels, threads, outcomes and implement
+    _destroy_interpreters()."""
+
+    abandoned = False
+
+    def join(self, timeout):
+        deadline = time.monotonic() + timeout
+        for ch in self.driver_channels:
+            try:
+                ch.close(timeout=max(0.01, min(1.0, deadline - time.monotonic())))
+            except Exception:  # noqa: BLE001 - a worker that stopped reading: reported below
+                pass
+        errors = join_threads(self.threads, self.driver_channels, self.outcomes, deadline,
+                              timeout, "subinterpreter")
+        self._release()
+        return errors
+
+    def kill(self):
+        for ch in self.driver_channels:
+            try:
+                ch.close(timeout=0.1)
+            except Exception:  # noqa: BLE001 - whatever the state, go on releasing
+                pass
+        for t in self.threads:
+            if t.is_alive():
+                t.join(0.5)
+        self._release()
+
+    def _release(self):
+        self.abandoned = any(t.is_alive() for t in self.threads)
+        if not self.abandoned:
+            self._destroy_interpreters()
+
+    def _destroy_interpreters(self):
+        raise NotImplementedError

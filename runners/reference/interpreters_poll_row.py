@@ -9,10 +9,9 @@ import collections
 import json
 import os
 import sys
-import time
 
 from reference.channel_base import (CAPACITY, EOF, MAX_SLEEP_S, SPIN_NS, Backoff, ChannelBase,
-                                    InProcessGroup, join_threads)
+                                    InterpreterThreadsGroup)
 from reference.placement import pin_worker_failed
 from reference.row import ReferenceRow
 from reference.workload_file import describe_exception, load_workload
@@ -192,7 +191,7 @@ _main({workload!r}, {params!r}, {rx}, {tx}, {i}, {n}, {timeout!r})
 PACKAGES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # runners/
 
 
-class InterpGroup(InProcessGroup):
+class InterpGroup(InterpreterThreadsGroup):
     memory_scope = "host"
     gil = "own"
 
@@ -247,21 +246,7 @@ class InterpGroup(InProcessGroup):
                 outcome["error"] = re.sub(r"^<class '(?:builtins\.)?([\w.]+)'>", r"\1", str(exc))
             outcome["traceback"] = ""
 
-    def join(self, timeout):
-        deadline = time.monotonic() + timeout
-        for ch in self.driver_channels:
-            try:
-                ch.close(timeout=max(0.01, min(1.0, deadline - time.monotonic())))
-            except Exception:  # noqa: BLE001 - a worker that stopped reading: reported below
-                pass
-        errors = join_threads(self.threads, self.driver_channels, self.outcomes, deadline,
-                               timeout, "subinterpreter")
-        self.abandoned = any(t.is_alive() for t in self.threads)
-        if not self.abandoned:
-            self._release()
-        return errors
-
-    def _release(self):
+    def _destroy_interpreters(self):
         for iid in self.interps:
             try:
                 self._destroy(iid)
@@ -270,20 +255,6 @@ class InterpGroup(InProcessGroup):
         for q in self.queues:
             self.tr.destroy(q)
         self.interps, self.queues = [], []
-
-    def kill(self):
-        # A subinterpreter can't be killed: close its input and give it a moment to end.
-        for ch in self.driver_channels:
-            try:
-                ch.close(timeout=0.1)
-            except Exception:  # noqa: BLE001 - whatever the state, go on releasing
-                pass
-        for t in self.threads:
-            if t.is_alive():
-                t.join(0.5)
-        self.abandoned = any(t.is_alive() for t in self.threads)
-        if not self.abandoned:
-            self._release()
 
 
 def _skip_reason(_method):

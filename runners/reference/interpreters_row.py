@@ -18,8 +18,8 @@ import os
 import sys
 import time
 
-from reference.channel_base import (CAPACITY, EOF, WATCHDOG_NOTE, ChannelBase, InProcessGroup, Watchdog,
-                                    join_threads)
+from reference.channel_base import (CAPACITY, EOF, WATCHDOG_NOTE, ChannelBase,
+                                    InterpreterThreadsGroup, Watchdog)
 from reference.placement import pin_worker_failed
 from reference.row import ReferenceRow
 from reference.workload_file import describe_exception, load_workload
@@ -170,7 +170,7 @@ _main({workload!r}, {params!r}, rx, tx, {i}, {n}, {timeout!r})
 """
 
 
-class InterpreterGroup(InProcessGroup):
+class InterpreterGroup(InterpreterThreadsGroup):
     memory_scope = "host"
     gil = "own"
 
@@ -217,41 +217,17 @@ class InterpreterGroup(InProcessGroup):
                 outcome["error"] = describe_exception(exc)
                 outcome["traceback"] = ""
 
-    def join(self, timeout):
-        deadline = time.monotonic() + timeout
-        for ch in self.driver_channels:
-            try:
-                ch.close(timeout=max(0.01, min(1.0, deadline - time.monotonic())))
-            except Exception:  # noqa: BLE001 - a worker that stopped reading: reported below
-                pass
-        errors = join_threads(self.threads, self.driver_channels, self.outcomes, deadline,
-                              timeout, "subinterpreter")
-        self.abandoned = any(t.is_alive() for t in self.threads)
-        self._release()
-        return errors
-
     def _release(self):
         Watchdog.get().unwatch(id(self))
-        if self.abandoned:
-            return  # an interpreter still running can't be closed
+        super()._release()
+
+    def _destroy_interpreters(self):
         for interp in self.interps:
             try:
                 interp.close()
             except Exception:  # noqa: BLE001
                 pass
         self.interps = []
-
-    def kill(self):
-        for ch in self.driver_channels:
-            try:
-                ch.close(timeout=0.1)
-            except Exception:  # noqa: BLE001
-                pass
-        for t in self.threads:
-            if t.is_alive():
-                t.join(0.5)
-        self.abandoned = any(t.is_alive() for t in self.threads)
-        self._release()
 
 
 def _skip_reason(_method):

@@ -312,6 +312,13 @@ int run_cli(int argc, char** argv) {
   auto* advise_depth_opt = advise_cmd->add_option("--depth", advise_depth, "Tasks outstanding per worker (default 2, as the taskfarm workload)");
   auto* advise_from_opt = advise_cmd->add_option("--from", advise.from, "Run JSON to fit the model from (default: the newest in results/)");
   advise_cmd->add_option("--format", advise.format, "table | json")->capture_default_str();
+  std::string advise_measure;
+  auto* advise_measure_opt = advise_cmd->add_option(
+      "--measure", advise_measure, "Measure the primitives now with this suite (default: default, ~90 s "
+      "on 2 cores), write the run to results/advise-TIME.json and answer from it")
+      ->expected(0, 1)->default_str("default")->excludes(advise_from_opt);
+  bool advise_quiet = false;
+  advise_cmd->add_flag("--quiet,-q", advise_quiet, "No progress on stderr (--measure)");
 
   // _paths: which Python and reference script this build runs rows with (compare --run asks).
   auto* paths_cmd = app.add_subcommand("_paths", "");
@@ -401,6 +408,15 @@ int run_cli(int argc, char** argv) {
       if (advise_from_opt->count()) {
         require_utf8_path(advise.from, "--from");
         if (advise.from.empty()) throw BadInput("bad --from '': expected a run JSON file");
+      }
+      if (advise_measure_opt->count()) {
+        const std::string suite = advise_measure.empty() ? "default" : advise_measure;
+        // The advice's own options are checked before minutes of measuring.
+        advise.from = "";
+        check_advise_options(advise);
+        const MeasuredRun measured = measure_primitives(suite, !advise.object_graph.empty(), advise_quiet);
+        if (measured.exit_code != 0 && measured.exit_code != 1) return measured.exit_code;
+        advise.from = measured.path;
       }
       return advise_command(advise, std::cout);
     }

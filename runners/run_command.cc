@@ -239,8 +239,9 @@ int run_command(const RunOptions& o) {
              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 
   const nlohmann::json report = make_json_report(run);
-  print_run_output(report, o.format, o.verbose, std::cout);
-  std::cout.flush();
+  std::ostream& report_out = o.report_stream ? *o.report_stream : std::cout;
+  print_run_output(report, o.format, o.verbose, report_out);
+  report_out.flush();
   if (o.out) {
     // --out was checked before the run: failing now (disk full, ulimit -f) is the run's failure.
     try {

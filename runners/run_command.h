@@ -7,6 +7,7 @@
 // 2 bad input; 130 / 143 interrupted by SIGINT / SIGTERM (a partial report marked incomplete is
 // still printed and written to --out).
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct RunOptions {
   std::string pin = "auto";           // --pin auto|off
   bool verbose = false;
   bool quiet = false;
+  // Where the report in `format` goes (nullptr: stdout). `advise --measure` sends the run's table
+  // to stderr, so that stdout carries only the advice.
+  std::ostream* report_stream = nullptr;
 };
 
 int run_command(const RunOptions& options);

@@ -95,6 +95,63 @@ TEST(AdviseTest, AnotherMachinesRunGivesItsCores) {
   EXPECT_EQ(j["task"]["workers"], 64);
 }
 
+// Runs `interpbench advise ARGS` in a fresh directory (the default input and --measure's output
+// are ./results/); returns the outcome and what results/ then holds.
+struct InDirOutcome {
+  testing::CliOutcome cli;
+  std::vector<std::string> results;
+};
+InDirOutcome advise_in_fresh_dir(const std::vector<std::string>& args, std::chrono::seconds limit) {
+  const fs::path dir = fs::temp_directory_path() / ("advise_test_measure_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  SpawnOptions spawn;
+  spawn.executable = INTERPBENCH_BIN;
+  spawn.args = args;
+  spawn.working_dir = dir;
+  spawn.stdout_mode = SpawnOptions::Output::kCapture;
+  ChildProcess p(spawn);
+  auto status = p.wait(Deadline::after(limit));
+  if (!status) status = p.kill_and_reap();
+  InDirOutcome o{{*status, p.captured_stdout(), p.stderr_tail()}, {}};
+  if (fs::exists(dir / "results"))
+    for (const auto& e : fs::directory_iterator(dir / "results")) o.results.push_back(e.path().filename().string());
+  fs::remove_all(dir);
+  return o;
+}
+
+TEST(AdviseTest, MeasureRunsThePrimitivesNowAndAnswersFromThatRun) {
+  const auto o = advise_in_fresh_dir({"advise", "--compute", "500us", "--payload", "1KiB", "--measure", "quick",
+                                      "--quiet", "--format", "json"},
+                                     std::chrono::seconds(240));
+  ASSERT_TRUE(o.cli.status.success()) << o.cli.status.describe() << ": " << o.cli.err;
+  ASSERT_EQ(o.results.size(), 1u);
+  EXPECT_EQ(o.results[0].rfind("advise-", 0), 0u) << o.results[0];
+  // stdout is the advice alone (the run's table went to stderr), from the run just written.
+  const json j = json::parse(o.cli.out);
+  EXPECT_NE(j["input"].get<std::string>().find(o.results[0]), std::string::npos) << j["input"];
+  std::vector<std::string> names;
+  for (const auto& r : j["rows"]) names.push_back(r["row"]);
+  for (const char* row : {"subinterp", "subprocess", "thread"})
+    EXPECT_NE(std::find(names.begin(), names.end(), row), names.end()) << row;
+}
+
+TEST(AdviseTest, MeasureChecksTheAdviceBeforeMeasuring) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"advise", "--compute", "50xs", "--measure", "quick"},
+      {"advise", "--compute", "50us", "--measure", "nosuch"},
+      {"advise", "--compute", "50us", "--measure", "quick", "--from", "run.json"},
+      {"advise", "--compute", "50us", "--object-graph", "records", "--measure", "quick"},
+  };
+  for (const auto& args : cases) {
+    SCOPED_TRACE(::testing::PrintToString(args));
+    const auto o = advise_in_fresh_dir(args, std::chrono::seconds(30));
+    EXPECT_EQ(o.cli.status.exit_code, 2) << o.cli.err;
+    EXPECT_EQ(std::count(o.cli.err.begin(), o.cli.err.end(), '\n'), 1) << o.cli.err;
+    EXPECT_TRUE(o.results.empty()) << "measured before refusing";
+  }
+}
+
 TEST(AdviseTest, TheTableNamesTheBreakdown) {
   const auto o = testing::run_cli({"advise", "--compute", "200us", "--payload", "64KiB", "--from", fixture()});
   ASSERT_TRUE(o.status.success()) << o.err;

@@ -137,13 +137,27 @@ TaskPrediction predict(const RowCostModel& m, const TaskShape& task) {
   p.channel_ns = send + back + decode;
   p.latency_ns = (m.round_trip_ns(bytes + kHeaderBytes) + m.round_trip_ns(kResultBytes)) / 2 + encode + decode;
   p.compute_ns = task.compute_ns / p.efficiency;
-  if (m.shared_gil) {
+  if (!m.dispatch_ns.empty()) {
+    // Measured: what a task costs with no compute (the driver's loop and both directions through
+    // the channel, as the farm runs them), plus the encode and decode the measurement lacked.
+    const double measured = m.dispatch_ns(bytes + kHeaderBytes);
+    p.dispatch_ns = measured + encode + decode;
+    p.driver_ns = std::max(p.driver_ns, measured + encode);
+  }
+  if (p.dispatch_ns > 0 && (m.shared_gil || n + 1 > std::max(1, m.cores))) {
+    // The driver has no core of its own (or one GIL serializes everything): the CPU a task's
+    // dispatch takes is CPU the workers' compute does not get, so the two add. At no compute the
+    // machine is busy with dispatch alone, so its share of the cores is the measured dispatch.
+    p.per_task_ns = p.dispatch_ns + task.compute_ns / s;
+    p.limit = m.shared_gil ? "one GIL" : "cores";
+  } else if (m.shared_gil) {
     // One GIL: the driver's dispatch and the workers' compute take turns; the scaling curve says
     // how much of the compute still overlaps (none, for a plain thread).
     p.per_task_ns = p.driver_ns + (task.compute_ns + p.channel_ns) / s;
     p.limit = "one GIL";
   } else {
-    const double driver = p.driver_ns;
+    // The driver on a core of its own: the tightest of its dispatch, the workers, the latency.
+    const double driver = p.dispatch_ns > 0 ? p.dispatch_ns : p.driver_ns;
     const double workers = (task.compute_ns + p.channel_ns) / s;
     const double latency = (p.compute_ns + p.latency_ns) / (double(n) * std::max(1, task.depth));
     p.per_task_ns = std::max({driver, workers, latency});
@@ -160,6 +174,7 @@ std::vector<RowCostModel> fit_cost_models(const Run& run) {
   std::map<std::string, RowCostModel> models;
   struct Points {
     std::vector<std::pair<double, double>> rt, ow, wall;
+    std::map<int, std::vector<std::pair<double, double>>> dispatch;  // workers -> (bytes, ns)
     std::map<std::string, std::map<std::string, std::vector<std::pair<double, double>>>> codec;
   };
   std::map<std::string, Points> points;
@@ -177,6 +192,9 @@ std::vector<RowCostModel> fit_cost_models(const Run& run) {
       if (!usable(res)) continue;
       if (res.metric == "round_trip") {
         if (auto b = number_after(res.name, "pingpong/")) pts.rt.emplace_back(*b, res.figure);
+      } else if (res.metric == "dispatch" && res.name.rfind("taskfarm/dispatch/", 0) == 0) {
+        pts.dispatch[static_cast<int>(param(res, "workers", std::max(1, run.num_cpus)))].emplace_back(
+            param(res, "payload_bytes", res.bytes_per_op) + kHeaderBytes, res.figure);
       } else if (res.metric == "one_way") {
         if (auto b = number_after(res.name, "stream/")) pts.ow.emplace_back(*b, res.figure);
       } else if (res.metric == "wall") {
@@ -209,6 +227,14 @@ std::vector<RowCostModel> fit_cost_models(const Run& run) {
     Points& pts = points[name];
     m.round_trip_ns = PiecewiseLinear(pts.rt);
     m.one_way_ns = PiecewiseLinear(pts.ow);
+    if (!pts.dispatch.empty()) {
+      // The worker count nearest the cores (what a task farm runs by default).
+      const auto nearest = std::min_element(pts.dispatch.begin(), pts.dispatch.end(), [&](const auto& a, const auto& b) {
+        return std::abs(a.first - run.num_cpus) < std::abs(b.first - run.num_cpus);
+      });
+      m.dispatch_workers = nearest->first;
+      m.dispatch_ns = PiecewiseLinear(nearest->second);
+    }
     const auto one = std::find_if(pts.wall.begin(), pts.wall.end(), [](const auto& p) { return p.first == 1; });
     if (one != pts.wall.end() && pts.wall.size() >= 2) {
       std::vector<std::pair<double, double>> s;
@@ -391,6 +417,7 @@ json prediction_json(const TaskPrediction& p) {
           {"per_task_ns", p.per_task_ns},
           {"limit", p.limit},
           {"driver_ns", p.driver_ns},
+          {"dispatch_ns", p.dispatch_ns},
           {"channel_ns", p.channel_ns},
           {"latency_ns", p.latency_ns},
           {"codec_ns", p.codec_ns},
@@ -415,6 +442,8 @@ json cost_model_json(const std::vector<RowCostModel>& models, const Validation& 
                     {"memory_uss_kib", optional_json(m.memory_uss_kib)},
                     {"round_trip_ns", points_json(m.round_trip_ns)},
                     {"one_way_ns", points_json(m.one_way_ns)},
+                    {"dispatch_ns", points_json(m.dispatch_ns)},
+                    {"dispatch_workers", m.dispatch_workers},
                     {"speedup", points_json(m.speedup)},
                     {"ns_per_loop", optional_json(m.ns_per_loop)},
                     {"codecs", codecs}});

@@ -45,6 +45,11 @@ struct RowCostModel {
   PiecewiseLinear round_trip_ns;  // pingpong: bytes -> one round trip (the size both ways)
   PiecewiseLinear one_way_ns;     // stream: bytes -> one message, pipelined
   PiecewiseLinear speedup;        // scaling: N -> N x wall(1) / wall(N), through (1, 1)
+  // taskfarm's dispatch cells: payload bytes -> ns per task with no compute, the driver's loop,
+  // both channel directions and the workers' loop, measured with dispatch_workers workers on
+  // this machine's cores. Empty in runs without them: predict() then sums the pieces.
+  PiecewiseLinear dispatch_ns;
+  int dispatch_workers = 0;
   // scaling/1: wall / loops, what one iteration of the kernel the scaling and taskfarm workloads
   // share cost on one worker in this run (a taskfarm cell's compute is its loops at this cost).
   std::optional<double> ns_per_loop;
@@ -72,6 +77,7 @@ struct TaskShape {
 // One row's prediction for a TaskShape, per task, in ns.
 struct TaskPrediction {
   std::string row;
+  double dispatch_ns = 0; // the measured dispatch cost per task at this payload (0: not measured)
   double driver_ns = 0;   // dispatch: send the task, receive the result (+ encode)
   double channel_ns = 0;  // on a worker: receive the task, send the result (+ decode)
   double latency_ns = 0;  // one task's round trip through the channel
@@ -79,7 +85,10 @@ struct TaskPrediction {
   double compute_ns = 0;  // compute / efficiency at N (what a worker's compute costs in wall time)
   double efficiency = 1;  // S(N) / N
   double per_task_ns = 0; // wall time per task in steady state
-  std::string limit;      // "driver" | "workers" | "latency" | "one GIL"
+  // "driver" | "workers" | "latency": the tightest, the driver on a core of its own; "cores": the
+  // driver shares the cores with the workers (N + 1 > cores), dispatch and compute add;
+  // "one GIL": the same, on one GIL.
+  std::string limit;
   double throughput = 0;  // tasks/s
   double startup_ns = 0;  // N workers started and torn down (0 without the primitive)
   std::optional<double> total_ns;  // with tasks: startup + tasks x per_task

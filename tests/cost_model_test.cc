@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "reports/answer.h"
@@ -247,6 +248,64 @@ TEST(CostModelTest, ACellsComputeIsItsLoopsAtTheScalingCostPerLoop) {
   ASSERT_EQ(v.cells.size(), 1u);
   EXPECT_NEAR(v.cells[0].error, 0, 1e-9);
   EXPECT_EQ(v.cells[0].compute_us, 50);  // the cell keeps its name's compute
+}
+
+// taskfarm/dispatch/<payload>B cells at N = 2: 6000 ns a task at 8 B, 206000 ns at 1 MiB
+// (x = payload + the 8-byte header, as the farm sends it).
+Run run_with_dispatch(int cores) {
+  Run run = synthetic_run();
+  run.num_cpus = cores;
+  for (double payload : {8.0, 1048576.0}) {
+    Result d = result(fmt::format("taskfarm/dispatch/{}B", payload), "dispatch", payload == 8 ? 6000 : 206000,
+                      {{"compute_us", 0}, {"payload_bytes", payload}, {"workers", 2}, {"depth", 2}});
+    run.rows[0].results.push_back(d);
+    run.rows[1].results.push_back(d);
+  }
+  return run;
+}
+
+TEST(CostModelTest, FitsTheMeasuredDispatchCostPerPayload) {
+  const auto models = fit_cost_models(run_with_dispatch(2));
+  const RowCostModel& m = models[0];
+  EXPECT_EQ(m.dispatch_workers, 2);
+  EXPECT_DOUBLE_EQ(m.dispatch_ns(16), 6000);
+  EXPECT_DOUBLE_EQ(m.dispatch_ns(1048584), 206000);
+  EXPECT_DOUBLE_EQ(m.dispatch_ns((16 + 1048584) / 2.0), 106000);
+}
+
+TEST(CostModelTest, WithoutACoreForTheDriverDispatchAndComputeAdd) {
+  // 2 workers + the driver on 2 cores: per task = dispatch(1 MiB + 8) + compute / S(2) =
+  // 206000 + 100000 / 1.6 = 268500 ns, limited by the cores.
+  const auto models = fit_cost_models(run_with_dispatch(2));
+  const TaskPrediction p = predict(models[0], shape(100'000, 1048576));
+  EXPECT_DOUBLE_EQ(p.dispatch_ns, 206000);
+  EXPECT_DOUBLE_EQ(p.per_task_ns, 268500);
+  EXPECT_EQ(p.limit, "cores");
+  // One GIL: the same sum, compute over S = 1: 6000 + 100000.
+  const TaskPrediction t = predict(models[1], shape(100'000, 8));
+  EXPECT_DOUBLE_EQ(t.per_task_ns, 106000);
+  EXPECT_EQ(t.limit, "one GIL");
+  // An object graph adds its encode and decode to the dispatch (encoded 508 B: between the
+  // points, 6000 + (508 + 8 - 16) x 200000 / 1048568 = 6095.37..., + 4000 + 6000).
+  TaskShape g = shape(100'000, 8);
+  g.graph_kind = "records";
+  g.graph_elements = 16;
+  const TaskPrediction pg = predict(models[0], g);
+  EXPECT_NEAR(pg.dispatch_ns, 6000 + 500 * 200000.0 / 1048568 + 10000, 1e-6);
+}
+
+TEST(CostModelTest, WithACoreForTheDriverTheTightestLimitHolds) {
+  // 4 cores, 2 workers: the driver has a core. 8 B, 10 µs: driver = dispatch(16) = 6000;
+  // workers = (10000 + one_way(16) + one_way(8)) / 1.6 = (10000 + 1008 + 1000) / 1.6 = 7505.
+  const auto models = fit_cost_models(run_with_dispatch(4));
+  const TaskPrediction p = predict(models[0], shape(10'000, 8));
+  EXPECT_DOUBLE_EQ(p.per_task_ns, 7505);
+  EXPECT_EQ(p.limit, "workers");
+  // 8 B, 1 µs: workers (1000 + 2008) / 1.6 = 1880; latency (1000 / 0.8 + (2016 + 2000) / 2) / 4
+  // = 814.5; the driver's 6000 ns a task caps it.
+  const TaskPrediction short_task = predict(models[0], shape(1'000, 8));
+  EXPECT_DOUBLE_EQ(short_task.per_task_ns, 6000);
+  EXPECT_EQ(short_task.limit, "driver");
 }
 
 TEST(CostModelTest, NoTaskfarmNoValidation) {

@@ -18,6 +18,12 @@ Timed (driver clock, time.perf_counter_ns): from before the first task of the re
 to after its last result arrived. One sample per repetition: tasks / elapsed, in tasks per second
 (metric task_throughput, unit items/s, higher is better). "ideal_items_per_s" = N * 1e6 /
 compute_us is what N truly parallel workers with free communication would reach.
+
+Dispatch cells (params["dispatch"], default on): per payload, the same farm with no compute (a
+loop count of 0): elapsed / tasks in ns per task (taskfarm/dispatch/<payload>B, metric dispatch,
+lower is better). What a task costs the driver's loop (send, select, recv), both channel directions
+and the worker's loop with the driver and N workers sharing the machine's cores: the cost model's
+dispatch term (reports/cost_model.h), a primitive, not a cell of the map.
 """
 import struct
 import time
@@ -98,12 +104,39 @@ def farm(ctx, channels, message, tasks, depth, timeout):
     return clock() - t0
 
 
+DISPATCH_TIMED = ("ns per task with no compute: driver clock (time.perf_counter_ns) from before the "
+                  "first task sent to after the last result arrived, / tasks")
+
+
 def tasks_per_cell(params, n, compute_us, payload):
     budget_us = params.get("cell_budget_ms", 50) * 1000
     bytes_budget = params.get("bytes_budget", DEFAULT_BYTES_BUDGET)
-    tasks = min(params.get("iterations", 100), int(budget_us * n / compute_us),
-                bytes_budget // max(payload, 1))
+    tasks = min(params.get("iterations", 100), bytes_budget // max(payload, 1))
+    if compute_us > 0:
+        tasks = min(tasks, int(budget_us * n / compute_us))
     return max(2 * n, tasks)
+
+
+def dispatch_cell(ctx, channels, payload, params, depth, timeout):
+    """Ns per task of the farm with a loop count of 0, one sample per repetition."""
+    n = len(channels)
+    message = HEADER.pack(0) + b"\x33" * payload
+    tasks = tasks_per_cell(params, n, 0, payload)
+    if params.get("warmup", 1):
+        farm(ctx, channels, message, n, 1, timeout)
+    reps = [[farm(ctx, channels, message, tasks, depth, timeout) / tasks]
+            for _ in range(params.get("repetitions", 5))]
+    return {
+        "name": f"taskfarm/dispatch/{payload}B",
+        "metric": "dispatch",
+        "unit": "ns",
+        "timed": DISPATCH_TIMED,
+        "higher_is_better": False,
+        "params": {"compute_us": 0, "payload_bytes": payload, "workers": n, "tasks": tasks,
+                   "loops": 0, "depth": depth},
+        "repetitions": reps,
+        "bytes_per_op": payload,
+    }
 
 
 def driver(ctx, params):
@@ -117,6 +150,9 @@ def driver(ctx, params):
             for ch in channels:
                 if ch.recv(timeout=timeout) != b"ready":
                     raise ValueError(f"worker {ch.worker_id} did not report ready")
+            if params.get("dispatch", True):
+                for payload in params.get("sizes", [8, 1024, 65536, 1048576]):
+                    results.append(dispatch_cell(ctx, channels, payload, params, depth, timeout))
             for compute_us in params.get("compute_us", [10, 100, 1000, 10000, 100000]):
                 loops = max(1, round(compute_us * loops_per_us))
                 for payload in params.get("sizes", [8, 1024, 65536, 1048576]):

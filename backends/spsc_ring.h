@@ -3,10 +3,16 @@
 // rigtorp/SPSCQueue, that works in any memory: heap (InProcessChannel) or a shared-memory segment
 // mapped at different addresses by different processes (ShmChannel).
 //
-// Layout of a ring region: RingHeader (3 cache lines), then `capacity` data bytes (a power of
+// Layout of a ring region: RingHeader (4 cache lines), then `capacity` data bytes (a power of
 // two). The header is trivial, holds no pointers (positions are byte counts since creation, taken
-// modulo the capacity) and is the only thing both sides share. Each message is an 8-byte length
-// followed by its bytes; neither is padded, and either may wrap around the end of the data area.
+// modulo the capacity) and is the only thing both sides share. Each message is an entry that
+// starts on a cache line: an 8-byte stamp, an 8-byte length, then its bytes (which may wrap around
+// the end of the data area), padded to the next line. The stamp, stamp_of(entry position), is
+// written last: the consumer of a message that fits in one chunk waits on the stamp in the
+// entry's own line, never on the producer's position, so a small message moves one cache line
+// from producer to consumer (the FastForward / Disruptor-slot idea: a message of up to 48 bytes
+// and its "published" flag share a line). Stamps are a bijection of the position, so an old
+// lap's stamp, zeroed memory or payload bytes never pass for the next one by accident.
 //
 // Messages of at most one chunk (stream_chunk_bytes) are published at once: the reader sees all
 // or none. Larger ones are streamed a chunk at a time as room appears, so that the writer's and
@@ -61,26 +67,36 @@ struct RingHeader {
   std::uint64_t capacity_bytes;
   std::uint32_t closed;
 
-  // The producer's line: what it writes on every message.
+  // The producer's line: what it writes on every message (the consumer of a one-chunk message
+  // reads the entry's stamp instead; select() and streamed messages read write_pos).
   alignas(kCacheLineSize) std::uint64_t write_pos;  // no false sharing with the consumer's line
   std::uint32_t data_word;  // event word: the consumer and select() sleep here
-  std::uint32_t producer_cpu;  // 1 + the CPU the producer last published from; 0: unknown
 
   // The consumer's line.
   alignas(kCacheLineSize) std::uint64_t read_pos;
   std::uint32_t space_word;  // event word: the producer sleeps here while the ring is full
+
+  // Where each side runs: written only when a side moved to another CPU, so this line stays in
+  // both caches and the peer's CPU is read at each wait without pulling the peer's line over.
+  alignas(kCacheLineSize) std::uint32_t producer_cpu;  // 1 + the CPU the producer last published from; 0: unknown
   std::uint32_t consumer_cpu;  // 1 + the CPU the consumer last consumed on; 0: unknown
 };
 static_assert(std::is_trivial_v<RingHeader> && std::is_standard_layout_v<RingHeader>,
               "RingHeader lives in shared memory: no constructors, no pointers");
-static_assert(sizeof(RingHeader) == 3 * kCacheLineSize);
+static_assert(sizeof(RingHeader) == 4 * kCacheLineSize);
 static_assert(offsetof(RingHeader, write_pos) == kCacheLineSize);
 static_assert(offsetof(RingHeader, read_pos) == 2 * kCacheLineSize);
+static_assert(offsetof(RingHeader, producer_cpu) == 3 * kCacheLineSize);
 static_assert(std::atomic_ref<std::uint64_t>::is_always_lock_free &&
                   std::atomic_ref<std::uint32_t>::is_always_lock_free,
               "positions must be lock-free to be shared between processes");
 
 inline constexpr std::size_t kMinRingCapacity = 64;
+// Every entry starts on a cache line of the data area.
+inline constexpr std::uint64_t kEntryAlign = kCacheLineSize;
+inline constexpr std::uint64_t align_entry(std::uint64_t pos) { return (pos + kEntryAlign - 1) & ~(kEntryAlign - 1); }
+// The stamp of the entry at `pos`: odd-multiplier hashing, a bijection on 64 bits, never 0.
+inline constexpr std::uint64_t stamp_of(std::uint64_t pos) { return (pos + 1) * 0x9E3779B97F4A7C15ULL; }
 inline constexpr std::size_t kMaxRingCapacity = std::size_t{1} << 36;       // 64 GiB
 inline constexpr std::uint64_t kMaxMessageBytes = std::uint64_t{1} << 40;  // sanity bound
 
@@ -104,6 +120,10 @@ enum class RingInit { kCreate, kAttach };
 class SpscRing : public Channel {
  public:
   static constexpr std::uint64_t kLenBytes = sizeof(std::uint64_t);
+  // An entry's stamp and length, before its bytes.
+  static constexpr std::uint64_t kEntryHeaderBytes = 2 * sizeof(std::uint64_t);
+  // What an entry of a message of `len` bytes takes in the ring.
+  static constexpr std::uint64_t entry_bytes(std::uint64_t len) { return align_entry(kEntryHeaderBytes + len); }
   // How long try_recv waits for the rest of a streamed message that has begun. Generous: a
   // writer mid-send is copying, not thinking; a writer that stalls this long is frozen or dead
   // without a supervisor to close the ring (or the header is hostile), and then try_recv must
@@ -164,25 +184,25 @@ class SpscRing : public Channel {
   // ---- producer ----------------------------------------------------------------------------
 
   void send(std::span<const std::byte> msg, Deadline deadline) override {
-    const std::uint64_t total = kLenBytes + msg.size();
     if (is_closed()) throw ChannelClosed("send on a closed channel");
     if (!streamed(msg.size())) {
-      if (!wait_for_room(total, deadline)) throw ChannelTimeout("send timed out: ring full");
+      if (!wait_for_room(entry_bytes(msg.size()), deadline)) throw ChannelTimeout("send timed out: ring full");
       if (is_closed()) throw ChannelClosed("send on a closed channel");
       put_message(msg);
       return;
     }
     // Streamed, chunk by chunk as room appears. Until the first byte is published, a timeout is
     // harmless.
-    if (!wait_for_room(kLenBytes + chunk_, deadline)) throw ChannelTimeout("send timed out: ring full");
+    if (!wait_for_room(kEntryHeaderBytes + chunk_, deadline)) throw ChannelTimeout("send timed out: ring full");
     if (is_closed()) throw ChannelClosed("send on a closed channel");
-    std::uint64_t len = msg.size();
-    copy_in(write_pos_, reinterpret_cast<const std::byte*>(&len), kLenBytes);
-    publish(kLenBytes);
+    put_header(msg.size());
+    publish(kEntryHeaderBytes);
+    // The last chunk publishes the padding to the next line with it (the consumer skips it).
+    const std::uint64_t pad = entry_bytes(msg.size()) - kEntryHeaderBytes - msg.size();
     std::size_t done = 0;
     while (done < msg.size()) {
       const std::uint64_t left = msg.size() - done;
-      if (!wait_for_room(std::min(left, chunk_), deadline)) {
+      if (!wait_for_room(std::min(left, chunk_) + (left <= chunk_ ? pad : 0), deadline)) {
         close();
         throw ChannelTimeout("send timed out in the middle of a streamed message; channel closed");
       }
@@ -190,14 +210,14 @@ class SpscRing : public Channel {
       // At most a chunk per publish: the reader starts copying it out while we copy the next in.
       const std::uint64_t n = std::min({left, room(), chunk_});
       copy_in(write_pos_, msg.data() + done, n);
-      publish(n);
       done += n;
+      publish(n + (done == msg.size() ? pad : 0));
     }
   }
 
   TryResult try_send(std::span<const std::byte> msg) override {
     if (is_closed()) return TryResult::kClosed;
-    const std::uint64_t total = kLenBytes + msg.size();
+    const std::uint64_t total = entry_bytes(msg.size());
     // A message larger than the ring can only be streamed, which blocks: use send().
     if (total > capacity_ || !has_room(total)) return TryResult::kWouldBlock;
     put_message(msg);
@@ -208,7 +228,7 @@ class SpscRing : public Channel {
 
   std::optional<std::size_t> recv_into(const MessageSink& sink, Deadline deadline) override {
     for (;;) {
-      if (!wait_until(&h_->data_word, deadline, [&] { return is_closed() || has_bytes(kLenBytes); })) {
+      if (!wait_until(&h_->data_word, deadline, [&] { return is_closed() || entry_ready(); })) {
         throw ChannelTimeout("recv timed out");
       }
       const auto n = take_message(sink, deadline);
@@ -220,7 +240,7 @@ class SpscRing : public Channel {
     // closed is read before the positions: whatever was sent before close() is then visible.
     for (;;) {
       const bool closed = is_closed();
-      if (!has_bytes(kLenBytes)) return closed ? TryResult::kClosed : TryResult::kWouldBlock;
+      if (!entry_ready()) return closed ? TryResult::kClosed : TryResult::kWouldBlock;
       // A streamed message that has begun is received to its end; the writer is in the middle of
       // send(), and close() (by it, by a timeout, or by a supervisor) ends the wait. A writer
       // that stalls past the limit makes this throw ChannelTimeout and close the ring (what is
@@ -256,15 +276,15 @@ class SpscRing : public Channel {
   // A reference entry, (length | kReferenceBit, token), stands for a message the consumer copies
   // from elsewhere; the ring only orders it among the others and hands it to take_reference().
   static constexpr std::uint64_t kReferenceBit = std::uint64_t{1} << 63;
-  static constexpr std::uint64_t kReferenceEntryBytes = 2 * kLenBytes;
+  static constexpr std::uint64_t kReferenceEntryBytes = align_entry(2 * sizeof(std::uint64_t) + sizeof(std::uint64_t));  // header + the token
   // take_reference() of an entry that delivers nothing (withdrawn by its sender).
   static constexpr std::optional<std::size_t> kSkipped = std::numeric_limits<std::size_t>::max();
 
   // Producer: after wait_for_room(kReferenceEntryBytes).
   void put_reference(std::uint64_t len, std::uint64_t token) {
-    const std::uint64_t entry[2] = {len | kReferenceBit, token};
-    copy_in(write_pos_, reinterpret_cast<const std::byte*>(entry), sizeof entry);
-    publish(sizeof entry);
+    copy_in(write_pos_ + kEntryHeaderBytes, reinterpret_cast<const std::byte*>(&token), sizeof token);
+    put_header(len | kReferenceBit);
+    publish(kReferenceEntryBytes);
   }
   // Consumer: a reference entry is next. Delivers its message to `sink` and returns its size, or
   // returns kSkipped; calls drop_reference() either way, unless the sink throws (the entry stays).
@@ -318,6 +338,11 @@ class SpscRing : public Channel {
     if (!elsewhere) budget.missed();
     for (;;) {
       const std::uint32_t seen = futex::prepare_wait(word);
+      // The consumer's condition reads an entry's stamp, written (release) before the producer's
+      // seq_cst store of write_pos that precedes its notify's check of our waiter bit: reading
+      // write_pos (seq_cst) here synchronizes with that store, so a stamp published before the
+      // producer missed our bit is visible to the re-check below.
+      if (consumer) (void)pos(h_->write_pos).load(std::memory_order_seq_cst);
       if (done()) return true;  // re-check after announcing ourselves: no lost wake-up
       const auto left = deadline.remaining();
       if (left && left->count() == 0) return false;
@@ -346,11 +371,19 @@ class SpscRing : public Channel {
     std::memcpy(data_ + off, src, first);
     if (n > first) std::memcpy(data_, src + first, n - first);
   }
+  // The entry at write_pos_: its length, then its stamp (release: the length, and the bytes
+  // written before, are visible to a consumer that sees the stamp). The header never wraps: an
+  // entry starts on a line, and a line never straddles the end of the data area.
+  void put_header(std::uint64_t len_field) noexcept {
+    const std::uint64_t off = write_pos_ & (capacity_ - 1);
+    std::memcpy(data_ + off + kLenBytes, &len_field, kLenBytes);
+    std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(data_ + off))
+        .store(stamp_of(write_pos_), std::memory_order_release);
+  }
   void put_message(std::span<const std::byte> msg) {
-    const std::uint64_t len = msg.size();
-    copy_in(write_pos_, reinterpret_cast<const std::byte*>(&len), kLenBytes);
-    copy_in(write_pos_ + kLenBytes, msg.data(), msg.size());
-    publish(kLenBytes + msg.size());
+    copy_in(write_pos_ + kEntryHeaderBytes, msg.data(), msg.size());
+    put_header(msg.size());
+    publish(entry_bytes(msg.size()));
   }
   void publish(std::uint64_t n) {
     write_pos_ += n;
@@ -381,35 +414,50 @@ class SpscRing : public Channel {
   }
   void consume(std::uint64_t n) {
     read_pos_ += n;
+    // Entries taken by their stamp moved us past the producer position we last read.
+    cached_write_pos_ = std::max(cached_write_pos_, read_pos_);
     // release: our reads of the bytes are done before the producer may overwrite them.
     pos(h_->read_pos).store(read_pos_, std::memory_order_seq_cst);
     note_cpu(h_->consumer_cpu);
     futex::notify(&h_->space_word, futex_shared_);
   }
 
-  // Called once a length header is visible, or the ring is closed. nullopt: end of stream.
+  // Consumer: the entry at read_pos_ is published (its stamp is there). Reads only the entry's
+  // own line when the message is there: the producer's position stays in the producer's cache.
+  bool entry_ready() {
+    if ((read_pos_ & (kEntryAlign - 1)) != 0) {
+      // Left in the middle of a streamed message: only a timeout that closed the ring does that.
+      if (is_closed()) return false;
+      corrupt("read position not at an entry");
+    }
+    const std::uint64_t off = read_pos_ & (capacity_ - 1);
+    return std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(data_ + off))
+               .load(std::memory_order_acquire) == stamp_of(read_pos_);
+  }
+
+  // Called once an entry's stamp is visible, or the ring is closed. nullopt: end of stream.
   std::optional<std::size_t> take_message(const MessageSink& sink, Deadline deadline) {
-    if (!has_bytes(kLenBytes)) return std::nullopt;  // closed and drained
+    if (!entry_ready()) return std::nullopt;  // closed and drained
     std::uint64_t len = 0;
-    copy_out(read_pos_, reinterpret_cast<std::byte*>(&len), kLenBytes);
+    copy_out(read_pos_ + kLenBytes, reinterpret_cast<std::byte*>(&len), kLenBytes);
     if ((len & kReferenceBit) != 0) {
-      if (!has_bytes(kReferenceEntryBytes)) corrupt("message shorter than its length");
       std::uint64_t token = 0;
-      copy_out(read_pos_ + kLenBytes, reinterpret_cast<std::byte*>(&token), sizeof token);
+      copy_out(read_pos_ + kEntryHeaderBytes, reinterpret_cast<std::byte*>(&token), sizeof token);
       return take_reference(len & ~kReferenceBit, token, sink);
     }
     if (len > kMaxMessageBytes) corrupt("message length out of bounds");
-    const std::uint64_t total = kLenBytes + len;
-    if (!streamed(len)) {
-      // Published at once by the producer: all of it must be there.
-      if (!has_bytes(total)) corrupt("message shorter than its length");
+    if (!streamed(len) && entry_bytes(len) <= capacity_) {
+      // Published at once by the producer, stamp last: all of it is there.
       std::byte* dst = sink(len);
-      copy_out(read_pos_ + kLenBytes, dst, len);
-      consume(total);
+      copy_out(read_pos_ + kEntryHeaderBytes, dst, len);
+      consume(entry_bytes(len));
       return len;
     }
+    // Streamed (or try_send's whole message above a chunk): the bytes come as write_pos moves,
+    // and the padding to the next line with the last of them.
     std::byte* dst = sink(len);  // before consuming anything: a throwing sink loses nothing
-    consume(kLenBytes);
+    consume(kEntryHeaderBytes);
+    const std::uint64_t pad = entry_bytes(len) - kEntryHeaderBytes - len;
     std::uint64_t done = 0;
     while (done < len) {
       if (!has_bytes(1)) {
@@ -423,8 +471,9 @@ class SpscRing : public Channel {
       // At most a chunk per consume: the writer refills while we copy the next chunk out.
       const std::uint64_t n = std::min({available(), len - done, chunk_});
       copy_out(read_pos_, dst + done, n);
-      consume(n);
       done += n;
+      if (done == len && available() < n + pad) corrupt("message shorter than its padding");
+      consume(n + (done == len ? pad : 0));
     }
     return len;
   }

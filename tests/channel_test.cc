@@ -108,7 +108,7 @@ TEST_P(ChannelTest, MessagesAboveOneChunkThatFitTheRingArriveWholeAndInOrder) {
 }
 
 TEST_P(ChannelTest, TrySendWouldBlockWhenRingIsFull) {
-  auto ch = make(64);  // two 24-byte messages (8-byte header each) fill it
+  auto ch = make(128);  // two 24-byte messages fill it (an entry: 16-byte header + bytes, padded to 64)
   const auto msg = bytes_of(24, 1);
   EXPECT_EQ(ch->try_send(msg), TryResult::kDone);
   EXPECT_EQ(ch->try_send(msg), TryResult::kDone);
@@ -121,7 +121,7 @@ TEST_P(ChannelTest, TrySendWouldBlockWhenRingIsFull) {
 }
 
 TEST_P(ChannelTest, SendTimesOutWhileFullAndLeavesChannelIntact) {
-  auto ch = make(64);
+  auto ch = make(128);
   const auto msg = bytes_of(24, 2);
   ch->send(msg, Deadline::after(kLong));
   ch->send(msg, Deadline::after(kLong));
@@ -470,12 +470,14 @@ TEST(RingStallTest, TryRecvOfAStalledStreamedMessageTimesOutAndCloses) {
   void* region = storage.data() + (kCacheLineSize - reinterpret_cast<std::uintptr_t>(storage.data()) %
                                                         kCacheLineSize) % kCacheLineSize;
   SpscRing writer(region, kCapacity, false, RingInit::kCreate);
-  // What a writer publishes before it waits for room: the length header and a first part.
+  // What a writer publishes before it waits for room: the entry's stamp and length, and a first part.
   auto* h = static_cast<RingHeader*>(region);
   auto* data = static_cast<std::byte*>(region) + sizeof(RingHeader);
   const std::uint64_t len = 4 * kCapacity;
-  std::memcpy(data, &len, sizeof len);
-  std::atomic_ref<std::uint64_t>(h->write_pos).store(sizeof len + 64, std::memory_order_release);
+  const std::uint64_t stamp = stamp_of(0);
+  std::memcpy(data + sizeof stamp, &len, sizeof len);
+  std::memcpy(data, &stamp, sizeof stamp);
+  std::atomic_ref<std::uint64_t>(h->write_pos).store(SpscRing::kEntryHeaderBytes + 64, std::memory_order_release);
 
   SpscRing reader(region, kCapacity, false, RingInit::kAttach);
   reader.set_stream_stall_limit(50ms);

@@ -11,8 +11,9 @@
 // written last: the consumer of a message that fits in one chunk waits on the stamp in the
 // entry's own line, never on the producer's position, so a small message moves one cache line
 // from producer to consumer (the FastForward / Disruptor-slot idea: a message of up to 48 bytes
-// and its "published" flag share a line). Stamps are a bijection of the position, so an old
-// lap's stamp, zeroed memory or payload bytes never pass for the next one by accident.
+// and its "published" flag share a line). Stamps are a bijection of the position keyed per ring
+// (stamp_of), so an old lap's stamp, zeroed memory, payload bytes or the entries of an earlier
+// ring in reused memory never pass for the next entry by accident.
 //
 // Messages of at most one chunk (stream_chunk_bytes) are published at once: the reader sees all
 // or none. Larger ones are streamed a chunk at a time as room appears, so that the writer's and
@@ -34,6 +35,7 @@
 // a supervisor whose worker died, can close() the ring, which wakes every sleeper.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -65,6 +67,7 @@ struct RingHeader {
   // Read-mostly line: constants set by the creator, and the closed flag (set once, by anyone).
   std::uint64_t magic;
   std::uint64_t capacity_bytes;
+  std::uint64_t stamp_key;  // drawn at creation: an earlier ring's entries in reused memory never match
   std::uint32_t closed;
 
   // The producer's line: what it writes on every message (the consumer of a one-chunk message
@@ -95,8 +98,23 @@ inline constexpr std::size_t kMinRingCapacity = 64;
 // Every entry starts on a cache line of the data area.
 inline constexpr std::uint64_t kEntryAlign = kCacheLineSize;
 inline constexpr std::uint64_t align_entry(std::uint64_t pos) { return (pos + kEntryAlign - 1) & ~(kEntryAlign - 1); }
-// The stamp of the entry at `pos`: odd-multiplier hashing, a bijection on 64 bits, never 0.
-inline constexpr std::uint64_t stamp_of(std::uint64_t pos) { return (pos + 1) * 0x9E3779B97F4A7C15ULL; }
+// The stamp of the entry at `pos` in a ring whose key is `key`: odd-multiplier hashing of the
+// position (a bijection on 64 bits) keyed per ring, so that a ring created in memory an earlier
+// ring used (the heap reuses blocks) never takes that ring's entries for its own.
+inline constexpr std::uint64_t stamp_of(std::uint64_t pos, std::uint64_t key) {
+  return ((pos + 1) * 0x9E3779B97F4A7C15ULL) ^ key;
+}
+// A fresh ring key: a process-wide counter, the clock and the region's address, mixed
+// (splitmix64's finalizer).
+inline std::uint64_t fresh_stamp_key(const void* region) noexcept {
+  static std::atomic<std::uint64_t> counter{0};
+  std::uint64_t z = counter.fetch_add(1, std::memory_order_relaxed) * 0x9E3779B97F4A7C15ULL ^
+                    static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+                    reinterpret_cast<std::uintptr_t>(region);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
 inline constexpr std::size_t kMaxRingCapacity = std::size_t{1} << 36;       // 64 GiB
 inline constexpr std::uint64_t kMaxMessageBytes = std::uint64_t{1} << 40;  // sanity bound
 
@@ -154,6 +172,7 @@ class SpscRing : public Channel {
     if (init == RingInit::kCreate) {
       std::memset(static_cast<void*>(h_), 0, sizeof(RingHeader));
       h_->capacity_bytes = capacity;
+      h_->stamp_key = fresh_stamp_key(region);
       // Publishes the initialised header (and capacity) before the magic that attachers check.
       std::atomic_ref<std::uint64_t>(h_->magic).store(RingHeader::kMagic, std::memory_order_release);
     } else {
@@ -163,6 +182,7 @@ class SpscRing : public Channel {
         throw ChannelCorrupt("ring header does not match: not an interpbench ring of this size");
       }
     }
+    key_ = h_->stamp_key;
     // Each side's own position, from now on kept here (the shared copy is only published).
     write_pos_ = cached_write_pos_ = pos(h_->write_pos).load(std::memory_order_acquire);
     read_pos_ = cached_read_pos_ = pos(h_->read_pos).load(std::memory_order_acquire);
@@ -378,7 +398,7 @@ class SpscRing : public Channel {
     const std::uint64_t off = write_pos_ & (capacity_ - 1);
     std::memcpy(data_ + off + kLenBytes, &len_field, kLenBytes);
     std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(data_ + off))
-        .store(stamp_of(write_pos_), std::memory_order_release);
+        .store(stamp_of(write_pos_, key_), std::memory_order_release);
   }
   void put_message(std::span<const std::byte> msg) {
     copy_in(write_pos_ + kEntryHeaderBytes, msg.data(), msg.size());
@@ -432,7 +452,7 @@ class SpscRing : public Channel {
     }
     const std::uint64_t off = read_pos_ & (capacity_ - 1);
     return std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(data_ + off))
-               .load(std::memory_order_acquire) == stamp_of(read_pos_);
+               .load(std::memory_order_acquire) == stamp_of(read_pos_, key_);
   }
 
   // Called once an entry's stamp is visible, or the ring is closed. nullopt: end of stream.
@@ -485,6 +505,7 @@ class SpscRing : public Channel {
   std::uint64_t capacity_;
   std::uint64_t chunk_;  // stream_chunk_bytes(capacity_), the same on both sides
   bool futex_shared_;
+  std::uint64_t key_ = 0;  // the header's stamp_key, read once
   // Process-local state of each side, on its own cache line (no false sharing when the producer
   // and consumer threads share this object).
   alignas(kCacheLineSize) std::uint64_t write_pos_ = 0;  // producer: authoritative position

@@ -392,6 +392,26 @@ TEST(RingCorruptionTest, RandomHeadersAreRejectedCleanly) {
   EXPECT_GT(rejected, 0);  // the checks fired (and nothing read or wrote out of bounds)
 }
 
+// A ring created in memory an earlier ring used (the heap hands the same block back) sees none of
+// that ring's entries: their stamps were made with the earlier ring's key.
+TEST(RingReuseTest, ARingInReusedMemoryHasNoMessageOfTheEarlierRing) {
+  constexpr std::size_t kCapacity = 256;
+  std::vector<std::byte> storage(ring_region_bytes(kCapacity) + kCacheLineSize);
+  void* region = storage.data() + (kCacheLineSize - reinterpret_cast<std::uintptr_t>(storage.data()) %
+                                                        kCacheLineSize) % kCacheLineSize;
+  Message got;
+  auto sink = [&](std::size_t n) { got.resize(n); return got.data(); };
+  for (int life = 0; life < 50; ++life) {
+    SpscRing ring(region, kCapacity, false, RingInit::kCreate);
+    EXPECT_EQ(ring.try_recv_into(sink), TryResult::kWouldBlock) << "life " << life;
+    ASSERT_EQ(ring.try_send(bytes_of(20, life)), TryResult::kDone);
+    ASSERT_EQ(ring.try_send(bytes_of(30, life)), TryResult::kDone);
+    ASSERT_EQ(ring.try_recv_into(sink), TryResult::kDone);
+    EXPECT_EQ(got, bytes_of(20, life));
+    // The second message stays unread when this ring goes.
+  }
+}
+
 // A streamed message (larger than the ring) whose writer stalls after the first bytes, frozen or
 // dead with nobody to close the ring, or a hostile header claiming one: try_recv gives up after
 // its stall limit instead of waiting forever, and closes the ring.
@@ -474,7 +494,7 @@ TEST(RingStallTest, TryRecvOfAStalledStreamedMessageTimesOutAndCloses) {
   auto* h = static_cast<RingHeader*>(region);
   auto* data = static_cast<std::byte*>(region) + sizeof(RingHeader);
   const std::uint64_t len = 4 * kCapacity;
-  const std::uint64_t stamp = stamp_of(0);
+  const std::uint64_t stamp = stamp_of(0, h->stamp_key);
   std::memcpy(data + sizeof stamp, &len, sizeof len);
   std::memcpy(data, &stamp, sizeof stamp);
   std::atomic_ref<std::uint64_t>(h->write_pos).store(SpscRing::kEntryHeaderBytes + 64, std::memory_order_release);

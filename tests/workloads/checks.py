@@ -16,7 +16,7 @@ def sample_mean(r):
     return sum(samples(r)) / len(samples(r)) if "repetitions" in r else r["summary"]["mean"]
 
 METRICS = {"round_trip", "one_way", "throughput", "startup", "teardown", "encode", "transfer",
-           "decode", "memory_rss", "memory_pss", "memory_uss", "wall", "task_throughput"}
+           "decode", "memory_rss", "memory_pss", "memory_uss", "wall", "task_throughput", "dispatch"}
 UNITS = {"ns", "KiB", "B/s", "items/s"}
 GRAPHS = ("ints", "floats", "records", "nested", "blobs")
 
@@ -157,10 +157,19 @@ class WorkloadChecks:
                     self.assertEqual(r["speedup"], 1.0)
 
     def check_taskfarm(self, results, row, handoff):
+        dispatch = [r for r in results if r["metric"] == "dispatch"]
+        results = [r for r in results if r["metric"] != "dispatch"]
         cells = {(r["params"]["compute_us"], r["params"]["payload_bytes"]) for r in results}
         computes = {c for c, _ in cells}
         payloads = {p for _, p in cells}
         self.assertEqual(cells, {(c, p) for c in computes for p in payloads})  # a full grid
+        # A dispatch cell (no compute: ns per task) per payload of the grid.
+        self.assertEqual({r["params"]["payload_bytes"] for r in dispatch}, payloads)
+        for r in dispatch:
+            self.assertEqual((r["name"], r["unit"], r["params"]["loops"]),
+                             (f"taskfarm/dispatch/{r['params']['payload_bytes']}B", "ns", 0))
+            self.assertFalse(r["higher_is_better"])
+            self.assertGreater(sample_min(r), 0, r["name"])
         for r in results:
             self.assertEqual(r["metric"], "task_throughput")
             self.assertTrue(r["higher_is_better"])

@@ -101,6 +101,15 @@ class ExecutorGroup:
             # Untimed: every worker of the pool started, so that tasks measure running, not
             # starting (an executor starts its workers on demand).
             self.pids = set(self.executor.map(_warm, range(n), timeout=timeout))
+            # A process that started late (spawn, forkserver) may find its peers took every
+            # warm-up task: warm up again until each of the n processes answered one, so that
+            # memory() reads every worker (apps checks it reads n).
+            deadline = time.monotonic() + (timeout or 60)
+            while kind == "process" and len(self.pids) < n:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{len(self.pids)} of the pool's {n} processes ran a "
+                                       f"warm-up task within {timeout or 60:g}s")
+                self.pids |= set(self.executor.map(_warm, range(n), timeout=timeout))
         except BaseException:
             self.executor.shutdown(wait=False, cancel_futures=True)
             raise

@@ -4,6 +4,7 @@ $INTERPBENCH_EXE (set by ctest); skipped without it."""
 import json
 import os
 import subprocess
+import tempfile
 import unittest
 
 from checks import WorkloadChecks
@@ -117,12 +118,20 @@ class AppsOnBackends(WorkloadChecks, unittest.TestCase):
 
     def test_a_wrong_summary_fails_the_run(self):
         # The lie is in task(): the worker loop (subinterp) and the executors submit it alike.
-        wrong = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                             "fixtures", "apps_wrong.py")
+        # The catalogue gives the executor rows the workload named apps, so the fixture runs as
+        # a file of that name.
+        tests = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        apps_py = os.path.join(os.path.dirname(tests), "workloads", "apps.py")
+        with open(os.path.join(tests, "fixtures", "apps_wrong.py"), encoding="utf-8") as f:
+            wrong_source = f.read()
         rows = ("subinterp", "py-executor-thread", "py-executor-process-fork")  # quick: fork
-        proc = run_cli("--suite", "quick", "--workload-file", wrong, "--backend",
-                       "subinterp,py-executor-thread,py-executor-process",
-                       "--rounds", "1", "--repetitions", "1", "--format", "json", "--quiet")
+        with tempfile.TemporaryDirectory(prefix="interpbench-test-") as tmp:
+            wrong = os.path.join(tmp, "apps.py")
+            with open(wrong, "w", encoding="utf-8") as f:
+                f.write(f"_APPS_PATH = {apps_py!r}\n{wrong_source}")
+            proc = run_cli("--suite", "quick", "--workload-file", wrong, "--backend",
+                           "subinterp,py-executor-thread,py-executor-process",
+                           "--rounds", "1", "--repetitions", "1", "--format", "json", "--quiet")
         self.assertEqual(proc.returncode, 1, proc.stderr)
         children = {c["row"]: c for c in json.loads(proc.stdout)["interpbench"]["rows"]}
         self.assertEqual(set(children), set(rows))

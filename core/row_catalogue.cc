@@ -20,8 +20,8 @@ constexpr std::string_view kLineWorkloads[] = {"pingpong"};
 // latency shows that; the rest would take minutes per row, and its startup is the same
 // interpreters.create() as py-interpreters-poll's (which runs them all).
 constexpr std::string_view kInterpretersApiWorkloads[] = {"pingpong"};
-// An executor runs functions: the workloads that define task(message) (a task farm).
-constexpr std::string_view kExecutorWorkloads[] = {"taskfarm", "scaling"};
+// An executor runs functions: the workloads that define task(message) (task farms).
+constexpr std::string_view kExecutorWorkloads[] = {"taskfarm", "scaling", "apps"};
 // bare-interp is the floor under startup's figures.
 constexpr std::string_view kBaselineWorkloads[] = {"startup"};
 
@@ -68,20 +68,20 @@ const std::array kRows = {
     RowInfo{.name = "py-executor-thread",
             .kind = RowKind::kReference,
             .description = "reference: concurrent.futures.ThreadPoolExecutor, submit + Future.result "
-                           "(taskfarm, scaling)",
+                           "(taskfarm, scaling, apps)",
             .in_process = true,
             .workloads = kExecutorWorkloads},
     RowInfo{.name = "py-executor-process",
             .kind = RowKind::kReference,
             .description = "reference: concurrent.futures.ProcessPoolExecutor per start method of the "
-                           "suite, submit + Future.result (taskfarm, scaling)",
+                           "suite, submit + Future.result (taskfarm, scaling, apps)",
             .methods = RowMethods::kMpStartMethods,
             .method_names = kMpStartMethods,
             .workloads = kExecutorWorkloads},
     RowInfo{.name = "py-executor-interp",
             .kind = RowKind::kReference,
             .description = "reference: concurrent.futures.InterpreterPoolExecutor (3.14+; skipped "
-                           "before), submit + Future.result (taskfarm, scaling)",
+                           "before), submit + Future.result (taskfarm, scaling, apps)",
             .in_process = true,
             .workloads = kExecutorWorkloads},
     RowInfo{.name = "floor",

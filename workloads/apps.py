@@ -24,14 +24,19 @@ times over (a light application on a small share: compress and json in the defau
 same Python on every row reads the same files, so every row does the same work.
 
 Per application, per repetition, for each N in params["workers"] (N = 1 always added, the base;
-the repetition sweeps every N in turn): the driver starts N workers and sends each the
-application's name; a worker imports what the application needs and answers "ready". Then one
-untimed warm-up task per worker, then every task of the application farmed out (two outstanding
+the repetition sweeps every N in turn): the driver starts N workers, each answers "ready", and
+sends each a load message (the application's number, task index LOAD); the worker imports what
+the application needs and answers "loaded". Then one untimed warm-up task per worker, then every task of the application farmed out (two outstanding
 per worker, largest first, results collected from whichever worker answers: ctx.select). Each
 result is (task index, summary), marshalled; the driver compares every summary with the one it
 computed itself, single-threaded, before any worker started, and raises ValueError on the first
 that differs: a row whose workers compute something else fails the run. Then ctx.memory(), then
 the workers stop.
+
+Every message names its application and task (HEADER), and task(message) -> reply bytes is the
+whole of a worker's work: the worker loop calls it per message, and the executor rows
+(concurrent.futures) submit it to their pools. Its state (the application's imports, the sqlite
+database) is made on a thread's first task of the application and kept per thread (processor()).
 
 Results per application and N (name apps/<app>/<N>...):
   apps/<app>/<N>          task_throughput (items/s, higher is better): tasks / elapsed, driver
@@ -40,11 +45,12 @@ Results per application and N (name apps/<app>/<N>...):
                           "efficiency" = speedup / N (strong scaling: the same tasks shared by
                           N workers), "mib_per_s" for the corpus applications.
   apps/<app>/<N>/startup  startup (ns): from before ctx.start(N) to after the last worker's
-                          "ready", which it sends after importing the application's modules
+                          "loaded", which it sends after importing the application's modules
   apps/<app>/<N>/uss      memory_uss (KiB per worker) after the work: the mean over the worker
                           processes (ctx.memory_scope "process"), or the host process's growth
                           over its baseline before the start, / N ("host")
 """
+import _thread
 import marshal
 import os
 import struct
@@ -55,7 +61,6 @@ TIMED = ("tasks/s: tasks / driver clock (time.perf_counter_ns) from before the f
          "ctx.start(N) to every worker ready with the application's imports done")
 
 APPS = ("parse", "regex", "compress", "json", "sqlite", "nbody", "mandelbrot")
-INDEX = struct.Struct("<I")
 NBODY_TASK = struct.Struct("<I")
 MANDEL_TASK = struct.Struct("<IIII")  # first row, rows, size, max iterations
 DEFAULT_CORPUS_FILES = 8
@@ -307,28 +312,66 @@ class Processor:
             self.db.close()
 
 
-# --- worker: the application's name, "ready", then tasks until EOF ------------------------------
+# --- task: one message in, one reply out (the worker loop and the executor rows alike) ----------
+
+# A message names its application and its task, so that task() needs no session: the executor
+# rows (concurrent.futures) submit task(message) to whichever worker of the pool is free.
+HEADER = struct.Struct("<BI")  # the application (its index in APPS), the task index
+LOAD = 0xFFFFFFFF  # the task index of a load message: import the application, answer LOADED
+LOADED = b"loaded"
+
+# The Processors of this thread: {app: Processor}, created on a thread's first task of an
+# application and kept (imports and sqlite's in-memory database made once per worker). Per
+# thread: a worker process or interpreter runs its tasks on one thread, and the thread rows'
+# workers (threads of one interpreter) each get their own database.
+_state = _thread._local()
+
+
+def processor(app):
+    procs = getattr(_state, "procs", None)
+    if procs is None:
+        procs = _state.procs = {}
+    process = procs.get(app)
+    if process is None:
+        process = procs[app] = Processor(app)
+    return process
+
+
+def close_processors():
+    for process in getattr(_state, "procs", {}).values():
+        process.close()
+    _state.procs = {}
+
+
+def task(message):
+    """The reply to one message: LOADED to a load message (the application imported), else the
+    marshalled (task index, summary) of the task's payload."""
+    app_id, index = HEADER.unpack_from(message)
+    if app_id >= len(APPS):
+        raise ValueError(f"unknown application number {app_id}")
+    app = APPS[app_id]
+    process = processor(app)
+    if index == LOAD:
+        return LOADED
+    payload = memoryview(message)[HEADER.size:]
+    payload = payload.tobytes() if app != "json" else bytes(payload).decode("utf-8")
+    return marshal.dumps((index, process(payload)))
+
+
+# --- worker: "ready", then task(message) per message until EOF ----------------------------------
 
 def worker(ch, params):
     timeout = params.get("timeout")
+    ch.send(b"ready", timeout=timeout)
     try:
-        app = ch.recv(timeout=timeout).decode()
-    except EOFError:
-        return
-    process = Processor(app)
-    try:
-        ch.send(b"ready", timeout=timeout)
         while True:
             try:
-                task = ch.recv(timeout=timeout)
+                message = ch.recv(timeout=timeout)
             except EOFError:
                 return
-            (index,) = INDEX.unpack_from(task)
-            payload = memoryview(task)[INDEX.size:]
-            payload = payload.tobytes() if app != "json" else bytes(payload).decode("utf-8")
-            ch.send(marshal.dumps((index, process(payload))), timeout=timeout)
+            ch.send(task(message), timeout=timeout)
     finally:
-        process.close()
+        close_processors()
 
 
 # --- driver --------------------------------------------------------------------------------------
@@ -392,10 +435,11 @@ def app_tasks(app, files, params):
 
 
 def message(app, index, data):
+    head = HEADER.pack(APPS.index(app), index)
     if app == "json":
         import json
-        return INDEX.pack(index) + json.dumps(data).encode("utf-8")
-    return INDEX.pack(index) + data
+        return head + json.dumps(data).encode("utf-8")
+    return head + data
 
 
 def farm(ctx, channels, app, tasks, reference, depth, timeout):
@@ -455,10 +499,14 @@ def measure(ctx, app, n, tasks, reference, params, timeout):
     channels = ctx.start(n)
     try:
         for ch in channels:
-            ch.send(app.encode(), timeout=timeout)
-        for ch in channels:
             if ch.recv(timeout=timeout) != b"ready":
                 raise ValueError(f"worker {ch.worker_id} did not report ready")
+        load = HEADER.pack(APPS.index(app), LOAD)
+        for ch in channels:
+            ch.send(load, timeout=timeout)
+        for ch in channels:
+            if ch.recv(timeout=timeout) != LOADED:
+                raise ValueError(f"worker {ch.worker_id} did not report {app} loaded")
         startup = clock() - t0
         if params.get("warmup", 1):
             warm_up(ctx, channels, app, tasks, reference, timeout)
@@ -468,6 +516,21 @@ def measure(ctx, app, n, tasks, reference, params, timeout):
     finally:
         ctx.stop()
     return startup, elapsed, uss
+
+
+def reference_summaries(app, tasks):
+    """The driver's own single-threaded summary of every task, computed before any worker starts;
+    a payload seen before is not computed again (nbody's tasks are one simulation sent
+    params["nbody_tasks"] times)."""
+    ref = Processor(app)
+    done = {}
+    try:
+        for payload, _ in tasks:
+            if payload not in done:
+                done[payload] = ref(payload)
+    finally:
+        ref.close()
+    return [done[payload] for payload, _ in tasks]
 
 
 def worker_counts(params):
@@ -488,12 +551,7 @@ def driver(ctx, params):
     results = []
     for app in apps:
         tasks = app_tasks(app, files, params)
-        # The single-threaded reference, computed here before any worker starts.
-        ref = Processor(app)
-        try:
-            reference = [ref(payload) for payload, _ in tasks]
-        finally:
-            ref.close()
+        reference = reference_summaries(app, tasks)
         # A light application on a small share runs its tasks again, so that its timed region
         # is not all noise (params["task_repeat"]: {app: times}).
         repeat = max(1, (params.get("task_repeat") or {}).get(app, 1))

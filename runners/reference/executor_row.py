@@ -3,7 +3,11 @@ executors, how most users farm tasks out today (ThreadPoolExecutor, ProcessPoolE
 3.14's InterpreterPoolExecutor).
 
 An executor runs functions, not worker loops: the row runs workloads that define
-task(message) -> reply bytes (taskfarm, scaling), and writes "skipped" for the others. A group
+task(message) -> reply bytes (taskfarm, scaling, apps), and writes "skipped" for the others.
+task() must be stateless from the driver's point of view (any worker of the pool may answer any
+message): apps' messages name their application and task, and its per-worker state (imports,
+sqlite's database) is made on a worker thread's first task and kept there. The driver checks
+every reply as on the other rows (apps: against its own single-threaded summaries). A group
 of n "workers" is one executor of max_workers=n, warmed up until its n workers run (untimed, in
 ctx.start); each channel is a FIFO of futures: send(message) is executor.submit(task, message),
 recv() is the oldest future's result(), and ctx.select is concurrent.futures.wait(...,
@@ -97,6 +101,15 @@ class ExecutorGroup:
             # Untimed: every worker of the pool started, so that tasks measure running, not
             # starting (an executor starts its workers on demand).
             self.pids = set(self.executor.map(_warm, range(n), timeout=timeout))
+            # A process that started late (spawn, forkserver) may find its peers took every
+            # warm-up task: warm up again until each of the n processes answered one, so that
+            # memory() reads every worker (apps checks it reads n).
+            deadline = time.monotonic() + (timeout or 60)
+            while kind == "process" and len(self.pids) < n:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{len(self.pids)} of the pool's {n} processes ran a "
+                                       f"warm-up task within {timeout or 60:g}s")
+                self.pids |= set(self.executor.map(_warm, range(n), timeout=timeout))
         except BaseException:
             self.executor.shutdown(wait=False, cancel_futures=True)
             raise

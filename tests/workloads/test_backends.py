@@ -4,6 +4,7 @@ $INTERPBENCH_EXE (set by ctest); skipped without it."""
 import json
 import os
 import subprocess
+import tempfile
 import unittest
 
 from checks import WorkloadChecks
@@ -90,14 +91,53 @@ class AppsOnBackends(WorkloadChecks, unittest.TestCase):
                                  {"parse", "regex", "compress", "json", "sqlite", "nbody",
                                   "mandelbrot"})
 
+    def test_every_application_on_every_row_of_the_quick_suite(self):
+        # No --backend: every row whose catalogue entry runs apps, the executor rows included
+        # (they submit apps' task()); py-executor-interp is skipped before 3.14, with its reason.
+        proc = run_cli("--suite", "quick", "--workload", "apps", "--rounds", "1",
+                       "--repetitions", "1", "--format", "json", "--quiet")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        children = {c["row"]: c for c in json.loads(proc.stdout)["interpbench"]["rows"]}
+        self.assertTrue({"subinterp", "subprocess", "thread", "py-threading",
+                         "py-multiprocessing-fork", "py-interpreters-poll", "py-executor-thread",
+                         "py-executor-process-fork", "py-executor-interp"} <= set(children),
+                        sorted(children))
+        for row, child in children.items():
+            with self.subTest(row=row):
+                if child.get("skipped"):
+                    self.assertEqual(row, "py-executor-interp")
+                    self.assertIn("3.14", child["skipped"])
+                    continue
+                self.assertIsNone(child["error"], child)
+                self.assertEqual(child["worker_errors"], [])
+                self.assert_well_formed(child["results"])
+                self.check_apps(child["results"], row, row == "py-threading")
+                self.assertEqual({r["params"]["app"] for r in child["results"]},
+                                 {"parse", "regex", "compress", "json", "sqlite", "nbody",
+                                  "mandelbrot"})
+
     def test_a_wrong_summary_fails_the_run(self):
-        wrong = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                             "fixtures", "apps_wrong.py")
-        proc = run_cli("--suite", "quick", "--workload-file", wrong, "--backend", "subinterp",
-                       "--rounds", "1", "--repetitions", "1", "--format", "json", "--quiet")
+        # The lie is in task(): the worker loop (subinterp) and the executors submit it alike.
+        # The catalogue gives the executor rows the workload named apps, so the fixture runs as
+        # a file of that name.
+        tests = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        apps_py = os.path.join(os.path.dirname(tests), "workloads", "apps.py")
+        with open(os.path.join(tests, "fixtures", "apps_wrong.py"), encoding="utf-8") as f:
+            wrong_source = f.read()
+        rows = ("subinterp", "py-executor-thread", "py-executor-process-fork")  # quick: fork
+        with tempfile.TemporaryDirectory(prefix="interpbench-test-") as tmp:
+            wrong = os.path.join(tmp, "apps.py")
+            with open(wrong, "w", encoding="utf-8") as f:
+                f.write(f"_APPS_PATH = {apps_py!r}\n{wrong_source}")
+            proc = run_cli("--suite", "quick", "--workload-file", wrong, "--backend",
+                           "subinterp,py-executor-thread,py-executor-process",
+                           "--rounds", "1", "--repetitions", "1", "--format", "json", "--quiet")
         self.assertEqual(proc.returncode, 1, proc.stderr)
-        child = json.loads(proc.stdout)["interpbench"]["rows"][0]
-        self.assertIn("differs from the driver's reference", child["error"])
+        children = {c["row"]: c for c in json.loads(proc.stdout)["interpbench"]["rows"]}
+        self.assertEqual(set(children), set(rows))
+        for row in rows:
+            with self.subTest(row=row):
+                self.assertIn("differs from the driver's reference", children[row]["error"])
 
 
 if __name__ == "__main__":

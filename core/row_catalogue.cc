@@ -17,9 +17,10 @@ constexpr std::string_view kFloorWorkloads[] = {"pingpong", "stream"};
 constexpr std::string_view kMemcpyWorkloads[] = {"stream"};
 constexpr std::string_view kLineWorkloads[] = {"pingpong"};
 // py-interpreters' documented queue API costs ~10 ms a message (its get() sleeps between polls):
-// latency shows that; the rest would take minutes per row, and its startup is the same
+// latency shows that, and the applications show what it costs real work (in fewer rounds, see
+// the suites' row_rounds_cap); the rest would take minutes per row, and its startup is the same
 // interpreters.create() as py-interpreters-poll's (which runs them all).
-constexpr std::string_view kInterpretersApiWorkloads[] = {"pingpong"};
+constexpr std::string_view kInterpretersApiWorkloads[] = {"pingpong", "apps"};
 // An executor runs functions: the workloads that define task(message) (task farms).
 constexpr std::string_view kExecutorWorkloads[] = {"taskfarm", "scaling", "apps"};
 // bare-interp is the floor under startup's figures.

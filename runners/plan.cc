@@ -119,6 +119,8 @@ Suite quick_suite(int cores) {
                                  {"modules", {"_decimal", "_datetime", "_sqlite3", "_ssl", "_ctypes",
                                               "readline", "_curses", "_tkinter", "_testsinglephase"}}};
   s.mp_methods = {"fork"};
+  // The documented interpreters API: its apps child costs ~1-3 s (14 interpreters started).
+  s.row_rounds_cap["py-interpreters/apps"] = 1;
   s.child_wall_s = 60;
   s.rounds = 4;
   s.defaults["repetitions"] = 1;
@@ -175,6 +177,10 @@ Suite default_suite(int cores) {
   s.per_workload["apps"]["rounds"] = 6;
   // compress and json take a few ms over 6 files: their tasks run 8 and 16 times over.
   s.per_workload["apps"]["task_repeat"] = {{"compress", 8}, {"json", 16}};
+  // The documented interpreters API runs every application too, in 2 rounds: a child costs
+  // ~1.5 s idle (14 interpreters started, get() sleeping 10 ms between polls), six rounds would
+  // take ~10 s of the suite's 3 minutes. Its speedups are then one per round, no interval.
+  s.row_rounds_cap["py-interpreters/apps"] = 2;
   // spawn where a worker's start is the figure; elsewhere it measures what fork does.
   s.mp_methods = {"fork"};
   s.per_workload_mp_methods["startup"] = {"fork", "spawn"};
@@ -475,6 +481,9 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
           base.value("wall_limit_s", std::max(plan.suite.child_wall_s, 10 * timeout_s)));
       child.shared_gil = row.kind == RowKind::kBaseline && all_shared;
       child.rounds = rounds_of(w.name);
+      if (const auto cap = plan.suite.row_rounds_cap.find(row.label() + "/" + w.name);
+          cap != plan.suite.row_rounds_cap.end() && !request.rounds && !kWorkloadRows.contains(w.name))
+        child.rounds = std::min(child.rounds, cap->second);
       if (std::find(row_labels.begin(), row_labels.end(), row.label()) == row_labels.end())
         row_labels.push_back(row.label());
       plan.children.push_back(std::move(child));
@@ -497,7 +506,10 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
   plan.options["rounds"] = request.rounds.value_or(plan.suite.rounds);
   // What each workload actually ran (per-workload rounds of the suite, one for outcomes).
   plan.options["rounds_per_workload"] = nlohmann::json::object();
-  for (const auto& c : plan.children) plan.options["rounds_per_workload"][c.workload.name] = c.rounds;
+  for (const auto& c : plan.children) {
+    auto& r = plan.options["rounds_per_workload"][c.workload.name];
+    r = std::max(r.is_number() ? r.get<int>() : 0, c.rounds);  // a row's cap lowers only its own
+  }
   // What each workload actually got (suite <- per-workload <- command line), for the record.
   plan.options["params"] = nlohmann::json::object();
   for (auto& w : workloads) plan.options["params"][w.name] = workload_params(plan.suite, w.name, request);

@@ -54,6 +54,10 @@ struct Suite {
   // Rounds per workload (docs/design.md, "Rounds"): every row runs `repetitions` repetitions in
   // each round, rows in an order shuffled per round. per_workload may set "rounds" too.
   int rounds = 6;
+  // At most this many rounds for one row on one workload ("py-interpreters/apps"): a row whose
+  // every child costs seconds runs in fewer rounds than the workload's (its figures then say
+  // "too few rounds" for an interval). --rounds applies to every row alike.
+  std::map<std::string, int> row_rounds_cap;
 };
 
 // The suites, built for this machine (`cores` shapes the scaling and taskfarm worker counts).

@@ -51,12 +51,16 @@ const AnswerRow& find(const Answer& a, const std::string& question) {
     if (r.question == question) return r;
   throw std::runtime_error("no answer row '" + question + "'");
 }
+// A row of a temporary Answer would dangle once the full expression ends (ASan caught three tests
+// reading freed AnswerRows): keep the Answer in a variable.
+const AnswerRow& find(Answer&&, const std::string&) = delete;
 
 TEST(AnswerTest, AClearDifferenceHasAWinnerWithItsInterval) {
   RunModel run;
   run.rows = {row("subinterp", {timed("pingpong/8", "round_trip", times(1))}),
               row("subprocess", {timed("pingpong/8", "round_trip", times(2))})};
-  const AnswerRow& small = find(make_answer(run), "small messages (8 B round trip)");
+  const Answer answer = make_answer(run);
+  const AnswerRow& small = find(answer, "small messages (8 B round trip)");
   EXPECT_EQ(small.winner, "subinterp");
   EXPECT_EQ(small.runner_up, "subprocess");
   ASSERT_TRUE(small.ratio);
@@ -74,7 +78,8 @@ TEST(AnswerTest, AWinnerWhoseIntervalHoldsOneIsNotSignificantlyDifferent) {
   for (int i : {1, 3, 5, 7, 8, 9}) sp[i] *= 0.9;
   run.rows = {row("subinterp", {timed("pingpong/8", "round_trip", times(1))}),
               row("subprocess", {timed("pingpong/8", "round_trip", sp)})};
-  const AnswerRow& small = find(make_answer(run), "small messages (8 B round trip)");
+  const Answer answer = make_answer(run);
+  const AnswerRow& small = find(answer, "small messages (8 B round trip)");
   ASSERT_TRUE(small.ratio);
   EXPECT_LE(small.ratio->low, 1.0);
   EXPECT_GE(small.ratio->high, 1.0);
@@ -87,7 +92,8 @@ TEST(AnswerTest, TooFewRoundsForAnIntervalIsSaidSo) {
   RunModel run;
   run.rows = {row("subinterp", {timed("pingpong/8", "round_trip", times(1, 3))}),
               row("subprocess", {timed("pingpong/8", "round_trip", times(3, 3))})};
-  const AnswerRow& small = find(make_answer(run), "small messages (8 B round trip)");
+  const Answer answer = make_answer(run);
+  const AnswerRow& small = find(answer, "small messages (8 B round trip)");
   EXPECT_EQ(small.winner, "");
   EXPECT_EQ(small.winner_text(), "too few rounds");
 }

@@ -84,11 +84,16 @@ TEST_P(FaultMatrixTest, RowReportsTheFaultTheRunGoesOnAndNothingIsLeft) {
             "--suite", "quick", "--repetitions", "1", "--iterations", "5", "--timeout", c.timeout,
             "--out", out.string(), "--quiet"};
   s.args.insert(s.args.end(), c.extra.begin(), c.extra.end());
-  // Under ASan (a sanitizer build of the same tests) a SIGSEGV would become ASan's report and
-  // exit status 1: let the signal kill the process as it does in a release build.
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  s.env = {tag, "FAULT_PHASE=" + c.phase, "FAULT_SIGNAL=" + c.signal,
-           "ASAN_OPTIONS=" + std::string(asan ? asan : "") + (asan && *asan ? ":" : "") + "handle_segv=0"};
+  // Under ASan or TSan (the sanitizer presets) a SIGSEGV would become the sanitizer's report and
+  // its exit status (ASan 1, TSan 66: "ThreadSanitizer: nested bug in the same thread"): let the
+  // signal kill the process as it does in a release build.
+  const auto no_segv_handler = [](const char* variable) {
+    const char* options = std::getenv(variable);
+    return std::string(variable) + "=" + (options ? options : "") + (options && *options ? ":" : "") +
+           "handle_segv=0";
+  };
+  s.env = {tag, "FAULT_PHASE=" + c.phase, "FAULT_SIGNAL=" + c.signal, no_segv_handler("ASAN_OPTIONS"),
+           no_segv_handler("TSAN_OPTIONS")};
   s.stdout_mode = SpawnOptions::Output::kCapture;
   s.stderr_tail_lines = 50;
   ChildProcess run(s);

@@ -414,13 +414,18 @@ class SpscRing : public Channel {
     futex::notify(&h_->data_word, futex_shared_);
   }
 
-  // Consumer: bytes available, refreshing the cached producer position only when needed.
-  std::uint64_t available() const noexcept { return cached_write_pos_ - read_pos_; }
+  // Consumer: bytes available, refreshing the cached producer position only when needed. An
+  // entry taken by its stamp may put read_pos_ ahead of the producer position we can see yet
+  // (the stamp is written before that position is published): nothing is available then.
+  std::uint64_t available() const noexcept {
+    return cached_write_pos_ > read_pos_ ? cached_write_pos_ - read_pos_ : 0;
+  }
   bool has_bytes(std::uint64_t need) {
     if (available() >= need) return true;
     // acquire (as seq_cst, for prepare_wait): the producer wrote the bytes before this position.
     const std::uint64_t w = pos(h_->write_pos).load(std::memory_order_seq_cst);
-    if (w < cached_write_pos_ || w - read_pos_ > capacity_) corrupt("write position out of bounds");
+    if (w < cached_write_pos_ || (w > read_pos_ && w - read_pos_ > capacity_))
+      corrupt("write position out of bounds");
     cached_write_pos_ = w;
     return available() >= need;
   }
@@ -434,8 +439,6 @@ class SpscRing : public Channel {
   }
   void consume(std::uint64_t n) {
     read_pos_ += n;
-    // Entries taken by their stamp moved us past the producer position we last read.
-    cached_write_pos_ = std::max(cached_write_pos_, read_pos_);
     // release: our reads of the bytes are done before the producer may overwrite them.
     pos(h_->read_pos).store(read_pos_, std::memory_order_seq_cst);
     note_cpu(h_->consumer_cpu);

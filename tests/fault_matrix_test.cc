@@ -12,11 +12,13 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "platform/child_process.h"
 #include "tests/process_checks.h"
+#include "tests/time_scale.h"
 
 namespace interpbench {
 namespace {
@@ -77,13 +79,19 @@ TEST_P(FaultMatrixTest, RowReportsTheFaultTheRunGoesOnAndNothingIsLeft) {
   const std::string tag = "INTERPBENCH_FAULT_MATRIX_TAG=" + std::to_string(::getpid()) + "-" + c.name;
   const auto segments_before = interpbench_segments();
 
+  // Under a sanitizer (INTERPBENCH_TEST_TIME_SCALE) every row, the healthy ping included, runs
+  // several times slower: the case's timeout and wall limit grow by the scale, and the messages
+  // that name them are expected with the grown values.
+  const double k = testing::time_scale();
+  const auto grown = [&](const std::string& value) { return fmt::format("{:g}", std::stod(value) * k); };
   SpawnOptions s;
   s.executable = INTERPBENCH_BIN;
   s.args = {"run", "--workload-file", fs::path(CLI_FIXTURES_DIR) / (c.fixture + ".py"),
             "--workload-file", fs::path(CLI_FIXTURES_DIR) / "ping.py", "--backend", c.backends,
-            "--suite", "quick", "--repetitions", "1", "--iterations", "5", "--timeout", c.timeout,
+            "--suite", "quick", "--repetitions", "1", "--iterations", "5", "--timeout", grown(c.timeout),
             "--out", out.string(), "--quiet"};
-  s.args.insert(s.args.end(), c.extra.begin(), c.extra.end());
+  for (std::size_t i = 0; i < c.extra.size(); ++i)
+    s.args.push_back(i > 0 && c.extra[i - 1] == "--wall-limit" ? grown(c.extra[i]) : c.extra[i]);
   // Under ASan or TSan (the sanitizer presets) a SIGSEGV would become the sanitizer's report and
   // its exit status (ASan 1, TSan 66: "ThreadSanitizer: nested bug in the same thread"): let the
   // signal kill the process as it does in a release build.
@@ -99,7 +107,7 @@ TEST_P(FaultMatrixTest, RowReportsTheFaultTheRunGoesOnAndNothingIsLeft) {
   ChildProcess run(s);
   // Every row has a 2 s timeout per wait (or a wall limit of a few seconds): a run that takes
   // this long hangs.
-  auto status = run.wait(Deadline::after(90s));
+  auto status = run.wait(Deadline::after(testing::scaled(90s)));
   if (!status) {
     run.kill_and_reap();
     FAIL() << "the run hung";
@@ -122,7 +130,16 @@ TEST_P(FaultMatrixTest, RowReportsTheFaultTheRunGoesOnAndNothingIsLeft) {
     const std::string error = (*row)["error"];
     const auto& needles = shared_gil && !want.needles_if_shared_gil.empty() ? want.needles_if_shared_gil
                                                                             : want.needles;
-    for (const std::string& needle : needles) EXPECT_NE(error.find(needle), std::string::npos) << error;
+    for (std::string needle : needles) {
+      if (k != 1.0) {
+        // "within 1s" names the grown timeout; "timed out after 10" the grown wall limit, whose
+        // number the run formats its own way: the words are checked.
+        if (const auto at = needle.find("within 1s"); at != std::string::npos)
+          needle.replace(at, 9, "within " + grown(c.timeout) + "s");
+        if (needle.rfind("timed out after ", 0) == 0) needle = "timed out after ";
+      }
+      EXPECT_NE(error.find(needle), std::string::npos) << error;
+    }
     // The console says the same, under the row's name.
     EXPECT_NE(console.find("[" + want.row + "]"), std::string::npos) << console;
     EXPECT_NE(console.find(error), std::string::npos) << console;

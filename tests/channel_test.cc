@@ -354,11 +354,24 @@ TEST(ShmChannelAcrossProcessesTest, SupervisorCloseWakesReceiverOfADeadPeer) {
 
 // ---- corrupted shared headers -----------------------------------------------------------------
 
+// A cache-line-aligned block for one ring region of `capacity` bytes, for tests that lay a ring
+// over memory they also scribble on.
+class RingRegion {
+ public:
+  explicit RingRegion(std::size_t capacity) : bytes_(ring_region_bytes(capacity) + kCacheLineSize) {}
+  void* get() {
+    const auto misalign = reinterpret_cast<std::uintptr_t>(bytes_.data()) % kCacheLineSize;
+    return bytes_.data() + (kCacheLineSize - misalign) % kCacheLineSize;
+  }
+
+ private:
+  std::vector<std::byte> bytes_;
+};
+
 TEST(RingCorruptionTest, RandomHeadersAreRejectedCleanly) {
   constexpr std::size_t kCapacity = 256;
-  std::vector<std::byte> storage(ring_region_bytes(kCapacity) + kCacheLineSize);
-  void* region = storage.data() + (kCacheLineSize - reinterpret_cast<std::uintptr_t>(storage.data()) %
-                                                        kCacheLineSize) % kCacheLineSize;
+  RingRegion storage(kCapacity);
+  void* region = storage.get();
   std::mt19937_64 rng(12345);
   int rejected = 0;
   for (int round = 0; round < 3000; ++round) {
@@ -420,9 +433,8 @@ TEST_P(ChannelTest, StreamedAndSmallMessagesInterleavedArriveWholeUnderContentio
 // position instead of calling the ring corrupt.
 TEST(RingStampBeforePositionTest, AStampSeenBeforeItsPositionIsWaitedForNotCorruption) {
   constexpr std::size_t kCapacity = 256;
-  std::vector<std::byte> storage(ring_region_bytes(kCapacity) + kCacheLineSize);
-  void* region = storage.data() + (kCacheLineSize - reinterpret_cast<std::uintptr_t>(storage.data()) %
-                                                        kCacheLineSize) % kCacheLineSize;
+  RingRegion storage(kCapacity);
+  void* region = storage.get();
   SpscRing writer(region, kCapacity, false, RingInit::kCreate);
   auto* h = static_cast<RingHeader*>(region);
   auto* data = static_cast<std::byte*>(region) + sizeof(RingHeader);
@@ -454,9 +466,8 @@ TEST(RingStampBeforePositionTest, AStampSeenBeforeItsPositionIsWaitedForNotCorru
 // that ring's entries: their stamps were made with the earlier ring's key.
 TEST(RingReuseTest, ARingInReusedMemoryHasNoMessageOfTheEarlierRing) {
   constexpr std::size_t kCapacity = 256;
-  std::vector<std::byte> storage(ring_region_bytes(kCapacity) + kCacheLineSize);
-  void* region = storage.data() + (kCacheLineSize - reinterpret_cast<std::uintptr_t>(storage.data()) %
-                                                        kCacheLineSize) % kCacheLineSize;
+  RingRegion storage(kCapacity);
+  void* region = storage.get();
   Message got;
   auto sink = [&](std::size_t n) { got.resize(n); return got.data(); };
   for (int life = 0; life < 50; ++life) {
@@ -544,9 +555,8 @@ TEST(HandoverTest, CloseWakesASenderWaitingForItsReceiver) {
 
 TEST(RingStallTest, TryRecvOfAStalledStreamedMessageTimesOutAndCloses) {
   constexpr std::size_t kCapacity = 256;
-  std::vector<std::byte> storage(ring_region_bytes(kCapacity) + kCacheLineSize);
-  void* region = storage.data() + (kCacheLineSize - reinterpret_cast<std::uintptr_t>(storage.data()) %
-                                                        kCacheLineSize) % kCacheLineSize;
+  RingRegion storage(kCapacity);
+  void* region = storage.get();
   SpscRing writer(region, kCapacity, false, RingInit::kCreate);
   // What a writer publishes before it waits for room: the entry's stamp and length, and a first part.
   auto* h = static_cast<RingHeader*>(region);

@@ -174,6 +174,7 @@ std::vector<RowCostModel> fit_cost_models(const Run& run) {
   std::map<std::string, RowCostModel> models;
   struct Points {
     std::vector<std::pair<double, double>> rt, ow, wall;
+    std::map<int, std::vector<double>> wall_rounds;  // scaling/N: the wall in each round
     std::map<int, std::vector<std::pair<double, double>>> dispatch;  // workers -> (bytes, ns)
     std::map<std::string, std::map<std::string, std::vector<std::pair<double, double>>>> codec;
   };
@@ -200,6 +201,7 @@ std::vector<RowCostModel> fit_cost_models(const Run& run) {
       } else if (res.metric == "wall") {
         if (auto n = number_after(res.name, "scaling/")) {
           pts.wall.emplace_back(*n, res.figure);
+          pts.wall_rounds[static_cast<int>(*n)] = res.by_round;
           if (*n == 1 && param(res, "loops", 0) > 0) m.ns_per_loop = res.figure / param(res, "loops", 0);
         }
       } else if (res.metric == "startup" && res.name == "startup/start") {
@@ -240,8 +242,20 @@ std::vector<RowCostModel> fit_cost_models(const Run& run) {
       std::vector<std::pair<double, double>> s;
       // Efficiency above 1 is noise between rounds (N workers cannot beat N x one), capped; so is
       // a speedup above 1 on one GIL (the host's load moving between N = 1 and N).
-      for (const auto& [n, wall] : pts.wall)
-        s.emplace_back(n, std::min(m.shared_gil ? 1.0 : n, n * one->second / wall));
+      // S(N) is the median of per-round N x wall(1) / wall(N), paired by round as the answer's
+      // scaling row pairs them (a ratio of the two medians mixes rounds of the machine's fast and
+      // slow modes); the ratio of medians where the rounds do not pair.
+      const auto& one_rounds = pts.wall_rounds[1];
+      for (const auto& [n, wall] : pts.wall) {
+        const auto& n_rounds = pts.wall_rounds[static_cast<int>(n)];
+        std::vector<double> paired;
+        if (one_rounds.size() == n_rounds.size())
+          for (std::size_t i = 0; i < n_rounds.size(); ++i)
+            if (std::isfinite(one_rounds[i]) && std::isfinite(n_rounds[i]) && n_rounds[i] > 0)
+              paired.push_back(n * one_rounds[i] / n_rounds[i]);
+        const double speedup = paired.empty() ? n * one->second / wall : median_of(paired);
+        s.emplace_back(n, std::min(m.shared_gil ? 1.0 : n, speedup));
+      }
       m.speedup = PiecewiseLinear(s);
     }
     for (auto& [kind, series] : pts.codec) {

@@ -245,8 +245,10 @@ int advise_command(const AdviseOptions& options, std::ostream& out) {
                        format_compute(p.channel_ns), p.codec_ns > 0 ? format_compute(p.codec_ns) : "—",
                        format_compute(p.driver_ns));
   }
-  out << "  per task: wall time per task in steady state, the tightest of the driver's dispatch, the workers'\n"
-         "  compute + channel over the scaling, the channel latency over the tasks in flight (limit);\n"
+  out << "  per task: wall time per task in steady state; limit cores / one GIL: the driver shares the cores,\n"
+         "  so the measured dispatch (taskfarm's cells with no compute) + compute over the scaling; else the\n"
+         "  tightest of the driver's dispatch, the workers' compute + channel over the scaling, and the\n"
+         "  channel latency over the tasks in flight (limit);\n"
       << (task.tasks ? "  total: startup and teardown of every worker + tasks x per task; ranked by total\n"
                      : "  startup: starting and tearing down every worker, once; ranked by tasks/s\n");
   if (!crossover_lines.empty()) {

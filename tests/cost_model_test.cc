@@ -103,6 +103,20 @@ TEST(CostModelTest, OneGilNeverSpeedsUp) {
   EXPECT_DOUBLE_EQ(fit_cost_models(run)[1].speedup_at(2), 1);
 }
 
+TEST(CostModelTest, SpeedupPairsTheRoundsOfOneAndNWorkers) {
+  // Rounds in the machine's fast mode (100) and slow mode (200); in six of seven rounds two
+  // workers take 1.1x one worker's wall, and in the fourth the modes differ: the median of the
+  // per-round ratios is S(2) = 2 / 1.1, while the ratio of the medians, 2 x 200 / 110 = 3.6,
+  // would be capped at 2.
+  report::Run run = synthetic_run();
+  Result one = result("scaling/1", "wall", 200), two = result("scaling/2", "wall", 110);
+  one.by_round = {100, 100, 100, 200, 200, 200, 200};
+  two.by_round = {110, 110, 110, 110, 220, 220, 220};
+  run.rows[0].results[4] = one;
+  run.rows[0].results[5] = two;
+  EXPECT_NEAR(fit_cost_models(run)[0].speedup_at(2), 2 / 1.1, 1e-12);
+}
+
 TEST(CostModelTest, SpeedupStopsAtTheRunsCores) {
   RowCostModel m;
   m.speedup = line({{1, 1}, {2, 1.6}});

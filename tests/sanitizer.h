@@ -1,8 +1,8 @@
 #pragma once
 // Which sanitizer the test preset says this build runs under: INTERPBENCH_SANITIZER, set by the
-// asan and tsan test presets (CMakePresets.json); "" otherwise. Only for the few tests that cannot
-// work under one sanitizer at all: they GTEST_SKIP() with the reason, and docs/performance.md
-// ("Sanitizers") lists every such skip.
+// asan and tsan test presets (CMakePresets.json); "" otherwise. For the few tests that cannot work
+// under one sanitizer at all (they GTEST_SKIP() with the reason, and docs/performance.md,
+// "Sanitizers", lists every such skip), and for the A/B gate's test, which runs more rounds.
 #include <cstdlib>
 #include <string>
 

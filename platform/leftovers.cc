@@ -1,6 +1,7 @@
 #include "platform/leftovers.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -9,18 +10,39 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+#include <memory>
 #include <string>
 #include <thread>
 
 namespace interpbench {
 namespace {
 
+// /proc/PID/stat, or "" when the process is gone. A process may exit between the open and the
+// read, which then fails with ESRCH: plain read(2), since libstdc++'s filebuf throws from there
+// (an istreambuf_iterator let that escape and end a run: FaultTest under ASan).
+std::string read_stat(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string out;
+  char buf[512];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) out.clear();  // gone while we read it
+    break;
+  }
+  ::close(fd);
+  return out;
+}
+
 bool parse_stat(pid_t pid, ProcessEntry& e) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  if (!in) return false;
-  const std::string line((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string line = read_stat(pid);
+  if (line.empty()) return false;
   // "pid (comm) S ppid pgrp ...": comm may hold spaces and parentheses, so after the last ')'.
   const auto close = line.rfind(')');
   if (close == std::string::npos || close + 2 >= line.size()) return false;
@@ -71,9 +93,9 @@ std::vector<ProcessEntry> survivors(pid_t pgid, const std::set<pid_t>& keep) {
 
 std::vector<ProcessEntry> list_processes() {
   std::vector<ProcessEntry> out;
-  DIR* dir = ::opendir("/proc");
+  const std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir("/proc"), ::closedir);
   if (dir == nullptr) return out;
-  while (const dirent* d = ::readdir(dir)) {
+  while (const dirent* d = ::readdir(dir.get())) {
     pid_t pid = 0;
     const char* name = d->d_name;
     const auto [p, ec] = std::from_chars(name, name + std::strlen(name), pid);
@@ -81,7 +103,6 @@ std::vector<ProcessEntry> list_processes() {
     ProcessEntry e;
     if (parse_stat(pid, e)) out.push_back(e);
   }
-  ::closedir(dir);
   return out;
 }
 

@@ -1,11 +1,14 @@
 // ChildProcess: exit codes and signal names come back, a timeout leaves the child running, a
 // chatty child never blocks, and nothing (no zombie, no orphan) survives the object.
 #include "platform/child_process.h"
+#include "platform/leftovers.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -161,6 +164,27 @@ TEST(ChildProcessTest, DestructorKillsTheWholeGroup) {
   auto deadline = Deadline::after(10s);
   while (pid_alive(grandchild) && !deadline.expired()) std::this_thread::sleep_for(5ms);
   EXPECT_FALSE(pid_alive(grandchild));
+}
+
+// The runner lists /proc while workloads' descendants come and go: a process that exits between
+// the open and the read of its stat file (the read fails with ESRCH) is gone, not an error.
+// Before, libstdc++'s filebuf threw from that read and ended a run (FaultTest, under ASan).
+TEST(LeftoversTest, ListingProcessesWhileOthersExitNeverThrows) {
+  std::atomic<bool> stop{false};
+  std::thread churn([&] {
+    while (!stop) {
+      const pid_t pid = ::fork();
+      if (pid == 0) ::_exit(0);
+      if (pid > 0) ::waitpid(pid, nullptr, 0);
+    }
+  });
+  std::size_t listed = 0;
+  EXPECT_NO_THROW({
+    for (int i = 0; i < 300; ++i) listed += list_processes().size();
+  });
+  stop = true;
+  churn.join();
+  EXPECT_GT(listed, 300u);  // at least this process each time
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The answer table and paragraph (reports/answer.h) on runs built in the test: a winner needs an
 // interval that excludes 1, same-code results never win, and the paragraph quotes the table.
 #include "reports/answer.h"
+#include "tests/answer_rows.h"
 
 #include <gtest/gtest.h>
 
@@ -46,21 +47,14 @@ Row row(const std::string& name, std::vector<Result> results) {
   return r;
 }
 
-const AnswerRow& find(const Answer& a, const std::string& question) {
-  for (const auto& r : a.rows)
-    if (r.question == question) return r;
-  throw std::runtime_error("no answer row '" + question + "'");
-}
-// A row of a temporary Answer would dangle once the full expression ends (ASan caught three tests
-// reading freed AnswerRows): keep the Answer in a variable.
-const AnswerRow& find(Answer&&, const std::string&) = delete;
+using testing::answer_row;
 
 TEST(AnswerTest, AClearDifferenceHasAWinnerWithItsInterval) {
   RunModel run;
   run.rows = {row("subinterp", {timed("pingpong/8", "round_trip", times(1))}),
               row("subprocess", {timed("pingpong/8", "round_trip", times(2))})};
   const Answer answer = make_answer(run);
-  const AnswerRow& small = find(answer, "small messages (8 B round trip)");
+  const AnswerRow& small = answer_row(answer, "small messages (8 B round trip)");
   EXPECT_EQ(small.winner, "subinterp");
   EXPECT_EQ(small.runner_up, "subprocess");
   ASSERT_TRUE(small.ratio);
@@ -79,7 +73,7 @@ TEST(AnswerTest, AWinnerWhoseIntervalHoldsOneIsNotSignificantlyDifferent) {
   run.rows = {row("subinterp", {timed("pingpong/8", "round_trip", times(1))}),
               row("subprocess", {timed("pingpong/8", "round_trip", sp)})};
   const Answer answer = make_answer(run);
-  const AnswerRow& small = find(answer, "small messages (8 B round trip)");
+  const AnswerRow& small = answer_row(answer, "small messages (8 B round trip)");
   ASSERT_TRUE(small.ratio);
   EXPECT_LE(small.ratio->low, 1.0);
   EXPECT_GE(small.ratio->high, 1.0);
@@ -93,7 +87,7 @@ TEST(AnswerTest, TooFewRoundsForAnIntervalIsSaidSo) {
   run.rows = {row("subinterp", {timed("pingpong/8", "round_trip", times(1, 3))}),
               row("subprocess", {timed("pingpong/8", "round_trip", times(3, 3))})};
   const Answer answer = make_answer(run);
-  const AnswerRow& small = find(answer, "small messages (8 B round trip)");
+  const AnswerRow& small = answer_row(answer, "small messages (8 B round trip)");
   EXPECT_EQ(small.winner, "");
   EXPECT_EQ(small.winner_text(), "too few rounds");
 }
@@ -107,12 +101,12 @@ TEST(AnswerTest, SameCodeResultsNeverProduceAWinner) {
                                   timed(base + "transfer", "transfer", times(1)),
                                   timed(base + "decode", "decode", times(10 * k))}));
   const Answer a = make_answer(run);
-  const AnswerRow& codec = find(a, "object graphs: the codec's share");
+  const AnswerRow& codec = answer_row(a, "object graphs: the codec's share");
   EXPECT_TRUE(codec.same_code);
   EXPECT_EQ(codec.winner, "");
   EXPECT_FALSE(codec.ratio);
   EXPECT_EQ(codec.winner_text(), "same code: not a finding");
-  const AnswerRow& channel = find(a, "object graphs: the channel's share");
+  const AnswerRow& channel = answer_row(a, "object graphs: the channel's share");
   EXPECT_EQ(channel.winner, "");  // the channel itself is the same speed on both
   // 1 / (10 + 1 + 10) and 1 / (30 + 1 + 30): the channel's share of the cost.
   EXPECT_EQ(channel.figures.back(), (std::pair<std::string, std::string>{"channel share", "2–5%"}));

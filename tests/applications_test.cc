@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "reports/answer.h"
+#include "tests/answer_rows.h"
 
 namespace interpbench {
 namespace {
@@ -98,14 +99,8 @@ TEST(ApplicationsTest, FallsBackToTheLargestCountBelowTheCores) {
 
 TEST(ApplicationsTest, TheAnswerNamesWhereThreadsScaleAndWhereTheyTie) {
   const Answer answer = make_answer(two_core_run());
-  const AnswerRow* parse = nullptr;
-  const AnswerRow* compress = nullptr;
-  for (const auto& r : answer.rows) {
-    if (r.question == "application: parse at N = 2") parse = &r;
-    if (r.question == "application: compress at N = 2") compress = &r;
-  }
-  ASSERT_NE(parse, nullptr);
-  ASSERT_NE(compress, nullptr);
+  const AnswerRow* parse = &testing::answer_row(answer, "application: parse at N = 2");
+  const AnswerRow* compress = &testing::answer_row(answer, "application: compress at N = 2");
   EXPECT_EQ(parse->winner, "subinterp");  // 1.9x vs subprocess's 1.8x in every round
   EXPECT_NE(parse->sentence.find("thread does not scale"), std::string::npos) << parse->sentence;
   EXPECT_EQ(compress->winner, "");  // all three alike: not significantly different
@@ -127,14 +122,8 @@ TEST(ApplicationsTest, ThreadScalingOnPurePythonWorkMakesTheGilClaimUnreadable) 
     r.results.push_back(throughput("nbody", 2, rates(n2)));
   }
   const Answer answer = make_answer(run);
-  const AnswerRow* compress = nullptr;
-  const AnswerRow* nbody = nullptr;
-  for (const auto& r : answer.rows) {
-    if (r.question == "application: compress at N = 2") compress = &r;
-    if (r.question == "application: nbody at N = 2") nbody = &r;
-  }
-  ASSERT_NE(compress, nullptr);
-  ASSERT_NE(nbody, nullptr);
+  const AnswerRow* compress = &testing::answer_row(answer, "application: compress at N = 2");
+  const AnswerRow* nbody = &testing::answer_row(answer, "application: nbody at N = 2");
   EXPECT_EQ(compress->sentence.find("the work releases the GIL"), std::string::npos) << compress->sentence;
   EXPECT_NE(compress->sentence.find("this run can't tell whether the work releases it"), std::string::npos)
       << compress->sentence;

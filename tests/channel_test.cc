@@ -368,6 +368,18 @@ class RingRegion {
   std::vector<std::byte> bytes_;
 };
 
+// What a producer writes for a message of `len` bytes at position 0 of a fresh ring: the entry's
+// length, then its stamp. Returns the data area, for the bytes a test writes itself (before any
+// reader attaches).
+std::byte* plant_entry_header(void* region, std::uint64_t len) {
+  auto* h = static_cast<RingHeader*>(region);
+  auto* data = static_cast<std::byte*>(region) + sizeof(RingHeader);
+  std::memcpy(data + sizeof(std::uint64_t), &len, sizeof len);
+  std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(data))
+      .store(stamp_of(0, h->stamp_key), std::memory_order_release);
+  return data;
+}
+
 TEST(RingCorruptionTest, RandomHeadersAreRejectedCleanly) {
   constexpr std::size_t kCapacity = 256;
   RingRegion storage(kCapacity);
@@ -437,13 +449,10 @@ TEST(RingStampBeforePositionTest, AStampSeenBeforeItsPositionIsWaitedForNotCorru
   void* region = storage.get();
   SpscRing writer(region, kCapacity, false, RingInit::kCreate);
   auto* h = static_cast<RingHeader*>(region);
-  auto* data = static_cast<std::byte*>(region) + sizeof(RingHeader);
   const std::uint64_t len = 200;  // above the 128-byte chunk: streamed; 16 + 200 + 40 of padding = 256
   const Message body = bytes_of(len, 7);
+  std::byte* data = plant_entry_header(region, len);
   std::memcpy(data + SpscRing::kEntryHeaderBytes, body.data(), 128 - SpscRing::kEntryHeaderBytes);
-  std::memcpy(data + sizeof(std::uint64_t), &len, sizeof len);
-  const std::uint64_t stamp = stamp_of(0, h->stamp_key);
-  std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(data)).store(stamp, std::memory_order_release);
   // write_pos is still 0: the producer has not published the header yet.
   SpscRing reader(region, kCapacity, false, RingInit::kAttach);
   std::thread late_producer([&] {
@@ -560,11 +569,7 @@ TEST(RingStallTest, TryRecvOfAStalledStreamedMessageTimesOutAndCloses) {
   SpscRing writer(region, kCapacity, false, RingInit::kCreate);
   // What a writer publishes before it waits for room: the entry's stamp and length, and a first part.
   auto* h = static_cast<RingHeader*>(region);
-  auto* data = static_cast<std::byte*>(region) + sizeof(RingHeader);
-  const std::uint64_t len = 4 * kCapacity;
-  const std::uint64_t stamp = stamp_of(0, h->stamp_key);
-  std::memcpy(data + sizeof stamp, &len, sizeof len);
-  std::memcpy(data, &stamp, sizeof stamp);
+  plant_entry_header(region, 4 * kCapacity);
   std::atomic_ref<std::uint64_t>(h->write_pos).store(SpscRing::kEntryHeaderBytes + 64, std::memory_order_release);
 
   SpscRing reader(region, kCapacity, false, RingInit::kAttach);

@@ -482,7 +482,7 @@ Plan make_plan(const PlanRequest& request, const std::vector<WorkloadFile>& avai
       child.shared_gil = row.kind == RowKind::kBaseline && all_shared;
       child.rounds = rounds_of(w.name);
       if (const auto cap = plan.suite.row_rounds_cap.find(row.label() + "/" + w.name);
-          cap != plan.suite.row_rounds_cap.end() && !request.rounds && !kWorkloadRows.contains(w.name))
+          cap != plan.suite.row_rounds_cap.end() && !request.rounds)
         child.rounds = std::min(child.rounds, cap->second);
       if (std::find(row_labels.begin(), row_labels.end(), row.label()) == row_labels.end())
         row_labels.push_back(row.label());

@@ -142,6 +142,8 @@ class SpscRing : public Channel {
   static constexpr std::uint64_t kEntryHeaderBytes = 2 * sizeof(std::uint64_t);
   // What an entry of a message of `len` bytes takes in the ring.
   static constexpr std::uint64_t entry_bytes(std::uint64_t len) { return align_entry(kEntryHeaderBytes + len); }
+  // The bytes after a message of `len` bytes up to the next entry's line.
+  static constexpr std::uint64_t entry_padding(std::uint64_t len) { return entry_bytes(len) - kEntryHeaderBytes - len; }
   // How long try_recv waits for the rest of a streamed message that has begun. Generous: a
   // writer mid-send is copying, not thinking; a writer that stalls this long is frozen or dead
   // without a supervisor to close the ring (or the header is hostile), and then try_recv must
@@ -218,7 +220,7 @@ class SpscRing : public Channel {
     put_header(msg.size());
     publish(kEntryHeaderBytes);
     // The last chunk publishes the padding to the next line with it (the consumer skips it).
-    const std::uint64_t pad = entry_bytes(msg.size()) - kEntryHeaderBytes - msg.size();
+    const std::uint64_t pad = entry_padding(msg.size());
     std::size_t done = 0;
     while (done < msg.size()) {
       const std::uint64_t left = msg.size() - done;
@@ -296,7 +298,7 @@ class SpscRing : public Channel {
   // A reference entry, (length | kReferenceBit, token), stands for a message the consumer copies
   // from elsewhere; the ring only orders it among the others and hands it to take_reference().
   static constexpr std::uint64_t kReferenceBit = std::uint64_t{1} << 63;
-  static constexpr std::uint64_t kReferenceEntryBytes = align_entry(2 * sizeof(std::uint64_t) + sizeof(std::uint64_t));  // header + the token
+  static constexpr std::uint64_t kReferenceEntryBytes = align_entry(kEntryHeaderBytes + sizeof(std::uint64_t));  // header + the token
   // take_reference() of an entry that delivers nothing (withdrawn by its sender).
   static constexpr std::optional<std::size_t> kSkipped = std::numeric_limits<std::size_t>::max();
 
@@ -469,7 +471,7 @@ class SpscRing : public Channel {
       return take_reference(len & ~kReferenceBit, token, sink);
     }
     if (len > kMaxMessageBytes) corrupt("message length out of bounds");
-    if (!streamed(len) && entry_bytes(len) <= capacity_) {
+    if (!streamed(len)) {
       // Published at once by the producer, stamp last: all of it is there.
       std::byte* dst = sink(len);
       copy_out(read_pos_ + kEntryHeaderBytes, dst, len);
@@ -480,7 +482,7 @@ class SpscRing : public Channel {
     // and the padding to the next line with the last of them.
     std::byte* dst = sink(len);  // before consuming anything: a throwing sink loses nothing
     consume(kEntryHeaderBytes);
-    const std::uint64_t pad = entry_bytes(len) - kEntryHeaderBytes - len;
+    const std::uint64_t pad = entry_padding(len);
     std::uint64_t done = 0;
     while (done < len) {
       if (!has_bytes(1)) {

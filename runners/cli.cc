@@ -189,7 +189,7 @@ struct RunOptionFlags {
     take_one(modules, run.modules);
     take_one(rounds, run.rounds);
     take_one(seed, run.seed);
-    if (out != nullptr && out->count() > 0) run.out = out_value;
+    if (out != nullptr && out->count() > 0 && out_value != "none") run.out = out_value;
   }
 };
 
@@ -225,7 +225,7 @@ RunOptionFlags add_run_options(CLI::App* cmd, RunOptions& run, bool with_outputs
       "--wall-limit", "Seconds each child (row x workload x round) may run before its process group is killed "
       "(default: the suite's, or 10x --timeout)")->type_name("SECONDS");
   if (with_outputs) {
-    f.out = cmd->add_option("--out", f.out_value, "Write the JSON report here (atomically); none: no file");
+    f.out = cmd->add_option("--out", f.out_value, "Write the JSON report here (atomically); none (the default): no file");
     cmd->add_option("--format", run.format, "What stdout gets: table | json | csv | md | bmf (Bencher Metric Format)")->capture_default_str();
   }
   f.gil = cmd->add_option("--gil", "subinterp rows: own,shared (default own; one row per mode)")

@@ -172,6 +172,22 @@ TEST_F(CliTest, AFileSizeLimitIsAWriteErrorNotADeathBySigxfsz) {
   }
 }
 
+// `--out none` is the default's "no file", not a file named none (one was committed by accident).
+TEST_F(CliTest, OutNoneWritesNoFile) {
+  SpawnOptions spawn;
+  spawn.executable = "/bin/bash";
+  spawn.args = {"-c", "cd \"$1\" && exec \"$0\" run --workload-file \"$2\" --backend thread --suite quick "
+                "--quiet --out none",
+                INTERPBENCH_BIN, dir_.string(), fixture("echo.py")};
+  spawn.stdout_mode = SpawnOptions::Output::kNull;
+  spawn.stderr_tail_lines = 50;
+  ChildProcess p(spawn);
+  auto status = p.wait(Deadline::after(std::chrono::seconds(60)));
+  if (!status) status = p.kill_and_reap();
+  EXPECT_EQ(status->exit_code, 0) << status->describe() << p.stderr_tail();
+  for (const auto& entry : fs::directory_iterator(dir_)) ADD_FAILURE() << "written: " << entry.path();
+}
+
 // A run that was SIGKILLed leaves its temporary directory; the next run removes it and says so
 // (docs/design.md, "Fault model": the runner gets SIGKILL).
 TEST_F(CliTest, AKilledRunsTemporaryDirectoryIsRemovedAndSaid) {

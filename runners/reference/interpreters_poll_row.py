@@ -5,8 +5,7 @@ these modules.
 
 Also imported inside each worker subinterpreter (interp_worker_main), so it imports only
 modules that subinterpreters support."""
-import collections
-import json
+import marshal
 import os
 import sys
 
@@ -17,14 +16,45 @@ from reference.row import ReferenceRow
 from reference.workload_file import describe_exception, load_workload
 
 
+_EXCEPTIONS = None
+
+
+def _queue_exceptions(interpqueues):
+    """(Empty, Full): the classes _interpqueues raises, registered first in this interpreter.
+    Unregistered, the first QueueEmpty or QueueFull an interpreter raises imports
+    test.support.interpreters.queues, and unittest with it, to find its classes: about 30 ms of
+    each worker's first empty poll (the row's teardown measured 24 ms, 2 ms with the
+    registration). Registering them is what that module does itself. Where it can't be done,
+    its classes are caught by their bases."""
+    global _EXCEPTIONS
+    if _EXCEPTIONS is None:
+        import _queue
+
+        class Queue:  # what a Queue object shared between interpreters would become: unused
+            pass
+
+        class QueueEmpty(_queue.Empty):
+            pass
+
+        class QueueFull(Exception):
+            pass
+
+        try:
+            interpqueues._register_heap_types(Queue, QueueEmpty, QueueFull)
+            _EXCEPTIONS = QueueEmpty, QueueFull
+        except Exception:  # noqa: BLE001 - another signature, or registered already
+            import queue
+            _EXCEPTIONS = queue.Empty, queue.Full
+    return _EXCEPTIONS
+
+
 class _Queues313:
     """_interpqueues: bounded, put raises when full, get raises when empty."""
 
     def __init__(self):
-        import queue
         import _interpqueues
         self.q = _interpqueues
-        self.Empty, self.Full = queue.Empty, queue.Full
+        self.Empty, self.Full = _queue_exceptions(_interpqueues)
 
     def create(self):
         return self.q.create(CAPACITY, 0, 1)  # fmt 0: shareable objects only; 1: drop unbound
@@ -100,7 +130,8 @@ class InterpChannel(ChannelBase):
         self._tr, self._rx, self._tx = transport, rx, tx
         self._closed = False
         self._eof = False
-        self._peeked = collections.deque()  # items select() took out to look (3.12)
+        self._peeked = []  # items select() took out to look (3.12; a list: collections costs a
+                           # subinterpreter's start 2 ms)
 
     def send(self, buffer, timeout=None):
         if self._closed:
@@ -119,7 +150,7 @@ class InterpChannel(ChannelBase):
 
     def _take(self):
         if self._peeked:
-            return True, self._peeked.popleft()
+            return True, self._peeked.pop(0)
         return self._tr.try_get(self._rx)
 
     def _deliver(self, item):
@@ -167,12 +198,12 @@ class InterpChannel(ChannelBase):
             backoff.wait()
 
 
-def interp_worker_main(workload_path, params_json, rx, tx, worker_id, worker_count, timeout):
+def interp_worker_main(workload_path, params_marshal, rx, tx, worker_id, worker_count, timeout):
     """Runs inside a worker subinterpreter (called from the code InterpGroup execs there)."""
     ch = InterpChannel(_transport(), rx, tx, worker_id, worker_count, timeout)
     try:
         module = load_workload(workload_path)
-        module.worker(ch, json.loads(params_json))
+        module.worker(ch, marshal.loads(params_marshal))
     finally:
         try:
             ch.close(timeout=1.0)
@@ -210,14 +241,15 @@ class InterpGroup(InterpreterThreadsGroup):
             self._exec = lambda iid, code: interp.run_string(iid, code, None)  # raises
         self.driver_channels, self.threads, self.outcomes = [], [], []
         self.interps, self.queues = [], []
-        params_json = json.dumps(params)
+        # marshal, not json: json imports re, 7 ms of each worker's start.
+        params_marshal = marshal.dumps(params)
         try:
             for i in range(n):
                 to_q, from_q = self.tr.create(), self.tr.create()
                 self.queues += [to_q, from_q]
                 iid = self._create()
                 self.interps.append(iid)
-                code = _INTERP_BOOT.format(packages=PACKAGES_DIR, workload=workload_path, params=params_json, rx=to_q,
+                code = _INTERP_BOOT.format(packages=PACKAGES_DIR, workload=workload_path, params=params_marshal, rx=to_q,
                                            tx=from_q, i=i, n=n, timeout=timeout)
                 outcome = {}
                 self.outcomes.append(outcome)

@@ -96,6 +96,17 @@ class InterpretersSemantics(ChannelSemantics, unittest.TestCase):
 class InterpretersPollSemantics(ChannelSemantics, unittest.TestCase):
     row = "py-interpreters-poll"
 
+    def test_a_worker_polls_without_importing_test_support_or_json(self):
+        """The first QueueEmpty a 3.13 interpreter raises imports test.support.interpreters.queues
+        and unittest (30 ms of every worker's start) unless the row registered its classes; the
+        params travel as marshal, since json imports re (7 ms)."""
+        code, doc, err = run_reference(self.row, os.path.join(HERE, "worker_imports_workload.py"),
+                                       {"timeout": 10, "watch": ["unittest", "test", "json", "re"]})
+        if doc and doc.get("skipped"):
+            self.skipTest(doc["skipped"])
+        self.assertEqual(code, 0, err)
+        self.assertEqual(doc["results"][0]["params"]["held"], [])
+
 
 class DocumentedInterpretersApi(unittest.TestCase):
     """py-interpreters calls the documented blocking queue API: on 3.13 and 3.14 its get() sleeps

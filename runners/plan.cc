@@ -181,6 +181,14 @@ Suite default_suite(int cores) {
   // ~1.5 s idle (14 interpreters started, get() sleeping 10 ms between polls), six rounds would
   // take ~10 s of the suite's 3 minutes. Its speedups are then one per round, no interval.
   s.row_rounds_cap["py-interpreters/apps"] = 2;
+  // Twelve scaling rounds where a headline ratio or a "Why not subprocesses?" pair stands on
+  // the figure (subinterp, subprocess, py-interpreters-poll, py-multiprocessing); six, the least
+  // for a 95% interval, for the rows whose workers share one GIL (their efficiency is about
+  // 1 / N, far from any decision) and the executors. The documented interpreters API's round
+  // trip is its 10 ms polling sleep: six rounds. Together ~13 s of the suite's 3 minutes.
+  for (const char* row : {"thread", "py-threading", "py-executor-thread", "py-executor-process-fork"})
+    s.row_rounds_cap[std::string(row) + "/scaling"] = 6;
+  s.row_rounds_cap["py-interpreters/pingpong"] = 6;
   // spawn where a worker's start is the figure; elsewhere it measures what fork does.
   s.mp_methods = {"fork"};
   s.per_workload_mp_methods["startup"] = {"fork", "spawn"};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <tuple>
 
 #include <gtest/gtest.h>
@@ -276,6 +277,30 @@ TEST(PlanTest, TheDefaultSuiteRunsTheApplicationsOnEveryRowIncludingTheExecutors
   // --rounds is every row's.
   req.rounds = 7;
   for (const auto& c : make_plan(req, {{"apps", "/w/apps.py"}}).children) EXPECT_EQ(c.rounds, 7) << c.row.label();
+}
+
+// Twelve scaling rounds on the rows whose scaling a headline or a "Why not subprocesses?" pair
+// uses; six (the least for a 95% interval) where one GIL holds the efficiency near 1 / N, and on
+// the executors; the documented interpreters API's round trip (its 10 ms polls) in six.
+TEST(PlanTest, TheDefaultSuiteGivesTwelveScalingRoundsOnlyWhereADecisionStandsOnThem) {
+  PlanRequest req;
+  req.suite = "default";
+  req.cores = 2;
+  req.workloads = {"scaling", "pingpong"};
+  const Plan plan = make_plan(req, {{"scaling", "/w/scaling.py"}, {"pingpong", "/w/pingpong.py"}});
+  std::map<std::string, int> scaling, pingpong;
+  for (const auto& c : plan.children)
+    (c.workload.name == "scaling" ? scaling : pingpong)[c.row.label()] = c.rounds;
+  for (const char* row : {"subinterp", "subprocess", "py-multiprocessing-fork", "py-interpreters-poll"})
+    EXPECT_EQ(scaling.at(row), 12) << row;
+  for (const char* row : {"thread", "py-threading", "py-executor-thread", "py-executor-process-fork"})
+    EXPECT_EQ(scaling.at(row), 6) << row;
+  EXPECT_EQ(pingpong.at("py-interpreters"), 6);
+  EXPECT_EQ(pingpong.at("subinterp"), 12);
+  EXPECT_EQ(pingpong.at("py-interpreters-poll"), 12);
+  req.rounds = 9;  // --rounds is every row's
+  for (const auto& c : make_plan(req, {{"scaling", "/w/scaling.py"}, {"pingpong", "/w/pingpong.py"}}).children)
+    EXPECT_EQ(c.rounds, 9) << c.row.label();
 }
 
 TEST(PlanTest, OwnGilWithLegacyConfigOrAnUnknownModeIsBadInput) {

@@ -54,20 +54,22 @@ class SpinBudget {
 
 // Spins (pause instruction) until ready(): true. False once `spin` has passed with no
 // progressed() (a peer that moves answers soon: the spin starts again), or at `hard_stop`.
-// The clock is read every 64 polls only.
+// The clock is read every 64 polls only, and first at the 64th: a wait that ends sooner (a round
+// trip's wait ends after about 10) never reads it; the spin's time counts from that first read.
 template <class Ready, class Progressed>
 bool spin_until(Ready ready, Progressed progressed, std::chrono::nanoseconds spin,
                 std::optional<Clock::time_point> hard_stop) {
-  auto spin_until = Clock::now() + spin;
+  std::optional<Clock::time_point> spin_end;
   for (unsigned i = 1;; ++i) {
     futex::cpu_relax();
     if (ready()) return true;
     if ((i & 63) != 0) continue;
     const auto now = Clock::now();
     if (hard_stop && now >= *hard_stop) return false;
-    if (progressed()) {
-      spin_until = now + spin;
-    } else if (now >= spin_until) {
+    const bool moved = progressed();
+    if (!spin_end || moved) {
+      spin_end = now + spin;
+    } else if (now >= *spin_end) {
       return false;
     }
   }

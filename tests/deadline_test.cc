@@ -2,6 +2,8 @@
 // one that wrapped into the past (a signed overflow: UB, and in practice an expired deadline).
 #include "core/deadline.h"
 
+#include <time.h>
+
 #include <chrono>
 #include <limits>
 
@@ -51,13 +53,31 @@ TEST(DeadlineTest, ZeroNegativeAndNanDoNotWait) {
   EXPECT_TRUE(Deadline::from_seconds(std::nullopt).is_never());
 }
 
-TEST(DeadlineTest, OrdinaryDurationsAreExact) {
+TEST(DeadlineTest, DurationsUnderASecondAreExact) {
   const auto before = Clock::now();
-  const Deadline d = Deadline::from_seconds(2.0);
+  const Deadline d = Deadline::from_seconds(0.5);
   const auto after = Clock::now();
   ASSERT_TRUE(d.when());
-  EXPECT_GE(*d.when(), before + 2s);
-  EXPECT_LE(*d.when(), after + 2s);
+  EXPECT_GE(*d.when(), before + 500ms);
+  EXPECT_LE(*d.when(), after + 500ms);
+}
+
+// From a second on, the coarse clock: never later than now + d, at most one tick earlier.
+TEST(DeadlineTest, DurationsOfASecondOrMoreAreAtMostOneCoarseTickEarly) {
+  timespec res{};
+  ASSERT_EQ(clock_getres(CLOCK_MONOTONIC_COARSE, &res), 0);
+  const auto tick = std::chrono::seconds(res.tv_sec) + std::chrono::nanoseconds(res.tv_nsec);
+  for (double s : {1.0, 2.0, 10.0}) {
+    SCOPED_TRACE(s);
+    const auto before = Clock::now();
+    const Deadline d = Deadline::from_seconds(s);
+    const auto after = Clock::now();
+    const auto d_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(s));
+    ASSERT_TRUE(d.when());
+    EXPECT_LE(*d.when(), after + d_ns);
+    EXPECT_GE(*d.when(), before + d_ns - tick);
+    EXPECT_FALSE(d.expired());
+  }
 }
 
 }  // namespace

@@ -64,4 +64,25 @@ nlohmann::json calibrate_workload(const std::filesystem::path& file,
   return result;
 }
 
+std::vector<std::string> calibration_warnings(const nlohmann::json& calibrations) {
+  constexpr const char* kSuffix = "_slowest_probe";
+  std::vector<std::string> out;
+  if (!calibrations.is_object()) return out;
+  for (const auto& [workload, figures] : calibrations.items()) {
+    if (!figures.is_object()) continue;
+    for (const auto& [key, value] : figures.items()) {
+      const auto slowest = figures.find(key + kSuffix);
+      if (slowest == figures.end() || !value.is_number() || !slowest->is_number()) continue;
+      const double taken = value.get<double>(), low = slowest->get<double>();
+      if (!(low > 0) || taken / low <= 1.10) continue;
+      out.push_back(fmt::format(
+          "calibration: {}'s {} probes ranged {:.3g}-{:.3g} ({:.2f}x apart): the machine changed "
+          "speed while calibrating; the run uses the fastest, {:.3g}; fix: an idle machine, or "
+          "compare runs whose calibrations agree (options.calibration in the JSON)",
+          workload, key, low, taken, taken / low, taken));
+    }
+  }
+  return out;
+}
+
 }  // namespace interpbench

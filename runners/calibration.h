@@ -4,6 +4,8 @@
 // That way every row does the same amount of work (e.g. taskfarm's loops per microsecond), instead
 // of each child calibrating under whatever load the machine had at that moment.
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -15,5 +17,11 @@ namespace interpbench {
 nlohmann::json calibrate_workload(const std::filesystem::path& file,
                                   const std::filesystem::path& python,
                                   const nlohmann::json& params, double limit_s = 60);
+
+// A calibration that probes several times reports its slowest probe beside the figure it took, as
+// KEY and KEY_slowest_probe (taskfarm: the fastest of 10 probes, docs/design.md). One warning per
+// figure whose probes are more than 10% apart: the machine changed speed while calibrating.
+// `calibrations` is the run's options.calibration: {workload: {key: value}}.
+std::vector<std::string> calibration_warnings(const nlohmann::json& calibrations);
 
 }  // namespace interpbench

@@ -169,6 +169,8 @@ Run make_run(const Plan& plan, const std::filesystem::path& python, const std::f
   run.environment["executable"] = executable.string();
   run.options = plan.options;
   run.warnings = environment_warnings(run.environment, max_workers(plan));
+  if (plan.options.contains("calibration"))
+    for (auto& w : calibration_warnings(plan.options["calibration"])) run.warnings.push_back(std::move(w));
   return run;
 }
 

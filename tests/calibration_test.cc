@@ -30,6 +30,18 @@ TEST(CalibrationTest, ReturnsWhatCalibrateRunReturnsGivenTheParams) {
   EXPECT_EQ(got, nlohmann::json({{"loops_per_us", 42.5}, {"seen_suite", "quick"}}));
 }
 
+// KEY beside KEY_slowest_probe: a warning only when they are more than 10% apart.
+TEST(CalibrationTest, ProbesMoreThanTenPercentApartAreAWarning) {
+  const auto w = calibration_warnings(
+      {{"taskfarm", {{"loops_per_us", 10.3}, {"loops_per_us_slowest_probe", 5.74}}},
+       {"steady", {{"loops_per_us", 10.3}, {"loops_per_us_slowest_probe", 9.9}}},
+       {"single", {{"loops_per_us", 10.3}}}});
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("taskfarm's loops_per_us probes ranged 5.74-10.3 (1.79x apart)"), std::string::npos) << w[0];
+  EXPECT_TRUE(calibration_warnings(nlohmann::json::object()).empty());
+  EXPECT_TRUE(calibration_warnings({{"taskfarm", {{"loops_per_us", "fast"}, {"loops_per_us_slowest_probe", 1}}}}).empty());
+}
+
 // A VM's vCPUs run pure Python in two speed modes, an unpinned process often in the slow one:
 // calibration runs on one CPU, so that every run of a build calibrates alike.
 TEST(CalibrationTest, CalibrationRunsOnOneCpu) {

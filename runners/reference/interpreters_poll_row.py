@@ -8,6 +8,7 @@ modules that subinterpreters support."""
 import marshal
 import os
 import sys
+import time
 
 from reference.channel_base import (CAPACITY, EOF, MAX_SLEEP_S, SPIN_NS, Backoff, ChannelBase,
                                     InterpreterThreadsGroup)
@@ -82,6 +83,13 @@ class _Queues313:
     def count(self, qid):
         return self.q.get_count(qid)
 
+    def calls(self):
+        """(put(qid, item, 0, 1), get(qid)): the module's own functions, for the channel's fast
+        path: put raises self.Full, get returns (item, ...) or raises self.Empty. Called
+        directly, with positional arguments: a put + get measured 466 ns so, 580 ns through
+        try_put/try_get and 740 ns through functools.partial with keywords."""
+        return self.q.put, self.q.get
+
 
 class _Channels312:
     """_xxinterpchannels (3.12): unbounded; recv with a default never raises when empty."""
@@ -117,6 +125,26 @@ class _Channels312:
     def count(self, cid):
         return None  # no way to peek: select() falls back to try_get and keeps the item
 
+    class Empty(Exception):
+        pass
+
+    class Full(Exception):  # never raised: the channels are unbounded
+        pass
+
+    def calls(self):
+        """(put, get) as _Queues313.calls gives them (Python functions here: 3.12 only)."""
+        send, recv, nothing, empty = self.c.send, self.c.recv, self._NOTHING, self.Empty
+
+        def put(cid, item, _fmt, _unbound):
+            send(cid, item)
+
+        def get(cid):
+            item = recv(cid, nothing)
+            if type(item) is str and item == nothing:
+                raise empty
+            return (item,)
+        return put, get
+
 
 def _transport():
     return _Queues313() if sys.version_info >= (3, 13) else _Channels312()
@@ -132,16 +160,21 @@ class InterpChannel(ChannelBase):
         self._eof = False
         self._peeked = []  # items select() took out to look (3.12; a list: collections costs a
                            # subinterpreter's start 2 ms)
+        # The hot path calls the queue module's functions itself, as the twin's loop does
+        # (tests/twins/interpreters_poll_pingpong.py): no adapter frame between.
+        self._put, self._get = transport.calls()
+        self._Empty, self._Full = transport.Empty, transport.Full
 
     def send(self, buffer, timeout=None):
         if self._closed:
             raise BrokenPipeError("send on a closed channel")
         data = buffer if type(buffer) is bytes else bytes(buffer)
-        if self._tr.try_put(self._tx, data):
-            return
-        backoff = Backoff(self._t(timeout), "send")
-        while not self._tr.try_put(self._tx, data):
-            backoff.wait()
+        try:
+            self._put(self._tx, data, 0, 1)
+        except self._Full:
+            backoff = Backoff(self._t(timeout), "send")
+            while not self._tr.try_put(self._tx, data):
+                backoff.wait()
 
     def try_send(self, buffer):
         if self._closed:
@@ -162,13 +195,35 @@ class InterpChannel(ChannelBase):
     def recv(self, timeout=None):
         if self._eof:
             raise EOFError("channel closed")
-        ok, item = self._take()
-        if not ok:
-            backoff = Backoff(self._t(timeout), "recv")
-            while not ok:
-                backoff.wait()
-                ok, item = self._take()
-        return self._deliver(item)
+        if self._peeked:
+            item = self._peeked.pop(0)
+        else:
+            try:
+                item = self._get(self._rx)[0]
+            except self._Empty:
+                item = self._wait_item(timeout)
+        if item is EOF:
+            self._eof = True
+            raise EOFError("channel closed")
+        return item
+
+    def _wait_item(self, timeout):
+        """The next item, polled as the twin polls: a tight spin of SPIN_NS (a get that raises
+        Empty, a clock read), then the Backoff's sleeps. The spin's loop is the latency a
+        message waits for once it is there."""
+        get, rx, empty, clock = self._get, self._rx, self._Empty, time.perf_counter_ns
+        spin_end = clock() + SPIN_NS
+        while clock() < spin_end:
+            try:
+                return get(rx)[0]
+            except empty:
+                pass
+        backoff = Backoff(self._t(timeout), "recv")
+        while True:
+            backoff.wait()
+            ok, item = self._take()
+            if ok:
+                return item
 
     def try_recv(self):
         if self._eof:

@@ -189,6 +189,9 @@ Suite default_suite(int cores) {
   for (const char* row : {"thread", "py-threading", "py-executor-thread", "py-executor-process-fork"})
     s.row_rounds_cap[std::string(row) + "/scaling"] = 6;
   s.row_rounds_cap["py-interpreters/pingpong"] = 6;
+  // py-multiprocessing's stream moves 16 MiB messages through a 64 KiB pipe: 0.9 s a child, the
+  // suite's costliest; its ratios are the stdlib's, not a headline: six rounds.
+  s.row_rounds_cap["py-multiprocessing-fork/stream"] = 6;
   // spawn where a worker's start is the figure; elsewhere it measures what fork does.
   s.mp_methods = {"fork"};
   s.per_workload_mp_methods["startup"] = {"fork", "spawn"};

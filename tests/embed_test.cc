@@ -174,6 +174,42 @@ TEST(ChannelTypeTest, MessagesLargerThanTheRingArriveWhole) {
   EXPECT_TRUE(flag(f.globals.get(), "ok"));
 }
 
+// A receive blocked without the GIL holds its direction: a second thread's recv or try_recv on
+// it is refused (RuntimeError), while the other direction stays free; once the blocked call
+// returns, the direction is free again.
+TEST(ChannelTypeTest, ADirectionBlockedInOneThreadIsRefusedToAnother) {
+  GilAcquire gil;
+  ChannelFixture f;
+  run("import threading, time\n"
+      "got = []\n"
+      "t = threading.Thread(target=lambda: got.append(w.recv(timeout=30)))\n"
+      "t.start()\n"
+      // Probe with try_recv only: it never blocks, so it never takes the direction from t.
+      "deadline = time.monotonic() + 10\n"
+      "refused_try = refused_recv = False\n"
+      "while time.monotonic() < deadline and not refused_try:\n"
+      "    time.sleep(0.01)\n"
+      "    try:\n"
+      "        w.try_recv()\n"
+      "    except RuntimeError:\n"
+      "        refused_try = True\n"
+      "try:\n"
+      "    w.recv(timeout=0.01)\n"
+      "except RuntimeError:\n"
+      "    refused_recv = True\n"
+      "except TimeoutError:\n"
+      "    pass\n"
+      "other_free = w.try_send(b'up') is True and d.try_recv() == b'up'\n"
+      "d.send(b'x', timeout=5)\n"
+      "t.join(30)\n"
+      "free_again = w.try_recv() is None\n"
+      "ok = got == [b'x'] and refused_try and refused_recv\n",
+      f.globals.get());
+  EXPECT_TRUE(flag(f.globals.get(), "ok"));
+  EXPECT_TRUE(flag(f.globals.get(), "other_free"));
+  EXPECT_TRUE(flag(f.globals.get(), "free_again"));
+}
+
 TEST(ChannelTypeTest, NonBlockingCallsAndTimeouts) {
   GilAcquire gil;
   ChannelFixture f;

@@ -286,11 +286,16 @@ TEST(PlanTest, TheDefaultSuiteGivesTwelveScalingRoundsOnlyWhereADecisionStandsOn
   PlanRequest req;
   req.suite = "default";
   req.cores = 2;
-  req.workloads = {"scaling", "pingpong"};
-  const Plan plan = make_plan(req, {{"scaling", "/w/scaling.py"}, {"pingpong", "/w/pingpong.py"}});
-  std::map<std::string, int> scaling, pingpong;
+  req.workloads = {"scaling", "pingpong", "stream"};
+  const Plan plan = make_plan(req, {{"scaling", "/w/scaling.py"}, {"pingpong", "/w/pingpong.py"},
+                                    {"stream", "/w/stream.py"}});
+  std::map<std::string, int> scaling, pingpong, stream;
   for (const auto& c : plan.children)
-    (c.workload.name == "scaling" ? scaling : pingpong)[c.row.label()] = c.rounds;
+    (c.workload.name == "scaling" ? scaling : c.workload.name == "pingpong" ? pingpong : stream)[c.row.label()] =
+        c.rounds;
+  EXPECT_EQ(stream.at("py-multiprocessing-fork"), 6);  // 16 MiB through a pipe: 0.9 s a child
+  EXPECT_EQ(stream.at("subinterp"), 12);
+  EXPECT_EQ(stream.at("subprocess"), 12);
   for (const char* row : {"subinterp", "subprocess", "py-multiprocessing-fork", "py-interpreters-poll"})
     EXPECT_EQ(scaling.at(row), 12) << row;
   for (const char* row : {"thread", "py-threading", "py-executor-thread", "py-executor-process-fork"})
@@ -299,7 +304,8 @@ TEST(PlanTest, TheDefaultSuiteGivesTwelveScalingRoundsOnlyWhereADecisionStandsOn
   EXPECT_EQ(pingpong.at("subinterp"), 12);
   EXPECT_EQ(pingpong.at("py-interpreters-poll"), 12);
   req.rounds = 9;  // --rounds is every row's
-  for (const auto& c : make_plan(req, {{"scaling", "/w/scaling.py"}, {"pingpong", "/w/pingpong.py"}}).children)
+  for (const auto& c : make_plan(req, {{"scaling", "/w/scaling.py"}, {"pingpong", "/w/pingpong.py"},
+                                       {"stream", "/w/stream.py"}}).children)
     EXPECT_EQ(c.rounds, 9) << c.row.label();
 }
 

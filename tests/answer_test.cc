@@ -146,6 +146,21 @@ TEST(AnswerTest, TheParagraphsNumbersAreTheTables) {
   EXPECT_NE(a.paragraph.find("On this machine, with the same shared-memory channel"), std::string::npos);
 }
 
+// The thread backend's lead on large messages is that it passes the bytes object itself: its
+// row says so where thread ran, and only there.
+TEST(AnswerTest, ALargeMessageRowSaysThreadPassesTheObjectWhereThreadRan) {
+  const auto large = [](const std::vector<std::string>& rows) {
+    RunModel run;
+    for (const auto& name : rows)
+      run.rows.push_back(row(name, {timed("pingpong/1048576", "round_trip", times(name == "thread" ? 2 : 100))}));
+    const Answer a = make_answer(run);
+    return answer_row(a, "large messages (1 MiB round trip)").sentence;
+  };
+  EXPECT_NE(large({"subinterp", "subprocess", "thread"}).find("thread passes the bytes object itself"),
+            std::string::npos);
+  EXPECT_EQ(large({"subinterp", "subprocess"}).find("passes the bytes object"), std::string::npos);
+}
+
 TEST(AnswerTest, WhatARunDidNotMeasureIsSaidSo) {
   const Answer a = make_answer(RunModel{});
   for (const auto& r : a.rows) {

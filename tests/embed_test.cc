@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "backends/heap_buffer_pool.h"
 #include "backends/inproc_channel.h"
@@ -172,6 +173,67 @@ TEST(ChannelTypeTest, MessagesLargerThanTheRingArriveWhole) {
       "ok = got == [msg]\n",
       f.globals.get());
   EXPECT_TRUE(flag(f.globals.get(), "ok"));
+}
+
+// Both ends in one interpreter (the thread backend's case): bytes of 64 KiB or more arrive as the
+// object that was sent, smaller ones and other buffers as copies, all in the order sent; a send
+// that fails (timeout on a full ring) leaves no reference behind.
+TEST(ChannelTypeTest, LargeBytesPassByReferenceWithinOneInterpreter) {
+  GilAcquire gil;
+  ChannelFixture f;  // a 256-byte ring: the markers (24 bytes) fit, a 64 KiB copy streams
+  run("import sys, threading\n"
+      "big = bytes(range(256)) * 256\n"  // 64 KiB
+      "small = b'x' * 100\n"
+      "arr = bytearray(big)\n"
+      "got = []\n"
+      "def reader():\n"
+      "    for _ in range(4):\n"
+      "        got.append(w.recv(timeout=30))\n"
+      "t = threading.Thread(target=reader)\n"
+      "t.start()\n"
+      "for m in (big, small, arr, big):\n"
+      "    d.send(m, timeout=30)\n"
+      "t.join(30)\n"
+      "same = got[0] is big and got[3] is big\n"
+      "copies = got[1] == small and got[1] is not small and got[2] == bytes(arr) and type(got[2]) is bytes\n"
+      "got.clear()\n"
+      "# A full ring: the marker's send times out, and the object's count is as before.\n"
+      "before = sys.getrefcount(big)\n"
+      "while d.try_send(b'f' * 40):\n"
+      "    pass\n"
+      "try:\n"
+      "    d.send(big, timeout=0.05)\n"
+      "    timed_out = False\n"
+      "except TimeoutError:\n"
+      "    timed_out = True\n"
+      "no_leak = sys.getrefcount(big) == before\n",
+      f.globals.get());
+  EXPECT_TRUE(flag(f.globals.get(), "same"));
+  EXPECT_TRUE(flag(f.globals.get(), "copies"));
+  EXPECT_TRUE(flag(f.globals.get(), "timed_out"));
+  EXPECT_TRUE(flag(f.globals.get(), "no_leak"));
+}
+
+// Until the receiving end's Channel exists in the sender's interpreter, a large message is copied:
+// what the ring carries is the message itself, not a marker.
+TEST(ChannelTypeTest, LargeBytesAreCopiedWhileNoReceiverOfThisInterpreterIsKnown) {
+  GilAcquire gil;
+  ChannelPair pair = make_inproc_channel_pair(1 << 20);
+  auto pool = std::make_shared<HeapBufferPool>();
+  PyRef globals = new_globals();
+  PyRef d = py::make_driver_channel(pair, pool, 0, 1, /*gil_shared_with_peer=*/false);
+  PyDict_SetItemString(globals.get(), "d", d.get());
+  run("d.send(bytes(range(256)) * 512, timeout=5)\n", globals.get());
+  std::vector<std::byte> got;
+  const auto n = pair.to_worker->recv_into(
+      [&](std::size_t size) {
+        got.resize(size);
+        return got.data();
+      },
+      Deadline::after(std::chrono::seconds(5)));
+  ASSERT_TRUE(n);
+  ASSERT_EQ(*n, 128u * 1024u);
+  EXPECT_EQ(got[255], std::byte{255});
 }
 
 // A receive blocked without the GIL holds its direction: a second thread's recv or try_recv on

@@ -7,11 +7,16 @@
 // the sink, so this can't deadlock). Where the peer has its own GIL, recv() first spins with the
 // GIL held (kGilSpin, spin_policy.h); never with a shared GIL, where it would keep the peer off
 // it. Why, with measurements: docs/performance.md ("The ring and the spin, piece by piece").
+#include <array>
 #include <atomic>
 #include <cstring>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <new>
+#include <random>
 #include <utility>
+#include <vector>
 
 #include "backends/python/buffer_type.h"
 #include "backends/python/fast_args.h"
@@ -21,6 +26,62 @@
 
 namespace interpbench::py {
 namespace {
+
+// bytes of at least this size pass by reference between two ends in one interpreter.
+constexpr Py_ssize_t kByReferenceMinBytes = 64 * 1024;
+
+// One direction's bytes objects passed by reference, where its sending and its receiving
+// Channel live in one interpreter (the thread backend): the object itself goes, as
+// queue.Queue passes it, and no copy is made. The sender queues a new reference, then sends
+// `marker` through the ring, which keeps the order; the receiver that reads the marker takes the
+// oldest object. The marker is 24 bytes, 16 of them random per direction, so no message sent by
+// copy can be taken for one. Each end records its interpreter when its Channel is made; until
+// both have (a worker not yet started), and wherever they differ (subinterpreters, processes),
+// every message is copied.
+struct ObjectPassing {
+  std::mutex mu;
+  PyInterpreterState* sender = nullptr;
+  PyInterpreterState* receiver = nullptr;
+  std::deque<PyObject*> objects;  // owned references, oldest first
+  std::array<std::byte, 24> marker{};
+
+  ObjectPassing() {
+    std::random_device rd;
+    for (std::size_t i = 0; i < 16; i += 4) {
+      const std::uint32_t r = rd();
+      std::memcpy(marker.data() + i, &r, sizeof r);
+    }
+    std::memcpy(marker.data() + 16, "ibobjref", 8);
+  }
+  // The last ChannelEnds goes in channel_dealloc, with the GIL of the interpreter that owns
+  // these objects (they are only queued where both ends are in it).
+  ~ObjectPassing() {
+    for (PyObject* o : objects) Py_DECREF(o);
+  }
+  bool same_interpreter() {
+    std::lock_guard lock(mu);
+    return sender != nullptr && sender == receiver;
+  }
+  bool is_marker(PyObject* bytes) const {
+    return PyBytes_GET_SIZE(bytes) == static_cast<Py_ssize_t>(marker.size()) &&
+           std::memcmp(PyBytes_AS_STRING(bytes), marker.data(), marker.size()) == 0;
+  }
+};
+
+// The ObjectPassing of a direction, shared by the two Channels over it (a registry of this
+// process, keyed by the direction's Channel, holding neither alive).
+std::shared_ptr<ObjectPassing> object_passing_of(const std::shared_ptr<Channel>& direction) {
+  static std::mutex mu;
+  static std::vector<std::pair<std::weak_ptr<Channel>, std::weak_ptr<ObjectPassing>>> registry;
+  std::lock_guard lock(mu);
+  std::erase_if(registry, [](const auto& e) { return e.first.expired() || e.second.expired(); });
+  for (const auto& [channel, passing] : registry)
+    if (channel.lock() == direction)
+      if (auto p = passing.lock()) return p;
+  auto p = std::make_shared<ObjectPassing>();
+  registry.emplace_back(direction, p);
+  return p;
+}
 
 struct ChannelEnds {
   std::shared_ptr<Channel> send;
@@ -34,6 +95,7 @@ struct ChannelEnds {
   std::atomic_flag sending = ATOMIC_FLAG_INIT;
   std::atomic_flag receiving = ATOMIC_FLAG_INIT;
   SpinBudget<kGilSpin> recv_spin;  // the receiving thread's (guarded by `receiving`)
+  std::shared_ptr<ObjectPassing> send_objects, recv_objects;  // ObjectPassing of each direction
 };
 
 // Marks one direction busy for a call; `ok()` false (RuntimeError set) if it already was.
@@ -198,6 +260,23 @@ PyObject* channel_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs, 
   if (!fast_args("send", args, nargs, kwnames, {"buffer", "timeout"}, 1, a)) return nullptr;
   std::optional<double> timeout;
   if (!parse_timeout(a[1], &timeout)) return nullptr;
+  if (PyBytes_CheckExact(a[0]) && PyBytes_GET_SIZE(a[0]) >= kByReferenceMinBytes &&
+      ends(self).send_objects->same_interpreter()) {
+    ObjectPassing& p = *ends(self).send_objects;
+    {
+      std::lock_guard lock(p.mu);
+      Py_INCREF(a[0]);
+      p.objects.push_back(a[0]);
+    }
+    if (send_bytes(self, p.marker, timeout)) Py_RETURN_NONE;
+    {
+      // Not sent: the receiver will never take it. One sender per direction, so it is the last.
+      std::lock_guard lock(p.mu);
+      if (!p.objects.empty() && p.objects.back() == a[0]) p.objects.pop_back();
+    }
+    Py_DECREF(a[0]);
+    return nullptr;
+  }
   if (PyBytes_CheckExact(a[0])) {  // immutable, and kept alive by the caller for the call
     const std::span<const std::byte> msg(reinterpret_cast<const std::byte*>(PyBytes_AS_STRING(a[0])),
                                          static_cast<std::size_t>(PyBytes_GET_SIZE(a[0])));
@@ -224,15 +303,37 @@ PyObject* channel_try_send(PyObject* self, PyObject* buffer) {
   }
 }
 
+// A received marker becomes the object its sender queued (ObjectPassing).
+PyObject* object_if_marker(PyObject* self, PyObject* received) {
+  if (received == nullptr || !PyBytes_CheckExact(received)) return received;
+  ObjectPassing& p = *ends(self).recv_objects;
+  if (!p.is_marker(received)) return received;
+  PyObject* object = nullptr;
+  {
+    std::lock_guard lock(p.mu);
+    if (!p.objects.empty()) {
+      object = p.objects.front();
+      p.objects.pop_front();
+    }
+  }
+  Py_DECREF(received);
+  if (object == nullptr) {
+    PyErr_SetString(PyExc_RuntimeError, "a by-reference message arrived with no object queued");
+  }
+  return object;
+}
+
 PyObject* channel_recv(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   PyObject* a[1];
   if (!fast_args("recv", args, nargs, kwnames, {"timeout"}, 0, a)) return nullptr;
   std::optional<double> timeout;
   if (!parse_timeout(a[0], &timeout)) return nullptr;
-  return recv_bytes(self, true, timeout);
+  return object_if_marker(self, recv_bytes(self, true, timeout));
 }
 
-PyObject* channel_try_recv(PyObject* self, PyObject*) { return recv_bytes(self, false, {}); }
+PyObject* channel_try_recv(PyObject* self, PyObject*) {
+  return object_if_marker(self, recv_bytes(self, false, {}));
+}
 
 PyObject* channel_close(PyObject* self, PyObject*) {
   ends(self).send->close();
@@ -393,6 +494,17 @@ PyRef new_channel(std::shared_ptr<Channel> send, std::shared_ptr<Channel> recv,
   e->worker_id = worker_id;
   e->worker_count = worker_count;
   e->gil_shared_with_peer = gil_shared_with_peer;
+  e->send_objects = object_passing_of(e->send);
+  e->recv_objects = object_passing_of(e->recv);
+  PyInterpreterState* here = PyInterpreterState_Get();
+  {
+    std::lock_guard lock(e->send_objects->mu);
+    e->send_objects->sender = here;
+  }
+  {
+    std::lock_guard lock(e->recv_objects->mu);
+    e->recv_objects->receiver = here;
+  }
   reinterpret_cast<ChannelObject*>(obj.get())->ends = e;
   return obj;
 }

@@ -167,6 +167,12 @@ int run_driver_host(const ChildRequest& req) {
                                             req.options.legacy_config ? "legacy" : "isolated"));
     }
   }
+  if (req.row == "thread") {
+    result["notes"].push_back(
+        "thread: bytes of 64 KiB or more pass between the driver and a worker by reference (the "
+        "object itself, as queue.Queue passes it: both are in one interpreter); smaller ones are "
+        "copied through the ring");
+  }
   if (req.options.start_method == StartMethod::kZygote) {
     result["notes"].push_back(
         "subprocess-zygote: the zygote process (one per row, started before the driver runs) is "

@@ -18,6 +18,8 @@
 namespace interpbench {
 namespace {
 
+constexpr const char* kThreadPassesObject = "thread passes the bytes object itself";
+
 using json = nlohmann::json;
 using report::find_result;
 using report::Result;
@@ -423,7 +425,11 @@ std::string paragraph(const Answer& a) {
   if (small || large) {
     std::vector<std::string> comm;
     if (small) comm.push_back(fmt::format("an 8 B round trip: {}", comparison_phrase(*small, "faster")));
-    if (large) comm.push_back(fmt::format("a 1 MiB round trip: {}", comparison_phrase(*large, "faster")));
+    // The thread row passes large bytes by reference (say_how_thread_passes_large_bytes).
+    const bool by_reference = large && large->sentence.find(kThreadPassesObject) != std::string::npos;
+    if (large)
+      comm.push_back(fmt::format("a 1 MiB round trip: {}{}", comparison_phrase(*large, "faster"),
+                                 by_reference ? " (thread passes the bytes object itself; the others copy it)" : ""));
     s.push_back(fmt::format("On this machine, with the same shared-memory channel, {}.", fmt::join(comm, "; ")));
   }
   const AnswerRow* graph = row("object graphs: the channel's share");
@@ -499,8 +505,8 @@ static void say_how_thread_passes_large_bytes(AnswerRow& r) {
   const bool thread_ran = std::any_of(r.figures.begin(), r.figures.end(),
                                       [](const auto& f) { return f.first == "thread"; });
   if (!r.measured || !thread_ran) return;
-  r.sentence += " thread passes the bytes object itself (its workers share the driver's "
-                "interpreter, as queue.Queue's do); subinterp and subprocess copy it.";
+  r.sentence += fmt::format(" {} (its workers share the driver's interpreter, as queue.Queue's "
+                            "do); subinterp and subprocess copy it.", kThreadPassesObject);
 }
 
 Answer make_answer(const Run& run) {

@@ -188,6 +188,12 @@ int run_driver_host(const ChildRequest& req) {
         "made first in a subinterpreter makes finalization abort); results are written before");
   }
   run_driver(req, pin, *backend, result);
+  if (const std::size_t retried = py::subinterpreter_creation_retries(); retried > 0) {
+    result["notes"].push_back(fmt::format(
+        "{} subinterpreter creation(s) failed with 'Failed to import encodings module' and were "
+        "retried (CPython gh-131485: interpreters created at once from several threads)",
+        retried));
+  }
   lead_with_worker_failures(result, backend->counts());
   bool written = write_result(result, req.result_file);
   if (py::abandoned_threads() > 0 || skip_finalize) {

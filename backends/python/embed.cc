@@ -1,5 +1,6 @@
 #include "backends/python/embed.h"
 
+#include <atomic>
 #include <cstdio>
 #include <mutex>
 
@@ -147,6 +148,8 @@ namespace {
 std::mutex g_create_mutex;
 #endif
 
+std::atomic<std::size_t> g_creation_retries{0};
+
 // Records the mode in the new interpreter's state dict so code inside can ask for it.
 void record_gil_mode(GilMode mode) {
   PyObject* dict = PyInterpreterState_GetDict(PyInterpreterState_Get());  // borrowed
@@ -156,6 +159,10 @@ void record_gil_mode(GilMode mode) {
   }
 }
 }  // namespace
+
+std::size_t subinterpreter_creation_retries() noexcept {
+  return g_creation_retries.load(std::memory_order_relaxed);
+}
 
 SubInterpreter::SubInterpreter(GilMode requested, InterpConfig settings) {
 #if PY_VERSION_HEX >= 0x030C0000
@@ -187,10 +194,17 @@ SubInterpreter::SubInterpreter(GilMode requested, InterpConfig settings) {
   PyThreadState* created = nullptr;
   std::string failure;
 #if PY_VERSION_HEX >= 0x030C0000
-  PyStatus status = Py_NewInterpreterFromConfig(&created, &config);
-  if (PyStatus_Exception(status)) {
+  // Interpreters created at once from several threads sometimes fail to import `encodings`
+  // (CPython gh-128381 and gh-131485, 3.13 and 3.14; seen here once in about 10^5 creations, in
+  // an apps child starting two workers): that failure is retried, twice at most, and counted.
+  for (int attempt = 0;; ++attempt) {
+    PyStatus status = Py_NewInterpreterFromConfig(&created, &config);
+    if (!PyStatus_Exception(status)) break;
     failure = status.err_msg ? status.err_msg : "unknown error";
     created = nullptr;
+    PyThreadState_Swap(main_tstate);
+    if (attempt == 2 || failure.find("encodings") == std::string::npos) break;
+    g_creation_retries.fetch_add(1, std::memory_order_relaxed);
   }
 #else
   created = Py_NewInterpreter();

@@ -87,6 +87,10 @@ class MainInterpreter {
 void note_abandoned_thread() noexcept;
 std::size_t abandoned_threads() noexcept;
 
+// Subinterpreter creations that failed with CPython's transient "Failed to import encodings
+// module" (concurrent creation, gh-131485) and were retried, in this process.
+std::size_t subinterpreter_creation_retries() noexcept;
+
 // PyGILState_Ensure/Release: attaches the calling thread to the MAIN interpreter and takes its GIL.
 // Reentrant. Not for threads that run a subinterpreter (those use SubInterpreter::Activate).
 class GilAcquire {

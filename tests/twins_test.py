@@ -105,6 +105,10 @@ KNOWN_GAPS = {
     ("py-multiprocessing-fork start/stop", "startup"):
         "under load the row's fork start measured 1.9x the twin's (idle runs: within the noise): "
         "a third pipe per worker (errors), the params' JSON, and a bigger driver process to fork",
+    ("py-multiprocessing-spawn start/stop", "startup"):
+        "a spawned worker imports reference/mp_worker.py and what it names (channel_base, "
+        "placement, workload_file with importlib.util, json for the params) where the twin's "
+        "child imports the twin's file: 1.05-1.16x of 40-50 ms in the runs of 2026-11-30",
     ("py-multiprocessing-fork start/stop", "teardown"):
         "the row's join polls is_alive/join(0.005) with a drain, then reads the error pipe: "
         "1.1x-1.9x the twin's close + join() under load",

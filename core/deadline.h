@@ -5,9 +5,10 @@
 //
 // A deadline of a second or more starts from the coarse monotonic clock (CLOCK_MONOTONIC_COARSE:
 // steady_clock's timeline as of the last tick), which costs 5 ns to read where steady_clock costs
-// 24 (the development VM): such a deadline is at most one tick (kernel HZ: 4 ms there) earlier
-// than now + d, never later. Every channel operation makes one, so this keeps two clock reads off
-// each round trip's fast path; a timeout of a second loses at most 0.4% of it.
+// 24 (the development VM): such a deadline is earlier than now + d by the coarse clock's lag, a
+// tick (kernel HZ: 4 ms there) or a little more where ticks come late (4.5 ms seen on a loaded
+// VM), never later. Every channel operation makes one, so this keeps two clock reads off each
+// round trip's fast path; a timeout of a second loses well under 1% of it.
 #include <time.h>
 
 #include <chrono>

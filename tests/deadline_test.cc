@@ -62,8 +62,10 @@ TEST(DeadlineTest, DurationsUnderASecondAreExact) {
   EXPECT_LE(*d.when(), after + 500ms);
 }
 
-// From a second on, the coarse clock: never later than now + d, at most one tick earlier.
-TEST(DeadlineTest, DurationsOfASecondOrMoreAreAtMostOneCoarseTickEarly) {
+// From a second on, the coarse clock: never later than now + d, and early by the coarse clock's
+// lag only: a tick, a little more where ticks come late (4.5 ms with a 4 ms tick on a loaded VM);
+// bounded here at five ticks.
+TEST(DeadlineTest, DurationsOfASecondOrMoreAreNeverLateAndAFewCoarseTicksEarlyAtMost) {
   timespec res{};
   ASSERT_EQ(clock_getres(CLOCK_MONOTONIC_COARSE, &res), 0);
   const auto tick = std::chrono::seconds(res.tv_sec) + std::chrono::nanoseconds(res.tv_nsec);
@@ -75,7 +77,7 @@ TEST(DeadlineTest, DurationsOfASecondOrMoreAreAtMostOneCoarseTickEarly) {
     const auto d_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(s));
     ASSERT_TRUE(d.when());
     EXPECT_LE(*d.when(), after + d_ns);
-    EXPECT_GE(*d.when(), before + d_ns - tick);
+    EXPECT_GE(*d.when(), before + d_ns - 5 * tick);
     EXPECT_FALSE(d.expired());
   }
 }

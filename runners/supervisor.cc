@@ -148,7 +148,11 @@ std::string crash_text(const PlannedChild& child, const ExitStatus& status,
 SpawnOptions child_command(const PlannedChild& child, const SupervisorOptions& options,
                            const std::filesystem::path& result_file) {
   SpawnOptions spawn;
-  const std::string params = child.params.dump();
+  // run_dir: the run's own directory, shared by its children and removed with the run, where a
+  // workload may keep what every child computes alike (apps: the corpus and its references).
+  nlohmann::json with_dir = child.params;
+  if (!options.result_dir.empty()) with_dir["run_dir"] = options.result_dir.string();
+  const std::string params = with_dir.dump();
   if (child.row.kind == RowKind::kReference) {
     spawn.executable = options.python;
     spawn.args = {options.reference_script.string(), "--row", child.row.name};

@@ -33,6 +33,8 @@ struct RowExpect {
   std::vector<std::string> needles;  // each must appear in the row's error
   // Instead, where subinterpreters share one GIL (Python < 3.12): they behave like threads.
   std::vector<std::string> needles_if_shared_gil = {};
+  // Each must appear in the row's stderr tail (exit.stderr_tail): where the crash happened.
+  std::vector<std::string> stderr_needles = {};
 };
 
 struct FaultCase {
@@ -140,6 +142,9 @@ TEST_P(FaultMatrixTest, RowReportsTheFaultTheRunGoesOnAndNothingIsLeft) {
       }
       EXPECT_NE(error.find(needle), std::string::npos) << error;
     }
+    for (const std::string& needle : want.stderr_needles) {
+      EXPECT_NE((*row)["exit"].value("stderr_tail", "").find(needle), std::string::npos) << row->dump();
+    }
     // The console says the same, under the row's name.
     EXPECT_NE(console.find("[" + want.row + "]"), std::string::npos) << console;
     EXPECT_NE(console.find(error), std::string::npos) << console;
@@ -181,7 +186,13 @@ std::vector<RowExpect> crash_rows(const std::string& sig, const std::string& dri
   return {{"subinterp", in_process},
           {"thread", in_process},
           {"subprocess", {"worker 1 killed by " + sig, "worker 0 kept running", "the driver then failed: " + driver_saw}},
-          {"py-threading", {"killed by " + sig, "took down the driver and every worker"}},
+          // The reference rows' process runs faulthandler: a crash it can catch leaves the
+          // Python stacks, the faulty worker's line among them.
+          {"py-threading",
+           {"killed by " + sig, "took down the driver and every worker"},
+           {},
+           sig == "SIGKILL" ? std::vector<std::string>{}
+                            : std::vector<std::string>{"Fatal Python error", "fault_signal.py\", line"}},
           {"py-multiprocessing-fork",
            {"worker 1 killed by " + sig, "worker 0 kept running", "the driver then failed: " + mp_saw}}};
 }

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace interpbench {
 namespace {
@@ -153,11 +154,29 @@ TEST_F(SupervisorTest, BackendRowsRunTheHiddenChildCommandWithoutAShell) {
   c.timeout_s = 7;
   const SpawnOptions s = child_command(c, options_, "/r/out.json");
   EXPECT_EQ(s.executable, options_.self_exe);
+  const std::string params = nlohmann::json{{"sizes", {8}}, {"run_dir", options_.result_dir.string()}}.dump();
   const std::vector<std::string> want = {"_child", "--row", "subinterp", "--workload", "/w/pingpong.py",
-                                         "--module", "pingpong", "--params", R"({"sizes":[8]})",
+                                         "--module", "pingpong", "--params", params,
                                          "--result", "/r/out.json", "--timeout", "7", "--mode", "legacy"};
   EXPECT_EQ(s.args, want);
   EXPECT_TRUE(s.own_process_group);
+}
+
+// Every child, a reference row's too, gets the run's own directory as params["run_dir"] (apps
+// keeps there what each child would compute alike); without one, the params are the plan's.
+TEST_F(SupervisorTest, EveryChildGetsTheRunsDirectoryInItsParams) {
+  PlannedChild c = child("ok");
+  c.row = {"py-threading", RowKind::kReference, ""};
+  c.params = {{"sizes", {8}}};
+  auto params_of = [](const SpawnOptions& s) {
+    auto it = std::find(s.args.begin(), s.args.end(), "--params");
+    return it == s.args.end() ? nlohmann::json() : nlohmann::json::parse(*(it + 1));
+  };
+  const nlohmann::json given = params_of(child_command(c, options_, "/r/out.json"));
+  EXPECT_EQ(given.value("run_dir", ""), options_.result_dir.string());
+  EXPECT_EQ(given["sizes"], c.params["sizes"]);
+  options_.result_dir.clear();
+  EXPECT_FALSE(params_of(child_command(c, options_, "/r/out.json")).contains("run_dir"));
 }
 
 TEST_F(SupervisorTest, MultiprocessingRowsPassTheirStartMethod) {

@@ -533,6 +533,78 @@ def reference_summaries(app, tasks):
     return [done[payload] for payload, _ in tasks]
 
 
+# The params that decide the corpus share and every application's tasks: with the Python's
+# version, the key of what RunCache keeps.
+INPUT_PARAMS = ("corpus_files", "corpus_max_bytes", "nbody_steps", "nbody_tasks",
+                "mandelbrot_size", "mandelbrot_rows", "mandelbrot_iterations")
+
+
+class RunCache:
+    """What every child of one run computes alike (the corpus share, each application's tasks and
+    the driver's reference summaries: ~0.15 s of each child's fixed cost on 2 cores), kept in the
+    directory the run owns (params["run_dir"]; the supervisor removes it with the run). Without
+    one, nothing is kept. Values are marshalled; a file that does not load is computed again."""
+
+    def __init__(self, params):
+        import hashlib
+        import sys
+        self.dir = params.get("run_dir")
+        inputs = [sys.version, sys.implementation.cache_tag]
+        inputs += [params.get(k) for k in INPUT_PARAMS]
+        self.base = hashlib.sha256(repr(inputs).encode()).hexdigest()[:16]
+
+    def _path(self, name):
+        return os.path.join(self.dir, f"apps-{self.base}-{name}.marshal")
+
+    def get(self, name):
+        if not self.dir:
+            return None
+        try:
+            with open(self._path(name), "rb") as f:
+                return marshal.loads(f.read())
+        except (OSError, ValueError, EOFError, TypeError):
+            return None
+
+    def put(self, name, value):
+        if not self.dir or not os.path.isdir(self.dir):
+            return
+        path = self._path(name)
+        tmp = f"{path}.{os.getpid()}.{_thread.get_ident()}"
+        with open(tmp, "wb") as f:
+            f.write(marshal.dumps(value))
+        os.replace(tmp, path)  # atomic: a reader sees the whole file or none
+
+
+def cached_corpus(cache, params):
+    files = cache.get("corpus")
+    if files is None:
+        files = corpus(params)
+        cache.put("corpus", [list(f) for f in files])
+    return [tuple(f) for f in files]
+
+
+def cached_tasks_and_reference(cache, app, files, params):
+    """(tasks, reference) of `app`: computed by the run's first child, loaded by the others. A
+    loaded copy is checked first: the driver computes the smallest task's summary itself (which
+    also imports the application's modules in the driver, as computing every summary did) and
+    computes everything again if it differs."""
+    kept = cache.get(app)
+    if kept is not None:
+        tasks = [tuple(t) for t in kept[0]]
+        reference = kept[1]
+        ref = Processor(app)
+        try:
+            fresh = ref(tasks[-1][0]) if tasks else None
+        finally:
+            ref.close()
+        if tasks and fresh == reference[-1]:
+            return tasks, reference
+    tasks = app_tasks(app, files, params)
+    reference = reference_summaries(app, tasks)
+    cache.put(app, [[list(t) for t in tasks], reference])
+    return tasks, reference
+
+
 def worker_counts(params):
     counts = params.get("workers") or list(range(1, 2 * params.get("cores", 1) + 1))
     return sorted(set(counts) | {1})
@@ -545,13 +617,13 @@ def driver(ctx, params):
     unknown = [a for a in apps if a not in APPS]
     if unknown:
         raise ValueError(f"unknown application(s) {unknown} (valid: {', '.join(APPS)})")
-    files = corpus(params) if set(apps) - {"nbody", "mandelbrot"} else []
+    cache = RunCache(params)
+    files = cached_corpus(cache, params) if set(apps) - {"nbody", "mandelbrot"} else []
     corpus_bytes = sum(len(src) for _, src in files)
     counts = worker_counts(params)
     results = []
     for app in apps:
-        tasks = app_tasks(app, files, params)
-        reference = reference_summaries(app, tasks)
+        tasks, reference = cached_tasks_and_reference(cache, app, files, params)
         # A light application on a small share runs its tasks again, so that its timed region
         # is not all noise (params["task_repeat"]: {app: times}).
         repeat = max(1, (params.get("task_repeat") or {}).get(app, 1))

@@ -1,5 +1,6 @@
 """Every workload runs on every reference row at tiny sizes, and its results are well formed and
 plausible (docs/design.md, RESULT). One class per row so that a row's failure names it."""
+import os
 import unittest
 
 from checks import WorkloadChecks
@@ -130,3 +131,77 @@ class ExecutorInterp(OnExecutor, unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def load_apps():
+    """workloads/apps.py as a module of this process (its driver-side functions are plain
+    Python)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("apps_under_test", workload("apps"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class AppsRunCache(unittest.TestCase):
+    """apps.py keeps the corpus, the tasks and the driver's reference summaries in the run's
+    directory (params["run_dir"]): the first child computes them, the others load them, and a
+    loaded copy that the driver's own check contradicts is computed again."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.apps = load_apps()
+
+    def setUp(self):
+        import tempfile
+        self.tmp = tempfile.TemporaryDirectory(prefix="interpbench-test-")
+        self.params = dict(PER_WORKLOAD["apps"], run_dir=self.tmp.name)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_second_child_loads_what_the_first_computed(self):
+        apps = self.apps
+        first = apps.RunCache(self.params)
+        files = apps.cached_corpus(first, self.params)
+        tasks, reference = apps.cached_tasks_and_reference(first, "parse", files, self.params)
+        self.assertEqual(files, apps.corpus(self.params))
+        self.assertEqual(reference, apps.reference_summaries("parse", apps.app_tasks(
+            "parse", files, self.params)))
+        kept = sorted(os.listdir(self.tmp.name))
+        self.assertEqual(len(kept), 2, kept)  # the corpus and parse's (tasks, reference)
+        second = apps.RunCache(dict(self.params))
+        self.assertEqual(second.get("corpus"), [list(f) for f in files])
+        again = apps.cached_tasks_and_reference(second, "parse", files, self.params)
+        self.assertEqual(again, (tasks, reference))
+
+    def test_a_copy_the_check_contradicts_is_computed_again(self):
+        apps = self.apps
+        cache = apps.RunCache(self.params)
+        files = apps.cached_corpus(cache, self.params)
+        tasks, reference = apps.cached_tasks_and_reference(cache, "compress", files, self.params)
+        cache.put("compress", [[list(t) for t in tasks], [{"wrong": 1}] * len(reference)])
+        got_tasks, got_reference = apps.cached_tasks_and_reference(cache, "compress", files,
+                                                                   self.params)
+        self.assertEqual(got_reference, reference)
+        self.assertEqual(cache.get("compress")[1], reference)  # and the file is mended
+
+    def test_other_inputs_other_files_and_no_dir_no_files(self):
+        apps = self.apps
+        a = apps.RunCache(self.params)
+        b = apps.RunCache(dict(self.params, nbody_steps=self.params["nbody_steps"] + 1))
+        self.assertNotEqual(a._path("nbody"), b._path("nbody"))
+        # Per-child keys (the row, the round's pinning) do not change what is kept.
+        c = apps.RunCache(dict(self.params, backend="subprocess", pin="off"))
+        self.assertEqual(a._path("nbody"), c._path("nbody"))
+        alone = apps.RunCache({k: v for k, v in self.params.items() if k != "run_dir"})
+        alone.put("corpus", [["x", b"y"]])
+        self.assertIsNone(alone.get("corpus"))
+        self.assertEqual(os.listdir(self.tmp.name), [])
+
+    def test_a_damaged_file_is_computed_again(self):
+        apps = self.apps
+        cache = apps.RunCache(self.params)
+        with open(cache._path("corpus"), "wb") as f:
+            f.write(b"\x00not marshal")
+        self.assertEqual(apps.cached_corpus(cache, self.params), apps.corpus(self.params))

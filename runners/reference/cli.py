@@ -1,32 +1,31 @@
 """The command line: one row, one workload, one result file."""
 import json
 import os
-import platform
 import sys
-import traceback
 
 import reference
+from reference import rows
 from reference.context import DEFAULT_TIMEOUT_S, Context, lead_with_worker_failures
 from reference.placement import pinning_record
-from reference.rows import ROWS
 from reference.workload_file import BadInput, describe_exception, load_workload
 
 
 SCHEMA = "interpbench-child/1"
-MP_METHODS = ROWS["py-multiprocessing"].methods
 
 
 def parse_row(name, method):
     """('py-multiprocessing-fork' | 'py-multiprocessing' + --method) -> (label, row, method)."""
-    for row in ROWS.values():
-        for m in row.methods:
-            if name == row.label(m):
-                if method and method != m:
-                    raise BadInput(f"--row {name} contradicts --method {method}")
-                return name, row, m
-    if name not in ROWS:
-        raise BadInput(f"unknown reference row '{name}' (valid: {', '.join(ROWS)})")
-    row = ROWS[name]
+    row_name = rows.name_of(name)
+    if row_name is None:
+        raise BadInput(f"unknown reference row '{name}' (valid: {', '.join(rows.NAMES)})")
+    row = rows.row(row_name)
+    for m in row.methods:
+        if name == row.label(m):
+            if method and method != m:
+                raise BadInput(f"--row {name} contradicts --method {method}")
+            return name, row, m
+    if name != row_name:
+        raise BadInput(f"unknown reference row '{name}' (valid: {', '.join(rows.NAMES)})")
     if row.methods:
         method = method or row.default_method
         if method not in row.methods:
@@ -68,7 +67,7 @@ def default_params(params, row):
 
 def write_result(path, **fields):
     doc = {"schema": SCHEMA, "row": None, "kind": "reference", "workload": None, "gil": None,
-           "python": platform.python_version(), "notes": [], "results": [],
+           "python": sys.version.split()[0], "notes": [], "results": [],
            "worker_errors": [], "error": None, "skipped": None}
     doc.update(fields)
     tmp = f"{path}.tmp{os.getpid()}"
@@ -128,6 +127,7 @@ def run(args):
         error = describe_exception(exc)
         code = 1
         if args.verbose:
+            import traceback
             traceback.print_exc()
     finally:
         try:
@@ -157,7 +157,7 @@ def main(argv=None):
 
     p = Parser(prog="reference", description=reference.__doc__.split("\n")[0])
     p.add_argument("--row", required=True)
-    p.add_argument("--method", choices=MP_METHODS)
+    p.add_argument("--method", choices=rows.START_METHODS)
     p.add_argument("--workload", required=True)
     p.add_argument("--params", default="{}")
     p.add_argument("--result", required=True)

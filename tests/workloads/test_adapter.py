@@ -108,6 +108,40 @@ class InterpretersPollSemantics(ChannelSemantics, unittest.TestCase):
         self.assertEqual(doc["results"][0]["params"]["held"], [])
 
 
+class RowCatalogue(unittest.TestCase):
+    """reference/rows.py names every row and where it lives without importing it; a child imports
+    its own row's module only (importing every row cost each reference child ~20 ms)."""
+
+    def test_the_catalogue_matches_the_rows_it_names(self):
+        sys.path.insert(0, os.path.dirname(REFERENCE))
+        try:
+            from reference import rows
+            everything = rows.all_rows()
+        finally:
+            sys.path.remove(os.path.dirname(REFERENCE))
+        self.assertEqual(list(everything), list(rows.NAMES))
+        for name, row in everything.items():
+            self.assertEqual(row.name, name)
+            self.assertEqual(bool(row.methods), name in rows.WITH_START_METHODS, name)
+            if row.methods:
+                self.assertEqual(tuple(row.methods), rows.START_METHODS, name)
+                for m in row.methods:
+                    self.assertEqual(rows.name_of(row.label(m)), name)
+        self.assertIsNone(rows.name_of("py-threading-fork"))
+        self.assertIsNone(rows.name_of("py-nothing"))
+
+    def test_a_child_imports_its_own_row_only(self):
+        others = ["reference.multiprocessing_row", "reference.interpreters_row",
+                  "reference.interpreters_poll_row", "reference.executor_row", "multiprocessing",
+                  "concurrent.futures"]
+        code, doc, err = run_reference("py-threading",
+                                       os.path.join(HERE, "worker_imports_workload.py"),
+                                       {"timeout": 10, "watch": [],
+                                        "driver_watch": others + ["reference.threading_row"]})
+        self.assertEqual(code, 0, err)
+        self.assertEqual(doc["results"][0]["params"]["driver_held"], ["reference.threading_row"])
+
+
 class DocumentedInterpretersApi(unittest.TestCase):
     """py-interpreters calls the documented blocking queue API: on 3.13 and 3.14 its get() sleeps
     10 ms between polls (CPython gh-143017), and the row says so and caps its iterations."""

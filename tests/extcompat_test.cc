@@ -34,7 +34,10 @@ TEST_P(ExtcompatTest, EachModuleGetsItsOutcomeAndACrashCostsOnlyItsCell) {
   PlannedChild c;
   c.row = {GetParam(), RowKind::kBackend, ""};
   c.workload = {"extcompat", dir_.path() / "extcompat.py"};
-  c.params = {{"modules", {"extfx_ok", "extfx_crash", "extfx_importerror", "extfx_hang", "extfx_missing"}},
+  // sys and marshal are in every fresh worker's sys.modules: after the first answer says so, they
+  // are "ok" without a worker of their own.
+  c.params = {{"modules", {"extfx_ok", "sys", "extfx_crash", "extfx_importerror", "extfx_hang", "extfx_missing",
+                           "marshal"}},
               {"discover", false}, {"timeout", 2}, {"resume_after_crash", 3}};
   c.wall_timeout_s = 120;
   const ChildRun run = run_resumable_child(c, options_, dir_.path() / "r.json", nullptr);
@@ -44,7 +47,13 @@ TEST_P(ExtcompatTest, EachModuleGetsItsOutcomeAndACrashCostsOnlyItsCell) {
     EXPECT_TRUE(report::is_status_result(r));
     got[r["params"]["module"]] = {r["status"], r["detail"]};
   }
-  ASSERT_EQ(got.size(), 5u) << run.child.dump();
+  ASSERT_EQ(got.size(), 7u) << run.child.dump();
+  for (const char* preloaded : {"sys", "marshal"}) {
+    EXPECT_EQ(got[preloaded].first, "ok");
+    EXPECT_EQ(got[preloaded].second.rfind("in sys.modules of a fresh worker before its import", 0), 0u)
+        << preloaded << ": " << got[preloaded].second;
+  }
+  EXPECT_EQ(got["extfx_ok"].second, "");  // the first module had a worker of its own
   EXPECT_EQ(got["extfx_hang"], std::make_pair(std::string("hang"), std::string("no answer within 2 s")));
   EXPECT_EQ(got["extfx_ok"].first, "ok");
   EXPECT_EQ(got["extfx_importerror"].first, "import_error");

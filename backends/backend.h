@@ -18,7 +18,6 @@
 #include "backends/channel.h"
 #include "backends/cpu_pinning.h"
 #include "core/deadline.h"
-#include "core/row_catalogue.h"
 
 namespace interpbench {
 
@@ -44,9 +43,7 @@ struct WorkloadRef {
 };
 
 struct ChannelOptions {
-  // Capacity of each direction's ring; the row catalogue's channel_holds_bytes (the cost model)
-  // says the same.
-  std::size_t ring_bytes = kChannelRingBytes;
+  std::size_t ring_bytes = 1 << 20;  // capacity of each direction's ring
 };
 
 // How one worker ended.

@@ -30,7 +30,6 @@
 #include "backends/inproc_channel.h"
 #include "backends/shm_channel.h"
 #include "backends/shm_segment.h"
-#include "core/row_catalogue.h"
 
 namespace interpbench {
 namespace {
@@ -71,7 +70,7 @@ struct Settings {
   std::optional<double> timeout_s;
   std::size_t bytes_budget = 0;  // per workload default when absent
   std::size_t batches = 5;       // stream only
-  std::size_t ring_bytes = kChannelRingBytes;  // the backends' rings
+  std::size_t ring_bytes = 1 << 20;
   PinPlan pin;  // params["pin"]: the driver and its peer as a group of one worker
 
   Deadline op_deadline() const { return Deadline::from_seconds(timeout_s); }
@@ -94,7 +93,7 @@ Settings parse_settings(const std::string& workload, const json& params) {
   s.iterations = count_param(params, "iterations", 500);
   s.bytes_budget = count_param(params, "bytes_budget", stream ? 32 << 20 : 64 << 20);
   s.batches = count_param(params, "batches", 5);
-  s.ring_bytes = count_param(params, "ring_bytes", kChannelRingBytes);
+  s.ring_bytes = count_param(params, "ring_bytes", 1 << 20);
   if (params.contains("timeout") && !params["timeout"].is_null()) {
     if (!params["timeout"].is_number() || params["timeout"].get<double>() <= 0) {
       throw std::invalid_argument("floor: params.timeout must be a positive number of seconds");

@@ -36,21 +36,7 @@ struct RowInfo {
   std::span<const std::string_view> method_names;
   std::string_view plain_method;
   std::span<const std::string_view> workloads;  // the only workloads it runs; empty: every one
-  // Bytes one direction of the row's channel holds before send waits for the receiver to take
-  // them: the backends' rings (kChannelRingBytes; in one address space a message that size or
-  // larger is lent to the receiver, which copies it), multiprocessing's pipe. 0: bounded by
-  // message count only (queues of references) or by nothing the driver waits on (an executor's
-  // feeder thread). A task farm whose queued tasks do not fit waits, in each send, for the busy
-  // worker it sends to (the cost model's "channel" limit).
-  std::size_t channel_holds_bytes = 0;
 };
-
-// Each direction's ring of the subinterp and subprocess backends (backends/backend.h's
-// ChannelOptions), and the floor's.
-inline constexpr std::size_t kChannelRingBytes = std::size_t{1} << 20;
-// A Linux pipe's default capacity (pipe(7)): what multiprocessing's Connection.send_bytes
-// writes before it waits for the reader.
-inline constexpr std::size_t kPipeBytes = std::size_t{64} << 10;
 
 // A planned row: a catalogue row with one of its methods ("" for the plain one).
 struct RowSpec {

@@ -163,18 +163,6 @@ TaskPrediction predict(const RowCostModel& m, const TaskShape& task) {
     p.per_task_ns = std::max({driver, workers, latency});
     p.limit = p.per_task_ns == driver ? "driver" : p.per_task_ns == workers ? "workers" : "latency";
   }
-  // The farm sends a worker its next task as soon as it answers one, while it computes the one
-  // queued behind it: a channel that can't hold the queued tasks' bytes makes that send wait for
-  // the worker's compute, and the driver serves one worker at a time (5 ms tasks of 1 MiB on 2
-  // workers and 1 MiB rings: 190 tasks/s measured, one worker's worth).
-  if (m.channel_holds_bytes > 0 && task.depth > 1 &&
-      (task.depth - 1) * (bytes + kHeaderBytes) > m.channel_holds_bytes) {
-    const double serial = task.compute_ns + p.latency_ns;
-    if (serial > p.per_task_ns) {
-      p.per_task_ns = serial;
-      p.limit = "channel";
-    }
-  }
   p.throughput = 1e9 / p.per_task_ns;
   if (m.startup_ns && m.teardown_ns) p.startup_ns = n * (*m.startup_ns + *m.teardown_ns);
   if (task.tasks) p.total_ns = p.startup_ns + *task.tasks * p.per_task_ns;
@@ -200,7 +188,6 @@ std::vector<RowCostModel> fit_cost_models(const Run& run) {
     }
     RowCostModel& m = models[r.row];
     if (r.gil == "shared") m.shared_gil = true;
-    if (const RowInfo* info = find_row(r.row)) m.channel_holds_bytes = static_cast<double>(info->channel_holds_bytes);
     Points& pts = points[r.row];
     for (const Result& res : r.results) {
       if (!usable(res)) continue;

@@ -55,9 +55,6 @@ struct RowCostModel {
   std::optional<double> ns_per_loop;
   std::vector<std::pair<std::string, CodecFit>> codecs;  // graph kind -> pickle5 codec
   int cores = 0;                  // the run's num_cpus: speedup stops growing there
-  // What one direction of the row's channel holds before a send waits for the receiver (the row
-  // catalogue's channel_holds_bytes); 0: no byte bound the driver waits on.
-  double channel_holds_bytes = 0;
 
   bool complete() const { return !round_trip_ns.empty() && !one_way_ns.empty() && !speedup.empty(); }
   // S(N): N x efficiency at N, interpolated; flat beyond max(cores, largest measured N).
@@ -90,8 +87,7 @@ struct TaskPrediction {
   double per_task_ns = 0; // wall time per task in steady state
   // "driver" | "workers" | "latency": the tightest, the driver on a core of its own; "cores": the
   // driver shares the cores with the workers (N + 1 > cores), dispatch and compute add;
-  // "one GIL": the same, on one GIL; "channel": the tasks queued for a busy worker do not fit in
-  // its channel, so each send waits for that worker's compute (one task per compute + latency).
+  // "one GIL": the same, on one GIL.
   std::string limit;
   double throughput = 0;  // tasks/s
   double startup_ns = 0;  // N workers started and torn down (0 without the primitive)

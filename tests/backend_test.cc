@@ -9,8 +9,6 @@
 #include <vector>
 
 #include "backends/backend.h"
-#include "backends/inproc_channel.h"
-#include "core/row_catalogue.h"
 #include "tests/python_test_env.h"
 
 namespace interpbench {
@@ -122,18 +120,6 @@ INSTANTIATE_TEST_SUITE_P(AllBackends, BackendTest, ::testing::ValuesIn(backend_n
 
 // Each subinterpreter imports the workload into its own interpreter: a module global written by
 // one worker is invisible to the others, and each runs with its own GIL (3.12+).
-// The cost model reads what a row's channel holds from the row catalogue: it must be what the
-// backends build (each direction's ring; in one address space, the size from which a message is
-// lent instead of buffered).
-TEST(ChannelCapacityTest, TheCatalogueSaysWhatTheBackendsBuild) {
-  EXPECT_EQ(ChannelOptions{}.ring_bytes, kChannelRingBytes);
-  EXPECT_EQ(InProcessChannel::kHandoverMinBytes, kChannelRingBytes);
-  for (const char* row : {"subinterp", "subprocess"}) {
-    ASSERT_NE(find_row(row), nullptr);
-    EXPECT_EQ(find_row(row)->channel_holds_bytes, kChannelRingBytes) << row;
-  }
-}
-
 TEST(SubinterpBackendTest, WorkersDoNotShareModuleGlobals) {
   auto backend = make_backend("subinterp");
   const std::size_t n = 3;

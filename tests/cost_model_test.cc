@@ -289,12 +289,9 @@ TEST(CostModelTest, FitsTheMeasuredDispatchCostPerPayload) {
 
 TEST(CostModelTest, WithoutACoreForTheDriverDispatchAndComputeAdd) {
   // 2 workers + the driver on 2 cores: per task = dispatch(1 MiB + 8) + compute / S(2) =
-  // 206000 + 100000 / 1.6 = 268500 ns, limited by the cores. One task in flight per worker (a
-  // second 1 MiB task would not fit subinterp's ring: ChannelThatCannotHold... below).
+  // 206000 + 100000 / 1.6 = 268500 ns, limited by the cores.
   const auto models = fit_cost_models(run_with_dispatch(2));
-  TaskShape one_in_flight = shape(100'000, 1048576);
-  one_in_flight.depth = 1;
-  const TaskPrediction p = predict(models[0], one_in_flight);
+  const TaskPrediction p = predict(models[0], shape(100'000, 1048576));
   EXPECT_DOUBLE_EQ(p.dispatch_ns, 206000);
   EXPECT_DOUBLE_EQ(p.per_task_ns, 268500);
   EXPECT_EQ(p.limit, "cores");
@@ -309,30 +306,6 @@ TEST(CostModelTest, WithoutACoreForTheDriverDispatchAndComputeAdd) {
   g.graph_elements = 16;
   const TaskPrediction pg = predict(models[0], g);
   EXPECT_NEAR(pg.dispatch_ns, 6000 + 500 * 200000.0 / 1048568 + 10000, 1e-6);
-}
-
-// subinterp's ring holds 1 MiB (the row catalogue): a second 1 MiB + 8 B task queued for a busy
-// worker does not fit, so each send waits for that worker's compute, one task per compute +
-// latency; thread's channel is not bounded by bytes, and a task that fits is queued as before.
-TEST(CostModelTest, ChannelThatCannotHoldTheQueuedTaskServesOneWorkerAtATime) {
-  const auto models = fit_cost_models(synthetic_run());
-  EXPECT_DOUBLE_EQ(models[0].channel_holds_bytes, 1 << 20);
-  EXPECT_DOUBLE_EQ(models[1].channel_holds_bytes, 0);
-  // 5 ms, 1 MiB: latency = (round_trip(1048584) + round_trip(8)) / 2 = (2000 + 2 x 1048576 +
-  // 2000) / 2 = 1050576; per task 5000000 + 1050576, limited by the channel.
-  const TaskPrediction big = predict(models[0], shape(5'000'000, 1048576));
-  EXPECT_DOUBLE_EQ(big.latency_ns, 1'050'576);
-  EXPECT_DOUBLE_EQ(big.per_task_ns, 6'050'576);
-  EXPECT_EQ(big.limit, "channel");
-  // 512 KiB: the queued task fits (1 x (524288 + 8) <= 1 MiB): the workers' bound, (5e6 +
-  // channel) / 1.6, as without the rule.
-  const TaskPrediction fits = predict(models[0], shape(5'000'000, 524288));
-  EXPECT_EQ(fits.limit, "workers");
-  EXPECT_LT(fits.per_task_ns, 5'000'000);
-  // One task in flight per worker: nothing waits in the channel.
-  TaskShape depth1 = shape(5'000'000, 1048576);
-  depth1.depth = 1;
-  EXPECT_NE(predict(models[0], depth1).limit, "channel");
 }
 
 TEST(CostModelTest, WithACoreForTheDriverTheTightestLimitHolds) {

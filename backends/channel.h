@@ -75,8 +75,9 @@ class Channel {
   }
 };
 
-// Waits until one of `channels` is readable; returns its index (the lowest ready one), or nullopt
-// at the deadline. Sleeps with futex_waitv (Linux >= 5.16) on every channel's wait word.
+// Waits until one of `channels` is readable; returns its index, or nullopt at the deadline. Fair:
+// each thread's scan starts after the channel its last select returned, so ready channels are
+// served in turn. Sleeps with futex_waitv (Linux >= 5.16) on every channel's wait word.
 std::optional<std::size_t> select_readable(std::span<Channel* const> channels, Deadline deadline);
 
 // What a driver holds for one worker: the channel it sends on and the one it receives from.

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -255,6 +256,26 @@ TEST_P(ChannelTest, SelectReturnsTheReadyChannelAndTimesOutWhenNoneIs) {
   ASSERT_TRUE(b->recv(Deadline::after(kLong)));
   a->close();  // closed counts as readable (recv would not block)
   EXPECT_EQ(select_readable(both, Deadline::after(kLong)), 0u);
+}
+
+// Two channels with two messages each: select serves them in turn, not the first one until it is
+// drained (a farm's driver would starve the other workers).
+TEST_P(ChannelTest, SelectServesReadyChannelsInTurn) {
+  auto a = make(1024);
+  auto b = make(1024);
+  std::array<Channel*, 2> both = {a.get(), b.get()};
+  for (auto* ch : both)
+    for (unsigned i = 0; i < 2; ++i) ch->send(bytes_of(3, i), Deadline::after(kLong));
+  std::vector<std::size_t> order;
+  for (int k = 0; k < 4; ++k) {
+    const auto i = select_readable(both, Deadline::after(kLong));
+    ASSERT_TRUE(i);
+    order.push_back(*i);
+    ASSERT_TRUE(both[*i]->recv(Deadline::after(kLong)));
+  }
+  EXPECT_NE(order[0], order[1]) << order[0] << order[1] << order[2] << order[3];
+  EXPECT_NE(order[2], order[3]);
+  EXPECT_EQ(std::count(order.begin(), order.end(), 0u), 2);
 }
 
 TEST_P(ChannelTest, SelectWakesWhenAnotherThreadSends) {

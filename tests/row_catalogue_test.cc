@@ -134,8 +134,8 @@ TEST(RowCatalogueTest, ReferencePackageRunsTheCataloguesReferenceRows) {
   SpawnOptions spawn;
   spawn.executable = python_executable();
   spawn.args = {"-c",
-                "import sys; sys.path.insert(0, sys.argv[1]); from reference import cli; "
-                "print(*cli.ROWS); print(*cli.MP_METHODS)",
+                "import sys; sys.path.insert(0, sys.argv[1]); from reference import rows; "
+                "print(*rows.all_rows()); print(*rows.all_rows()['py-multiprocessing'].methods)",
                 reference_script().parent_path().string()};
   spawn.stdout_mode = SpawnOptions::Output::kCapture;
   const Captured run = run_captured(spawn, std::chrono::seconds(30));

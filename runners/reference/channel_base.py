@@ -35,9 +35,11 @@ class Backoff:
 
     __slots__ = ("start", "deadline", "delay", "what")
 
-    def __init__(self, timeout, what):
+    def __init__(self, timeout, what, start=None):
+        """`start`: when the wait began (perf_counter_ns), for a caller that spun itself first:
+        the spin then is not repeated, and the deadline counts from there."""
         self.what = what  # "recv": the TimeoutError says "recv timed out", as on the other rows
-        self.start = time.perf_counter_ns()
+        self.start = time.perf_counter_ns() if start is None else start
         self.deadline = self.start + int(timeout * 1e9)
         self.delay = 0.0
 
@@ -100,8 +102,9 @@ class Watchdog:
                 self._sentinels.pop(fd, None)
 
     def _run(self):
-        from multiprocessing.connection import wait
-        self._wait = wait
+        self._wait = None  # multiprocessing.connection.wait, imported with the first sentinel:
+        # a row without worker processes never imports multiprocessing (the import, ~8 ms holding
+        # the GIL, used to run beside the driver's first timed start)
         while True:
             try:
                 self._pass()
@@ -111,6 +114,9 @@ class Watchdog:
     def _pass(self):
         with self.lock:
             fds = list(self._sentinels)
+        if fds and self._wait is None:
+            from multiprocessing.connection import wait
+            self._wait = wait
         # A fd closed by unwatch meanwhile reads as ready; its callback is gone by then.
         for fd in self._wait(fds, self.TICK_S) if fds else time.sleep(self.TICK_S) or ():
             with self.lock:

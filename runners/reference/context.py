@@ -23,6 +23,7 @@ class Context:
         self._workload_path, self._module, self._params = workload_path, module, params
         self._timeout = float(params.get("timeout") or DEFAULT_TIMEOUT_S)
         self._group = None
+        self._select_next = 0  # select() scans from here: after the channel it returned last
         self.started = 0     # workers started over the whole run
         self.last_group = 0  # workers in the latest group
         self.pinned = {}     # worker count -> the driver and every worker of each start pinned
@@ -70,9 +71,18 @@ class Context:
         return self._group.memory()
 
     def select(self, channels, timeout=None):
+        """The group's select over `channels` starting after the one returned last, so that ready
+        channels are served in turn, as the backends' select does (backends/select.cc)."""
         if self._group is None:
             raise RuntimeError("ctx.select: no worker group is running")
-        return self._group.select(channels, self._timeout if timeout is None else timeout)
+        k = self._select_next % len(channels) if channels else 0
+        ch = self._group.select(channels[k:] + channels[:k] if k else channels,
+                                self._timeout if timeout is None else timeout)
+        for i, c in enumerate(channels):
+            if c is ch:
+                self._select_next = i + 1
+                break
+        return ch
 
     def shutdown(self, collect=False):
         """Ends whatever the driver left running (an exception, or a driver that never stopped).

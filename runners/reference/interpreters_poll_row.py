@@ -212,13 +212,14 @@ class InterpChannel(ChannelBase):
         Empty, a clock read), then the Backoff's sleeps. The spin's loop is the latency a
         message waits for once it is there."""
         get, rx, empty, clock = self._get, self._rx, self._Empty, time.perf_counter_ns
-        spin_end = clock() + SPIN_NS
+        started = clock()
+        spin_end = started + SPIN_NS
         while clock() < spin_end:
             try:
                 return get(rx)[0]
             except empty:
                 pass
-        backoff = Backoff(self._t(timeout), "recv")
+        backoff = Backoff(self._t(timeout), "recv", start=started)  # spun already: sleeps next
         while True:
             backoff.wait()
             ok, item = self._take()

@@ -7,6 +7,14 @@ def worker(ch, params):
     first = ch.recv(timeout=10)
     if first == b"raise":
         raise ValueError("boom")
+    if first == b"twice":  # two answers at once, for the driver's select
+        ch.send(b"1", timeout=10)
+        ch.send(b"2", timeout=10)
+        while True:
+            try:
+                ch.recv(timeout=10)
+            except EOFError:
+                return
     assert first == b"go", first
     try:
         ch.recv(timeout=0.01)  # the driver sends nothing until it gets our answer
@@ -52,6 +60,23 @@ def driver(ctx, params):
     obs["try_recv_eof"] = observe(ch.try_recv)
     ch.close()
     obs["send_after_close"] = observe(ch.send, b"x")
+    ctx.stop(timeout=10)
+
+    # Two workers with two answers each: select serves them in turn (worker ids 0 1 0 1 or
+    # 1 0 1 0), not the first until it is drained.
+    import time
+    pair = ctx.start(2)
+    for c in pair:
+        c.send(b"twice")
+    for c in pair:
+        ctx.select([c], timeout=10)
+    time.sleep(0.05)  # each worker's second answer follows its first at once
+    order = []
+    for _ in range(4):
+        c = ctx.select(pair, timeout=10)
+        c.recv(timeout=10)
+        order.append(c.worker_id)
+    obs["select_order"] = order
     ctx.stop(timeout=10)
 
     ch = ctx.start(1)[0]

@@ -56,6 +56,10 @@ class ChannelSemantics:
         self.assertEqual(obs["eof_again"], "EOFError")
         self.assertEqual(obs["try_recv_eof"], "EOFError")
 
+    def test_select_serves_ready_channels_in_turn(self):
+        order = self.obs()["select_order"]
+        self.assertIn(order, ([0, 1, 0, 1], [1, 0, 1, 0]))
+
     def test_send_after_close_raises_broken_pipe(self):
         self.assertEqual(self.obs()["send_after_close"], "BrokenPipeError")
 
@@ -228,6 +232,24 @@ def load_reference():
     return types.SimpleNamespace(main=cli.main, sys=sys, pin_this_thread=placement.pin_this_thread,
                                  pin_worker_failed=placement.pin_worker_failed,
                                  pinning_record=placement.pinning_record)
+
+
+class BackoffAfterASpin(unittest.TestCase):
+    """A caller that spun itself first (py-interpreters-poll's recv, as its twin: a spin of
+    SPIN_NS, then sleeps) gives the Backoff its start: the Backoff does not spin again, and the
+    deadline counts from the start of the wait."""
+
+    def test_a_backoff_started_a_spin_ago_sleeps_on_its_first_wait(self):
+        load_reference()
+        import time
+        from reference.channel_base import SPIN_NS, Backoff
+        started = time.perf_counter_ns() - 2 * SPIN_NS
+        backoff = Backoff(5.0, "recv", start=started)
+        self.assertEqual(backoff.deadline, started + 5_000_000_000)
+        backoff.wait()
+        self.assertGreater(backoff.delay, 0)  # slept; a fresh Backoff spins SPIN_NS first
+        with self.assertRaisesRegex(TimeoutError, "recv timed out"):
+            Backoff(1.0, "recv", start=time.perf_counter_ns() - 2_000_000_000).wait()
 
 
 class Pinning(unittest.TestCase):

@@ -142,3 +142,30 @@ class AppsOnBackends(WorkloadChecks, unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class AdviseTaskExample(unittest.TestCase):
+    """docs/examples/advise_task.py, the task farm set beside `interpbench advise`, runs as its
+    docstring says, with the run's calibration: the fastest of its probes, the slowest kept."""
+
+    def test_runs_one_task_shape_with_the_runs_calibration(self):
+        example = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__)))), "docs", "examples", "advise_task.py")
+        env = dict(os.environ, ADVISE_TASK="20,64")
+        exe = os.environ.get("INTERPBENCH_EXE")
+        if not exe or not os.access(exe, os.X_OK):
+            raise unittest.SkipTest("INTERPBENCH_EXE is not set to the built interpbench")
+        proc = subprocess.run([exe, "run", "--workload-file", example, "--backend", "subinterp,thread",
+                               "--rounds", "1", "--repetitions", "1", "--format", "json", "--quiet"],
+                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S, env=env)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        report = json.loads(proc.stdout)["interpbench"]
+        calibration = report["options"]["calibration"]["advise_task"]
+        self.assertGreaterEqual(calibration["loops_per_us"], calibration["loops_per_us_slowest_probe"])
+        for row in report["rows"]:
+            self.assertIsNone(row["error"], row)
+            (result,) = row["results"]
+            self.assertEqual(result["name"], "advise_task/20us/64B")
+            self.assertEqual(result["params"]["loops"],
+                             max(1, round(20 * calibration["loops_per_us"])))
+            self.assertGreater(result["rounds"]["median"], 0)

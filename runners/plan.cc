@@ -182,10 +182,10 @@ Suite default_suite(int cores) {
   s.per_workload["apps"]["rounds"] = 6;
   // compress and json take a few ms over 6 files: their tasks run 8 and 16 times over.
   s.per_workload["apps"]["task_repeat"] = {{"compress", 8}, {"json", 16}};
-  // The documented interpreters API runs every application too, in 2 rounds: a child costs
-  // ~1.5 s idle (14 interpreters started, get() sleeping 10 ms between polls), six rounds would
-  // take ~10 s of the suite's 3 minutes. Its speedups are then one per round, no interval.
-  s.row_rounds_cap["py-interpreters/apps"] = 2;
+  // The documented interpreters API runs every application too, in 1 round: a child costs
+  // 3.5-3.7 s (14 interpreters started, get() sleeping 10 ms between polls); its figures are its
+  // polls' (docs/performance.md), and the round went to taskfarm's longer cells.
+  s.row_rounds_cap["py-interpreters/apps"] = 1;
   // Twelve scaling rounds where a headline ratio or a "Why not subprocesses?" pair stands on
   // the figure (subinterp, subprocess, py-interpreters-poll, py-multiprocessing); six, the least
   // for a 95% interval, for the rows whose workers share one GIL (their efficiency is about

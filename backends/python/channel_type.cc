@@ -58,9 +58,14 @@ struct ObjectPassing {
   ~ObjectPassing() {
     for (PyObject* o : objects) Py_DECREF(o);
   }
-  bool same_interpreter() {
+  // Sender: queues a new reference to `o` where both ends are in one interpreter; false (nothing
+  // queued) where they are not, or not yet known.
+  bool queue_if_same_interpreter(PyObject* o) {
     std::lock_guard lock(mu);
-    return sender != nullptr && sender == receiver;
+    if (sender == nullptr || sender != receiver) return false;
+    Py_INCREF(o);
+    objects.push_back(o);
+    return true;
   }
   bool is_marker(PyObject* bytes) const {
     return PyBytes_GET_SIZE(bytes) == static_cast<Py_ssize_t>(marker.size()) &&
@@ -261,13 +266,8 @@ PyObject* channel_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs, 
   std::optional<double> timeout;
   if (!parse_timeout(a[1], &timeout)) return nullptr;
   if (PyBytes_CheckExact(a[0]) && PyBytes_GET_SIZE(a[0]) >= kByReferenceMinBytes &&
-      ends(self).send_objects->same_interpreter()) {
+      ends(self).send_objects->queue_if_same_interpreter(a[0])) {
     ObjectPassing& p = *ends(self).send_objects;
-    {
-      std::lock_guard lock(p.mu);
-      Py_INCREF(a[0]);
-      p.objects.push_back(a[0]);
-    }
     if (send_bytes(self, p.marker, timeout)) Py_RETURN_NONE;
     {
       // Not sent: the receiver will never take it. One sender per direction, so it is the last.

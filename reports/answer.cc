@@ -412,6 +412,14 @@ AnswerRow fault_row(const Run& run) {
   return a;
 }
 
+// The thread backend passes bytes of 64 KiB or more by reference (backends/python/channel_type.cc:
+// its workers are in the driver's interpreter, as queue.Queue's are): where it ran, a large
+// message's row and the paragraph say so, since that is the whole of its lead.
+bool thread_passes_large_bytes(const AnswerRow& r) {
+  return r.measured && std::any_of(r.figures.begin(), r.figures.end(),
+                                   [](const auto& f) { return f.first == "thread"; });
+}
+
 // "On this machine, ...": every figure in it is a figure of the table.
 std::string paragraph(const Answer& a) {
   auto row = [&](const std::string& q) -> const AnswerRow* {
@@ -425,11 +433,11 @@ std::string paragraph(const Answer& a) {
   if (small || large) {
     std::vector<std::string> comm;
     if (small) comm.push_back(fmt::format("an 8 B round trip: {}", comparison_phrase(*small, "faster")));
-    // The thread row passes large bytes by reference (say_how_thread_passes_large_bytes).
-    const bool by_reference = large && large->sentence.find(kThreadPassesObject) != std::string::npos;
     if (large)
       comm.push_back(fmt::format("a 1 MiB round trip: {}{}", comparison_phrase(*large, "faster"),
-                                 by_reference ? " (thread passes the bytes object itself; the others copy it)" : ""));
+                                 thread_passes_large_bytes(*large)
+                                     ? fmt::format(" ({}; the others copy it)", kThreadPassesObject)
+                                     : ""));
     s.push_back(fmt::format("On this machine, with the same shared-memory channel, {}.", fmt::join(comm, "; ")));
   }
   const AnswerRow* graph = row("object graphs: the channel's share");
@@ -498,13 +506,8 @@ std::string AnswerRow::winner_text() const {
   return "—";
 }
 
-// The thread backend passes bytes of 64 KiB or more by reference (backends/python/channel_type.cc:
-// its workers are in the driver's interpreter, as queue.Queue's are): where it ran, a large
-// message's row says so, since that is the whole of its lead.
 static void say_how_thread_passes_large_bytes(AnswerRow& r) {
-  const bool thread_ran = std::any_of(r.figures.begin(), r.figures.end(),
-                                      [](const auto& f) { return f.first == "thread"; });
-  if (!r.measured || !thread_ran) return;
+  if (!thread_passes_large_bytes(r)) return;
   r.sentence += fmt::format(" {} (its workers share the driver's interpreter, as queue.Queue's "
                             "do); subinterp and subprocess copy it.", kThreadPassesObject);
 }

@@ -129,15 +129,12 @@ class ExecutorInterp(OnExecutor, unittest.TestCase):
     row = "py-executor-interp"  # 3.14+; skipped with its reason before
 
 
-if __name__ == "__main__":
-    unittest.main()
 
-
-def load_apps():
-    """workloads/apps.py as a module of this process (its driver-side functions are plain
+def load_workload(name):
+    """workloads/NAME.py as a module of this process (its driver-side functions are plain
     Python)."""
     import importlib.util
-    spec = importlib.util.spec_from_file_location("apps_under_test", workload("apps"))
+    spec = importlib.util.spec_from_file_location(f"{name}_under_test", workload(name))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -150,7 +147,7 @@ class AppsRunCache(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.apps = load_apps()
+        cls.apps = load_workload("apps")
 
     def setUp(self):
         import tempfile
@@ -205,3 +202,51 @@ class AppsRunCache(unittest.TestCase):
         with open(cache._path("corpus"), "wb") as f:
             f.write(b"\x00not marshal")
         self.assertEqual(apps.cached_corpus(cache, self.params), apps.corpus(self.params))
+
+
+class TaskfarmWarmUp(unittest.TestCase):
+    """A cell's untimed warm-up: the first cell of a payload size runs the farm at full depth,
+    (depth + 1) tasks per worker, so that no timed cell is the first to fault in its messages'
+    memory; every cell then runs one task per worker."""
+
+    def setUp(self):
+        self.taskfarm = load_workload("taskfarm")
+        self.calls = []
+
+        def farm(ctx, channels, message, tasks, depth, timeout):
+            self.calls.append((len(message), tasks, depth))
+            return 1000  # elapsed ns
+
+        self.taskfarm.farm = farm
+
+    def test_a_new_size_is_warmed_at_full_depth_once(self):
+        warm_up, warmed = self.taskfarm.warm_up, set()
+        channels = ["worker 0", "worker 1"]
+        warm_up(None, channels, b"x" * 1032, 2, 5, warmed)
+        warm_up(None, channels, b"x" * 1032, 2, 5, warmed)
+        warm_up(None, channels, b"x" * 16, 2, 5, warmed)
+        self.assertEqual(self.calls, [(1032, 6, 2), (1032, 2, 1), (1032, 2, 1),
+                                      (16, 6, 2), (16, 2, 1)])
+
+    def test_the_driver_warms_each_size_at_its_dispatch_cell(self):
+        class Ctx:
+            cores = 2
+
+            def start(self, n):
+                return [Channel() for _ in range(n)]
+
+            def stop(self):
+                pass
+
+        class Channel:
+            def recv(self, timeout=None):
+                return b"ready"
+
+        self.taskfarm.driver(Ctx(), {"sizes": [8, 64], "compute_us": [10], "workers": [2],
+                                     "repetitions": 1, "loops_per_us": 1, "depth": 2})
+        full_depth = [(size, tasks) for size, tasks, depth in self.calls if tasks == 6]
+        self.assertEqual(full_depth, [(16, 6), (72, 6)])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -266,8 +266,9 @@ class SpscRing : public Channel {
       // A streamed message that has begun is received to its end; the writer is in the middle of
       // send(), and close() (by it, by a timeout, or by a supervisor) ends the wait. A writer
       // that stalls past the limit makes this throw ChannelTimeout and close the ring (what is
-      // left of the message can't be told from the next one).
-      const auto n = take_message(sink, Deadline::after(stream_stall_limit_));
+      // left of the message can't be told from the next one). No deadline here: take_message
+      // sets the limit's at its first wait, so a message already in the ring reads no clock.
+      const auto n = take_message(sink, std::nullopt);
       if (n != kSkipped) return n ? TryResult::kDone : TryResult::kClosed;
     }
   }
@@ -462,7 +463,9 @@ class SpscRing : public Channel {
   }
 
   // Called once an entry's stamp is visible, or the ring is closed. nullopt: end of stream.
-  std::optional<std::size_t> take_message(const MessageSink& sink, Deadline deadline) {
+  // `deadline`: for the rest of a streamed message; nullopt: the stall limit, counted from the
+  // first wait.
+  std::optional<std::size_t> take_message(const MessageSink& sink, std::optional<Deadline> deadline) {
     if (!entry_ready()) return std::nullopt;  // closed and drained
     std::uint64_t len = 0;
     copy_out(read_pos_ + kLenBytes, reinterpret_cast<std::byte*>(&len), kLenBytes);
@@ -487,7 +490,8 @@ class SpscRing : public Channel {
     std::uint64_t done = 0;
     while (done < len) {
       if (!has_bytes(1)) {
-        if (!wait_until(&h_->data_word, deadline, [&] { return is_closed() || has_bytes(1); })) {
+        if (!deadline) deadline = Deadline::after(stream_stall_limit_);
+        if (!wait_until(&h_->data_word, *deadline, [&] { return is_closed() || has_bytes(1); })) {
           close();
           throw ChannelTimeout(
               "recv timed out in the middle of a streamed message; channel closed");

@@ -145,7 +145,7 @@ def warm_up(ctx, channels, message, depth, timeout, warmed):
     farm(ctx, channels, message, n, 1, timeout)
 
 
-def dispatch_cell(ctx, channels, payload, params, depth, timeout, warmed):
+def dispatch_cell(ctx, channels, payload, params, depth, timeout, warmed, suffix=""):
     """Ns per task of the farm with a loop count of 0, one sample per repetition."""
     n = len(channels)
     message = HEADER.pack(0) + b"\x33" * payload
@@ -155,7 +155,7 @@ def dispatch_cell(ctx, channels, payload, params, depth, timeout, warmed):
     reps = [[farm(ctx, channels, message, tasks, depth, timeout) / tasks]
             for _ in range(params.get("repetitions", 5))]
     return {
-        "name": f"taskfarm/dispatch/{payload}B",
+        "name": f"taskfarm/dispatch/{payload}B{suffix}",
         "metric": "dispatch",
         "unit": "ns",
         "timed": DISPATCH_TIMED,
@@ -172,7 +172,11 @@ def driver(ctx, params):
     depth = max(1, params.get("depth", 2))
     loops_per_us = params.get("loops_per_us") or calibrate()
     results = []
-    for n in params.get("workers") or [ctx.cores]:
+    worker_counts = params.get("workers") or [ctx.cores]
+    for n in worker_counts:
+        # One worker count (every suite): names without it, as reports and baselines know them;
+        # several (--workers 1,2): each name ends in its count, as apps' and scaling's do.
+        suffix = f"/{n}" if len(worker_counts) > 1 else ""
         channels = ctx.start(n)
         warmed = set()  # message lengths this group has been warmed up with (warm_up)
         try:
@@ -182,7 +186,7 @@ def driver(ctx, params):
             if params.get("dispatch", True):
                 for payload in params.get("sizes", [8, 1024, 65536, 1048576]):
                     results.append(dispatch_cell(ctx, channels, payload, params, depth, timeout,
-                                                 warmed))
+                                                 warmed, suffix))
             for compute_us in params.get("compute_us", [10, 100, 1000, 10000, 100000]):
                 loops = max(1, round(compute_us * loops_per_us))
                 for payload in params.get("sizes", [8, 1024, 65536, 1048576]):
@@ -193,7 +197,7 @@ def driver(ctx, params):
                     reps = [[tasks * 1e9 / farm(ctx, channels, message, tasks, depth, timeout)]
                             for _ in range(params.get("repetitions", 5))]
                     results.append({
-                        "name": f"taskfarm/{compute_us}us/{payload}B",
+                        "name": f"taskfarm/{compute_us}us/{payload}B{suffix}",
                         "metric": "task_throughput",
                         "unit": "items/s",
                         "timed": TIMED,

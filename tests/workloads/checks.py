@@ -159,15 +159,23 @@ class WorkloadChecks:
     def check_taskfarm(self, results, row, handoff):
         dispatch = [r for r in results if r["metric"] == "dispatch"]
         results = [r for r in results if r["metric"] != "dispatch"]
-        cells = {(r["params"]["compute_us"], r["params"]["payload_bytes"]) for r in results}
-        computes = {c for c, _ in cells}
-        payloads = {p for _, p in cells}
-        self.assertEqual(cells, {(c, p) for c in computes for p in payloads})  # a full grid
-        # A dispatch cell (no compute: ns per task) per payload of the grid.
-        self.assertEqual({r["params"]["payload_bytes"] for r in dispatch}, payloads)
+        counts = {r["params"]["workers"] for r in results}
+        suffix = (lambda r: f"/{r['params']['workers']}") if len(counts) > 1 else (lambda r: "")
+        for r in results:
+            self.assertEqual(r["name"], f"taskfarm/{r['params']['compute_us']}us/"
+                                        f"{r['params']['payload_bytes']}B{suffix(r)}")
+        cells = {(r["params"]["compute_us"], r["params"]["payload_bytes"], r["params"]["workers"])
+                 for r in results}
+        computes = {c for c, _, _ in cells}
+        payloads = {p for _, p, _ in cells}
+        self.assertEqual(cells, {(c, p, n) for c in computes for p in payloads for n in counts})
+        # A dispatch cell (no compute: ns per task) per payload of the grid and worker count.
+        self.assertEqual({(r["params"]["payload_bytes"], r["params"]["workers"]) for r in dispatch},
+                         {(p, n) for p in payloads for n in counts})
         for r in dispatch:
             self.assertEqual((r["name"], r["unit"], r["params"]["loops"]),
-                             (f"taskfarm/dispatch/{r['params']['payload_bytes']}B", "ns", 0))
+                             (f"taskfarm/dispatch/{r['params']['payload_bytes']}B{suffix(r)}",
+                              "ns", 0))
             self.assertFalse(r["higher_is_better"])
             self.assertGreater(sample_min(r), 0, r["name"])
         for r in results:

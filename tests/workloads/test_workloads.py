@@ -90,6 +90,15 @@ class WorkloadsOnRow(WorkloadChecks):
 class Threading(WorkloadsOnRow, unittest.TestCase):
     row = "py-threading"
 
+    def test_taskfarm_over_two_worker_counts(self):
+        """`run --workers 1,2`: each count's cells and dispatch cells, their names ending in it."""
+        params = dict(TINY, **dict(PER_WORKLOAD["taskfarm"], workers=[1, 2]))
+        code, doc, err = run_reference(self.row, workload("taskfarm"), params, self.method)
+        self.assertEqual(code, 0, err)
+        self.assert_well_formed(doc["results"])
+        self.check_taskfarm(doc["results"], self.row, True)
+        self.assertIn("taskfarm/dispatch/8B/1", [r["name"] for r in doc["results"]])
+
 
 class MultiprocessingFork(WorkloadsOnRow, unittest.TestCase):
     row, method = "py-multiprocessing", "fork"

@@ -148,7 +148,10 @@ TaskPrediction predict(const RowCostModel& m, const TaskShape& task) {
     // The driver has no core of its own (or one GIL serializes everything): the CPU a task's
     // dispatch takes is CPU the workers' compute does not get, so the two add. At no compute the
     // machine is busy with dispatch alone, so its share of the cores is the measured dispatch.
-    p.per_task_ns = p.dispatch_ns + task.compute_ns / s;
+    // A task with compute: the driver sleeps between answers, and each one wakes it (the wake
+    // term; none in a task with no compute, where the answers are ready when it looks).
+    if (task.compute_ns > 0 && m.wake_ns) p.wake_ns = *m.wake_ns;
+    p.per_task_ns = p.dispatch_ns + task.compute_ns / s + p.wake_ns;
     p.limit = m.shared_gil ? "one GIL" : "cores";
   } else if (m.shared_gil) {
     // One GIL: the driver's dispatch and the workers' compute take turns; the scaling curve says
@@ -176,6 +179,10 @@ std::vector<RowCostModel> fit_cost_models(const Run& run) {
     std::vector<std::pair<double, double>> rt, ow, wall;
     std::map<int, std::vector<double>> wall_rounds;  // scaling/N: the wall in each round
     std::map<int, std::vector<std::pair<double, double>>> dispatch;  // workers -> (bytes, ns)
+    struct Wake {
+      double bytes, ns, loops, compute_us;
+    };
+    std::map<int, Wake> wake;  // workers -> taskfarm's wake cell
     std::map<std::string, std::map<std::string, std::vector<std::pair<double, double>>>> codec;
   };
   std::map<std::string, Points> points;
@@ -193,6 +200,10 @@ std::vector<RowCostModel> fit_cost_models(const Run& run) {
       if (!usable(res)) continue;
       if (res.metric == "round_trip") {
         if (auto b = number_after(res.name, "pingpong/")) pts.rt.emplace_back(*b, res.figure);
+      } else if (res.metric == "dispatch" && res.name.rfind("taskfarm/wake/", 0) == 0) {
+        pts.wake[static_cast<int>(param(res, "workers", std::max(1, run.num_cpus)))] = {
+            param(res, "payload_bytes", res.bytes_per_op) + kHeaderBytes, res.figure,
+            param(res, "loops", 0), param(res, "compute_us", 0)};
       } else if (res.metric == "dispatch" && res.name.rfind("taskfarm/dispatch/", 0) == 0) {
         pts.dispatch[static_cast<int>(param(res, "workers", std::max(1, run.num_cpus)))].emplace_back(
             param(res, "payload_bytes", res.bytes_per_op) + kHeaderBytes, res.figure);
@@ -257,6 +268,14 @@ std::vector<RowCostModel> fit_cost_models(const Run& run) {
         s.emplace_back(n, std::min(m.shared_gil ? 1.0 : n, speedup));
       }
       m.speedup = PiecewiseLinear(s);
+    }
+    if (const auto w = pts.wake.find(m.dispatch_workers);
+        w != pts.wake.end() && !m.dispatch_ns.empty() && !m.speedup.empty()) {
+      // The wake cell less its dispatch and its compute (its loops at this run's cost per loop,
+      // over the speedup at its worker count): never below zero.
+      const Points::Wake& c = w->second;
+      const double compute = c.loops > 0 && m.ns_per_loop ? c.loops * *m.ns_per_loop : c.compute_us * 1e3;
+      m.wake_ns = std::max(0.0, c.ns - m.dispatch_ns(c.bytes) - compute / m.speedup_at(w->first));
     }
     for (auto& [kind, series] : pts.codec) {
       if (!series.count("encode") || !series.count("decode") || !series.count("bytes")) continue;
@@ -432,6 +451,7 @@ json prediction_json(const TaskPrediction& p) {
           {"limit", p.limit},
           {"driver_ns", p.driver_ns},
           {"dispatch_ns", p.dispatch_ns},
+          {"wake_ns", p.wake_ns},
           {"channel_ns", p.channel_ns},
           {"latency_ns", p.latency_ns},
           {"codec_ns", p.codec_ns},
@@ -458,6 +478,7 @@ json cost_model_json(const std::vector<RowCostModel>& models, const Validation& 
                     {"one_way_ns", points_json(m.one_way_ns)},
                     {"dispatch_ns", points_json(m.dispatch_ns)},
                     {"dispatch_workers", m.dispatch_workers},
+                    {"wake_ns", optional_json(m.wake_ns)},
                     {"speedup", points_json(m.speedup)},
                     {"ns_per_loop", optional_json(m.ns_per_loop)},
                     {"codecs", codecs}});

@@ -50,6 +50,10 @@ struct RowCostModel {
   // this machine's cores. Empty in runs without them: predict() then sums the pieces.
   PiecewiseLinear dispatch_ns;
   int dispatch_workers = 0;
+  // taskfarm's wake cell (20 µs of compute a task, dispatch_workers workers) less its dispatch and
+  // its compute over the speedup: what a task costs when the driver sleeps between answers and
+  // each one wakes it, on cores the workers compute on. Nullopt in runs without the cell.
+  std::optional<double> wake_ns;
   // scaling/1: wall / loops, what one iteration of the kernel the scaling and taskfarm workloads
   // share cost on one worker in this run (a taskfarm cell's compute is its loops at this cost).
   std::optional<double> ns_per_loop;
@@ -78,6 +82,7 @@ struct TaskShape {
 struct TaskPrediction {
   std::string row;
   double dispatch_ns = 0; // the measured dispatch cost per task at this payload (0: not measured)
+  double wake_ns = 0;     // the measured wake term, where it applies (limit "cores" or "one GIL")
   double driver_ns = 0;   // dispatch: send the task, receive the result (+ encode)
   double channel_ns = 0;  // on a worker: receive the task, send the result (+ decode)
   double latency_ns = 0;  // one task's round trip through the channel
@@ -86,8 +91,8 @@ struct TaskPrediction {
   double efficiency = 1;  // S(N) / N
   double per_task_ns = 0; // wall time per task in steady state
   // "driver" | "workers" | "latency": the tightest, the driver on a core of its own; "cores": the
-  // driver shares the cores with the workers (N + 1 > cores), dispatch and compute add;
-  // "one GIL": the same, on one GIL.
+  // driver shares the cores with the workers (N + 1 > cores), dispatch, compute and (a task with
+  // compute) the wake term add; "one GIL": the same, on one GIL.
   std::string limit;
   double throughput = 0;  // tasks/s
   double startup_ns = 0;  // N workers started and torn down (0 without the primitive)

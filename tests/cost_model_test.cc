@@ -322,6 +322,50 @@ TEST(CostModelTest, WithACoreForTheDriverTheTightestLimitHolds) {
   EXPECT_EQ(short_task.limit, "driver");
 }
 
+// taskfarm/wake/8B at N = 2, 20 µs of compute a task: subinterp 22500 ns a task, thread 30000.
+Run run_with_wake(int cores, double subinterp_ns = 22500) {
+  Run run = run_with_dispatch(cores);
+  const nlohmann::json params = {{"compute_us", 20}, {"payload_bytes", 8}, {"workers", 2}, {"depth", 2}};
+  run.rows[0].results.push_back(result("taskfarm/wake/8B", "dispatch", subinterp_ns, params));
+  run.rows[1].results.push_back(result("taskfarm/wake/8B", "dispatch", 30000, params));
+  return run;
+}
+
+TEST(CostModelTest, TheWakeCellLessItsDispatchAndComputeIsTheWakeTerm) {
+  // subinterp: 22500 - dispatch(16) 6000 - 20000 / S(2) 1.6 = 4000; thread: 30000 - 6000 -
+  // 20000 / 1 = 4000. (No scaling loops here: the cell's compute is its compute_us.)
+  const auto models = fit_cost_models(run_with_wake(2));
+  ASSERT_TRUE(models[0].wake_ns);
+  EXPECT_DOUBLE_EQ(*models[0].wake_ns, 4000);
+  EXPECT_DOUBLE_EQ(*models[1].wake_ns, 4000);
+  // A wake cell faster than its parts is noise: no negative term.
+  EXPECT_DOUBLE_EQ(*fit_cost_models(run_with_wake(2, 15000))[0].wake_ns, 0);
+  // Without the cell, no term.
+  EXPECT_FALSE(fit_cost_models(run_with_dispatch(2))[0].wake_ns);
+}
+
+TEST(CostModelTest, WithoutACoreForTheDriverATaskWithComputePaysTheWake) {
+  const auto models = fit_cost_models(run_with_wake(2));
+  // 206000 + 100000 / 1.6 + 4000 = 272500, limited by the cores.
+  const TaskPrediction p = predict(models[0], shape(100'000, 1048576));
+  EXPECT_DOUBLE_EQ(p.wake_ns, 4000);
+  EXPECT_DOUBLE_EQ(p.per_task_ns, 272500);
+  EXPECT_EQ(p.limit, "cores");
+  // One GIL: 6000 + 100000 + 4000.
+  EXPECT_DOUBLE_EQ(predict(models[1], shape(100'000, 8)).per_task_ns, 110000);
+  // No compute: the answers are ready when the driver looks, no wake.
+  const TaskPrediction idle = predict(models[0], shape(0, 1048576));
+  EXPECT_DOUBLE_EQ(idle.wake_ns, 0);
+  EXPECT_DOUBLE_EQ(idle.per_task_ns, 206000);
+}
+
+TEST(CostModelTest, WithACoreForTheDriverTheWakeIsNotAdded) {
+  // 4 cores: the driver wakes on its own core; the tightest limit holds as without the cell.
+  const TaskPrediction p = predict(fit_cost_models(run_with_wake(4))[0], shape(10'000, 8));
+  EXPECT_DOUBLE_EQ(p.per_task_ns, 7505);
+  EXPECT_DOUBLE_EQ(p.wake_ns, 0);
+}
+
 TEST(CostModelTest, NoTaskfarmNoValidation) {
   const report::Run run = synthetic_run();
   EXPECT_FALSE(validate(run, fit_cost_models(run)).measured);

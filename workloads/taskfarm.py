@@ -27,6 +27,12 @@ loop count of 0): elapsed / tasks in ns per task (taskfarm/dispatch/<payload>B, 
 lower is better). What a task costs the driver's loop (send, select, recv), both channel directions
 and the worker's loop with the driver and N workers sharing the machine's cores: the cost model's
 dispatch term (reports/cost_model.h), a primitive, not a cell of the map.
+With no compute every answer is ready when the driver looks for it, and nobody sleeps. The wake
+cell (taskfarm/wake/<smallest payload>B, metric dispatch, with the dispatch cells) gives each task
+WAKE_COMPUTE_US of compute, four times the backends' select spin: the driver sleeps between
+answers, as in every cell with compute, and each answer wakes it, on a machine with N workers on
+as many cores onto a core a worker computes on. Its ns per task less the dispatch and the compute
+is the cost model's wake term. 20 µs is on neither suite's grid.
 """
 import struct
 import time
@@ -167,6 +173,37 @@ def dispatch_cell(ctx, channels, payload, params, depth, timeout, warmed, suffix
     }
 
 
+WAKE_COMPUTE_US = 20
+
+
+def wake_cell(ctx, channels, payload, params, depth, timeout, warmed, loops_per_us, suffix=""):
+    """Ns per task of the farm with WAKE_COMPUTE_US of compute, one sample per repetition."""
+    n = len(channels)
+    loops = max(1, round(WAKE_COMPUTE_US * loops_per_us))
+    message = HEADER.pack(loops) + b"\x33" * payload
+    tasks = tasks_per_cell(params, n, WAKE_COMPUTE_US, payload)
+    if params.get("warmup", 1):
+        warm_up(ctx, channels, message, depth, timeout, warmed)
+    reps = [[farm(ctx, channels, message, tasks, depth, timeout) / tasks]
+            for _ in range(params.get("repetitions", 5))]
+    return {
+        "name": f"taskfarm/wake/{payload}B{suffix}",
+        "metric": "dispatch",
+        "unit": "ns",
+        "timed": WAKE_TIMED,
+        "higher_is_better": False,
+        "params": {"compute_us": WAKE_COMPUTE_US, "payload_bytes": payload, "workers": n,
+                   "tasks": tasks, "loops": loops, "depth": depth},
+        "repetitions": reps,
+        "bytes_per_op": payload,
+    }
+
+
+WAKE_TIMED = (f"ns per task with {WAKE_COMPUTE_US} us of compute: driver clock "
+              "(time.perf_counter_ns) from before the first task sent to after the last result "
+              "arrived, / tasks")
+
+
 def driver(ctx, params):
     timeout = params.get("timeout")
     depth = max(1, params.get("depth", 2))
@@ -184,9 +221,12 @@ def driver(ctx, params):
                 if ch.recv(timeout=timeout) != b"ready":
                     raise ValueError(f"worker {ch.worker_id} did not report ready")
             if params.get("dispatch", True):
-                for payload in params.get("sizes", [8, 1024, 65536, 1048576]):
+                sizes = params.get("sizes", [8, 1024, 65536, 1048576])
+                for payload in sizes:
                     results.append(dispatch_cell(ctx, channels, payload, params, depth, timeout,
                                                  warmed, suffix))
+                results.append(wake_cell(ctx, channels, min(sizes), params, depth, timeout,
+                                         warmed, loops_per_us, suffix))
             for compute_us in params.get("compute_us", [10, 100, 1000, 10000, 100000]):
                 loops = max(1, round(compute_us * loops_per_us))
                 for payload in params.get("sizes", [8, 1024, 65536, 1048576]):

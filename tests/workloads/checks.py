@@ -157,7 +157,8 @@ class WorkloadChecks:
                     self.assertEqual(r["speedup"], 1.0)
 
     def check_taskfarm(self, results, row, handoff):
-        dispatch = [r for r in results if r["metric"] == "dispatch"]
+        wake = [r for r in results if r["name"].startswith("taskfarm/wake/")]
+        dispatch = [r for r in results if r["metric"] == "dispatch" and r not in wake]
         results = [r for r in results if r["metric"] != "dispatch"]
         counts = {r["params"]["workers"] for r in results}
         suffix = (lambda r: f"/{r['params']['workers']}") if len(counts) > 1 else (lambda r: "")
@@ -177,6 +178,15 @@ class WorkloadChecks:
                              (f"taskfarm/dispatch/{r['params']['payload_bytes']}B{suffix(r)}",
                               "ns", 0))
             self.assertFalse(r["higher_is_better"])
+            self.assertGreater(sample_min(r), 0, r["name"])
+        # One wake cell per worker count: the smallest payload, 20 us of compute per task.
+        self.assertEqual(sorted((r["name"], r["params"]["compute_us"], r["params"]["workers"])
+                                for r in wake),
+                         sorted((f"taskfarm/wake/{min(payloads)}B{suffix(r)}", 20,
+                                 r["params"]["workers"]) for r in wake))
+        self.assertEqual(sorted(r["params"]["workers"] for r in wake), sorted(counts))
+        for r in wake:
+            self.assertGreater(r["params"]["loops"], 0)
             self.assertGreater(sample_min(r), 0, r["name"])
         for r in results:
             self.assertEqual(r["metric"], "task_throughput")

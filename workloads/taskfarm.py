@@ -151,57 +151,47 @@ def warm_up(ctx, channels, message, depth, timeout, warmed):
     farm(ctx, channels, message, n, 1, timeout)
 
 
-def dispatch_cell(ctx, channels, payload, params, depth, timeout, warmed, suffix=""):
-    """Ns per task of the farm with a loop count of 0, one sample per repetition."""
+def ns_per_task_cell(ctx, channels, kind, payload, compute_us, loops, params, depth, timeout,
+                     warmed, timed, suffix):
+    """taskfarm/<kind>/<payload>B: ns per task of the farm with `loops` of compute a task (metric
+    dispatch), one sample per repetition."""
     n = len(channels)
-    message = HEADER.pack(0) + b"\x33" * payload
-    tasks = tasks_per_cell(params, n, 0, payload)
-    if params.get("warmup", 1):
-        warm_up(ctx, channels, message, depth, timeout, warmed)
-    reps = [[farm(ctx, channels, message, tasks, depth, timeout) / tasks]
-            for _ in range(params.get("repetitions", 5))]
-    return {
-        "name": f"taskfarm/dispatch/{payload}B{suffix}",
-        "metric": "dispatch",
-        "unit": "ns",
-        "timed": DISPATCH_TIMED,
-        "higher_is_better": False,
-        "params": {"compute_us": 0, "payload_bytes": payload, "workers": n, "tasks": tasks,
-                   "loops": 0, "depth": depth},
-        "repetitions": reps,
-        "bytes_per_op": payload,
-    }
-
-
-WAKE_COMPUTE_US = 20
-
-
-def wake_cell(ctx, channels, payload, params, depth, timeout, warmed, loops_per_us, suffix=""):
-    """Ns per task of the farm with WAKE_COMPUTE_US of compute, one sample per repetition."""
-    n = len(channels)
-    loops = max(1, round(WAKE_COMPUTE_US * loops_per_us))
     message = HEADER.pack(loops) + b"\x33" * payload
-    tasks = tasks_per_cell(params, n, WAKE_COMPUTE_US, payload)
+    tasks = tasks_per_cell(params, n, compute_us, payload)
     if params.get("warmup", 1):
         warm_up(ctx, channels, message, depth, timeout, warmed)
     reps = [[farm(ctx, channels, message, tasks, depth, timeout) / tasks]
             for _ in range(params.get("repetitions", 5))]
     return {
-        "name": f"taskfarm/wake/{payload}B{suffix}",
+        "name": f"taskfarm/{kind}/{payload}B{suffix}",
         "metric": "dispatch",
         "unit": "ns",
-        "timed": WAKE_TIMED,
+        "timed": timed,
         "higher_is_better": False,
-        "params": {"compute_us": WAKE_COMPUTE_US, "payload_bytes": payload, "workers": n,
+        "params": {"compute_us": compute_us, "payload_bytes": payload, "workers": n,
                    "tasks": tasks, "loops": loops, "depth": depth},
         "repetitions": reps,
         "bytes_per_op": payload,
     }
 
 
+def dispatch_cell(ctx, channels, payload, params, depth, timeout, warmed, suffix=""):
+    """Ns per task of the farm with a loop count of 0."""
+    return ns_per_task_cell(ctx, channels, "dispatch", payload, 0, 0, params, depth, timeout,
+                            warmed, DISPATCH_TIMED, suffix)
+
+
+WAKE_COMPUTE_US = 20
 WAKE_TIMED = (f"ns per task with {WAKE_COMPUTE_US} us of compute: driver clock "
               "(time.perf_counter_ns) from before the first task sent to after the last result "
               "arrived, / tasks")
+
+
+def wake_cell(ctx, channels, payload, params, depth, timeout, warmed, loops_per_us, suffix=""):
+    """Ns per task of the farm with WAKE_COMPUTE_US of compute."""
+    loops = max(1, round(WAKE_COMPUTE_US * loops_per_us))
+    return ns_per_task_cell(ctx, channels, "wake", payload, WAKE_COMPUTE_US, loops, params, depth,
+                            timeout, warmed, WAKE_TIMED, suffix)
 
 
 def driver(ctx, params):

@@ -232,21 +232,22 @@ int advise_command(const AdviseOptions& options, std::ostream& out) {
                      task.tasks ? fmt::format(", {:.0f} tasks", *task.tasks) : "");
   out << fmt::format("  from {} ({} cores{}); predicted by the cost model (docs/design.md, \"The cost model\")\n",
                      path, run.num_cpus, python.empty() ? "" : ", Python " + python);
-  out << fmt::format("  {:<4} {:<24} {:>9} {:>10} {:>11} {:<9} {:>18} {:>10} {:>10} {:>10}\n", "rank", "row",
-                     "tasks/s", "per task", task.tasks ? "total" : "startup", "limit", "compute (eff)",
-                     "channel", "codec", "driver");
+  out << fmt::format("  {:<4} {:<24} {:>9} {:>10} {:>11} {:<9} {:>18} {:>10} {:>10} {:>10} {:>10}\n", "rank",
+                     "row", "tasks/s", "per task", task.tasks ? "total" : "startup", "limit", "compute (eff)",
+                     "channel", "codec", "driver", "wake");
   for (std::size_t i = 0; i < ranked.size(); ++i) {
     const TaskPrediction& p = ranked[i];
     const std::string startup = task.tasks ? format_compute(*p.total_ns)
                                 : p.startup_ns > 0 ? format_compute(p.startup_ns) : std::string("—");
-    out << fmt::format("  {:<4} {:<24} {:>9} {:>10} {:>11} {:<9} {:>18} {:>10} {:>10} {:>10}\n", i + 1, p.row,
-                       format_rate(p.throughput), format_compute(p.per_task_ns), startup, p.limit,
+    out << fmt::format("  {:<4} {:<24} {:>9} {:>10} {:>11} {:<9} {:>18} {:>10} {:>10} {:>10} {:>10}\n", i + 1,
+                       p.row, format_rate(p.throughput), format_compute(p.per_task_ns), startup, p.limit,
                        fmt::format("{} ({:.0f}%)", format_compute(p.compute_ns), 100 * p.efficiency),
                        format_compute(p.channel_ns), p.codec_ns > 0 ? format_compute(p.codec_ns) : "—",
-                       format_compute(p.driver_ns));
+                       format_compute(p.driver_ns), p.wake_ns > 0 ? format_compute(p.wake_ns) : "—");
   }
   out << "  per task: wall time per task in steady state; limit cores / one GIL: the driver shares the cores,\n"
-         "  so the measured dispatch (taskfarm's cells with no compute) + compute over the scaling; else the\n"
+         "  so the measured dispatch (taskfarm's cells with no compute) + compute over the scaling + wake\n"
+         "  (the driver woken for each answer: taskfarm's wake cell less its dispatch and compute); else the\n"
          "  tightest of the driver's dispatch, the workers' compute + channel over the scaling, and the\n"
          "  channel latency over the tasks in flight (limit);\n"
       << (task.tasks ? "  total: startup and teardown of every worker + tasks x per task; ranked by total\n"

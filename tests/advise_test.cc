@@ -48,6 +48,7 @@ TEST(AdviseTest, RanksRowsByPredictedThroughputWithABreakdown) {
     for (const char* key : {"per_task_ns", "driver_ns", "channel_ns", "compute_ns", "efficiency"})
       EXPECT_GT(rows[i][key].get<double>(), 0) << key;
     EXPECT_NE(rows[i]["limit"].get<std::string>(), "");
+    EXPECT_GE(rows[i].at("wake_ns").get<double>(), 0);  // 0: the fixture has no wake cell
   }
   for (const char* row : {"subinterp", "subprocess", "thread"})
     EXPECT_NE(std::find(names.begin(), names.end(), row), names.end()) << row;
@@ -155,7 +156,7 @@ TEST(AdviseTest, MeasureChecksTheAdviceBeforeMeasuring) {
 TEST(AdviseTest, TheTableNamesTheBreakdown) {
   const auto o = testing::run_cli({"advise", "--compute", "200us", "--payload", "64KiB", "--from", fixture()});
   ASSERT_TRUE(o.status.success()) << o.err;
-  for (const char* word : {"rank", "tasks/s", "per task", "limit", "compute (eff)", "channel", "driver", "subinterp"})
+  for (const char* word : {"rank", "tasks/s", "per task", "limit", "compute (eff)", "channel", "driver", "wake", "subinterp"})
     EXPECT_NE(o.out.find(word), std::string::npos) << word << "\n" << o.out;
 }
 

@@ -151,7 +151,9 @@ TaskPrediction predict(const RowCostModel& m, const TaskShape& task) {
     // A task with compute: the driver sleeps between answers, and each one wakes it (the wake
     // term; none in a task with no compute, where the answers are ready when it looks).
     if (task.compute_ns > 0 && m.wake_ns) p.wake_ns = *m.wake_ns;
-    p.per_task_ns = p.dispatch_ns + task.compute_ns / s + p.wake_ns;
+    // The graph's decode runs on the workers, beside their compute, over the scaling as it is;
+    // the dispatch and the driver's encode do not.
+    p.per_task_ns = (p.dispatch_ns - decode) + (task.compute_ns + decode) / s + p.wake_ns;
     p.limit = m.shared_gil ? "one GIL" : "cores";
   } else if (m.shared_gil) {
     // One GIL: the driver's dispatch and the workers' compute take turns; the scaling curve says

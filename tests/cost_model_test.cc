@@ -306,6 +306,9 @@ TEST(CostModelTest, WithoutACoreForTheDriverDispatchAndComputeAdd) {
   g.graph_elements = 16;
   const TaskPrediction pg = predict(models[0], g);
   EXPECT_NEAR(pg.dispatch_ns, 6000 + 500 * 200000.0 / 1048568 + 10000, 1e-6);
+  // The workers decode beside their compute, over S(2): the encode (4000) stays with the
+  // driver's dispatch, the decode (6000) joins the compute.
+  EXPECT_NEAR(pg.per_task_ns, 6000 + 500 * 200000.0 / 1048568 + 4000 + (100000 + 6000) / 1.6, 1e-6);
 }
 
 TEST(CostModelTest, WithACoreForTheDriverTheTightestLimitHolds) {

@@ -30,9 +30,9 @@ dispatch term (reports/cost_model.h), a primitive, not a cell of the map.
 With no compute every answer is ready when the driver looks for it, and nobody sleeps. The wake
 cell (taskfarm/wake/<smallest payload>B, metric dispatch, with the dispatch cells) gives each task
 WAKE_COMPUTE_US of compute, four times the backends' select spin: the driver sleeps between
-answers, as in every cell with compute, and each answer wakes it, on a machine with N workers on
-as many cores onto a core a worker computes on. Its ns per task less the dispatch and the compute
-is the cost model's wake term. 20 µs is on neither suite's grid.
+answers, as in every cell with compute, and each answer wakes it (where the N workers fill the
+cores, onto a core a worker computes on). Its ns per task less the dispatch and the compute is
+the cost model's wake term. 20 µs is on neither suite's grid.
 """
 import struct
 import time

@@ -12,9 +12,9 @@ A harness that adds cost to a reference row fails here: --self-test plants 40 us
 copy of the package and expects the py-threading case to fail.
 The py-threading case runs row and twin on one CPU. Across two vCPUs its round trip is two
 cross-CPU wake-ups, 35-60 us on the VM, moving by 20% from one process to the next, which buries
-a harness cost of a few us (the row's select doorbell cost 1.3 us a round trip, 6%: the test failed
-in CI on 2026-11-30 at 1.24 [1.03, 2.13] before it went); on one CPU the round trip is two thread switches
-plus both sides' Python, about 20 us, and a round's figure repeats to 2%.
+a harness cost of a few us (the row's select doorbell cost 1.3 us a round trip, 6%: the test
+failed in CI on 2026-11-30 at 1.24 [1.03, 2.13] before it went); on one CPU the round trip is two
+thread switches plus both sides' Python, about 20 us, and a round's figure repeats to 2%.
 
     python twins_test.py [--rounds N] [--self-test] [--table]
 """

@@ -28,8 +28,8 @@ APPS = ("parse", "regex", "compress", "json", "sqlite", "nbody", "mandelbrot")
 class WorkloadsOnRow(WorkloadChecks):
     row = method = None
 
-    def run_workload(self, name):
-        params = dict(TINY, **PER_WORKLOAD.get(name, {}))
+    def run_workload(self, name, **overrides):
+        params = dict(TINY, **dict(PER_WORKLOAD.get(name, {}), **overrides))
         code, doc, err = run_reference(self.row, workload(name), params, self.method)
         self.assertIsNotNone(doc, err)
         if doc.get("skipped"):
@@ -93,12 +93,8 @@ class Threading(WorkloadsOnRow, unittest.TestCase):
 
     def test_taskfarm_over_two_worker_counts(self):
         """`run --workers 1,2`: each count's cells and dispatch cells, their names ending in it."""
-        params = dict(TINY, **dict(PER_WORKLOAD["taskfarm"], workers=[1, 2]))
-        code, doc, err = run_reference(self.row, workload("taskfarm"), params, self.method)
-        self.assertEqual(code, 0, err)
-        self.assert_well_formed(doc["results"])
-        self.check_taskfarm(doc["results"], self.row, True)
-        self.assertIn("taskfarm/dispatch/8B/1", [r["name"] for r in doc["results"]])
+        results = self.run_workload("taskfarm", workers=[1, 2])
+        self.assertIn("taskfarm/dispatch/8B/1", [r["name"] for r in results])
 
 
 class MultiprocessingFork(WorkloadsOnRow, unittest.TestCase):

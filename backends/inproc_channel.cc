@@ -34,7 +34,7 @@ void InProcessChannel::send(std::span<const std::byte> msg, Deadline deadline) {
   if (is_closed()) throw ChannelClosed("send on a closed channel");
   const std::uint64_t ticket = handover_.post(msg);
   put_reference(msg.size(), ticket);
-  handover_.wait_taken(ticket, deadline, *this);  // until then msg must stay valid
+  handover_.wait_taken(ticket, deadline, *this, consumer_elsewhere());  // until then msg must stay valid
 }
 
 void InProcessChannel::close() noexcept {
@@ -76,7 +76,7 @@ std::uint64_t InProcessChannel::Handover::post(std::span<const std::byte> msg) n
 }
 
 void InProcessChannel::Handover::wait_taken(std::uint64_t ticket, Deadline deadline,
-                                            const Channel& ring) {
+                                            const Channel& ring, bool receiver_elsewhere) {
   const std::uint64_t posted = ticket << 2 | kPosted;
   const std::uint64_t done = ticket << 2 | kDone;
   const std::uint64_t refused = ticket << 2 | kWithdrawn;
@@ -102,6 +102,9 @@ void InProcessChannel::Handover::wait_taken(std::uint64_t ticket, Deadline deadl
     }
     futex::cpu_relax();
     if ((i & 63) != 0 || Clock::now() < spin_until) continue;
+    // Taken by a receiver on another CPU: it is copying, a wait bounded by one memcpy. Spinning
+    // through it costs that CPU nothing; sleeping costs a cross-CPU wake-up (issue 16, P6).
+    if (s != posted && receiver_elsewhere && !ring.is_closed()) continue;
     const std::uint32_t seen = futex::prepare_wait(&done_word_);
     if (atomic(state_).load(std::memory_order_seq_cst) != s) continue;
     // Posted: sleep until the deadline (close() and the receiver wake us). Taken: the receiver

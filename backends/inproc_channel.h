@@ -39,7 +39,10 @@ class InProcessChannel final : public SpscRing {
     std::uint64_t post(std::span<const std::byte> msg) noexcept;
     // Sender: returns once the receiver copied the message; withdraws it and throws
     // ChannelClosed or ChannelTimeout when `ring` closes or the deadline passes first.
-    void wait_taken(std::uint64_t ticket, Deadline deadline, const Channel& ring);
+    // `receiver_elsewhere`: the receiver runs on another CPU, so the sender spins through its
+    // copy instead of sleeping (a futex wake-up across CPUs costs more than the copy's tail).
+    void wait_taken(std::uint64_t ticket, Deadline deadline, const Channel& ring,
+                    bool receiver_elsewhere);
     // Receiver: the lent bytes, or nullopt when the sender withdrew them.
     std::optional<std::span<const std::byte>> take(std::uint64_t ticket) noexcept;
     void give_back(std::uint64_t ticket) noexcept;  // not copied after all: posted again

@@ -317,6 +317,8 @@ class SpscRing : public Channel {
     corrupt("a by-reference message in a ring that carries none");
   }
   void drop_reference() { consume(kReferenceEntryBytes); }
+  // True when the consumer was last seen on another CPU: a producer's spin can't slow it down.
+  bool consumer_elsewhere() noexcept { return peer_on_other_cpu(h_->consumer_cpu); }
 
   bool wait_for_room(std::uint64_t need, Deadline deadline) {
     return wait_until(&h_->space_word, deadline, [&] { return is_closed() || has_room(need); });

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/buffer_pool.h"
 #include "core/deadline.h"
 
 namespace interpbench {
@@ -49,6 +50,14 @@ class Channel {
   virtual std::optional<std::size_t> recv_into(const MessageSink& sink, Deadline deadline) = 0;
   // kDone (message delivered to sink), kWouldBlock (empty), kClosed (closed and drained).
   virtual TryResult try_recv_into(const MessageSink& sink) = 0;
+
+  // Views (Python's recv_view): while on, a message that can stay where its sender put it (a big
+  // message in a shared-memory pool, see ShmChannel) is delivered as its pool handle instead of
+  // a copy: recv_into then returns its size without calling the sink, and take_view() hands the
+  // handle (and the block) to the caller. The first call also tells the sender to use the pool.
+  // A channel that can't do this ignores it and always copies.
+  virtual void deliver_views(bool /*on*/) noexcept {}
+  virtual std::optional<BufferPool::Handle> take_view() noexcept { return std::nullopt; }
 
   // Idempotent; wakes every waiter on both ends. Messages already queued can still be received.
   virtual void close() noexcept = 0;

@@ -1,8 +1,68 @@
 #include "backends/shm_channel.h"
 
 #include <atomic>
+#include <cstring>
+#include <stdexcept>
+#include <utility>
 
 namespace interpbench {
+
+void ShmChannel::send(std::span<const std::byte> msg, Deadline deadline) {
+  if (!via_pool(msg.size())) return SpscRing::send(msg, deadline);
+  if (is_closed()) throw ChannelClosed("send on a closed channel");
+  BufferPool::Handle h;
+  try {
+    h = pool_->allocate(msg.size());
+  } catch (const std::exception&) {
+    return SpscRing::send(msg, deadline);  // the pool is full (or its lock unobtainable): copy twice
+  }
+  try {
+    std::memcpy(pool_->address(h), msg.data(), msg.size());
+    if (!wait_for_room(kReferenceEntryBytes, deadline)) throw ChannelTimeout("send timed out: ring full");
+    if (is_closed()) throw ChannelClosed("send on a closed channel");
+  } catch (...) {
+    pool_->release(h);
+    throw;
+  }
+  put_reference(msg.size(), h.offset);
+}
+
+TryResult ShmChannel::try_send(std::span<const std::byte> msg) {
+  // The copy into the pool is a big memcpy: send() does it (Python: without the GIL).
+  if (via_pool(msg.size())) return is_closed() ? TryResult::kClosed : TryResult::kWouldBlock;
+  return SpscRing::try_send(msg);
+}
+
+void ShmChannel::deliver_views(bool on) noexcept {
+  if (on && pool_) announce_views();
+  deliver_views_ = on && pool_;
+}
+
+std::optional<BufferPool::Handle> ShmChannel::take_view() noexcept {
+  return std::exchange(view_, std::nullopt);
+}
+
+std::optional<std::size_t> ShmChannel::take_reference(std::uint64_t len, std::uint64_t offset,
+                                                      const MessageSink& sink) {
+  if (!pool_) corrupt("a pool message on a channel without a pool");
+  const BufferPool::Handle h{offset, len};
+  const std::byte* src = nullptr;
+  try {
+    src = pool_->address(h);
+  } catch (const std::exception&) {
+    corrupt("pool handle out of bounds");
+  }
+  if (deliver_views_ && !view_) {
+    view_ = h;  // the caller owns the block now
+    drop_reference();
+    return len;
+  }
+  std::byte* dst = sink(len);  // a throwing sink leaves the entry (and the block) in place
+  if (len != 0) std::memcpy(dst, src, len);
+  drop_reference();
+  pool_->release(h);
+  return len;
+}
 
 std::size_t ShmChannelSet::segment_bytes(std::size_t workers, std::size_t ring_bytes) {
   return sizeof(ChannelSetHeader) + 2 * workers * ring_region_bytes(ring_bytes);
@@ -59,6 +119,13 @@ ShmChannelSet ShmChannelSet::attach(const std::string& name) {
     throw ChannelCorrupt("channel set '" + name + "': header out of bounds");
   }
   return ShmChannelSet(segment, workers, capacity, RingInit::kAttach);
+}
+
+void ShmChannelSet::use_pool(const std::shared_ptr<BufferPool>& pool) {
+  for (auto& p : pairs_) {
+    std::static_pointer_cast<ShmChannel>(p.to_worker)->use_pool(pool);
+    std::static_pointer_cast<ShmChannel>(p.from_worker)->use_pool(pool);
+  }
 }
 
 void ShmChannelSet::close_all() noexcept {

@@ -14,13 +14,43 @@
 
 namespace interpbench {
 
+// With a buffer pool (use_pool) and a receiver that reads views (deliver_views, Python's
+// recv_view), messages of kPoolMinBytes and more take one copy instead of two: the sender copies
+// the message into a pool block and the ring carries only its handle (a reference entry, in
+// order among the other messages); the receiver gets the block itself (take_view) and frees it
+// when done (Python: when the memoryview goes). A receiver that copies after all (recv) copies
+// the block out and frees it. No pool block to be had (the receiver holds many views): the
+// message goes through the ring as before. Handles are bounds-checked by the pool.
 class ShmChannel final : public SpscRing {
  public:
+  // Measured (docs/performance.md, "One copy through the pool"): at 1 MiB the ring's two
+  // overlapping copies still beat one copy into the pool; from 4 MiB on the pool wins.
+  static constexpr std::uint64_t kPoolMinBytes = 4 << 20;
+
   // `region`: ring_region_bytes(capacity) cache-line-aligned bytes inside a mapped segment;
   // `capacity` a power of two (ring_capacity()). kCreate initialises, kAttach checks the header.
   // `keepalive` keeps the mapping alive as long as the channel (e.g. the SharedSegment).
   ShmChannel(void* region, std::size_t capacity, RingInit init, std::shared_ptr<void> keepalive = {})
       : SpscRing(region, capacity, /*shared=*/true, init, std::move(keepalive)) {}
+
+  // The pool both processes map (the subprocess backend's ShmBufferPool); set before use.
+  void use_pool(std::shared_ptr<BufferPool> pool) noexcept { pool_ = std::move(pool); }
+
+  void send(std::span<const std::byte> msg, Deadline deadline) override;
+  TryResult try_send(std::span<const std::byte> msg) override;
+  void deliver_views(bool on) noexcept override;
+  std::optional<BufferPool::Handle> take_view() noexcept override;
+
+ private:
+  bool via_pool(std::size_t size) const noexcept {
+    return pool_ && size >= kPoolMinBytes && consumer_takes_views();
+  }
+  std::optional<std::size_t> take_reference(std::uint64_t len, std::uint64_t offset,
+                                            const MessageSink& sink) override;
+
+  std::shared_ptr<BufferPool> pool_;
+  bool deliver_views_ = false;                // the consumer's, for the current recv
+  std::optional<BufferPool::Handle> view_;    // the consumer's: a block recv left for take_view
 };
 
 // Header at offset 0 of a channel-set segment; the rings follow it, ring 2i carries driver ->
@@ -55,6 +85,8 @@ class ShmChannelSet {
   // The two channels of worker i, with the same meaning on both sides: to_worker carries driver
   // -> worker (the driver sends, the worker receives), from_worker worker -> driver.
   ChannelPair& channels(std::size_t worker) { return pairs_.at(worker); }
+  // Gives every channel of the set the pool its big messages may travel through (ShmChannel).
+  void use_pool(const std::shared_ptr<BufferPool>& pool);
   // Closes every ring (a supervisor whose worker died): wakes whoever sleeps on them.
   void close_all() noexcept;
 

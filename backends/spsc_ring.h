@@ -69,6 +69,7 @@ struct RingHeader {
   std::uint64_t capacity_bytes;
   std::uint64_t stamp_key;  // drawn at creation: an earlier ring's entries in reused memory never match
   std::uint32_t closed;
+  std::uint32_t consumer_takes_views;  // set once by the consumer (ShmChannel::deliver_views)
 
   // The producer's line: what it writes on every message (the consumer of a one-chunk message
   // reads the entry's stamp instead; select() and streamed messages read write_pos).
@@ -319,6 +320,14 @@ class SpscRing : public Channel {
   void drop_reference() { consume(kReferenceEntryBytes); }
   // True when the consumer was last seen on another CPU: a producer's spin can't slow it down.
   bool consumer_elsewhere() noexcept { return peer_on_other_cpu(h_->consumer_cpu); }
+  // The consumer's announcement that it reads views (big messages left in a pool).
+  void announce_views() noexcept {
+    std::atomic_ref<std::uint32_t> f(h_->consumer_takes_views);
+    if (f.load(std::memory_order_relaxed) == 0) f.store(1, std::memory_order_relaxed);
+  }
+  bool consumer_takes_views() const noexcept {
+    return std::atomic_ref<std::uint32_t>(h_->consumer_takes_views).load(std::memory_order_relaxed) != 0;
+  }
 
   bool wait_for_room(std::uint64_t need, Deadline deadline) {
     return wait_until(&h_->space_word, deadline, [&] { return is_closed() || has_room(need); });

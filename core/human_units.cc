@@ -84,4 +84,11 @@ std::string first_few(const std::vector<std::string>& items, std::size_t most) {
   return fmt::format("{} and {} more", fmt::join(head, ", "), items.size() - most);
 }
 
+std::string size_label(double bytes) {
+  const auto b = static_cast<long long>(bytes);
+  if (b >= 1024 * 1024 && b % (1024 * 1024) == 0) return fmt::format("{} MiB", b / (1024 * 1024));
+  if (b >= 1024 && b % 1024 == 0) return fmt::format("{} KiB", b / 1024);
+  return fmt::format("{} B", b);
+}
+
 }  // namespace interpbench

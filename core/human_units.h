@@ -17,6 +17,9 @@ std::string format_mean_sd(double value, double sd, const std::string& unit);
 // "1.5 ms" from seconds, for wall times.
 std::string format_seconds(double seconds);
 
+// A message size: 8 -> "8 B", 65536 -> "64 KiB", 1048576 -> "1 MiB".
+std::string size_label(double bytes);
+
 // The columns `text` (UTF-8) takes on a terminal: its code points ("µs" is 2, "—" 1).
 std::size_t display_width(const std::string& text);
 

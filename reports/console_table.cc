@@ -71,14 +71,6 @@ std::string markers(const Result& r) {
   return m;
 }
 
-// 8 -> "8 B", 65536 -> "64 KiB", 1048576 -> "1 MiB".
-std::string size_label(double bytes) {
-  const auto b = static_cast<long long>(bytes);
-  if (b >= 1024 * 1024 && b % (1024 * 1024) == 0) return fmt::format("{} MiB", b / (1024 * 1024));
-  if (b >= 1024 && b % 1024 == 0) return fmt::format("{} KiB", b / 1024);
-  return fmt::format("{} B", b);
-}
-
 // What a cell's ratio > 1 means.
 std::string above_one(const Result& r) {
   if (r.higher_is_better) return "higher";

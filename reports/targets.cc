@@ -1,6 +1,8 @@
 #include "reports/targets.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <utility>
 #include <optional>
 #include <string>
 #include <vector>
@@ -204,6 +206,25 @@ std::optional<Side> best_of(const Targets& t, const report::Run& run, const std:
   return best;
 }
 
+// The round-trip results of the run ("pingpong/8", "pingpong/1048576"; not the floor's
+// "pingpong/8/shm"), smallest first.
+std::vector<std::string> pingpong_sizes(const report::Run& run) {
+  std::vector<std::pair<std::uint64_t, std::string>> sizes;
+  for (const auto& r : run.rows)
+    for (const auto& res : r.results) {
+      const std::string& n = res.name;
+      if (n.rfind("pingpong/", 0) != 0 || res.metric != "round_trip") continue;
+      const std::string tail = n.substr(9);
+      if (tail.empty() || tail.find_first_not_of("0123456789") != std::string::npos) continue;
+      const std::pair<std::uint64_t, std::string> entry{std::stoull(tail), n};
+      if (std::find(sizes.begin(), sizes.end(), entry) == sizes.end()) sizes.push_back(entry);
+    }
+  std::sort(sizes.begin(), sizes.end());
+  std::vector<std::string> out;
+  for (auto& [bytes, name] : sizes) out.push_back(std::move(name));
+  return out;
+}
+
 // Efficiency of weak scaling at `cores` workers: wall(1) / wall(cores), as a ratio a / b with
 // a = wall(1) and b = wall(N), so that >= 0.9 reads as ">= 90% efficiency".
 void scaling_target(Targets& t, const std::string& id, const std::string& row, int cores) {
@@ -258,13 +279,36 @@ json make_targets(const report::Run& run) {
           row("subinterp"), {true, 1.5, "<= 1.5x"}, missing("subprocess", rt8),
           missing("subinterp", rt8));
 
-  // P3: 16 MiB stream throughput against memcpy (times per message: memcpy's over ours).
+  // P3' (was P3, >= 50%): 16 MiB stream throughput against memcpy (times per message: memcpy's
+  // over ours), with one copy. subprocess: the sender copies into the shared pool and the worker
+  // reads the message in place (recv_view); subinterp: the worker copies straight from the
+  // sender's bytes.
   const std::string s16 = "stream/16777216";
-  for (const char* r : {"subinterp", "subprocess"})
-    t.ratio("P3", fmt::format("{} / memcpy, 16 MiB stream throughput", r),
+  for (const auto& [r, goal] : {std::pair<const char*, Goal>{"subinterp", {false, 0.85, ">= 85%"}},
+                                {"subprocess", {false, 0.7, ">= 70%"}}})
+    t.ratio("P3'", fmt::format("{} / memcpy, 16 MiB stream throughput", r),
             "throughput = memcpy's ns per 16 MiB / the row's ns per 16 MiB message (p50)",
-            t.get(r, s16, "one_way"), t.get("memcpy", s16, "one_way"), {false, 0.5, ">= 50%"},
-            missing(r, s16), missing("memcpy", s16), /*inverted=*/true);
+            t.get(r, s16, "one_way"), t.get("memcpy", s16, "one_way"), goal, missing(r, s16),
+            missing("memcpy", s16), /*inverted=*/true);
+
+  // P6: never slower than the standard library's counterpart, at every round-trip size of the
+  // run: subinterp against the tuned interpreters row (the documented API's 10 ms polling sleep
+  // would meet it trivially), subprocess against the fastest multiprocessing start method,
+  // thread against py-threading.
+  for (const std::string& name : pingpong_sizes(run)) {
+    const std::string what = size_label(std::stod(name.substr(name.find('/') + 1)));
+    t.ratio("P6", fmt::format("round trip at {}: subinterp / py-interpreters-poll", what),
+            name + " round trip p50", t.get("subinterp", name, rt),
+            t.get("py-interpreters-poll", name, rt), {true, 1, "<= 1x"}, missing("subinterp", name),
+            missing("py-interpreters-poll", name));
+    t.ratio("P6", fmt::format("round trip at {}: subprocess / py-multiprocessing", what),
+            name + " round trip p50", t.get("subprocess", name, rt),
+            best_of(t, run, "py-multiprocessing", name, rt), {true, 1, "<= 1x"},
+            missing("subprocess", name), missing("py-multiprocessing", name));
+    t.ratio("P6", fmt::format("round trip at {}: thread / py-threading", what),
+            name + " round trip p50", t.get("thread", name, rt), t.get("py-threading", name, rt),
+            {true, 1, "<= 1x"}, missing("thread", name), missing("py-threading", name));
+  }
 
   // P4: startup to the first message.
   t.ratio("P4", "subinterp / bare-interp, startup", "startup/start p50", t.get("subinterp", "startup/start", "startup"),

@@ -4,11 +4,13 @@ For each size in params["sizes"], per repetition, the driver sends `batches` bat
 (params["batches"], default 5). A batch is `iterations` messages of that size (fewer for big
 sizes: at most params["bytes_budget"] bytes per batch, at least 4 messages) followed by an empty
 end-of-batch marker; the worker counts what it received and answers the marker with an 8-byte
-count, which the driver checks. One untimed warm-up batch comes first.
+count, which the driver checks. One untimed warm-up batch comes first. The worker reads messages
+of 1 MiB and more as views (recv_view; see worker()): on the subprocess backend such a message
+is copied once, into shared memory, and read there in place.
 
 Timed (driver clock, time.perf_counter_ns): from just before the batch's first send to just after
 the worker's count arrived, divided by the batch's message count: ns per message at steady state,
-including the consumer's recv and the single small acknowledgement per batch. One sample per
+including the consumer's recv (or recv_view) and the single small acknowledgement per batch. One sample per
 batch. bytes_per_op is the message size, so MB/s = bytes_per_op / ns * 1e3 and
 messages/s = 1e9 / ns.
 """
@@ -19,19 +21,31 @@ TIMED = ("one-way, ns per message: driver clock (time.perf_counter_ns) from befo
          "send of a batch to after the worker's count of that batch arrived, / messages")
 
 DEFAULT_BYTES_BUDGET = 32 << 20
+DEFAULT_VIEW_MIN_BYTES = 1 << 20
 COUNT = struct.Struct("<q")
 
 
 def worker(ch, params):
+    """Counts messages; answers each empty marker with the count. Messages of at least
+    params["view_min_bytes"] (default 1 MiB) are read as views (ch.recv_view), the way a consumer
+    that reads big messages in place would: on the subprocess backend they then stay in shared
+    memory (one copy instead of two). The choice follows the last message's size: a batch's
+    messages all have one size, and each size's untimed warm-up batch comes first."""
     timeout = params.get("timeout")
+    view_min = params.get("view_min_bytes", DEFAULT_VIEW_MIN_BYTES)
+    recv, viewing = ch.recv, False
     received = 0
     while True:
         try:
-            msg = ch.recv(timeout=timeout)
+            msg = recv(timeout=timeout)
         except EOFError:
             return
-        if len(msg):
+        n = len(msg)
+        if n:
             received += 1
+            if (n >= view_min) is not viewing:
+                viewing = not viewing
+                recv = ch.recv_view if viewing else ch.recv
         else:
             ch.send(COUNT.pack(received), timeout=timeout)
             received = 0

@@ -209,11 +209,38 @@ PyObject* end_of_stream(PyObject* self) {
   return nullptr;
 }
 
-// Receives one message as bytes. `block` false: Py_None when nothing is waiting.
-PyObject* recv_bytes(PyObject* self, bool block, std::optional<double> timeout) {
+// Python's recv_view for the length of one call: the channel may deliver a message as a pool
+// block (Channel::deliver_views), which `delivered` turns into a Buffer.
+class ViewsForThisCall {
+ public:
+  ViewsForThisCall(Channel& ch, bool on) : ch_(ch), on_(on) {
+    if (on_) ch_.deliver_views(true);
+  }
+  ~ViewsForThisCall() {
+    if (on_) ch_.deliver_views(false);
+  }
+
+ private:
+  Channel& ch_;
+  bool on_;
+};
+
+// What a recv that returned a message delivered: the bytes its sink made, or else the pool block
+// the channel kept aside for a view (recv_view).
+PyObject* delivered(PyObject* self, Channel& ch, PyObject* result) {
+  if (result != nullptr) return result;
+  if (auto h = ch.take_view()) return new_buffer(st(self), ends(self).pool, *h);
+  PyErr_SetString(PyExc_SystemError, "recv: a message arrived but nothing was delivered");
+  return nullptr;
+}
+
+// Receives one message as bytes (`views`: or as a Buffer over the pool block it arrived in, see
+// recv_view). `block` false: Py_None when nothing is waiting.
+PyObject* recv_bytes(PyObject* self, bool block, std::optional<double> timeout, bool views = false) {
   DirectionGuard busy(ends(self).receiving);
   if (!busy.ok()) return nullptr;
   Channel& ch = *ends(self).recv;
+  ViewsForThisCall view_mode(ch, views && ends(self).pool != nullptr);
   PyObject* result = nullptr;
   try {
     const MessageSink sink_with_gil = [&](std::size_t size) {
@@ -222,13 +249,13 @@ PyObject* recv_bytes(PyObject* self, bool block, std::optional<double> timeout) 
       return reinterpret_cast<std::byte*>(PyBytes_AS_STRING(result));
     };
     TryResult r = ch.try_recv_into(sink_with_gil);
-    if (r == TryResult::kDone) return result;
+    if (r == TryResult::kDone) return delivered(self, ch, result);
     Py_CLEAR(result);  // closed in the middle of a streamed message: the sink ran, nothing came
     if (r == TryResult::kClosed) return end_of_stream(self);
     if (!block) Py_RETURN_NONE;
     if (!ends(self).gil_shared_with_peer && spin_with_gil(ends(self).recv_spin, ch)) {
       r = ch.try_recv_into(sink_with_gil);
-      if (r == TryResult::kDone) return result;
+      if (r == TryResult::kDone) return delivered(self, ch, result);
       Py_CLEAR(result);
       if (r == TryResult::kClosed) return end_of_stream(self);
     }
@@ -253,7 +280,7 @@ PyObject* recv_bytes(PyObject* self, bool block, std::optional<double> timeout) 
       Py_CLEAR(result);  // as above
       return end_of_stream(self);
     }
-    return result;
+    return delivered(self, ch, result);
   } catch (...) {
     Py_XDECREF(result);
     return set_python_error(st(self), std::current_exception());
@@ -329,6 +356,20 @@ PyObject* channel_recv(PyObject* self, PyObject* const* args, Py_ssize_t nargs, 
   std::optional<double> timeout;
   if (!parse_timeout(a[0], &timeout)) return nullptr;
   return object_if_marker(self, recv_bytes(self, true, timeout));
+}
+
+// recv_view(timeout=None) -> memoryview of the next message. Where the channel can leave a big
+// message where its sender put it (subprocess: a block of the shared buffer pool), the view is
+// over that block, with no copy on this side; the block is freed when the view (and every view
+// made from it) is gone. Elsewhere it is a view of the bytes recv() would return.
+PyObject* channel_recv_view(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  PyObject* a[1];
+  if (!fast_args("recv_view", args, nargs, kwnames, {"timeout"}, 0, a)) return nullptr;
+  std::optional<double> timeout;
+  if (!parse_timeout(a[0], &timeout)) return nullptr;
+  PyRef msg = PyRef::steal(object_if_marker(self, recv_bytes(self, true, timeout, /*views=*/true)));
+  if (!msg) return nullptr;
+  return PyMemoryView_FromObject(msg.get());
 }
 
 PyObject* channel_try_recv(PyObject* self, PyObject*) {
@@ -444,6 +485,9 @@ PyMethodDef g_channel_methods[] = {
      METH_FASTCALL | METH_KEYWORDS, "send(buffer, timeout=None): blocks while the ring is full."},
     {"recv", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(channel_recv)),
      METH_FASTCALL | METH_KEYWORDS, "recv(timeout=None) -> bytes; EOFError at end of stream."},
+    {"recv_view", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(channel_recv_view)),
+     METH_FASTCALL | METH_KEYWORDS,
+     "recv_view(timeout=None) -> memoryview; a big message stays in shared memory (no copy here)."},
     {"try_send", channel_try_send, METH_O, "try_send(buffer) -> bool, never blocks."},
     {"try_recv", channel_try_recv, METH_NOARGS, "try_recv() -> bytes or None, never blocks."},
     {"close", channel_close, METH_NOARGS, "Close this side's sending direction."},

@@ -137,6 +137,7 @@ class SubprocessGroup final : public WorkerGroup {
         set_(ShmChannelSet::create(segment_name(run_id_, "chan"), n, options.ring_bytes)),
         pool_(ShmBufferPool::create(segment_name(run_id_, "pool"), kPoolBytes)) {
     std::vector<WorkerSlot> slots;
+    set_.use_pool(pool_);  // big messages to a receiver that reads views: one copy (ShmChannel)
     for (std::size_t i = 0; i < n; ++i) slots.push_back({set_.name(), pool_->name(), i, n});
     SpawnOptions o;
     // The driver's process group: whoever kills the driver's group kills its workers too.
@@ -253,7 +254,7 @@ class SubprocessGroup final : public WorkerGroup {
 
   std::string run_id_;
   ShmChannelSet set_;
-  std::unique_ptr<ShmBufferPool> pool_;
+  std::shared_ptr<ShmBufferPool> pool_;
   std::vector<std::unique_ptr<ChildProcess>> children_;
   EventFd stop_;
   std::thread reaper_;

@@ -46,7 +46,10 @@ AttachedGroup attach_group(const WorkerSlot& slot) {
                                 std::to_string(slot.worker_count) + " does not fit channel set '" +
                                 slot.channels + "' (" + std::to_string(group.set.workers()) + ")");
   }
-  if (!slot.pool.empty()) group.pool = ShmBufferPool::open(slot.pool);
+  if (!slot.pool.empty()) {
+    group.pool = ShmBufferPool::open(slot.pool);
+    group.set.use_pool(group.pool);  // big messages to a receiver that reads views: one copy
+  }
   return group;
 }
 

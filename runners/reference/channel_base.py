@@ -26,6 +26,12 @@ class ChannelBase:
 
     send_buffer = recv_buffer = alloc
 
+    def recv_view(self, timeout=None):
+        """A memoryview of the next message: these rows' standard APIs deliver a new object, so
+        it is a view of that (interpbench's subprocess backend leaves big messages in shared
+        memory instead)."""
+        return memoryview(self.recv(timeout))
+
     def __repr__(self):
         return f"<{type(self).__name__} worker {self.worker_id}/{self.worker_count}>"
 

@@ -140,9 +140,6 @@ class AppsOnBackends(WorkloadChecks, unittest.TestCase):
                 self.assertIn("differs from the driver's reference", children[row]["error"])
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class AdviseTaskExample(unittest.TestCase):
     """docs/examples/advise_task.py, the task farm set beside `interpbench advise`, runs as its
@@ -169,3 +166,33 @@ class AdviseTaskExample(unittest.TestCase):
             self.assertEqual(result["params"]["loops"],
                              max(1, round(20 * calibration["loops_per_us"])))
             self.assertGreater(result["rounds"]["median"], 0)
+
+
+class ViewsOnEveryRow(unittest.TestCase):
+    """ch.recv_view gives a memoryview of each message, on every row; on the subprocess backend
+    a message above the pool threshold stays in shared memory, and no view's bytes change while
+    the worker holds it (tests/fixtures/views.py)."""
+
+    def test_views_hold_the_messages_as_sent(self):
+        fixture = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                               "fixtures", "views.py")
+        rows = ("subinterp", "subprocess", "thread", "py-threading", "py-multiprocessing",
+                "py-interpreters-poll")
+        proc = run_cli("--suite", "quick", "--workload-file", fixture, "--backend", ",".join(rows),
+                       "--rounds", "1", "--format", "json", "--quiet")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        children = {c["row"]: c for c in json.loads(proc.stdout)["interpbench"]["rows"]}
+        # py-multiprocessing runs as its quick-suite start method, fork.
+        self.assertEqual(set(children), set(rows) - {"py-multiprocessing"} |
+                         {"py-multiprocessing-fork"})
+        for row, child in children.items():
+            with self.subTest(row=row):
+                self.assertIsNone(child["error"], child)
+                self.assertEqual(child["worker_errors"], [])
+                obs = child["results"][0]["params"]
+                self.assertTrue(obs["as_sent"], obs["got"])
+                self.assertTrue(obs["unchanged"], obs["got"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstring>
 #include <new>
+#include <utility>
 
 #include "backends/futex.h"
 #include "backends/spin_policy.h"
@@ -148,7 +149,10 @@ std::shared_ptr<Channel> make_inproc_channel(std::size_t capacity_bytes) {
 }
 
 ChannelPair make_inproc_channel_pair(std::size_t capacity_bytes) {
-  return {make_inproc_channel(capacity_bytes), make_inproc_channel(capacity_bytes)};
+  auto to = std::make_shared<InProcessChannel>(capacity_bytes);
+  auto from = std::make_shared<InProcessChannel>(capacity_bytes);
+  SpscRing::pair_with(*to, *from);
+  return {std::move(to), std::move(from)};
 }
 
 }  // namespace interpbench

@@ -78,6 +78,7 @@ ShmChannelSet::ShmChannelSet(std::shared_ptr<SharedSegment> segment, std::size_t
     auto to = std::make_shared<ShmChannel>(base + (2 * i) * stride, ring_capacity, init, segment_);
     auto from =
         std::make_shared<ShmChannel>(base + (2 * i + 1) * stride, ring_capacity, init, segment_);
+    SpscRing::pair_with(*to, *from);
     pairs_.push_back({std::move(to), std::move(from)});
   }
 }

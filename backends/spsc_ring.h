@@ -204,6 +204,17 @@ class SpscRing : public Channel {
   }
   void set_stream_stall_limit(std::chrono::nanoseconds limit) noexcept { stream_stall_limit_ = limit; }
 
+  // Links the two rings of one driver-worker pair (each ring's consumer produces on the other).
+  // A consumer waiting on this ring then sees the peer consuming the other ring as progress, and
+  // keeps spinning: the reply to a big request comes once the peer has read it, and a sleep
+  // would add a cross-CPU wake-up to every such round trip (docs/performance.md, "Big messages").
+  static void pair_with(SpscRing& a, SpscRing& b) noexcept {
+    a.reverse_keepalive_ = b.keepalive_;
+    a.reverse_h_ = b.h_;
+    b.reverse_keepalive_ = a.keepalive_;
+    b.reverse_h_ = a.h_;
+  }
+
   // ---- producer ----------------------------------------------------------------------------
 
   void send(std::span<const std::byte> msg, Deadline deadline) override {
@@ -357,14 +368,21 @@ class SpscRing : public Channel {
     Budget& budget = consumer ? consumer_spin_ : producer_spin_;
     std::uint64_t& peer = consumer ? h_->write_pos : h_->read_pos;
     std::uint64_t peer_seen = pos(peer).load(std::memory_order_relaxed);
+    // The peer reading our request (the other ring's consumer position), for a consumer. Read
+    // first at the spin's first progress check (its 64th poll), not here: that line is the
+    // peer's, and a round trip's wait usually ends sooner (8 B: +30 ns when read here).
+    std::uint64_t* peer_reading = consumer && reverse_h_ ? &reverse_h_->read_pos : nullptr;
+    std::optional<std::uint64_t> reading_seen;
     // Our spin can't keep a peer on another CPU from running: spin in full, learn nothing from a
     // miss. Only a peer on our CPU (or of unknown CPU) gets the adaptive budget.
     const bool elsewhere = peer_on_other_cpu(consumer ? h_->producer_cpu : h_->consumer_cpu);
     const auto progressed = [&] {
       const std::uint64_t p = pos(peer).load(std::memory_order_relaxed);
-      if (p == peer_seen) return false;
+      const std::uint64_t r = peer_reading ? pos(*peer_reading).load(std::memory_order_relaxed) : 0;
+      const bool moved = p != peer_seen || (reading_seen && r != *reading_seen);
       peer_seen = p;
-      return true;
+      reading_seen = r;
+      return moved;
     };
     if (spin_until(done, progressed, elsewhere ? Budget::kMax : budget.next(), deadline.when())) {
       budget.caught();
@@ -521,6 +539,10 @@ class SpscRing : public Channel {
 
   std::shared_ptr<void> keepalive_;
   std::chrono::nanoseconds stream_stall_limit_ = kDefaultStreamStallLimit;
+  // The ring of the other direction (pair_with), whose consumer is our producer: a consumer of
+  // this ring waiting for a reply counts the peer's reading of what we sent as progress.
+  std::shared_ptr<void> reverse_keepalive_;
+  RingHeader* reverse_h_ = nullptr;
   RingHeader* h_;
   std::byte* data_;
   std::uint64_t capacity_;

@@ -16,8 +16,10 @@ namespace interpbench {
 
 class InProcessChannel final : public SpscRing {
  public:
-  // Messages of at least this size are handed over by reference (see Handover).
-  static constexpr std::uint64_t kHandoverMinBytes = 1 << 20;
+  // Messages of at least this size are handed over by reference (see Handover): one copy
+  // instead of two overlapped ones. From 128 KiB it pays (stream 512 KiB per message 36-47 ->
+  // 18-27 µs; docs/performance.md, "Big messages"); 64 KiB is one ring chunk, not streamed.
+  static constexpr std::uint64_t kHandoverMinBytes = 128 << 10;
 
   // The ring gets ring_capacity(capacity_bytes) bytes: a power of two, at least 64.
   explicit InProcessChannel(std::size_t capacity_bytes);

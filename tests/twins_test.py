@@ -115,7 +115,8 @@ CASES = [
 KNOWN_GAPS = {
     ("py-multiprocessing-fork memory", "USS per worker"):
         "the row's worker is forked from a bigger driver process (the reference package, the "
-        "workload's driver): about 0.4 MiB more of its pages get copied on write",
+        "workload's driver): about 0.35 MiB more of its pages get copied on write (1.30x; 1.35x "
+        "before the reference runner froze its own objects out of the collector, gc.freeze())",
     ("py-multiprocessing-fork start/stop", "startup"):
         "under load the row's fork start measured 1.9x the twin's (idle runs: within the noise): "
         "a third pipe per worker (errors), the params' JSON, and a bigger driver process to fork",

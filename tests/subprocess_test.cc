@@ -352,7 +352,7 @@ TEST_F(ShmPoolChannelTest, BigMessagesToAViewReaderStayInThePoolInOrder) {
   ch_->deliver_views(true);  // the receiver announces itself before the sends
   ch_->deliver_views(false);
   const std::vector<std::size_t> sizes = {100, kBig, 200, 3 * kBig + 5, 0};
-  // No receiver yet: the big ones take a 32-byte ring entry each, so nothing blocks.
+  // No receiver yet: the big ones take one cache-line ring entry each, so nothing blocks.
   for (unsigned i = 0; i < sizes.size(); ++i) ch_->send(pattern(sizes[i], i), Deadline::after(kTestDeadline));
   EXPECT_LE(pool_->free_bytes() + 4 * kBig, free_at_start);  // both big ones are in the pool
   for (unsigned i = 0; i < sizes.size(); ++i) {

@@ -23,7 +23,7 @@ namespace interpbench {
 // message goes through the ring as before. Handles are bounds-checked by the pool.
 class ShmChannel final : public SpscRing {
  public:
-  // Measured (docs/performance.md, "One copy through the pool"): at 1 MiB the ring's two
+  // Measured (docs/performance.md, "Big messages"): at 1 MiB the ring's two
   // overlapping copies still beat one copy into the pool; from 4 MiB on the pool wins.
   static constexpr std::uint64_t kPoolMinBytes = 4 << 20;
 

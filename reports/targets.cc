@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <utility>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -206,23 +207,19 @@ std::optional<Side> best_of(const Targets& t, const report::Run& run, const std:
   return best;
 }
 
-// The round-trip results of the run ("pingpong/8", "pingpong/1048576"; not the floor's
-// "pingpong/8/shm"), smallest first.
-std::vector<std::string> pingpong_sizes(const report::Run& run) {
-  std::vector<std::pair<std::uint64_t, std::string>> sizes;
+// The round-trip sizes of the run, smallest first, each with its result's name ("pingpong/8";
+// not the floor's "pingpong/8/shm").
+std::set<std::pair<std::uint64_t, std::string>> pingpong_sizes(const report::Run& run) {
+  std::set<std::pair<std::uint64_t, std::string>> sizes;
   for (const auto& r : run.rows)
     for (const auto& res : r.results) {
       const std::string& n = res.name;
       if (n.rfind("pingpong/", 0) != 0 || res.metric != "round_trip") continue;
       const std::string tail = n.substr(9);
       if (tail.empty() || tail.find_first_not_of("0123456789") != std::string::npos) continue;
-      const std::pair<std::uint64_t, std::string> entry{std::stoull(tail), n};
-      if (std::find(sizes.begin(), sizes.end(), entry) == sizes.end()) sizes.push_back(entry);
+      sizes.emplace(std::stoull(tail), n);
     }
-  std::sort(sizes.begin(), sizes.end());
-  std::vector<std::string> out;
-  for (auto& [bytes, name] : sizes) out.push_back(std::move(name));
-  return out;
+  return sizes;
 }
 
 // Efficiency of weak scaling at `cores` workers: wall(1) / wall(cores), as a ratio a / b with
@@ -295,8 +292,8 @@ json make_targets(const report::Run& run) {
   // run: subinterp against the tuned interpreters row (the documented API's 10 ms polling sleep
   // would meet it trivially), subprocess against the fastest multiprocessing start method,
   // thread against py-threading.
-  for (const std::string& name : pingpong_sizes(run)) {
-    const std::string what = size_label(std::stod(name.substr(name.find('/') + 1)));
+  for (const auto& [bytes, name] : pingpong_sizes(run)) {
+    const std::string what = size_label(static_cast<double>(bytes));
     t.ratio("P6", fmt::format("round trip at {}: subinterp / py-interpreters-poll", what),
             name + " round trip p50", t.get("subinterp", name, rt),
             t.get("py-interpreters-poll", name, rt), {true, 1, "<= 1x"}, missing("subinterp", name),

@@ -23,6 +23,7 @@
 #include "backends/shm_channel.h"
 #include "backends/shm_segment.h"
 #include "backends/spsc_ring.h"
+#include "tests/message_pattern.h"
 
 namespace interpbench {
 namespace {
@@ -33,11 +34,7 @@ using namespace std::chrono_literals;
 // instead of hanging).
 constexpr auto kLong = 20s;
 
-Message bytes_of(std::size_t size, unsigned seed) {
-  Message m(size);
-  for (std::size_t i = 0; i < size; ++i) m[i] = static_cast<std::byte>((i * 131 + seed * 7) & 0xff);
-  return m;
-}
+using testing::bytes_of;
 
 struct Impl {
   std::string name;

@@ -23,6 +23,7 @@
 #include "backends/shm_segment.h"
 #include "platform/child_process.h"
 #include "backends/subprocess/shm_buffer_pool.h"
+#include "tests/message_pattern.h"
 
 namespace interpbench {
 namespace {
@@ -302,21 +303,18 @@ TEST(ShmBufferPoolTest, HandlesMeanTheSameBytesInEveryMapping) {
 // ShmChannel with a buffer pool: messages of kPoolMinBytes and more to a receiver that reads
 // views travel as pool handles (one copy); everything else, and everything when the pool is full,
 // through the ring (two copies). Both ends in this process, as two mappings would behave.
+using testing::bytes_of;
+
 class ShmPoolChannelTest : public ::testing::Test {
  protected:
   static constexpr std::size_t kBig = ShmChannel::kPoolMinBytes;
 
   void make(std::size_t pool_bytes, std::size_t ring_bytes) {
-    const std::string id = std::to_string(::getpid()) + "-" + std::to_string(++counter_);
-    pool_ = ShmBufferPool::create("interpbench-" + id + "-viewpool", pool_bytes);
-    set_.emplace(ShmChannelSet::create("interpbench-" + id + "-viewchan", 1, ring_bytes));
+    const std::string run = make_run_id();
+    pool_ = ShmBufferPool::create(segment_name(run, "viewpool"), pool_bytes);
+    set_.emplace(ShmChannelSet::create(segment_name(run, "viewchan"), 1, ring_bytes));
     set_->use_pool(pool_);
     ch_ = set_->channels(0).to_worker;
-  }
-  static Message pattern(std::size_t size, unsigned seed) {
-    Message m(size);
-    for (std::size_t i = 0; i < size; ++i) m[i] = static_cast<std::byte>((i * 131 + seed * 7) & 0xff);
-    return m;
   }
   // recv_into as Python's recv_view does it: the size, and the bytes (copied, or in the pool).
   std::pair<bool, Message> recv_view() {
@@ -343,7 +341,6 @@ class ShmPoolChannelTest : public ::testing::Test {
   std::shared_ptr<ShmBufferPool> pool_;
   std::optional<ShmChannelSet> set_;
   std::shared_ptr<Channel> ch_;
-  static inline int counter_ = 0;
 };
 
 TEST_F(ShmPoolChannelTest, BigMessagesToAViewReaderStayInThePoolInOrder) {
@@ -353,12 +350,12 @@ TEST_F(ShmPoolChannelTest, BigMessagesToAViewReaderStayInThePoolInOrder) {
   ch_->deliver_views(false);
   const std::vector<std::size_t> sizes = {100, kBig, 200, 3 * kBig + 5, 0};
   // No receiver yet: the big ones take one cache-line ring entry each, so nothing blocks.
-  for (unsigned i = 0; i < sizes.size(); ++i) ch_->send(pattern(sizes[i], i), Deadline::after(kTestDeadline));
+  for (unsigned i = 0; i < sizes.size(); ++i) ch_->send(bytes_of(sizes[i], i), Deadline::after(kTestDeadline));
   EXPECT_LE(pool_->free_bytes() + 4 * kBig, free_at_start);  // both big ones are in the pool
   for (unsigned i = 0; i < sizes.size(); ++i) {
     auto [viewed, bytes] = recv_view();
     EXPECT_EQ(viewed, sizes[i] >= kBig) << sizes[i];
-    EXPECT_TRUE(bytes == pattern(sizes[i], i)) << sizes[i];
+    EXPECT_TRUE(bytes == bytes_of(sizes[i], i)) << sizes[i];
   }
   EXPECT_EQ(pool_->free_bytes(), free_at_start);
 }
@@ -368,47 +365,46 @@ TEST_F(ShmPoolChannelTest, APlainRecvOfAPoolMessageCopiesItOutAndFreesTheBlock) 
   const std::size_t free_at_start = pool_->free_bytes();
   ch_->deliver_views(true);
   ch_->deliver_views(false);
-  ch_->send(pattern(2 * kBig, 1), Deadline::after(kTestDeadline));
+  ch_->send(bytes_of(2 * kBig, 1), Deadline::after(kTestDeadline));
   EXPECT_LT(pool_->free_bytes(), free_at_start);
-  EXPECT_EQ(ch_->recv(Deadline::after(kTestDeadline)), pattern(2 * kBig, 1));
+  EXPECT_EQ(ch_->recv(Deadline::after(kTestDeadline)), bytes_of(2 * kBig, 1));
   EXPECT_EQ(pool_->free_bytes(), free_at_start);
 }
 
 TEST_F(ShmPoolChannelTest, WithoutAViewReaderBigMessagesGoThroughTheRing) {
   make(16 * kBig, 4 * kBig);  // a ring that holds the message whole: send never waits
   const std::size_t free_at_start = pool_->free_bytes();
-  ch_->send(pattern(2 * kBig, 2), Deadline::after(kTestDeadline));
+  ch_->send(bytes_of(2 * kBig, 2), Deadline::after(kTestDeadline));
   EXPECT_EQ(pool_->free_bytes(), free_at_start);
   auto [viewed, bytes] = recv_view();  // announces views from now on; this one was copied
   EXPECT_FALSE(viewed);
-  EXPECT_TRUE(bytes == pattern(2 * kBig, 2));
+  EXPECT_TRUE(bytes == bytes_of(2 * kBig, 2));
 }
 
 TEST_F(ShmPoolChannelTest, AFullPoolSendsThroughTheRingInstead) {
   make(4 * kBig, 4 * kBig);
   ch_->deliver_views(true);
   ch_->deliver_views(false);
-  ch_->send(pattern(3 * kBig, 3), Deadline::after(kTestDeadline));  // into the pool
-  ch_->send(pattern(3 * kBig, 4), Deadline::after(kTestDeadline));  // no room left there: the ring
+  ch_->send(bytes_of(3 * kBig, 3), Deadline::after(kTestDeadline));  // into the pool
+  ch_->send(bytes_of(3 * kBig, 4), Deadline::after(kTestDeadline));  // no room left there: the ring
   auto first = recv_view();
   auto second = recv_view();
   EXPECT_TRUE(first.first);
   EXPECT_FALSE(second.first);
-  EXPECT_TRUE(first.second == pattern(3 * kBig, 3));
-  EXPECT_TRUE(second.second == pattern(3 * kBig, 4));
+  EXPECT_TRUE(first.second == bytes_of(3 * kBig, 3));
+  EXPECT_TRUE(second.second == bytes_of(3 * kBig, 4));
 }
 
 // A handle that does not lie inside the receiver's pool (a hostile or confused sender; here the
 // two ends map different pools) closes the channel as corrupt instead of reading out of bounds.
 TEST_F(ShmPoolChannelTest, AHandleOutsideTheReceiversPoolIsCorruption) {
   make(kBig, 64 * 1024);
-  auto sender_pool = ShmBufferPool::create(
-      "interpbench-" + std::to_string(::getpid()) + "-otherpool", 16 * kBig);
+  auto sender_pool = ShmBufferPool::create(segment_name(make_run_id(), "otherpool"), 16 * kBig);
   auto sender_view = ShmChannelSet::attach(set_->name());
   sender_view.use_pool(std::shared_ptr<BufferPool>(std::move(sender_pool)));
   ch_->deliver_views(true);
   ch_->deliver_views(false);
-  sender_view.channels(0).to_worker->send(pattern(2 * kBig, 5), Deadline::after(kTestDeadline));
+  sender_view.channels(0).to_worker->send(bytes_of(2 * kBig, 5), Deadline::after(kTestDeadline));
   EXPECT_THROW(recv_view(), ChannelCorrupt);
   EXPECT_TRUE(ch_->is_closed());
 }

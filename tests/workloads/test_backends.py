@@ -140,7 +140,6 @@ class AppsOnBackends(WorkloadChecks, unittest.TestCase):
                 self.assertIn("differs from the driver's reference", children[row]["error"])
 
 
-
 class AdviseTaskExample(unittest.TestCase):
     """docs/examples/advise_task.py, the task farm set beside `interpbench advise`, runs as its
     docstring says, with the run's calibration: the fastest of its probes, the slowest kept."""

@@ -70,6 +70,7 @@ struct Settings {
   std::optional<double> timeout_s;
   std::size_t bytes_budget = 0;  // per workload default when absent
   std::size_t batches = 5;       // stream only
+  std::size_t warmup_bytes = 0;  // stream only: the warm-up batch grows to this many bytes
   std::size_t ring_bytes = 1 << 20;
   PinPlan pin;  // params["pin"]: the driver and its peer as a group of one worker
 
@@ -93,6 +94,7 @@ Settings parse_settings(const std::string& workload, const json& params) {
   s.iterations = count_param(params, "iterations", 500);
   s.bytes_budget = count_param(params, "bytes_budget", stream ? 32 << 20 : 64 << 20);
   s.batches = count_param(params, "batches", 5);
+  s.warmup_bytes = count_param(params, "warmup_bytes", 0);
   s.ring_bytes = count_param(params, "ring_bytes", 1 << 20);
   if (params.contains("timeout") && !params["timeout"].is_null()) {
     if (!params["timeout"].is_number() || params["timeout"].get<double>() <= 0) {
@@ -312,10 +314,14 @@ std::size_t stream_batch_size(const Settings& s, std::size_t size) {
   return scaled(s.iterations, size, s.bytes_budget, 4);
 }
 
-// One untimed warm-up batch, then `batches` samples of `batch(n)` per repetition.
+// One untimed warm-up batch, then `batches` samples of `batch(n)` per repetition. The warm-up's
+// length is stream.py's: at least `warmup` messages (at most n), and up to 4n until
+// `warmup_bytes` moved.
 template <class Batch>
-json batched_repetitions(const Settings& s, std::size_t n, Batch& batch) {
-  batch(std::min(n, std::max<std::size_t>(4, s.warmup)));
+json batched_repetitions(const Settings& s, std::size_t n, std::size_t size, Batch& batch) {
+  const std::size_t unit = std::max<std::size_t>(size, 1);
+  const std::size_t by_bytes = (s.warmup_bytes + unit - 1) / unit;
+  batch(std::max(std::min(n, std::max<std::size_t>(4, s.warmup)), std::min(4 * n, by_bytes)));
   json repetitions = json::array();
   for (std::size_t r = 0; r < s.repetitions; ++r) {
     std::vector<double> samples;
@@ -345,7 +351,7 @@ json stream(ChannelPair& ch, const Settings& s, std::size_t size, const std::str
     return static_cast<double>(elapsed) / static_cast<double>(n);
   };
   const std::size_t n = stream_batch_size(s, size);
-  const json repetitions = batched_repetitions(s, n, batch);
+  const json repetitions = batched_repetitions(s, n, size, batch);
   return {{"name", result_name("stream", size, transport)},
           {"metric", "one_way"},
           {"unit", "ns"},
@@ -398,7 +404,7 @@ json memcpy_stream(const Settings& s, std::size_t size) {
     return static_cast<double>(now_ns() - t0) / static_cast<double>(n);
   };
   const std::size_t n = stream_batch_size(s, size);
-  const json repetitions = batched_repetitions(s, n, batch);
+  const json repetitions = batched_repetitions(s, n, size, batch);
   return {{"name", "stream/" + std::to_string(size)},  // benchmark name stream/N/one_way/memcpy
           {"metric", "one_way"},
           {"unit", "ns"},

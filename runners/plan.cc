@@ -147,12 +147,18 @@ Suite default_suite(int cores) {
   // difference (docs/performance.md, "The default suite's time").
   s.per_workload["pingpong"] = {{"sizes", json_list({8, 1 * kKiB, 64 * kKiB, 1 * kMiB})},
                                 {"iterations", 1000}, {"bytes_budget", 32 * kMiB}, {"rounds", 12}};
+  // stream 24 rounds where a headline or a target stands on the row (subinterp, subprocess,
+  // memcpy: ~0.1 s a child), 12 on the others: a 16 MiB copy here takes 0.9-2.0 ms by child and
+  // minute (which physical pages it got, the host's memory traffic), so one round's
+  // subinterp / subprocess ratio spreads 0.74-1.37 (docs/performance.md, "Reproducibility").
   s.per_workload["stream"] = {{"sizes", json_list(geometric(64, 16 * kMiB, 4))},
                               {"batches", 3},
                               {"bytes_budget", 4 * kMiB},
-                              {"rounds", 12}};
+                              {"warmup_bytes", 256 * kMiB},
+                              {"rounds", 24}};
   s.per_workload["objects"] = {{"sizes", json_list({16, 256, 4096})}, {"iterations", 14},
-                               {"bytes_budget", 2 * kMiB}};
+                               {"warmup", 4}, {"bytes_budget", 2 * kMiB}};
+  // objects: 4 warm-up messages per graph and codec, not 14: a child 0.51 -> 0.38 s.
   s.per_workload["startup"] = {{"iterations", 4}, {"workers", nlohmann::json::array({1})},
                                {"rounds", 10}};
   s.per_workload["memory"] = {{"workers", {1, 2, 8}}, {"iterations", 1}};
@@ -189,14 +195,17 @@ Suite default_suite(int cores) {
   // Twelve scaling rounds where a headline ratio or a "Why not subprocesses?" pair stands on
   // the figure (subinterp, subprocess, py-interpreters-poll, py-multiprocessing); six, the least
   // for a 95% interval, for the rows whose workers share one GIL (their efficiency is about
-  // 1 / N, far from any decision) and the executors. The documented interpreters API's round
-  // trip is its 10 ms polling sleep: six rounds. Together ~13 s of the suite's 3 minutes.
+  // 1 / N, far from any decision) and the executors. Together ~13 s of the suite's 3 minutes.
+  // The documented interpreters API's pingpong (its 10 ms polling sleep, 0.45 s a child) runs
+  // all 12 rounds: the headline subinterp / py-interpreters pairs rounds, and over 6 pairs a
+  // median took subinterp's slow rounds in one run of three (max / min 1.15 over run Z).
   for (const char* row : {"thread", "py-threading", "py-executor-thread", "py-executor-process-fork"})
     s.row_rounds_cap[std::string(row) + "/scaling"] = 6;
-  s.row_rounds_cap["py-interpreters/pingpong"] = 6;
   // py-multiprocessing's stream moves 16 MiB messages through a 64 KiB pipe: 0.9 s a child, the
   // suite's costliest; its ratios are the stdlib's, not a headline: six rounds.
   s.row_rounds_cap["py-multiprocessing-fork/stream"] = 6;
+  for (const char* row : {"thread", "py-threading", "py-interpreters-poll", "floor"})
+    s.row_rounds_cap[std::string(row) + "/stream"] = 12;
   // spawn where a worker's start is the figure; elsewhere it measures what fork does.
   s.mp_methods = {"fork"};
   s.per_workload_mp_methods["startup"] = {"fork", "spawn"};

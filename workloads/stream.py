@@ -4,7 +4,12 @@ For each size in params["sizes"], per repetition, the driver sends `batches` bat
 (params["batches"], default 5). A batch is `iterations` messages of that size (fewer for big
 sizes: at most params["bytes_budget"] bytes per batch, at least 4 messages) followed by an empty
 end-of-batch marker; the worker counts what it received and answers the marker with an 8-byte
-count, which the driver checks. One untimed warm-up batch comes first. The worker reads messages
+count, which the driver checks. One untimed warm-up batch comes first, of at least
+params["warmup"] messages, and up to four batches long until params["warmup_bytes"] moved
+(default 0): the first copies of a big message into a fresh process's memory run slower for a
+dozen messages (16 MiB: 1.7-1.9 ms in the first batch after a 4-message warm-up, 1.4-1.5 ms from
+the fourth, on the development machine), and a round of three batches took that trend in. The
+worker reads messages
 of 1 MiB and more as views (recv_view; see worker()): on the subprocess backend such a message
 is copied once, into shared memory, and read there in place.
 
@@ -79,7 +84,9 @@ def driver(ctx, params):
         for size in params.get("sizes", [64, 1024, 65536, 1048576]):
             payload = b"\xa5" * size
             n = batch_size(params, size)
-            run_batch(ch, payload, min(n, max(4, params.get("warmup", 50))), timeout)
+            warmup = max(min(n, max(4, params.get("warmup", 50))),
+                         min(4 * n, -(-params.get("warmup_bytes", 0) // size)))
+            run_batch(ch, payload, warmup, timeout)
             repetitions = [[run_batch(ch, payload, n, timeout) for _ in range(batches)]
                            for _ in range(params.get("repetitions", 5))]
             results.append({

@@ -254,5 +254,43 @@ class TaskfarmWarmUp(unittest.TestCase):
         self.assertEqual(full_depth, [(16, 6), (72, 6)])
 
 
+class StreamWarmUp(unittest.TestCase):
+    """stream's untimed warm-up batch: at least params["warmup"] messages (at most a batch), and
+    up to four batches until params["warmup_bytes"] moved, so that a round's three batches of
+    16 MiB messages are not the first copies into the process's fresh memory."""
+
+    def batches(self, **params):
+        stream = load_workload("stream")
+        calls = []
+
+        def run_batch(ch, payload, n, timeout):
+            calls.append((len(payload), n))
+            return 1.0
+
+        stream.run_batch = run_batch
+
+        class Ctx:
+            def start(self, n):
+                return [None] * n
+
+            def stop(self):
+                pass
+
+        stream.driver(Ctx(), dict({"iterations": 100, "bytes_budget": 4 << 20, "warmup": 20,
+                                   "batches": 2, "repetitions": 1}, **params))
+        return calls
+
+    def test_without_warmup_bytes_one_batch_of_warmup_messages(self):
+        self.assertEqual(self.batches(sizes=[64, 16 << 20]),
+                         [(64, 20), (64, 100), (64, 100), (16 << 20, 4), (16 << 20, 4), (16 << 20, 4)])
+
+    def test_warmup_bytes_lengthen_the_warm_up_to_four_batches_at_most(self):
+        calls = self.batches(sizes=[64, 1 << 20, 16 << 20], warmup_bytes=8 << 20)
+        warm = [n for i, (_, n) in enumerate(calls) if i % 3 == 0]
+        # 64 B: 8 MiB would be 131072 messages, capped at 4 x 100; 1 MiB: 8 messages; 16 MiB:
+        # one message would do, the batch of 4 stays.
+        self.assertEqual(warm, [400, 8, 4])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -114,19 +114,24 @@ CASES = [
 # not gated. Each is a harness cost (or an unexplained swing) to fix; remove its line when fixed.
 KNOWN_GAPS = {
     ("py-multiprocessing-fork memory", "USS per worker"):
-        "the row's worker is forked from a bigger driver process (the reference package, the "
-        "workload's driver): about 0.35 MiB more of its pages get copied on write (1.30x; 1.35x "
-        "before the reference runner froze its own objects out of the collector, gc.freeze())",
+        "a forked worker's USS counts the pages it writes after the fork and those its driver "
+        "writes meanwhile: 1.19-1.21x (1.30x before the worker stopped decoding JSON params, "
+        "looking its workload up by path and calling the placement helpers with no plan: "
+        "reference/mp_worker.py); the rest is the driver's watchdog thread (without it "
+        "1.12x in an experiment), and the driver's bigger process",
     ("py-multiprocessing-fork start/stop", "startup"):
-        "under load the row's fork start measured 1.9x the twin's (idle runs: within the noise): "
-        "a third pipe per worker (errors), the params' JSON, and a bigger driver process to fork",
-    ("py-multiprocessing-spawn start/stop", "startup"):
-        "a spawned worker imports reference/mp_worker.py and what it names (channel_base, "
-        "placement, workload_file with importlib.util, json for the params) where the twin's "
-        "child imports the twin's file: 1.05-1.16x of 40-50 ms in the runs of 2026-11-30",
+        "under load the row's fork start measured 1.2-1.8x the twin's over 5-10 rounds (idle, "
+        "40 starts: 0.94-1.01x): the driver's watchdog thread and a bigger driver process to "
+        "fork; not yet separated",
     ("py-multiprocessing-fork start/stop", "teardown"):
-        "the row's join polls is_alive/join(0.005) with a drain, then reads the error pipe: "
-        "1.1x-1.9x the twin's close + join() under load",
+        "close + Process.join() now, as the twin (the watchdog enforces the timeout): 1.18-1.36x "
+        "over 10 rounds, 1.10-1.13x at 40 starts (1.4-1.9x with the is_alive/join(0.005) "
+        "loop); what remains is not yet explained (the watchdog thread: see the memory gap)",
+    ("py-multiprocessing-spawn start/stop", "startup"):
+        "a spawned worker imports reference/mp_worker.py, reference/channel.py and the workload "
+        "file (no longer channel_base, placement, workload_file or json: mp_worker.py) where the "
+        "twin's child imports the twin's file: 1.05-1.16x of 40-50 ms in the runs of 2026-11-30, "
+        "1.115x [0.93, 1.19] over 3 rounds after the trim: not yet shown gone",
     ("py-interpreters-poll round trip", "8 B round trip"):
         "the workload calls ch.send() and ch.recv(), Python methods of the row's adapter, where "
         "the twin calls _interpqueues' functions inline: four frames a round trip, 1.1-1.3x at "

@@ -4,36 +4,12 @@ texts of timeouts and signals."""
 import os
 import time
 
+from reference.channel import ChannelBase  # noqa: F401 - the rows import it from here
+
 CAPACITY = 64            # messages per direction (threading, 3.13 interpreters)
 SPIN_NS = 50_000         # interpreters polling: busy-poll this long before sleeping
 MAX_SLEEP_S = 0.001      # interpreters polling: longest sleep between two polls
 EOF = None              # end-of-stream marker on queues (None is shareable across interpreters)
-
-
-class ChannelBase:
-    handoff = False
-
-    def __init__(self, worker_id, worker_count, default_timeout):
-        self.worker_id = worker_id
-        self.worker_count = worker_count
-        self._default_timeout = default_timeout
-
-    def _t(self, timeout):
-        return self._default_timeout if timeout is None else timeout
-
-    def alloc(self, n):
-        raise NotImplementedError(f"{type(self).__name__}: no zero-copy handoff on this row")
-
-    send_buffer = recv_buffer = alloc
-
-    def recv_view(self, timeout=None):
-        """A memoryview of the next message: these rows' standard APIs deliver a new object, so
-        it is a view of that (interpbench's subprocess backend leaves big messages in shared
-        memory instead)."""
-        return memoryview(self.recv(timeout))
-
-    def __repr__(self):
-        return f"<{type(self).__name__} worker {self.worker_id}/{self.worker_count}>"
 
 
 class Backoff:
@@ -72,9 +48,11 @@ class Watchdog:
     and blocks in the standard call; this thread, one per process, started with the driver's
     ctx (before the driver runs: reference/context.py), checks every `TICK_S`
     and, past a deadline, calls the waiter's wake(deadline), which makes the blocked call return
-    a marker the waiter turns into TimeoutError. A group is registered while it runs; it may
-    also hand sentinels (fds) to watch, each with a callback run once the fd is ready (a worker
-    process that ended)."""
+    a marker the waiter turns into TimeoutError (or, for a py-multiprocessing group, checks its
+    workers: multiprocessing_row.ProcessGroup.wake). A group is registered while it runs.
+    A pass sleeps and reads attributes: no fd to wait on, so that a worker process's exit does
+    not wake this thread into the driver's timed teardown (watching the workers' sentinels did,
+    for 1.4x the twin's teardown)."""
 
     TICK_S = 0.02  # timeouts are enforced to within this much
 
@@ -82,9 +60,8 @@ class Watchdog:
 
     def __init__(self):
         import threading
-        self.lock = threading.Lock()  # groups and their sentinels; held while waking a waiter
+        self.lock = threading.Lock()  # the groups; held while waking a waiter
         self._waiters = {}            # group id -> list of objects with deadline / wake()
-        self._sentinels = {}          # fd -> callback
         threading.Thread(target=self._run, name="interpbench-watchdog", daemon=True).start()
 
     @classmethod
@@ -94,41 +71,25 @@ class Watchdog:
             cls._instance._pid = os.getpid()
         return cls._instance
 
-    def watch(self, key, waiters, sentinels=None):
+    def watch(self, key, waiters):
         """No wake-up: the next pass (within TICK_S) picks the group up, and nothing of this
         thread runs inside the caller's timed region."""
         with self.lock:
             self._waiters[key] = list(waiters)
-            self._sentinels.update(sentinels or {})
 
-    def unwatch(self, key, sentinels=()):
+    def unwatch(self, key):
         with self.lock:
             self._waiters.pop(key, None)
-            for fd in sentinels:
-                self._sentinels.pop(fd, None)
 
     def _run(self):
-        self._wait = None  # multiprocessing.connection.wait, imported with the first sentinel:
-        # a row without worker processes never imports multiprocessing (the import, ~8 ms holding
-        # the GIL, used to run beside the driver's first timed start)
         while True:
+            time.sleep(self.TICK_S)
             try:
                 self._pass()
-            except Exception:  # noqa: BLE001 - a fd closed mid-wait: the next pass re-reads them
-                time.sleep(self.TICK_S)
+            except Exception:  # noqa: BLE001 - a waiter's wake failed: the next pass retries
+                pass
 
     def _pass(self):
-        with self.lock:
-            fds = list(self._sentinels)
-        if fds and self._wait is None:
-            from multiprocessing.connection import wait
-            self._wait = wait
-        # A fd closed by unwatch meanwhile reads as ready; its callback is gone by then.
-        for fd in self._wait(fds, self.TICK_S) if fds else time.sleep(self.TICK_S) or ():
-            with self.lock:
-                callback = self._sentinels.pop(fd, None)
-                if callback is not None:
-                    callback()
         now = time.monotonic()
         with self.lock:
             for waiters in self._waiters.values():

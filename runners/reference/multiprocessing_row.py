@@ -21,9 +21,10 @@ class DriverPipeChannel(PipeChannel):
     """The driver's side: recv is Connection.recv_bytes() with no timeout; the Watchdog
     (reference/channel_base.py) enforces the timeout from outside by writing a wake-up message
     into the pipe through the driver's own copy of the worker's write end (`wake_tx`), which it
-    closes once it sees the worker process ended (ProcessGroup.wake, within a tick), so that the worker's exit still reads as the end
-    of the stream. A wake-up message is WAKE_LEN bytes: the group's random magic + the deadline;
-    the worker's close() sends the magic + EOF_TAIL, which reads as the end of the stream.
+    closes once it sees the worker process ended (ProcessGroup.wake, within a tick), so that
+    the worker's exit still reads as the end of the stream. A wake-up message is WAKE_LEN
+    bytes: the group's random magic + the deadline; the worker's close() sends the magic +
+    EOF_TAIL, which reads as the end of the stream.
     (A worker stalled for the whole timeout in the middle of writing a message larger than
     PIPE_BUF could have the wake-up interleaved with it; that row has failed by then anyway.)"""
 

@@ -292,5 +292,37 @@ class StreamWarmUp(unittest.TestCase):
         self.assertEqual(warm, [400, 8, 4])
 
 
+class StreamWorkerDropsEachMessage(unittest.TestCase):
+    """stream's worker holds no message while it waits for the next: a subinterpreter's receive
+    then copies into the memory the last message freed (docs/performance.md, "The third pass")."""
+
+    def test_no_message_is_alive_during_the_next_recv(self):
+        import weakref
+        stream = load_workload("stream")
+        sizes = [8, 8, 0, 2 << 20, 2 << 20, 0]
+        alive_at_recv, sent = [], []
+
+        class Channel:
+            def __init__(self):
+                self.last = None
+
+            def _next(self, timeout=None):
+                alive_at_recv.append(self.last is not None and self.last() is not None)
+                if not sizes:
+                    raise EOFError
+                view = memoryview(bytes(sizes.pop(0)))
+                self.last = weakref.ref(view)
+                return view
+
+            recv = recv_view = _next
+
+            def send(self, data, timeout=None):
+                sent.append(stream.COUNT.unpack(data)[0])
+
+        stream.worker(Channel(), {})
+        self.assertEqual(sent, [2, 2])
+        self.assertEqual(alive_at_recv, [False] * 7)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -93,11 +93,13 @@ const std::array kRows = {
             .kind = RowKind::kFloor,
             .description = "C++ only (pingpong, up to 52 B): one cache line bounced between two CPUs, "
                            "the physical limit of a round trip",
-            .workloads = kLineWorkloads},
+            .workloads = kLineWorkloads,
+            .measures_the_machine = true},
     RowInfo{.name = "memcpy",
             .kind = RowKind::kFloor,
             .description = "C++ only (stream): one thread's memcpy, the memory bandwidth reference line",
-            .workloads = kMemcpyWorkloads},
+            .workloads = kMemcpyWorkloads,
+            .measures_the_machine = true},
     RowInfo{.name = "bare-interp",
             .kind = RowKind::kBaseline,
             .description = "baseline (startup): a thread + a subinterpreter with subinterp's config + "
@@ -150,6 +152,11 @@ const RowInfo* find_row(std::string_view name_or_label) {
 bool runs_in_one_process(std::string_view name_or_label) {
   const RowInfo* row = find_row(name_or_label);
   return row != nullptr && row->in_process;
+}
+
+bool measures_the_machine(std::string_view name_or_label) {
+  const RowInfo* row = find_row(name_or_label);
+  return row != nullptr && row->measures_the_machine;
 }
 
 bool runs_workload(const RowInfo& row, std::string_view workload) {

@@ -36,6 +36,9 @@ struct RowInfo {
   std::span<const std::string_view> method_names;
   std::string_view plain_method;
   std::span<const std::string_view> workloads;  // the only workloads it runs; empty: every one
+  // No interpbench code on its timed path (a cache line bounced, a memcpy): its figures are the
+  // machine's, so a change between two runs is the machine's too (compare says so, never gates).
+  bool measures_the_machine = false;
 };
 
 // A planned row: a catalogue row with one of its methods ("" for the plain one).
@@ -61,6 +64,9 @@ std::vector<std::string> row_names(RowKind kind);
 const RowInfo* find_row(std::string_view name_or_label);
 // Whether that row's driver and workers share one process; false for an unknown row.
 bool runs_in_one_process(std::string_view name_or_label);
+// Whether that row's figures are the machine's alone (RowInfo::measures_the_machine); false for an
+// unknown row.
+bool measures_the_machine(std::string_view name_or_label);
 // Whether `row` runs `workload` at all.
 bool runs_workload(const RowInfo& row, std::string_view workload);
 

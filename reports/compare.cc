@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "core/row_catalogue.h"
 #include "reports/paired.h"
 #include "core/round_statistics.h"
 #include "reports/ext_matrix.h"
@@ -20,20 +21,27 @@ namespace {
 using report::Result;
 using report::Row;
 
-// Every result of a run keyed by benchmark_name, in file order.
-std::vector<std::pair<std::string, const Result*>> results_of(const report::Run& run) {
-  std::vector<std::pair<std::string, const Result*>> out;
+struct Named {
+  const Result* result;
+  const std::string* row;
+};
+
+// Every result of a run keyed by benchmark_name, with its row's label, in file order.
+std::vector<std::pair<std::string, Named>> results_of(const report::Run& run) {
+  std::vector<std::pair<std::string, Named>> out;
   for (const auto& row : run.rows)
     for (const auto& r : row.results)
       if (!r.benchmark_name.empty() && !r.is_status())  // outcomes, not figures
-        out.emplace_back(r.benchmark_name, &r);
+        out.emplace_back(r.benchmark_name, Named{&r, &row.row});
   return out;
 }
 
-// A comparison of `r` named `name`, its figures not yet filled in.
-ResultComparison comparison_of(const std::string& name, const Result& r) {
+// A comparison of `n` named `name`, its figures not yet filled in.
+ResultComparison comparison_of(const std::string& name, const Named& n) {
+  const Result& r = *n.result;
   ResultComparison c;
   c.name = name;
+  c.row = *n.row;
   c.metric = r.metric;
   c.unit = r.unit;
   c.higher_is_better = r.higher_is_better;
@@ -175,6 +183,7 @@ std::string_view verdict_name(Verdict v) {
     case Verdict::kOnlyInBase: return "missing in candidate";
     case Verdict::kOnlyInCandidate: return "new in candidate";
     case Verdict::kRunShift: return "with the whole-run shift (not gated)";
+    case Verdict::kMachine: return "the machine changed (not gated)";
   }
   return "?";
 }
@@ -205,7 +214,7 @@ CompareResult compare_reports(const report::Run& base, const report::Run& candid
   out.paired = paired;
   const auto base_results = results_of(base);
   const auto cand_results = results_of(candidate);
-  std::map<std::string, const Result*> cand_by_name;
+  std::map<std::string, Named> cand_by_name;
   for (const auto& [name, r] : cand_results) cand_by_name.emplace(name, r);
   std::map<std::string, bool> seen;
 
@@ -213,9 +222,10 @@ CompareResult compare_reports(const report::Run& base, const report::Run& candid
   std::vector<std::size_t> tested;  // indices into out.results with a p-value
   std::vector<RatioEstimate> estimates;
   std::size_t fewest = SIZE_MAX;
-  for (const auto& [name, b] : base_results) {
+  for (const auto& [name, named] : base_results) {
     seen[name] = true;
-    ResultComparison c = comparison_of(name, *b);
+    const Result* b = named.result;
+    ResultComparison c = comparison_of(name, named);
     c.base_mean = b->figure;
     const auto& b_rounds = b->by_round;
     c.base_repetitions = b->rounds_with_value();
@@ -226,7 +236,7 @@ CompareResult compare_reports(const report::Run& base, const report::Run& candid
       estimates.emplace_back();
       continue;
     }
-    const Result& k = *it->second;
+    const Result& k = *it->second.result;
     c.candidate_mean = k.figure;
     const auto& k_rounds = k.by_round;
     c.candidate_repetitions = k.rounds_with_value();
@@ -266,10 +276,22 @@ CompareResult compare_reports(const report::Run& base, const report::Run& candid
     const double worse_low = hib ? 1 / e.high : e.low, worse_high = hib ? 1 / e.low : e.high;
     c.verdict = judge(worse, worse_low, worse_high, e.reaches_level, c.q_value, threshold, alpha);
     if (c.verdict == Verdict::kTooFewRepetitions) ++untestable;
+    // A reference that runs no interpbench code (floor-line's cache line, memcpy) changed: the
+    // machine did (an A/A pair of default runs: floor-line 120 -> 130 ns, +8.3%, every round).
+    if ((c.verdict == Verdict::kRegression || c.verdict == Verdict::kImprovement) &&
+        measures_the_machine(c.row)) {
+      c.verdict = Verdict::kMachine;
+      out.warnings.push_back(fmt::format(
+          "the machine changed between the runs: {} {:+.1f}% [{:+.1f}, {:+.1f}], a reference that "
+          "runs no interpbench code; figures that bounce cache lines or copy memory may have moved "
+          "with it; not gated",
+          c.name, c.change * 100, c.change_low * 100, c.change_high * 100));
+    }
   }
-  for (const auto& [name, k] : cand_results) {
+  for (const auto& [name, named] : cand_results) {
     if (seen.count(name)) continue;
-    ResultComparison c = comparison_of(name, *k);
+    const Result* k = named.result;
+    ResultComparison c = comparison_of(name, named);
     c.candidate_mean = k->figure;
     c.candidate_repetitions = k->rounds_with_value();
     c.verdict = Verdict::kOnlyInCandidate;

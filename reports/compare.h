@@ -44,11 +44,15 @@ enum class Verdict {
   kRunShift,           // two separate runs whose whole run moved beyond the threshold: OVERALL,
                        // and each result that moved the same way; the machine may have moved
                        // between the runs; said, not gated (docs/ci.md)
+  kMachine,            // a significant change of a row that runs no interpbench code (floor-line,
+                       // memcpy: RowInfo::measures_the_machine): the machine changed; said, not
+                       // gated
 };
 std::string_view verdict_name(Verdict v);  // "regression", "not significant", ...
 
 struct ResultComparison {
   std::string name;  // benchmark_name, e.g. "pingpong/8/round_trip/subinterp"
+  std::string row;   // its row's label, e.g. "subinterp", "floor-line"
   std::string metric, unit;
   bool higher_is_better = false;
   double base_mean = 0, candidate_mean = 0;  // the figures: medians over rounds

@@ -189,6 +189,37 @@ TEST(CompareTest, TwoRunsCountResultsThatMovedWithTheWholeRunAsTheShiftNotAsRegr
   EXPECT_TRUE(r.has_regression());
 }
 
+TEST(CompareTest, AChangeOfARowThatMeasuresOnlyTheMachineIsSaidNotGated) {
+  // floor-line (a cache line bounced) and memcpy run no interpbench code: 8% slower in every
+  // round means the machine changed. The same change on subinterp, and on floor (our ring), is a
+  // regression; in A/B mode as in two separate runs.
+  auto on_row = [](const std::string& row, double factor) {
+    auto r = report({result("pingpong/8", 120, 12, 0.01, 3)});
+    r["interpbench"]["rows"][0]["row"] = row;
+    r["interpbench"]["rows"][0]["kind"] = "floor";
+    r["interpbench"]["rows"][0]["results"][0]["benchmark_name"] = "pingpong/8/" + row;
+    return scaled(r, factor);
+  };
+  for (const bool paired : {false, true}) {
+    for (const char* row : {"floor-line", "memcpy"}) {
+      const auto r = compare_reports(on_row(row, 1.0), on_row(row, 1.083), 0.05, 0.05, paired);
+      EXPECT_EQ(only(r).verdict, Verdict::kMachine) << row;
+      EXPECT_FALSE(r.fails()) << row;
+      ASSERT_FALSE(r.warnings.empty());
+      EXPECT_NE(r.warnings.front().find("the machine changed between the runs: pingpong/8/" +
+                                        std::string(row) + " +8.3%"),
+                std::string::npos)
+          << r.warnings.front();
+    }
+    for (const char* row : {"floor", "subinterp"}) {
+      const auto r = compare_reports(on_row(row, 1.0), on_row(row, 1.083), 0.05, 0.05, paired);
+      EXPECT_EQ(only(r).verdict, Verdict::kRegression) << row;
+      EXPECT_TRUE(r.fails()) << row;
+    }
+  }
+  EXPECT_EQ(verdict_name(Verdict::kMachine), "the machine changed (not gated)");
+}
+
 TEST(CompareTest, ARunWideShiftGatesInABModeAndIsOnlySaidForTwoSeparateRuns) {
   // Too few rounds to test one result, but 12 results all 1.5x slower shift the whole run.
   std::vector<nlohmann::json> results;

@@ -12,6 +12,7 @@
 #include "reports/paired.h"
 #include "core/round_statistics.h"
 #include "reports/ext_matrix.h"
+#include "reports/verdict_text.h"
 #include "reports/shared_gil.h"
 #include "core/errors.h"
 
@@ -146,17 +147,11 @@ void environment_warnings(const report::Run& base, const report::Run& cand,
     if (row.error)
       failed.push_back(fmt::format("{} on {} ({})", row.row.empty() ? "?" : row.row,
                                    row.workload.empty() ? "?" : row.workload, *row.error));
-  if (!failed.empty()) {
-    constexpr std::size_t kShown = 3;
-    std::string list;
-    for (std::size_t i = 0; i < std::min(kShown, failed.size()); ++i)
-      list += (i ? "; " : "") + failed[i];
-    if (failed.size() > kShown) list += fmt::format("; and {} more", failed.size() - kShown);
+  if (!failed.empty())
     warnings.push_back(fmt::format(
         "{} row(s) failed in the candidate, their results are missing: {}; fix the failures "
         "(see the run's report) before trusting the comparison",
-        failed.size(), list));
-  }
+        failed.size(), list_some(failed, 3, "; ")));
 
 }
 
@@ -267,6 +262,7 @@ CompareResult compare_reports(const report::Run& base, const report::Run& candid
   const std::vector<double> q_values = benjamini_hochberg(p_values);
   for (std::size_t j = 0; j < tested.size(); ++j) out.results[tested[j]].q_value = q_values[j];
   std::size_t untestable = 0;
+  std::vector<std::string> machine;  // results of rows that run no interpbench code that moved
   for (std::size_t i = 0; i < out.results.size(); ++i) {
     auto& c = out.results[i];
     if (c.verdict == Verdict::kOnlyInBase) continue;
@@ -281,13 +277,16 @@ CompareResult compare_reports(const report::Run& base, const report::Run& candid
     if ((c.verdict == Verdict::kRegression || c.verdict == Verdict::kImprovement) &&
         measures_the_machine(c.row)) {
       c.verdict = Verdict::kMachine;
-      out.warnings.push_back(fmt::format(
-          "the machine changed between the runs: {} {:+.1f}% [{:+.1f}, {:+.1f}], a reference that "
-          "runs no interpbench code; figures that bounce cache lines or copy memory may have moved "
-          "with it; not gated",
-          c.name, c.change * 100, c.change_low * 100, c.change_high * 100));
+      machine.push_back(fmt::format("{} {:+.1f}% [{:+.1f}, {:+.1f}]", c.name, c.change * 100,
+                                    c.change_low * 100, c.change_high * 100));
     }
   }
+  if (!machine.empty())
+    out.warnings.push_back(fmt::format(
+        "the machine changed between the runs: {}, {} that run{} no interpbench code; figures "
+        "that bounce cache lines or copy memory may have moved with it; not gated",
+        list_some(machine, 3, "; "), machine.size() == 1 ? "a reference" : "references",
+        machine.size() == 1 ? "s" : ""));
   for (const auto& [name, named] : cand_results) {
     if (seen.count(name)) continue;
     const Result* k = named.result;

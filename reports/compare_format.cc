@@ -39,14 +39,14 @@ std::string summary_line(const CompareResult& r) {
   return fmt::format(
       "{}: {} regression(s), {} improvement(s), {} not significant, {} with too few rounds, "
       "{} unchanged, {} with the whole-run shift, {} of the machine; whole run {} (worse in {}, "
-      "better in {} "
-      "results; sign test p = {}) "
+      "better in {} results; sign test p = {}) "
       "[{}; threshold {:.3g}%, false discovery rate {:.3g}]",
       r.has_regression() ? "REGRESSION" : r.compared_nothing() ? "NOTHING COMPARED" : "OK",
       count(Verdict::kRegression),
       count(Verdict::kImprovement), count(Verdict::kNotSignificant),
       count(Verdict::kTooFewRepetitions), count(Verdict::kUnchanged), count(Verdict::kRunShift),
-      count(Verdict::kMachine), overall_text(r), r.overall_worse, r.overall_better, p_text(r.overall_p_value),
+      count(Verdict::kMachine), overall_text(r), r.overall_worse, r.overall_better,
+      p_text(r.overall_p_value),
       r.paired ? "A/B, paired by round" : "two separate runs", r.threshold * 100, r.alpha);
 }
 

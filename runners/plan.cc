@@ -150,15 +150,17 @@ Suite default_suite(int cores) {
   // stream 24 rounds where a headline or a target stands on the row (subinterp, subprocess,
   // memcpy: ~0.1 s a child), 12 on the others: a 16 MiB copy here takes 0.9-2.0 ms by child and
   // minute (which physical pages it got, the host's memory traffic), so one round's
-  // subinterp / subprocess ratio spreads 0.74-1.37 (docs/performance.md, "Reproducibility").
+  // subinterp / subprocess ratio spread 0.74-1.37. The warm-up until 256 MiB moved keeps a
+  // round's batches off the first copies into fresh memory (docs/performance.md, "The third
+  // pass").
   s.per_workload["stream"] = {{"sizes", json_list(geometric(64, 16 * kMiB, 4))},
                               {"batches", 3},
                               {"bytes_budget", 4 * kMiB},
                               {"warmup_bytes", 256 * kMiB},
                               {"rounds", 24}};
+  // objects: 4 warm-up messages per graph and codec, not 14: a child 0.51 -> 0.38 s.
   s.per_workload["objects"] = {{"sizes", json_list({16, 256, 4096})}, {"iterations", 14},
                                {"warmup", 4}, {"bytes_budget", 2 * kMiB}};
-  // objects: 4 warm-up messages per graph and codec, not 14: a child 0.51 -> 0.38 s.
   s.per_workload["startup"] = {{"iterations", 4}, {"workers", nlohmann::json::array({1})},
                                {"rounds", 10}};
   s.per_workload["memory"] = {{"workers", {1, 2, 8}}, {"iterations", 1}};

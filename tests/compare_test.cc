@@ -218,6 +218,20 @@ TEST(CompareTest, AChangeOfARowThatMeasuresOnlyTheMachineIsSaidNotGated) {
     }
   }
   EXPECT_EQ(verdict_name(Verdict::kMachine), "the machine changed (not gated)");
+  // Several such results: one warning names them all.
+  auto two = on_row("memcpy", 1.0);
+  two["interpbench"]["rows"][0]["results"].push_back(result("stream/16", 500, 12, 0.01, 4));
+  two["interpbench"]["rows"][0]["results"][1]["benchmark_name"] = "stream/16/memcpy";
+  const auto r = compare_reports(two, scaled(two, 1.2), 0.05, 0.05, true);
+  ASSERT_EQ(r.results.size(), 2u);
+  for (const auto& c : r.results) EXPECT_EQ(c.verdict, Verdict::kMachine) << c.name;
+  const auto says_machine = [](const std::string& w) {
+    return w.find("the machine changed between the runs") != std::string::npos;
+  };
+  EXPECT_EQ(std::count_if(r.warnings.begin(), r.warnings.end(), says_machine), 1);
+  const std::string& w = r.warnings.front();
+  EXPECT_NE(w.find("pingpong/8/memcpy +20.0%"), std::string::npos) << w;
+  EXPECT_NE(w.find("; stream/16/memcpy +20.0%"), std::string::npos) << w;
 }
 
 TEST(CompareTest, ARunWideShiftGatesInABModeAndIsOnlySaidForTwoSeparateRuns) {

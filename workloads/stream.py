@@ -90,7 +90,7 @@ def driver(ctx, params):
             payload = b"\xa5" * size
             n = batch_size(params, size)
             warmup = max(min(n, max(4, params.get("warmup", 50))),
-                         min(4 * n, -(-params.get("warmup_bytes", 0) // size)))
+                         min(4 * n, -(-params.get("warmup_bytes", 0) // max(size, 1))))
             run_batch(ch, payload, warmup, timeout)
             repetitions = [[run_batch(ch, payload, n, timeout) for _ in range(batches)]
                            for _ in range(params.get("repetitions", 5))]

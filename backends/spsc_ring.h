@@ -6,8 +6,10 @@
 // Layout of a ring region: RingHeader (4 cache lines), then `capacity` data bytes (a power of
 // two). The header is trivial, holds no pointers (positions are byte counts since creation, taken
 // modulo the capacity) and is the only thing both sides share. Each message is an entry that
-// starts on a cache line: an 8-byte stamp, an 8-byte length, then its bytes (which may wrap around
-// the end of the data area), padded to the next line. The stamp, stamp_of(entry position), is
+// starts on a pair of cache lines (kEntryAlign): an 8-byte stamp, an 8-byte length, then its bytes
+// (which may wrap around the end of the data area), padded to the next pair. While the ring is
+// nearly empty, small messages go to the first kHotWindowBytes of each lap (a skip entry ends the
+// lap), so that a round trip reuses lines both caches hold. The stamp, stamp_of(entry position), is
 // written last: the consumer of a message that fits in one chunk waits on the stamp in the
 // entry's own line, never on the producer's position, so a small message moves one cache line
 // from producer to consumer (the FastForward / Disruptor-slot idea: a message of up to 48 bytes
@@ -95,9 +97,13 @@ static_assert(std::atomic_ref<std::uint64_t>::is_always_lock_free &&
                   std::atomic_ref<std::uint32_t>::is_always_lock_free,
               "positions must be lock-free to be shared between processes");
 
-inline constexpr std::size_t kMinRingCapacity = 64;
-// Every entry starts on a cache line of the data area.
-inline constexpr std::uint64_t kEntryAlign = kCacheLineSize;
+// Every entry starts on a pair of cache lines of the data area: a small message's entry is one
+// line, and the line after it stays unused. The adjacent-line prefetcher fetches lines in such
+// pairs; with 64-byte entries it pulled the next entry's line into the consumer's cache while the
+// producer was about to write it, and a round trip cost 18% more (docs/performance.md, "What two
+// one-way channels cost").
+inline constexpr std::uint64_t kEntryAlign = 2 * kCacheLineSize;
+inline constexpr std::size_t kMinRingCapacity = kEntryAlign;
 inline constexpr std::uint64_t align_entry(std::uint64_t pos) { return (pos + kEntryAlign - 1) & ~(kEntryAlign - 1); }
 // The stamp of the entry at `pos` in a ring whose key is `key`: odd-multiplier hashing of the
 // position (a bijection on 64 bits) keyed per ring, so that a ring created in memory an earlier
@@ -153,6 +159,15 @@ class SpscRing : public Channel {
   // Chunk of a streamed message: small enough that the peer sees progress every few
   // microseconds (its spin keeps going, see wait_until), large enough that publishing is rare.
   static constexpr std::uint64_t kStreamChunkBytes = 64 * 1024;
+  // Small messages stay in the first kHotWindowBytes of each lap while the ring is nearly empty
+  // (rewind_if_due): a round trip then reuses a few lines that both caches hold, instead of
+  // walking a 1 MiB ring's 16384 lines, each a miss (docs/performance.md, "What two one-way
+  // channels cost").
+  static constexpr std::uint64_t kHotWindowBytes = 2048;
+  // Entries of at most this many bytes go to the window: four or more fit in it, so a stream's
+  // skips (and the check of the consumer's position before each) are at most one in four entries.
+  static constexpr std::uint64_t kHotEntryMaxBytes = kHotWindowBytes / 4;
+  static constexpr unsigned kRewindRecheck = 8;
 
   // `region` holds ring_region_bytes(capacity) bytes aligned to a cache line. kCreate writes a
   // fresh header; kAttach checks the existing one (throws ChannelCorrupt when it does not match).
@@ -167,7 +182,7 @@ class SpscRing : public Channel {
         chunk_(stream_chunk_bytes(capacity)),
         futex_shared_(shared) {
     if (capacity != ring_capacity(capacity)) {
-      throw std::invalid_argument("ring capacity must be a power of two >= 64");
+      throw std::invalid_argument("ring capacity must be a power of two >= 128");
     }
     if (reinterpret_cast<std::uintptr_t>(region) % kCacheLineSize != 0) {
       throw std::invalid_argument("ring region must be cache-line aligned");
@@ -311,12 +326,16 @@ class SpscRing : public Channel {
   // A reference entry, (length | kReferenceBit, token), stands for a message the consumer copies
   // from elsewhere; the ring only orders it among the others and hands it to take_reference().
   static constexpr std::uint64_t kReferenceBit = std::uint64_t{1} << 63;
+  // A skip entry, (bytes | kSkipBit): the rest of the lap is unused, the next entry starts the
+  // next lap (rewind_if_due).
+  static constexpr std::uint64_t kSkipBit = std::uint64_t{1} << 62;
   static constexpr std::uint64_t kReferenceEntryBytes = align_entry(kEntryHeaderBytes + sizeof(std::uint64_t));  // header + the token
   // take_reference() of an entry that delivers nothing (withdrawn by its sender).
   static constexpr std::optional<std::size_t> kSkipped = std::numeric_limits<std::size_t>::max();
 
   // Producer: after wait_for_room(kReferenceEntryBytes).
   void put_reference(std::uint64_t len, std::uint64_t token) {
+    rewind_if_due(kReferenceEntryBytes);
     copy_in(write_pos_ + kEntryHeaderBytes, reinterpret_cast<const std::byte*>(&token), sizeof token);
     put_header(len | kReferenceBit);
     publish(kReferenceEntryBytes);
@@ -424,6 +443,28 @@ class SpscRing : public Channel {
     std::memcpy(data_ + off, src, first);
     if (n > first) std::memcpy(data_, src + first, n - first);
   }
+  // Before a message whose entry takes `need` bytes, at most kHotEntryMaxBytes: past the window,
+  // with room for the rest of the lap and the entry, a skip entry to the next lap's start. The
+  // skip is published with the entry that follows it (one write_pos store); a consumer that sees
+  // the skip's stamp first moves to the lap's start and waits there. Checking the room reads the
+  // consumer's position, a line it writes on every message: while the ring holds too much for a
+  // rewind, only one message in kRewindRecheck reads it again. Bigger messages go on round the
+  // ring: a 64 KiB message rewritten into the lines the consumer had just read took twice as long
+  // as one written into lines that had left its cache, and a stream of 1 KiB messages skipped
+  // every second entry, 20-30% slower.
+  void rewind_if_due(std::uint64_t need) {
+    const std::uint64_t off = write_pos_ & (capacity_ - 1);
+    if (off < kHotWindowBytes || need > kHotEntryMaxBytes || capacity_ < 4 * kHotWindowBytes) return;
+    // Only an empty ring rewinds (a round trip's is, at every send; a stream's seldom is). The
+    // first check after a rewind reads the consumer's position at once; while the ring holds
+    // something, one check in kRewindRecheck does.
+    if (room() < capacity_ && (rewind_checks_++ % kRewindRecheck != 0 || !has_room(capacity_)))
+      return;
+    rewind_checks_ = 0;
+    const std::uint64_t skip = capacity_ - off;
+    put_header(skip | kSkipBit);
+    write_pos_ += skip;
+  }
   // The entry at write_pos_: its length, then its stamp (release: the length, and the bytes
   // written before, are visible to a consumer that sees the stamp). The header never wraps: an
   // entry starts on a line, and a line never straddles the end of the data area.
@@ -434,6 +475,7 @@ class SpscRing : public Channel {
         .store(stamp_of(write_pos_, key_), std::memory_order_release);
   }
   void put_message(std::span<const std::byte> msg) {
+    rewind_if_due(entry_bytes(msg.size()));
     copy_in(write_pos_ + kEntryHeaderBytes, msg.data(), msg.size());
     put_header(msg.size());
     publish(entry_bytes(msg.size()));
@@ -498,6 +540,12 @@ class SpscRing : public Channel {
     if (!entry_ready()) return std::nullopt;  // closed and drained
     std::uint64_t len = 0;
     copy_out(read_pos_ + kLenBytes, reinterpret_cast<std::byte*>(&len), kLenBytes);
+    if ((len & kSkipBit) != 0 && (len & kReferenceBit) == 0) {
+      const std::uint64_t off = read_pos_ & (capacity_ - 1);
+      if ((len & ~kSkipBit) != capacity_ - off || off == 0) corrupt("skip entry of a wrong length");
+      consume(capacity_ - off);
+      return kSkipped;
+    }
     if ((len & kReferenceBit) != 0) {
       std::uint64_t token = 0;
       copy_out(read_pos_ + kEntryHeaderBytes, reinterpret_cast<std::byte*>(&token), sizeof token);
@@ -553,6 +601,7 @@ class SpscRing : public Channel {
   // and consumer threads share this object).
   alignas(kCacheLineSize) std::uint64_t write_pos_ = 0;  // producer: authoritative position
   std::uint64_t cached_read_pos_ = 0;                    // producer: last seen consumer position
+  unsigned rewind_checks_ = 0;                           // producer: rewind_if_due's, for kRewindRecheck
   Budget producer_spin_;
   alignas(kCacheLineSize) std::uint64_t read_pos_ = 0;   // consumer: authoritative position
   std::uint64_t cached_write_pos_ = 0;                   // consumer: last seen producer position

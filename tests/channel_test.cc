@@ -106,7 +106,7 @@ TEST_P(ChannelTest, MessagesAboveOneChunkThatFitTheRingArriveWholeAndInOrder) {
 }
 
 TEST_P(ChannelTest, TrySendWouldBlockWhenRingIsFull) {
-  auto ch = make(128);  // two 24-byte messages fill it (an entry: 16-byte header + bytes, padded to 64)
+  auto ch = make(256);  // two 24-byte messages fill it (an entry: 16-byte header + bytes, padded to 128)
   const auto msg = bytes_of(24, 1);
   EXPECT_EQ(ch->try_send(msg), TryResult::kDone);
   EXPECT_EQ(ch->try_send(msg), TryResult::kDone);
@@ -119,7 +119,7 @@ TEST_P(ChannelTest, TrySendWouldBlockWhenRingIsFull) {
 }
 
 TEST_P(ChannelTest, SendTimesOutWhileFullAndLeavesChannelIntact) {
-  auto ch = make(128);
+  auto ch = make(256);
   const auto msg = bytes_of(24, 2);
   ch->send(msg, Deadline::after(kLong));
   ch->send(msg, Deadline::after(kLong));
@@ -131,8 +131,8 @@ TEST_P(ChannelTest, SendTimesOutWhileFullAndLeavesChannelIntact) {
 }
 
 TEST_P(ChannelTest, TrySendOfMessageLargerThanRingWouldBlock) {
-  auto ch = make(64);
-  EXPECT_EQ(ch->try_send(bytes_of(100, 3)), TryResult::kWouldBlock);
+  auto ch = make(128);
+  EXPECT_EQ(ch->try_send(bytes_of(200, 3)), TryResult::kWouldBlock);
 }
 
 TEST_P(ChannelTest, RecvTimesOutWhenEmpty) {
@@ -599,6 +599,98 @@ TEST(RingStallTest, TryRecvOfAStalledStreamedMessageTimesOutAndCloses) {
   };
   EXPECT_THROW(reader.try_recv_into(sink), ChannelTimeout);
   EXPECT_EQ(reader.try_recv_into(sink), TryResult::kClosed);
+}
+
+// ---- the hot window: small messages stay in the first lines of each lap -----------------------
+
+// Round trips of small messages on a nearly empty ring reuse the lines at the start of each lap
+// (a skip entry ends the lap once the window is passed), instead of walking the whole ring.
+TEST(RingHotWindowTest, SmallMessagesOnANearlyEmptyRingStayInTheWindow) {
+  constexpr std::size_t kCapacity = 64 * 1024;
+  RingRegion storage(kCapacity);
+  void* region = storage.get();
+  SpscRing writer(region, kCapacity, false, RingInit::kCreate);
+  SpscRing reader(region, kCapacity, false, RingInit::kAttach);
+  auto* h = static_cast<RingHeader*>(region);
+  Message got;
+  auto sink = [&](std::size_t n) {
+    got.resize(n);
+    return got.data();
+  };
+  std::uint64_t furthest = 0;  // the largest offset in a lap an entry started at
+  bool intact = true;
+  for (int i = 0; i < 5000; ++i) {
+    const std::uint64_t at = std::atomic_ref<std::uint64_t>(h->write_pos).load() & (kCapacity - 1);
+    furthest = std::max(furthest, at);
+    ASSERT_EQ(writer.try_send(bytes_of(8 + i % 40, i)), TryResult::kDone);
+    ASSERT_EQ(reader.try_recv_into(sink), TryResult::kDone);
+    intact = intact && got == bytes_of(8 + i % 40, i);
+  }
+  EXPECT_TRUE(intact);
+  // 5000 entries of 64 bytes would have gone round the 64 KiB ring five times.
+  EXPECT_LE(furthest, SpscRing::kHotWindowBytes);
+  EXPECT_GT(std::atomic_ref<std::uint64_t>(h->write_pos).load(), 4 * kCapacity);
+}
+
+// Bursts that fill the ring past the window (no skip then), mixed with single messages (a skip
+// each time the window is passed) and streamed ones, between two threads: every byte arrives, in
+// order.
+TEST_P(ChannelTest, BurstsAndRoundTripsAcrossTheHotWindowArriveInOrder) {
+  auto ch = make(64 * 1024);  // chunks of 32 KiB: 40 000 bytes are streamed
+  constexpr int kMessages = 30000;
+  std::atomic<int> received{0};
+  std::thread producer([&] {
+    std::mt19937 rng(7);
+    try {
+      for (int i = 0; i < kMessages;) {
+        // Mostly one message at a time, waiting for the reader (a round trip's pattern);
+        // sometimes a burst of up to 60.
+        const int burst = rng() % 8 == 0 ? 1 + static_cast<int>(rng() % 60) : 1;
+        for (int b = 0; b < burst && i < kMessages; ++b, ++i) {
+          const std::size_t len = i % 97 == 0 ? 40000 : rng() % 3000;
+          ch->send(bytes_of(len, i), Deadline::after(kLong));
+        }
+        const Deadline until = Deadline::after(kLong);
+        while (received.load() < i && !until.expired()) std::this_thread::yield();
+      }
+    } catch (const std::exception&) {  // the reader found a bad message and closed the channel
+    }
+  });
+  std::mt19937 rng(7);
+  int bad = 0;
+  for (int i = 0; i < kMessages;) {
+    const int burst = rng() % 8 == 0 ? 1 + static_cast<int>(rng() % 60) : 1;
+    for (int b = 0; b < burst && i < kMessages; ++b, ++i) {
+      const std::size_t len = i % 97 == 0 ? 40000 : rng() % 3000;
+      const auto got = ch->recv(Deadline::after(kLong));
+      if (!got || *got != bytes_of(len, i)) ++bad;
+    }
+    received.store(i);
+    if (bad) break;
+  }
+  received.store(kMessages);
+  ch->close();
+  producer.join();
+  EXPECT_EQ(bad, 0);
+}
+
+// A skip entry must end the lap exactly; any other length is a broken or hostile header.
+TEST(RingCorruptionTest, ASkipEntryThatDoesNotEndTheLapClosesTheRing) {
+  constexpr std::size_t kCapacity = 64 * 1024;
+  RingRegion storage(kCapacity);
+  void* region = storage.get();
+  SpscRing writer(region, kCapacity, false, RingInit::kCreate);
+  plant_entry_header(region, (std::uint64_t{1} << 62) | 4096);  // at offset 0: nothing to skip
+  std::atomic_ref<std::uint64_t>(static_cast<RingHeader*>(region)->write_pos)
+      .store(4096, std::memory_order_release);
+  SpscRing reader(region, kCapacity, false, RingInit::kAttach);
+  std::vector<std::byte> buf;
+  auto sink = [&](std::size_t n) {
+    buf.resize(n);
+    return buf.data();
+  };
+  EXPECT_THROW(reader.try_recv_into(sink), ChannelCorrupt);
+  EXPECT_TRUE(reader.is_closed());
 }
 
 }  // namespace

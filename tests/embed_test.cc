@@ -145,7 +145,7 @@ TEST(ModuleTest, MainInterpreterSeesTheModuleAndItsExceptionHierarchy) {
 
 // A driver Channel and a worker Channel over one in-process pair, as Python objects.
 struct ChannelFixture {
-  ChannelPair pair = make_inproc_channel_pair(256);
+  ChannelPair pair = make_inproc_channel_pair(512);
   std::shared_ptr<HeapBufferPool> pool = std::make_shared<HeapBufferPool>();
   PyRef globals = new_globals();
   ChannelFixture() {
@@ -167,7 +167,7 @@ TEST(ChannelTypeTest, MessagesLargerThanTheRingArriveWhole) {
       "got = []\n"
       "t = threading.Thread(target=lambda: got.append(w.recv(timeout=30)))\n"
       "t.start()\n"
-      "msg = bytes(range(256)) * 40\n"  // 10240 bytes through a 256-byte ring
+      "msg = bytes(range(256)) * 40\n"  // 10240 bytes through a 512-byte ring
       "d.send(msg, timeout=30)\n"
       "t.join(30)\n"
       "ok = got == [msg]\n",
@@ -180,7 +180,7 @@ TEST(ChannelTypeTest, MessagesLargerThanTheRingArriveWhole) {
 // that fails (timeout on a full ring) leaves no reference behind.
 TEST(ChannelTypeTest, LargeBytesPassByReferenceWithinOneInterpreter) {
   GilAcquire gil;
-  ChannelFixture f;  // a 256-byte ring: the markers (24 bytes) fit, a 64 KiB copy streams
+  ChannelFixture f;  // a 512-byte ring: the markers (24 bytes) fit, a 64 KiB copy streams
   run("import sys, threading\n"
       "big = bytes(range(256)) * 256\n"  // 64 KiB
       "small = b'x' * 100\n"

@@ -7,9 +7,9 @@
 // two). The header is trivial, holds no pointers (positions are byte counts since creation, taken
 // modulo the capacity) and is the only thing both sides share. Each message is an entry that
 // starts on a pair of cache lines (kEntryAlign): an 8-byte stamp, an 8-byte length, then its bytes
-// (which may wrap around the end of the data area), padded to the next pair. While the ring is
-// nearly empty, small messages go to the first kHotWindowBytes of each lap (a skip entry ends the
-// lap), so that a round trip reuses lines both caches hold. The stamp, stamp_of(entry position), is
+// (which may wrap around the end of the data area), padded to the next pair. When the ring is
+// empty, small messages go to the first kHotWindowBytes of each lap (a skip entry ends the lap),
+// so that a round trip reuses lines both caches hold. The stamp, stamp_of(entry position), is
 // written last: the consumer of a message that fits in one chunk waits on the stamp in the
 // entry's own line, never on the producer's position, so a small message moves one cache line
 // from producer to consumer (the FastForward / Disruptor-slot idea: a message of up to 48 bytes
@@ -100,8 +100,8 @@ static_assert(std::atomic_ref<std::uint64_t>::is_always_lock_free &&
 // Every entry starts on a pair of cache lines of the data area: a small message's entry is one
 // line, and the line after it stays unused. The adjacent-line prefetcher fetches lines in such
 // pairs; with 64-byte entries it pulled the next entry's line into the consumer's cache while the
-// producer was about to write it, and a round trip cost 18% more (docs/performance.md, "What two
-// one-way channels cost").
+// producer was about to write it, and a round trip through the hot window cost 13-15% more
+// (docs/performance.md, "The hot window and two-line entries").
 inline constexpr std::uint64_t kEntryAlign = 2 * kCacheLineSize;
 inline constexpr std::size_t kMinRingCapacity = kEntryAlign;
 inline constexpr std::uint64_t align_entry(std::uint64_t pos) { return (pos + kEntryAlign - 1) & ~(kEntryAlign - 1); }
@@ -159,14 +159,15 @@ class SpscRing : public Channel {
   // Chunk of a streamed message: small enough that the peer sees progress every few
   // microseconds (its spin keeps going, see wait_until), large enough that publishing is rare.
   static constexpr std::uint64_t kStreamChunkBytes = 64 * 1024;
-  // Small messages stay in the first kHotWindowBytes of each lap while the ring is nearly empty
+  // Small messages sent to an empty ring go to the first kHotWindowBytes of each lap
   // (rewind_if_due): a round trip then reuses a few lines that both caches hold, instead of
-  // walking a 1 MiB ring's 16384 lines, each a miss (docs/performance.md, "What two one-way
-  // channels cost").
+  // walking a 1 MiB ring's 16384 lines, each a miss (docs/performance.md, "The hot window and
+  // two-line entries").
   static constexpr std::uint64_t kHotWindowBytes = 2048;
-  // Entries of at most this many bytes go to the window: four or more fit in it, so a stream's
-  // skips (and the check of the consumer's position before each) are at most one in four entries.
+  // Entries of at most this many bytes go to the window: four or more fit in it, so skips are
+  // at most one entry in four.
   static constexpr std::uint64_t kHotEntryMaxBytes = kHotWindowBytes / 4;
+  // While the ring holds something, one rewind check in this many reads the consumer's position.
   static constexpr unsigned kRewindRecheck = 8;
 
   // `region` holds ring_region_bytes(capacity) bytes aligned to a cache line. kCreate writes a
@@ -313,9 +314,11 @@ class SpscRing : public Channel {
     return std::atomic_ref<std::uint32_t>(h_->closed).load(std::memory_order_seq_cst) != 0;
   }
 
-  // Reads only shared state, so any thread may ask (select runs beside the consumer).
+  // Reads only shared state, so any thread may ask (select runs beside the consumer). The
+  // consumer's position runs ahead of the published producer position for a moment when it took
+  // a skip entry (or a streamed message's header) by its stamp: nothing to read then.
   bool readable() const noexcept override {
-    return is_closed() || pos(h_->write_pos).load(std::memory_order_seq_cst) !=
+    return is_closed() || pos(h_->write_pos).load(std::memory_order_seq_cst) >
                               pos(h_->read_pos).load(std::memory_order_seq_cst);
   }
 
@@ -444,14 +447,15 @@ class SpscRing : public Channel {
     if (n > first) std::memcpy(data_, src + first, n - first);
   }
   // Before a message whose entry takes `need` bytes, at most kHotEntryMaxBytes: past the window,
-  // with room for the rest of the lap and the entry, a skip entry to the next lap's start. The
-  // skip is published with the entry that follows it (one write_pos store); a consumer that sees
-  // the skip's stamp first moves to the lap's start and waits there. Checking the room reads the
-  // consumer's position, a line it writes on every message: while the ring holds too much for a
-  // rewind, only one message in kRewindRecheck reads it again. Bigger messages go on round the
-  // ring: a 64 KiB message rewritten into the lines the consumer had just read took twice as long
-  // as one written into lines that had left its cache, and a stream of 1 KiB messages skipped
-  // every second entry, 20-30% slower.
+  // in an empty ring, a skip entry to the next lap's start. The skip is published with the entry
+  // that follows it (one write_pos store); a consumer that sees the skip's stamp first moves to
+  // the lap's start and waits there. Whether the ring is empty is the consumer's position, a line
+  // it writes on every message: read at the first check past the window, then one check in
+  // kRewindRecheck. Bigger messages go on round the ring: a 64 KiB message rewritten into the
+  // lines the consumer had just read took twice as long as one written into lines that had left
+  // its cache, and a stream of 1 KiB messages skipped every second entry, 20-30% slower. A ring
+  // that rewound whenever the rest of the lap fitted (not only when empty) made the thread row's
+  // stream of 64 KiB objects, 24-byte markers through the ring, 1.7-3x slower.
   void rewind_if_due(std::uint64_t need) {
     const std::uint64_t off = write_pos_ & (capacity_ - 1);
     if (off < kHotWindowBytes || need > kHotEntryMaxBytes || capacity_ < 4 * kHotWindowBytes) return;

@@ -674,6 +674,34 @@ TEST_P(ChannelTest, BurstsAndRoundTripsAcrossTheHotWindowArriveInOrder) {
   EXPECT_EQ(bad, 0);
 }
 
+// A producer stopped between a skip's stamp and the position that publishes it with the next
+// entry: the consumer takes the skip and waits at the lap's start, and the ring does not call
+// itself readable (select would pick it, and recv would block).
+TEST(RingHotWindowTest, ASkipTakenAheadOfThePublishedPositionLeavesNothingReadable) {
+  constexpr std::size_t kCapacity = 64 * 1024;
+  RingRegion storage(kCapacity);
+  void* region = storage.get();
+  SpscRing writer(region, kCapacity, false, RingInit::kCreate);
+  SpscRing reader(region, kCapacity, false, RingInit::kAttach);
+  std::vector<std::byte> buf;
+  auto sink = [&](std::size_t n) {
+    buf.resize(n);
+    return buf.data();
+  };
+  ASSERT_EQ(writer.try_send(bytes_of(8, 1)), TryResult::kDone);
+  ASSERT_EQ(reader.try_recv_into(sink), TryResult::kDone);
+  auto* h = static_cast<RingHeader*>(region);
+  const std::uint64_t at = std::atomic_ref<std::uint64_t>(h->write_pos).load();  // 128
+  auto* data = static_cast<std::byte*>(region) + sizeof(RingHeader);
+  const std::uint64_t skip = (kCapacity - at) | (std::uint64_t{1} << 62);
+  std::memcpy(data + at + sizeof(std::uint64_t), &skip, sizeof skip);
+  std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(data + at))
+      .store(stamp_of(at, h->stamp_key), std::memory_order_release);
+  EXPECT_EQ(reader.try_recv_into(sink), TryResult::kWouldBlock);
+  EXPECT_EQ(std::atomic_ref<std::uint64_t>(h->read_pos).load(), kCapacity);  // the skip was taken
+  EXPECT_FALSE(reader.readable());
+}
+
 // A skip entry must end the lap exactly; any other length is a broken or hostile header.
 TEST(RingCorruptionTest, ASkipEntryThatDoesNotEndTheLapClosesTheRing) {
   constexpr std::size_t kCapacity = 64 * 1024;

@@ -27,6 +27,7 @@
 #include "backends/channel.h"
 #include "backends/child_result.h"
 #include "backends/cpu_pinning.h"
+#include "backends/futex.h"
 #include "backends/inproc_channel.h"
 #include "backends/shm_channel.h"
 #include "backends/shm_segment.h"
@@ -431,14 +432,6 @@ static_assert(sizeof(Line) == 64, "one cache line");
 constexpr std::size_t kLinePayload = sizeof(Line::payload);
 constexpr std::uint64_t kLineStop = ~std::uint64_t{0};
 
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
-
 // Spins until line.seq is `want` (true) or kLineStop / the deadline (false); the clock is read
 // every 4096 spins only.
 bool spin_until(const Line& line, std::uint64_t want, const Deadline& deadline) {
@@ -447,7 +440,7 @@ bool spin_until(const Line& line, std::uint64_t want, const Deadline& deadline) 
     if (seq == want) return true;
     if (seq == kLineStop) return false;
     if ((i & 4095) == 0 && deadline.expired()) return false;
-    cpu_relax();
+    futex::cpu_relax();
   }
 }
 

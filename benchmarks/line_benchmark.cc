@@ -19,6 +19,7 @@
 #include <benchmark/benchmark.h>
 
 #include "backends/cpu_pinning.h"
+#include "backends/futex.h"
 #include "core/deadline.h"
 
 namespace interpbench {
@@ -33,21 +34,13 @@ struct alignas(64) Slot {
 };
 static_assert(sizeof(Slot) == 64, "one cache line");
 
-inline void relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
-
 // Spins until slot.seq == want; false when `stop` is set or the deadline passed (the clock is read
 // every 4096 polls).
 bool wait_seq(const Slot& slot, std::uint64_t want, const std::atomic<bool>& stop) {
   const Deadline deadline = Deadline::after(kIdle);
   for (std::uint32_t i = 1; slot.seq.load(std::memory_order_acquire) != want; ++i) {
     if ((i & 4095) == 0 && (stop.load(std::memory_order_relaxed) || deadline.expired())) return false;
-    relax();
+    futex::cpu_relax();
   }
   return true;
 }

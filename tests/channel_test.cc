@@ -386,15 +386,15 @@ class RingRegion {
   std::vector<std::byte> bytes_;
 };
 
-// What a producer writes for a message of `len` bytes at position 0 of a fresh ring: the entry's
-// length, then its stamp. Returns the data area, for the bytes a test writes itself (before any
-// reader attaches).
-std::byte* plant_entry_header(void* region, std::uint64_t len) {
+// What a producer writes for a message of `len` bytes at position `at` (below the capacity) of
+// a ring: the entry's length, then its stamp. Returns the data area, for the bytes a test writes
+// itself (before any reader attaches).
+std::byte* plant_entry_header(void* region, std::uint64_t len, std::uint64_t at = 0) {
   auto* h = static_cast<RingHeader*>(region);
   auto* data = static_cast<std::byte*>(region) + sizeof(RingHeader);
-  std::memcpy(data + sizeof(std::uint64_t), &len, sizeof len);
-  std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(data))
-      .store(stamp_of(0, h->stamp_key), std::memory_order_release);
+  std::memcpy(data + at + sizeof(std::uint64_t), &len, sizeof len);
+  std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(data + at))
+      .store(stamp_of(at, h->stamp_key), std::memory_order_release);
   return data;
 }
 
@@ -646,16 +646,22 @@ TEST_F(RingHotWindowTest, RoundTripsOfSmallMessagesStayInTheWindow) {
 TEST_P(ChannelTest, BurstsAndRoundTripsAcrossTheHotWindowArriveInOrder) {
   auto ch = make(64 * 1024);  // chunks of 32 KiB: 40 000 bytes are streamed
   constexpr int kMessages = 30000;
+  // Both sides draw the same sequence. Mostly one message at a time, the producer waiting for
+  // the reader (a round trip's pattern); sometimes a burst of up to 60.
+  auto burst_of = [](std::mt19937& rng) {
+    return rng() % 8 == 0 ? 1 + static_cast<int>(rng() % 60) : 1;
+  };
+  auto length_of = [](int i, std::mt19937& rng) -> std::size_t {
+    return i % 97 == 0 ? 40000 : rng() % 3000;
+  };
   std::atomic<int> received{0};
   std::thread producer([&] {
     std::mt19937 rng(7);
     try {
       for (int i = 0; i < kMessages;) {
-        // Mostly one message at a time, waiting for the reader (a round trip's pattern);
-        // sometimes a burst of up to 60.
-        const int burst = rng() % 8 == 0 ? 1 + static_cast<int>(rng() % 60) : 1;
+        const int burst = burst_of(rng);
         for (int b = 0; b < burst && i < kMessages; ++b, ++i) {
-          const std::size_t len = i % 97 == 0 ? 40000 : rng() % 3000;
+          const std::size_t len = length_of(i, rng);
           ch->send(bytes_of(len, i), Deadline::after(kLong));
         }
         const Deadline until = Deadline::after(kLong);
@@ -667,9 +673,9 @@ TEST_P(ChannelTest, BurstsAndRoundTripsAcrossTheHotWindowArriveInOrder) {
   std::mt19937 rng(7);
   int bad = 0;
   for (int i = 0; i < kMessages;) {
-    const int burst = rng() % 8 == 0 ? 1 + static_cast<int>(rng() % 60) : 1;
+    const int burst = burst_of(rng);
     for (int b = 0; b < burst && i < kMessages; ++b, ++i) {
-      const std::size_t len = i % 97 == 0 ? 40000 : rng() % 3000;
+      const std::size_t len = length_of(i, rng);
       const auto got = ch->recv(Deadline::after(kLong));
       if (!got || *got != bytes_of(len, i)) ++bad;
     }
@@ -689,11 +695,7 @@ TEST_F(RingHotWindowTest, ASkipTakenAheadOfThePublishedPositionLeavesNothingRead
   ASSERT_EQ(writer.try_send(bytes_of(8, 1)), TryResult::kDone);
   ASSERT_EQ(reader.try_recv_into(sink), TryResult::kDone);
   const std::uint64_t at = std::atomic_ref<std::uint64_t>(h->write_pos).load();  // 128
-  auto* data = static_cast<std::byte*>(region) + sizeof(RingHeader);
-  const std::uint64_t skip = (kCapacity - at) | (std::uint64_t{1} << 62);
-  std::memcpy(data + at + sizeof(std::uint64_t), &skip, sizeof skip);
-  std::atomic_ref<std::uint64_t>(*reinterpret_cast<std::uint64_t*>(data + at))
-      .store(stamp_of(at, h->stamp_key), std::memory_order_release);
+  plant_entry_header(region, (kCapacity - at) | (std::uint64_t{1} << 62), at);
   EXPECT_EQ(reader.try_recv_into(sink), TryResult::kWouldBlock);
   EXPECT_EQ(std::atomic_ref<std::uint64_t>(h->read_pos).load(), kCapacity);  // the skip was taken
   EXPECT_FALSE(reader.readable());

@@ -27,6 +27,7 @@
 #include "runners/plan.h"
 #include "runners/subinterp_modes.h"
 #include "runners/run_command.h"
+#include "runners/signals.h"
 
 namespace interpbench {
 namespace {
@@ -245,6 +246,10 @@ int run_cli(int argc, char** argv) {
   // A file size limit (ulimit -f) must be a write error we report, not a silent death by
   // SIGXFSZ that leaves a half-written temp file and the run's temp directory behind.
   ::signal(SIGXFSZ, SIG_IGN);
+  // `run`: a SIGINT or SIGTERM from now until its handlers are in stays pending, and then stops
+  // the run as one that comes later would (runners/signals.h). Only `run`: every path of it
+  // either reaches run_command, whose StopSignals unblocks them, or exits at once.
+  if (argc > 1 && std::string(argv[1]) == "run") block_stop_signals();
   CLI::App app{"interpbench: when do subinterpreters beat subprocesses and threads? Measured.", "interpbench"};
   app.require_subcommand(1);
   app.set_version_flag("--version", INTERPBENCH_VERSION);

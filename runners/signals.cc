@@ -1,6 +1,8 @@
 #include "runners/signals.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -29,7 +31,25 @@ extern "C" void on_stop_signal(int signal_number) {
   errno = saved_errno;
 }
 
+sigset_t stop_signal_set() noexcept {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
 }  // namespace
+
+void block_stop_signals() noexcept {
+  const sigset_t set = stop_signal_set();
+  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void unblock_stop_signals() noexcept {
+  const sigset_t set = stop_signal_set();
+  ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
 
 StopSignals::StopSignals() {
   g_received = 0;
@@ -45,6 +65,7 @@ StopSignals::StopSignals() {
   sa.sa_flags = SA_RESTART;  // other blocking calls go on; the supervisor polls fd()
   ::sigaction(SIGINT, &sa, &g_old_int);
   ::sigaction(SIGTERM, &sa, &g_old_term);
+  unblock_stop_signals();  // one that came since main blocked them is handled now
 }
 
 StopSignals::~StopSignals() {

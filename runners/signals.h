@@ -3,13 +3,21 @@
 // records the signal and writes a byte to a self-pipe, so the supervisor's poll() wakes up and the
 // real work (kill the child's group, sweep shared memory, write the partial report) happens in
 // normal code. The previous dispositions come back when it is destroyed.
+//
+// A stop signal that comes before the handlers are in must not kill `run` either: run_cli blocks
+// both signals first thing for it (block_stop_signals), so that one arriving while the command
+// line is parsed stays pending; StopSignals unblocks them once its handlers are installed, and the
+// pending signal then stops the run as any other would.
 #include "platform/fd.h"
 
 namespace interpbench {
 
+void block_stop_signals() noexcept;    // SIGINT and SIGTERM stay pending (this thread's mask)
+void unblock_stop_signals() noexcept;  // a pending one is delivered now
+
 class StopSignals {
  public:
-  StopSignals();   // throws RunFailed when the pipe or the handlers can't be set up
+  StopSignals();   // throws RunFailed when the pipe or the handlers can't be set up; unblocks
   ~StopSignals();  // restores the previous handlers, closes the pipe
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;

@@ -2,7 +2,9 @@
 // runners/reference): results are collected, a crash or a hang becomes an error row, a stop
 // request ends the run, and nothing is left running.
 #include "runners/supervisor.h"
+#include "runners/signals.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -221,6 +223,25 @@ TEST(TempDirTest, SweepRemovesOnlyDirectoriesOfDeadOwners) {
   EXPECT_EQ(TempDir::sweep_stale(prefix), 1);
   EXPECT_FALSE(std::filesystem::exists(stale));
   EXPECT_TRUE(std::filesystem::exists(live.path()));
+}
+
+// A SIGINT that comes while `run` parses its command line (blocked by run_cli, so pending) is
+// handled as soon as the handlers are in: StopSignals records it and its fd turns readable, so the
+// run stops before its first child with exit 130 instead of dying by the signal. Afterwards the
+// signal is unblocked again.
+TEST(StopSignalsTest, ASignalPendingBeforeTheHandlersStopsTheRun) {
+  block_stop_signals();
+  ASSERT_EQ(::raise(SIGINT), 0);  // this thread has it blocked: pending, nothing happens yet
+  {
+    StopSignals signals;
+    EXPECT_EQ(StopSignals::received(), SIGINT);
+    pollfd p{signals.fd(), POLLIN, 0};
+    EXPECT_EQ(::poll(&p, 1, 0), 1);
+  }
+  sigset_t now;
+  ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, nullptr, &now), 0);
+  EXPECT_FALSE(sigismember(&now, SIGINT));
+  EXPECT_FALSE(sigismember(&now, SIGTERM));
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "backends/inproc_channel.h"
 
+#include <sched.h>
+
 #include <atomic>
 #include <cstring>
 #include <new>
@@ -61,7 +63,7 @@ std::optional<std::size_t> InProcessChannel::take_reference(std::uint64_t len, s
     handover_.give_back(ticket);  // a throwing sink loses nothing: a later recv gets the message
     throw;
   }
-  if (len != 0) std::memcpy(dst, msg->data(), len);
+  if (len != 0) handover_.copy_to(ticket, dst);
   drop_reference();
   handover_.done(ticket);
   return len;
@@ -85,6 +87,7 @@ void InProcessChannel::Handover::wait_taken(std::uint64_t ticket, Deadline deadl
   for (unsigned i = 1;; ++i) {
     std::uint64_t s = atomic(state_).load(std::memory_order_acquire);
     if (s == done) return;
+    if (s == (ticket << 2 | kTaken)) help_copy(ticket);
     if (s == refused) throw ChannelClosed("channel closed: the receiver found the message corrupt");
     // The clock every 64 polls: a read per poll would cost more than the poll.
     const bool check_clock = (i & 63) == 0;
@@ -125,6 +128,44 @@ std::optional<std::span<const std::byte>> InProcessChannel::Handover::take(
     return std::nullopt;
   }
   return std::span<const std::byte>(data_, len_);
+}
+
+void InProcessChannel::Handover::copy_to(std::uint64_t ticket, std::byte* dst) noexcept {
+  if (len_ < kShareMinBytes) {
+    std::memcpy(dst, data_, len_);
+    return;
+  }
+  // Halves split on a page, so that neither side's stores share a line with the other's.
+  split_ = (len_ / 2) & ~std::uint64_t{4095};
+  dst_ = dst;
+  // release: dst_ and split_ are written before the sender can see the half open.
+  atomic(share_).store(ticket << 2 | kOpen, std::memory_order_release);
+  std::memcpy(dst, data_, split_);
+  std::uint64_t open = ticket << 2 | kOpen;
+  if (atomic(share_).compare_exchange_strong(open, ticket << 2 | kReceiverHalf,
+                                             std::memory_order_acq_rel)) {
+    std::memcpy(dst + split_, data_ + split_, len_ - split_);
+    return;
+  }
+  // The sender claimed it and is copying it: a wait bounded by its memcpy.
+  const std::uint64_t finished = ticket << 2 | kSenderDone;
+  for (unsigned i = 1; atomic(share_).load(std::memory_order_acquire) != finished; ++i) {
+    futex::cpu_relax();
+    if ((i & 1023) == 0) sched_yield();  // a preempted sender gets the CPU back sooner
+  }
+}
+
+void InProcessChannel::Handover::help_copy(std::uint64_t ticket) noexcept {
+  std::uint64_t open = ticket << 2 | kOpen;
+  if (atomic(share_).load(std::memory_order_relaxed) != open) return;
+  // acquire: the receiver's dst_ and split_ are visible once the claim succeeds.
+  if (!atomic(share_).compare_exchange_strong(open, ticket << 2 | kSenderHalf,
+                                              std::memory_order_acquire)) {
+    return;
+  }
+  std::memcpy(dst_ + split_, data_ + split_, len_ - split_);
+  // release: our half is written before the receiver returns the message.
+  atomic(share_).store(ticket << 2 | kSenderDone, std::memory_order_release);
 }
 
 void InProcessChannel::Handover::give_back(std::uint64_t ticket) noexcept {

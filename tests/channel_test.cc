@@ -528,6 +528,44 @@ TEST(HandoverTest, BigMessagesArriveWholeAndInOrderBetweenSmallOnes) {
   producer.join();
 }
 
+// From kShareMinBytes on, the receiver copies the first half of a handed-over message and the
+// sender, waiting on its own thread, the second (or the receiver both, when the sender is not
+// looking): every byte arrives, at sizes on and around the split (a page boundary) and the
+// threshold. The pattern never repeats within a message (bytes_of's repeats every 256 bytes, so
+// a half copied a page off would pass it), and differs per message.
+Message unrepeating_bytes(std::size_t size, unsigned seed) {
+  Message m(size);
+  std::mt19937_64 words(seed);  // its sequence is fixed by the standard
+  for (std::size_t i = 0; i < size; i += 8) {
+    const std::uint64_t w = words();
+    std::memcpy(m.data() + i, &w, std::min<std::size_t>(8, size - i));
+  }
+  return m;
+}
+
+TEST(HandoverTest, BothSidesCopyingHalvesDeliverEveryByte) {
+  constexpr std::size_t kShare = InProcessChannel::kShareMinBytes;
+  const std::vector<std::size_t> sizes = {kShare - 1, kShare, kShare + 1, kShare + 4096 + 7,
+                                          (1u << 20) + 4095, (3u << 20) + 17};
+  auto ch = make_inproc_channel(1 << 16);
+  constexpr unsigned kRepeats = 6;
+  std::thread producer([&] {
+    for (unsigned r = 0; r < kRepeats; ++r)
+      for (std::size_t i = 0; i < sizes.size(); ++i)
+        ch->send(unrepeating_bytes(sizes[i], static_cast<unsigned>(r * sizes.size() + i)),
+                 Deadline::after(kLong));
+  });
+  for (unsigned r = 0; r < kRepeats; ++r) {
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      const auto got = ch->recv(Deadline::after(kLong));
+      ASSERT_TRUE(got.has_value());
+      ASSERT_EQ(*got, unrepeating_bytes(sizes[i], static_cast<unsigned>(r * sizes.size() + i)))
+          << "size " << sizes[i] << ", repeat " << r;
+    }
+  }
+  producer.join();
+}
+
 // Every wait has a bound: a sender whose message was taken by a receiver that then stalls (here
 // its sink sleeps) on a ring that closed meanwhile gives up at its deadline instead of re-checking
 // every millisecond until the copy ends (which, for a ring closed as corrupt, never came).

@@ -508,9 +508,6 @@ TEST(RingReuseTest, ARingInReusedMemoryHasNoMessageOfTheEarlierRing) {
   }
 }
 
-// A streamed message (larger than the ring) whose writer stalls after the first bytes, frozen or
-// dead with nobody to close the ring, or a hostile header claiming one: try_recv gives up after
-// its stall limit instead of waiting forever, and closes the ring.
 // In-process rings hand messages of kHandoverMinBytes and more over by reference: the sender
 // waits until the receiver copied them, and withdraws them on timeout or close.
 constexpr std::size_t kBig = InProcessChannel::kHandoverMinBytes;
@@ -618,6 +615,9 @@ TEST(HandoverTest, CloseWakesASenderWaitingForItsReceiver) {
   EXPECT_FALSE(ch->recv(Deadline::after(kLong)));  // withdrawn: end of stream, no message
 }
 
+// A streamed message (larger than the ring) whose writer stalls after the first bytes, frozen or
+// dead with nobody to close the ring, or a hostile header claiming one: try_recv gives up after
+// its stall limit instead of waiting forever, and closes the ring.
 TEST(RingStallTest, TryRecvOfAStalledStreamedMessageTimesOutAndCloses) {
   constexpr std::size_t kCapacity = 256;
   RingRegion storage(kCapacity);

@@ -92,7 +92,7 @@ def memory_case(method):
     return {"label": f"py-multiprocessing-{method} memory", "row": "py-multiprocessing",
             "method": method, "workload": "memory",
             "params": {"workers": [1], "repetitions": 3, "timeout": 30},
-            "twin": "multiprocessing_startup.py", "twin_args": [method, 1],
+            "twin": "multiprocessing_startup.py", "twin_args": [method, 0],
             "figures": {"USS per worker": ("memory/1/uss", "uss")}}
 
 
@@ -114,19 +114,13 @@ CASES = [
 # not gated. Each is a harness cost (or an unexplained swing) to fix; remove its line when fixed.
 KNOWN_GAPS = {
     ("py-multiprocessing-fork memory", "USS per worker"):
-        "a forked worker's USS counts the pages it writes after the fork and those its driver "
-        "writes meanwhile: 1.19-1.21x (1.30x before the worker stopped decoding JSON params, "
-        "looking its workload up by path and calling the placement helpers with no plan: "
-        "reference/mp_worker.py); the rest is the driver's watchdog thread (without it "
-        "1.12x in an experiment), and the driver's bigger process",
-    ("py-multiprocessing-fork start/stop", "startup"):
-        "under load the row's fork start measured 1.2-1.8x the twin's over 5-10 rounds (idle, "
-        "40 starts: 0.94-1.01x): the driver's watchdog thread and a bigger driver process to "
-        "fork; not yet separated",
-    ("py-multiprocessing-fork start/stop", "teardown"):
-        "close + Process.join() now, as the twin (the watchdog enforces the timeout): 1.18-1.36x "
-        "over 10 rounds, 1.10-1.13x at 40 starts (1.4-1.9x with the is_alive/join(0.005) "
-        "loop); what remains is not yet explained (the watchdog thread: see the memory gap)",
+        "a forked worker's USS counts every page written after the fork, by it or by its driver: "
+        "each Python function either runs writes its function and code objects' pages (a "
+        "reference and the specializer's counters), each object it uses its page. The row runs "
+        "a channel and a workload function in the worker and a group and channel in the driver: "
+        "1.15-1.18x (1.23x with the driver's watchdog thread, gone: reference/channel_base.py, "
+        "AlarmWatchdog; 1.30x before the worker stopped decoding JSON params, looking its "
+        "workload up by path and calling the placement helpers with no plan)",
     ("py-multiprocessing-spawn start/stop", "startup"):
         "a spawned worker imports reference/mp_worker.py, reference/channel.py and the workload "
         "file (no longer channel_base, placement, workload_file or json: mp_worker.py) where the "
@@ -139,7 +133,7 @@ KNOWN_GAPS = {
         "in a loop of its own)",
     ("py-multiprocessing-fork round trip", "1048576 B round trip"):
         "1 MiB through a 64 KiB pipe: under CPU contention the rounds spread 0.4x to 4x, idle "
-        "they agree (0.80); not explained yet",
+        "they agree (0.80-1.05) or not (1.15-1.33 in three runs of 2026-12-01); not explained yet",
 }
 TWIN_OF = {"py-threading": "threading_pingpong.py", "py-multiprocessing": "multiprocessing_pingpong.py",
            "py-interpreters": "interpreters_pingpong.py",

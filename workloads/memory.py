@@ -1,8 +1,12 @@
 """memory: resident memory per worker as the number of workers grows.
 
-For each N in params["workers"] (default 1, 2, 4, 8), per repetition: the driver reads its
-baseline, starts N workers, waits until each has sent "ready" (the worker imported this file
-and is idle in recv), reads ctx.memory(), then stops them.
+After one warm-up start of one worker (unless params["warmup"] is 0), as startup's: for each N
+in params["workers"] (default 1, 2, 4, 8), per repetition: the driver reads its baseline, starts
+N workers, waits until each has sent "ready" (the worker imported this file and is idle in
+recv), reads ctx.memory(), then stops them. The warm-up keeps one-off costs of a first start
+out of the figures: a forked worker's USS counts the pages its driver writes meanwhile, and the
+driver's code writes fewer of them once it has run (py-multiprocessing-fork, three drivers:
+1.39-1.43 MiB at the first start, 1.36-1.39 MiB at the second, 1.27-1.32 MiB from the seventh).
   ctx.memory_scope == "process": the mean over the N worker processes of RSS, PSS and USS.
   ctx.memory_scope == "host": (host process after start - host baseline before start) / N.
 Read from /proc/PID/smaps_rollup (Rss, Pss, Private_Clean + Private_Dirty); unit KiB. One
@@ -49,6 +53,8 @@ def measure(ctx, n, timeout):
 def driver(ctx, params):
     timeout = params.get("timeout")
     repetitions = max(1, min(params.get("repetitions", 3), params.get("memory_repetitions", 3)))
+    if params.get("warmup", 1):
+        measure(ctx, 1, timeout)
     results = []
     for n in params.get("workers", [1, 2, 4, 8]):
         per_rep = [measure(ctx, n, timeout) for _ in range(repetitions)]

@@ -18,7 +18,8 @@ Rows (the result file's "row"; rows with start methods carry the method in the n
                              concurrent.futures executors running the workload's task(message).
 
 The timed path calls the standard API with no timeout argument, as its documentation shows it;
-a watchdog thread (channel_base.Watchdog) enforces the driver's timeouts from outside it. Each
+a watchdog (channel_base.Watchdog, a thread; AlarmWatchdog, an interval timer, where the driver
+forks) enforces the driver's timeouts from outside it. Each
 row's "api" is the first note of its result file, in the words of its twin (tests/twins/).
 
 A row that can't run on this Python writes a result file with "skipped" set and exits 0. Exit 1:

@@ -1,7 +1,7 @@
 """The driver's ctx (docs/design.md, `ctx`) and how a failed row names its workers' failures."""
 import os
 
-from reference.channel_base import Watchdog, read_smaps_rollup
+from reference.channel_base import read_smaps_rollup
 from reference.placement import pin_this_thread
 
 
@@ -28,8 +28,9 @@ class Context:
         self.last_group = 0  # workers in the latest group
         self.pinned = {}     # worker count -> the driver and every worker of each start pinned
         # Started before the driver runs, so that neither a start's time nor the host's memory
-        # baseline of the first group includes the watchdog's thread.
-        Watchdog.get()
+        # baseline of the first group includes the watchdog's thread (or timer's handler).
+        if row.watchdog is not None:
+            row.watchdog.get()
 
     def start(self, n):
         if self._group is not None:
@@ -50,9 +51,10 @@ class Context:
         self.pinned[n] = self.pinned.get(n, True) and pinned
 
     def _joined(self, group):
+        """`group`: the latest (one group runs at a time), of self.last_group workers."""
         self.abandoned |= getattr(group, "abandoned", False)
         if group.pin_failed:
-            self._note_pinned(len(group.driver_channels), False)
+            self._note_pinned(self.last_group, False)
 
     def stop(self, timeout=None):
         group, self._group = self._group, None

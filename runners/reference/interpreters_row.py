@@ -253,4 +253,4 @@ ROW = ReferenceRow(
     name="py-interpreters", gil="own", memory_scope="host", handoff=False, api=API,
     start_group=lambda n, workload_path, params, timeout, **_: InterpreterGroup(
         workload_path, params, n, timeout),
-    notes=_notes, skip_reason=_skip_reason, param_caps=PARAM_CAPS)
+    notes=_notes, skip_reason=_skip_reason, param_caps=PARAM_CAPS, watchdog=Watchdog)

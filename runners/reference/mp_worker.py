@@ -22,13 +22,9 @@ PIN_FAILED = "pin failed"  # a worker's note on its error pipe, before any error
 class PipeChannel(ChannelBase):
     """multiprocessing Connections: send_bytes/recv_bytes, neither with a timeout."""
 
-    def __init__(self, rx, tx, worker_id, worker_count, default_timeout, eof_marker=None):
+    def __init__(self, rx, tx, worker_id, worker_count, default_timeout):
         super().__init__(worker_id, worker_count, default_timeout)
         self._rx, self._tx = rx, tx
-        # A worker's close() says so with this message first: the driver holds a copy of the
-        # worker's write end (multiprocessing_row.DriverPipeChannel), so closing alone would not
-        # end the stream while the worker process lives.
-        self._eof_marker = eof_marker
         self._closed = False
         self._eof = False
 
@@ -68,11 +64,6 @@ class PipeChannel(ChannelBase):
     def close(self):
         if not self._closed:
             self._closed = True
-            try:
-                if self._eof_marker is not None:
-                    self._tx.send_bytes(self._eof_marker)
-            except OSError:
-                pass  # the driver is gone: nobody reads the end of this stream
             self._tx.close()
 
 
@@ -90,8 +81,7 @@ def load_for_pool(workload_path):
         load_workload(workload_path)
 
 
-def worker_main(worker, params, rx, tx, err, worker_id, worker_count, timeout, inherited, pin,
-                eof_marker):
+def worker_main(worker, params, rx, tx, err, worker_id, worker_count, timeout, inherited, pin):
     """`worker`: the workload's worker function, inherited by a forked process as a user's forked
     child has its functions; or the workload file's path, which a spawned one imports. `params`
     as the driver has them (pickled for spawn and forkserver).
@@ -113,7 +103,7 @@ def worker_main(worker, params, rx, tx, err, worker_id, worker_count, timeout, i
     # worker's (or its own) driver-side write end would keep that stream from ever ending.
     for conn in inherited:
         conn.close()
-    ch = PipeChannel(rx, tx, worker_id, worker_count, timeout, eof_marker)
+    ch = PipeChannel(rx, tx, worker_id, worker_count, timeout)
     try:
         if isinstance(worker, str):
             worker = load_workload(worker).worker

@@ -1,10 +1,10 @@
 """py-multiprocessing: multiprocessing.Process workers, Pipe(duplex=False) pairs. A worker process
 runs reference/mp_worker.py (its bootstrap); this module is the driver's side."""
 import os
-import struct
 import time
 
-from reference.channel_base import WATCHDOG_NOTE, Watchdog, drain, read_smaps_rollup, seconds, signal_name
+from reference.channel_base import (ALARM_NOTE, AlarmWatchdog, drain, read_smaps_rollup, seconds,
+                                    signal_name)
 from reference.mp_worker import PIN_FAILED, PipeChannel, worker_main
 from reference.row import ReferenceRow
 
@@ -12,77 +12,36 @@ from reference.row import ReferenceRow
 API = ("multiprocessing.Process worker, Pipe(duplex=False) per direction, "
        "Connection.send_bytes(buffer) and recv_bytes() with no timeout")
 
-MAGIC_LEN = 16
-WAKE_LEN = MAGIC_LEN + 8
-EOF_TAIL = b"\xff" * 8  # a NaN as a deadline: never a wake-up's
-
 
 class DriverPipeChannel(PipeChannel):
-    """The driver's side: recv is Connection.recv_bytes() with no timeout; the Watchdog
-    (reference/channel_base.py) enforces the timeout from outside by writing a wake-up message
-    into the pipe through the driver's own copy of the worker's write end (`wake_tx`), which it
-    closes once it sees the worker process ended (ProcessGroup.wake, within a tick), so that
-    the worker's exit still reads as the end of the stream. A wake-up message is WAKE_LEN
-    bytes: the group's random magic + the deadline; the worker's close() sends the magic +
-    EOF_TAIL, which reads as the end of the stream.
-    (A worker stalled for the whole timeout in the middle of writing a message larger than
-    PIPE_BUF could have the wake-up interleaved with it; that row has failed by then anyway.)"""
+    """The driver's side: recv is Connection.recv_bytes() with no timeout. The AlarmWatchdog
+    (reference/channel_base.py) enforces the timeout from outside it: its pass runs in this
+    thread, and wake() raises TimeoutError out of the blocked recv. A worker that ends closes
+    its write end, and the pipe's end of stream reaches the recv (the driver holds no copy of it).
+    (A worker stalled for the whole timeout in the middle of writing a message leaves the
+    stream cut in the middle of that message; that row has failed by then anyway.)"""
 
-    def __init__(self, rx, tx, wake_tx, magic, worker_id, worker_count, default_timeout):
+    def __init__(self, rx, tx, worker_id, worker_count, default_timeout):
         super().__init__(rx, tx, worker_id, worker_count, default_timeout)
-        self.wake_tx = wake_tx
-        self._magic = magic
         self.deadline = 0.0  # time.monotonic() deadline of the recv under way; 0.0: none
         self.woken = 0.0     # the watchdog's: the deadline it last woke
 
     def wake(self, deadline):
-        if self.wake_tx is not None:
-            self.wake_tx.send_bytes(self._magic + struct.pack("<d", deadline))
-
-    def end_wakes(self):
-        """The worker ended (ProcessGroup.wake) or the group is torn down."""
-        tx, self.wake_tx = self.wake_tx, None
-        if tx is not None:
-            tx.close()
-
-    def _is_marker(self, data):
-        """A wake-up or the end of the stream; raises EOFError for the latter."""
-        if len(data) != WAKE_LEN or data[:MAGIC_LEN] != self._magic:
-            return False
-        if data[MAGIC_LEN:] == EOF_TAIL:
-            raise EOFError
-        return True
+        """The watchdog's, in this thread: the recv waiting for `deadline` ends."""
+        if self.deadline == deadline:
+            raise TimeoutError("recv timed out")
 
     def recv(self, timeout=None):
         if self._eof:
             raise EOFError("channel closed")
-        deadline = self.deadline = time.monotonic() + self._t(timeout)
+        self.deadline = time.monotonic() + (self._default_timeout if timeout is None else timeout)
         try:
-            while True:
-                data = self._rx.recv_bytes()
-                if len(data) != WAKE_LEN or not self._is_marker(data):
-                    return data
-                if struct.unpack_from("<d", data, MAGIC_LEN)[0] == deadline:
-                    raise TimeoutError("recv timed out")
-                # a wake-up meant for an earlier recv, which its message ended first: skip it
+            return self._rx.recv_bytes()
         except EOFError:
             self._eof = True
             raise EOFError("channel closed") from None
         finally:
             self.deadline = 0.0
-
-    def try_recv(self):
-        if self._eof:
-            raise EOFError("channel closed")
-        try:
-            while self._rx.poll(0):
-                data = self._rx.recv_bytes()
-                if not self._is_marker(data):
-                    return data
-        except EOFError:
-            self._eof = True
-            raise EOFError("channel closed") from None
-        return None
 
 
 class ProcessGroup:
@@ -97,46 +56,48 @@ class ProcessGroup:
         # A forked worker has the workload's function already; spawn and forkserver import it.
         worker = module.worker if method == "fork" else workload_path
         self.driver_channels, self.procs, self.errs = [], [], []
-        self.deadline = 0.0  # the Watchdog's: when wake() next runs (every tick while it runs)
+        self.deadline = 0.0  # the watchdog's: when wake() next runs (every tick while join waits)
         self.woken = 0.0
         self._join_deadline = 0.0
         self._killed = set()  # workers the watchdog ended at the join's deadline
         self._pin = params.get("pin") is not None
         self._watched = False
-        magic = os.urandom(MAGIC_LEN)
+        # The driver runs as little Python as it can between a fork and the worker's first
+        # message: each page it writes meanwhile (a code object's counters, an allocation) is
+        # one the forked worker no longer shares, and counts in the worker's USS. So the group
+        # is watched and each channel built before its worker's fork; after it, only the
+        # worker's ends are closed, as the twin does.
+        waiters = [self]
+        AlarmWatchdog.get().watch(id(self), waiters)
+        self._watched = True
         driver_ends = []
         try:
             for i in range(n):
                 to_r, to_w = mp.Pipe(duplex=False)
                 from_r, from_w = mp.Pipe(duplex=False)
                 err_r, err_w = mp.Pipe(duplex=False)
-                inherited = [*driver_ends, to_w, from_r, err_r] if method == "fork" else []
+                ch = DriverPipeChannel(from_r, to_w, i, n, timeout)
+                self.driver_channels.append(ch)
+                waiters.append(ch)
+                self.errs.append(err_r)
+                driver_ends += [to_w, from_r, err_r]
                 p = mp.Process(target=worker_main, name=f"interpbench-worker-{i}",
                                args=(worker, params, to_r, from_w, err_w, i, n, timeout,
-                                     inherited, params.get("pin"), magic + EOF_TAIL),
+                                     driver_ends[:] if method == "fork" else [],
+                                     params.get("pin")),
                                daemon=True)
                 p.start()
                 self.procs.append(p)
-                for conn in (to_r, err_w):
+                for conn in (to_r, from_w, err_w):
                     conn.close()
-                # from_w stays open here: the watchdog's way to wake a recv (DriverPipeChannel).
-                driver_ends += [to_w, from_r, err_r, from_w]
-                self.driver_channels.append(
-                    DriverPipeChannel(from_r, to_w, from_w, magic, i, n, timeout))
-                self.errs.append(err_r)
         except BaseException:
             self.kill()
             raise
-        self.deadline = time.monotonic()  # wake() checks the workers from the next pass on
-        Watchdog.get().watch(id(self), [*self.driver_channels, self])
-        self._watched = True
 
     def _unwatch(self):
         if self._watched:
             self._watched = False
-            Watchdog.get().unwatch(id(self))
-        for ch in self.driver_channels:
-            ch.end_wakes()
+            AlarmWatchdog.get().unwatch(id(self))
 
     def memory(self):
         return [read_smaps_rollup(p.pid) for p in self.procs]
@@ -162,9 +123,10 @@ class ProcessGroup:
         for ch in self.driver_channels:
             ch.close()
         self._join_deadline = time.monotonic() + timeout
+        self.deadline = time.monotonic()  # the watchdog's next pass drains, then every tick
         for p in self.procs:
             p.join()
-        self._unwatch()  # waits for a wake() under way: the watchdog's lock
+        self._unwatch()
         errors = []
         for i, p in enumerate(self.procs):
             # A worker that failed exits 1 after sending its error; one with a pin plan may have
@@ -181,23 +143,22 @@ class ProcessGroup:
                         else f"exit status {p.exitcode}")
                 errors.append({"worker": i, "error": what, "traceback": ""})
         self._close_all()
+        # The group lives on while the caller holds one of its channels, so that its process and
+        # pipe objects are freed where a user's are, when the caller lets go of them: freeing
+        # them here, inside the timed teardown (a Popen's finalizer closes its sentinel), cost 30
+        # us of it against the twin's 450 (tests/twins_test.py).
+        for ch in self.driver_channels:
+            ch.group = self
+        self.driver_channels = []
         return errors
 
     def wake(self, deadline):
-        """The watchdog's, every tick, under its lock. A worker that ended: its stream's end
-        reaches the driver's recv (end_wakes closes the driver's copy of its write end). While
-        join() waits: drains the workers still running, until the join's deadline; then
-        SIGTERM, and KILL_AFTER_S later SIGKILL."""
+        """The watchdog's, every tick while join() waits, in the driver's main thread (which is
+        in Process.join(): no channel read is under way). Until the join's deadline: drains the
+        workers still running. Then SIGTERM, and KILL_AFTER_S later SIGKILL."""
         now = time.monotonic()
-        self.deadline = now + Watchdog.TICK_S
-        running = []
-        for i, p in enumerate(self.procs):
-            if _running(p):
-                running.append(i)
-            else:
-                self.driver_channels[i].end_wakes()
-        if not self._join_deadline:
-            return
+        self.deadline = now + AlarmWatchdog.TICK_S
+        running = [i for i, p in enumerate(self.procs) if _running(p)]
         if now < self._join_deadline:
             for i in running:
                 drain(self.driver_channels[i])
@@ -271,7 +232,7 @@ ROW = ReferenceRow(
         module, workload_path, params, n, timeout, method),
     api=API,
     notes=lambda: ["multiprocessing Pipe(duplex=False) per direction; send has no timeout",
-                   WATCHDOG_NOTE, "a worker process imports reference/mp_worker.py (its bootstrap) "
+                   ALARM_NOTE, "a worker process imports reference/mp_worker.py (its bootstrap) "
                    "and the workload file"],
     skip_reason=_skip_reason,
-    methods=("fork", "forkserver", "spawn"), default_method="fork")
+    methods=("fork", "forkserver", "spawn"), default_method="fork", watchdog=AlarmWatchdog)

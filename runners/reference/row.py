@@ -13,7 +13,8 @@ def _never(*_):
 class ReferenceRow:
     def __init__(self, *, name, gil, memory_scope, handoff, start_group, api, notes=lambda: [],
                  skip_reason=_never, methods=(), default_method="",
-                 exits_without_finalizing=lambda: False, param_caps=None, needs_task=False):
+                 exits_without_finalizing=lambda: False, param_caps=None, needs_task=False,
+                 watchdog=None):
         self.name = name                  # what --row accepts (the catalogue's name)
         self.gil = gil                    # the result file's "gil": "shared", "own", "process"
         self.memory_scope = memory_scope  # "host": workers live in this process; "process": not
@@ -36,6 +37,9 @@ class ReferenceRow:
         self.param_caps = param_caps or {}
         # An executor row runs functions: only workloads that define task(message) -> bytes.
         self.needs_task = needs_task
+        # The class (channel_base.Watchdog or AlarmWatchdog) that enforces the timeouts of the
+        # row's blocking calls, started before the driver runs; None: the row's calls take one.
+        self.watchdog = watchdog
 
     def label(self, method):
         return f"{self.name}-{method}" if method else self.name

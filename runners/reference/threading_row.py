@@ -253,4 +253,5 @@ ROW = ReferenceRow(
     start_group=lambda n, module, params, timeout, **_: ThreadGroup(module, params, n, timeout),
     api=API,
     notes=lambda: ["threads of one interpreter share its GIL; queue.Queue channels, bytes passed "
-                   "by reference", WATCHDOG_NOTE])
+                   "by reference", WATCHDOG_NOTE],
+    watchdog=Watchdog)

@@ -42,14 +42,17 @@ def start_once(mp, measure_memory):
 
 
 def main(method, starts):
+    """STARTS timed starts, or none (0: only the memory figure, as the row's memory workload)."""
     import json, statistics  # here, not at the top: a spawned child re-imports this file
     mp = multiprocessing.get_context(method)
     start_once(mp, False)  # warm-up, as the row's
     timed = [start_once(mp, False) for _ in range(starts)]
     memory = [start_once(mp, True)[2] for _ in range(3)]
-    print(json.dumps({"startup": statistics.median(s for s, _, _ in timed),
-                      "teardown": statistics.median(t for _, t, _ in timed),
-                      "uss": statistics.median(memory)}))
+    figures = {"uss": statistics.median(memory)}
+    if timed:
+        figures["startup"] = statistics.median(s for s, _, _ in timed)
+        figures["teardown"] = statistics.median(t for _, t, _ in timed)
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

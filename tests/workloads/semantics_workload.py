@@ -36,6 +36,12 @@ def worker(ch, params):
             return
 
 
+def os_threads():
+    """The threads of this process, as the kernel counts them (a fork copies only the caller)."""
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
+
+
 def observe(fn, *args, **kwargs):
     try:
         return repr(fn(*args, **kwargs))
@@ -44,7 +50,8 @@ def observe(fn, *args, **kwargs):
 
 
 def driver(ctx, params):
-    obs = {"worker_ids": [], "handoff": ctx.handoff, "scope": ctx.memory_scope}
+    obs = {"worker_ids": [], "handoff": ctx.handoff, "scope": ctx.memory_scope,
+           "os_threads_before_start": os_threads()}
     ch = ctx.start(1)[0]
     obs["worker_ids"] = [ch.worker_id, ch.worker_count]
     obs["recv_timeout"] = observe(ch.recv, timeout=0.05)

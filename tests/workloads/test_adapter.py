@@ -88,6 +88,12 @@ class MultiprocessingForkSemantics(ChannelSemantics, unittest.TestCase):
         self.assertEqual(self.doc["row"], "py-multiprocessing-fork")
         self.assertEqual(self.obs()["scope"], "process")
 
+    def test_the_driver_forks_with_one_thread_as_its_twin(self):
+        """Its timeouts are an interval timer's, not a watchdog thread's: a second thread at
+        fork time made each forked worker's USS 60-70 KiB larger (twins_test)."""
+        self.assertEqual(self.obs()["os_threads_before_start"], 1)
+        self.assertIn("SIGALRM", " ".join(self.doc["notes"]))
+
 
 class MultiprocessingSpawnSemantics(ChannelSemantics, unittest.TestCase):
     row, method = "py-multiprocessing-spawn", None

@@ -121,11 +121,6 @@ KNOWN_GAPS = {
         "1.15-1.18x (1.23x with the driver's watchdog thread, gone: reference/channel_base.py, "
         "AlarmWatchdog; 1.30x before the worker stopped decoding JSON params, looking its "
         "workload up by path and calling the placement helpers with no plan)",
-    ("py-multiprocessing-spawn start/stop", "startup"):
-        "a spawned worker imports reference/mp_worker.py, reference/channel.py and the workload "
-        "file (no longer channel_base, placement, workload_file or json: mp_worker.py) where the "
-        "twin's child imports the twin's file: 1.05-1.16x of 40-50 ms in the runs of 2026-11-30, "
-        "1.115x [0.93, 1.19] over 3 rounds after the trim: not yet shown gone",
     ("py-interpreters-poll round trip", "8 B round trip"):
         "the workload calls ch.send() and ch.recv(), Python methods of the row's adapter, where "
         "the twin calls _interpqueues' functions inline: four frames a round trip, 1.1-1.3x at "

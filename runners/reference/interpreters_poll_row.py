@@ -329,6 +329,16 @@ class InterpGroup(InterpreterThreadsGroup):
             outcome["traceback"] = ""
 
     def _destroy_interpreters(self):
+        # Empty the queues first: destroying an interpreter removes the items it put and left in
+        # a queue, and in 3.13.0 removing a queue's last item leaves a dangling pointer to it
+        # (CPython gh-146427) that the queue's destroy then follows: a SIGSEGV in one round of
+        # apps on 2026-12-01. The workers have ended (their threads joined), so nothing refills.
+        for q in self.queues:
+            try:
+                while self.tr.try_get(q)[0]:
+                    pass
+            except Exception:  # noqa: BLE001 - a queue already gone
+                pass
         for iid in self.interps:
             try:
                 self._destroy(iid)

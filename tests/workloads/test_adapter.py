@@ -95,6 +95,23 @@ class MultiprocessingForkSemantics(ChannelSemantics, unittest.TestCase):
         self.assertIn("SIGALRM", " ".join(self.doc["notes"]))
 
 
+class GroupsAreReleasedAtStop(unittest.TestCase):
+    """A stopped group releases what it held: its pipes, and its processes' sentinels once the
+    caller drops the channels (a py-multiprocessing group lives while the caller holds one of
+    them: multiprocessing_row.ProcessGroup.join). 30 starts and stops leave no descriptor."""
+
+    def test_thirty_restarts_leave_no_descriptor(self):
+        for row, method in ROWS + (("py-multiprocessing", "spawn"),):
+            with self.subTest(row=row, method=method):
+                code, doc, err = run_reference(row, os.path.join(HERE, "restart_workload.py"),
+                                               {"timeout": 10, "starts": 30}, method)
+                if doc and doc.get("skipped"):
+                    continue
+                self.assertEqual(code, 0, err)
+                p = doc["results"][0]["params"]
+                self.assertEqual(p["fds_after"], p["fds_before"], p)
+
+
 class MultiprocessingSpawnSemantics(ChannelSemantics, unittest.TestCase):
     row, method = "py-multiprocessing-spawn", None
 

@@ -124,11 +124,13 @@ class AlarmWatchdog(_OnePerProcess):
 
     The handler runs in the main thread, which is the waiter: a waiter's wake(deadline) raises
     TimeoutError out of the call it is blocked in (PEP 475 retries a system call a signal
-    interrupted only when the handler returns normally). So the handler takes no lock (the
-    thread it interrupts may hold it), and a wake that fails for another reason is retried by
-    the next pass, as Watchdog's. An interval timer is not inherited by a forked child, so a
-    worker gets no SIGALRM; the system calls of the driver's timed path are interrupted once per
-    TICK_S at most, and retried."""
+    interrupted only when the handler returns normally). Linux sends ITIMER_REAL's SIGALRM to
+    the main thread when it does not block it, which a driver blocked in a call does not. So the
+    handler takes no lock (the thread it interrupts may hold it), and a wake that fails for
+    another reason is retried by the next pass, as Watchdog's. An interval timer is not
+    inherited by a forked child, so a worker gets no tick (and ignores one: the handler is
+    inherited, the groups are not); the system calls of the driver's timed path are interrupted
+    once per TICK_S at most, and retried."""
 
     TICK_S = Watchdog.TICK_S
 
@@ -157,6 +159,8 @@ class AlarmWatchdog(_OnePerProcess):
         self._waiters.pop(key, None)
 
     def _on_alarm(self, signum, frame):
+        if os.getpid() != self._pid:  # a forked worker inherited the handler, not the groups
+            return
         self._armed = bool(self._waiters)
         if not self._armed:
             return

@@ -89,15 +89,16 @@ def run(args):
     if not os.path.isfile(workload_path):
         raise BadInput(f"cannot open workload '{args.workload}': No such file")
     workload = os.path.splitext(os.path.basename(workload_path))[0]
-    base = {"row": label, "workload": workload, "gil": row.gil,
-            "notes": [f"calls: {row.api}", *row.notes()]}
+    base = {"row": label, "workload": workload, "gil": row.gil}
 
     reason = row.skip_reason(method)
     if reason:
-        # Notes describe how a row ran: a skipped row has none.
+        # Notes describe how a row ran: a skipped row has none (nor may it be able to say them:
+        # py-interpreters names its API, which 3.12 lacks).
         write_result(args.result, skipped=reason, pinning=pinning_record(params.get("pin"), {}),
-                     **dict(base, notes=[]))
+                     notes=[], **base)
         return 0
+    base["notes"] = [f"calls: {row.api}", *row.notes()]
 
     # The harness's own objects (argparse's, the reference package's, json's) go to the permanent
     # generation: a worker forked from this process then never collects them, so its collections

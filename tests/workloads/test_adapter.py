@@ -364,6 +364,24 @@ class SkippedRow(unittest.TestCase):
         self.assertIn("3.11", doc["skipped"])
         self.assertEqual(doc["results"], [])
 
+    def test_documented_interpreters_api_missing_on_312_writes_a_reason(self):
+        """3.12 has test.support.interpreters but no queues: the row is skipped with its reason,
+        not failed while naming the API it cannot import (it was, with a traceback)."""
+        ref = load_reference()
+        from reference import interpreters_row
+        with tempfile.TemporaryDirectory() as tmp:
+            result = os.path.join(tmp, "r.json")
+            with mock.patch.object(ref.sys, "version_info", (3, 12, 1)), \
+                    mock.patch.object(interpreters_row, "_api",
+                                      side_effect=ImportError("cannot import name 'queues'")):
+                code = ref.main(["--row", "py-interpreters", "--workload", workload("pingpong"),
+                                 "--result", result])
+            with open(result) as f:
+                doc = json.load(f)
+        self.assertEqual(code, 0)
+        self.assertIn("3.12", doc["skipped"])
+        self.assertEqual(doc["notes"], [])
+
     def test_unavailable_start_method_writes_a_reason(self):
         ref = load_reference()
         with tempfile.TemporaryDirectory() as tmp:

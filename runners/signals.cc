@@ -39,16 +39,17 @@ sigset_t stop_signal_set() noexcept {
   return set;
 }
 
+// A pending one is delivered now.
+void unblock_stop_signals() noexcept {
+  const sigset_t set = stop_signal_set();
+  ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+
 }  // namespace
 
 void block_stop_signals() noexcept {
   const sigset_t set = stop_signal_set();
   ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
-void unblock_stop_signals() noexcept {
-  const sigset_t set = stop_signal_set();
-  ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 
 StopSignals::StopSignals() {

@@ -12,8 +12,7 @@
 
 namespace interpbench {
 
-void block_stop_signals() noexcept;    // SIGINT and SIGTERM stay pending (this thread's mask)
-void unblock_stop_signals() noexcept;  // a pending one is delivered now
+void block_stop_signals() noexcept;  // SIGINT and SIGTERM stay pending (this thread's mask)
 
 class StopSignals {
  public:

@@ -98,7 +98,6 @@ def run(args):
         write_result(args.result, skipped=reason, pinning=pinning_record(params.get("pin"), {}),
                      notes=[], **base)
         return 0
-    base["notes"] = [f"calls: {row.api}", *row.notes()]
 
     # The harness's own objects (argparse's, the reference package's, json's) go to the permanent
     # generation: a worker forked from this process then never collects them, so its collections
@@ -119,9 +118,9 @@ def run(args):
     if row.needs_task and not callable(getattr(module, "task", None)):
         write_result(args.result, skipped=f"workload '{workload}' defines no task(message): an "
                      "executor runs functions, not worker loops", notes=[],
-                     pinning=pinning_record(params.get("pin"), {}),
-                     **{k: v for k, v in base.items() if k != "notes"})
+                     pinning=pinning_record(params.get("pin"), {}), **base)
         return 0
+    base["notes"] = [f"calls: {row.api}", *row.notes()]
 
     params = default_params(params, label)
     for key, most in row.param_caps.items():

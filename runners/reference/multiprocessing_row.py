@@ -122,8 +122,9 @@ class ProcessGroup:
         under load."""
         for ch in self.driver_channels:
             ch.close()
-        self._join_deadline = time.monotonic() + timeout
-        self.deadline = time.monotonic()  # the watchdog's next pass drains, then every tick
+        now = time.monotonic()
+        self._join_deadline = now + timeout
+        self.deadline = now  # the watchdog's next pass drains, then every tick
         for p in self.procs:
             p.join()
         self._unwatch()

@@ -1,5 +1,5 @@
 """Fixture (not a test module): starts and stops one worker params["starts"] times, as startup
-does, and reports the driver process's open file descriptors and threads before and after: a
+does, and reports the driver process's open file descriptors before and after: a
 group that outlives its stop (a reference cycle, a pipe end nobody closes) shows as growth."""
 import os
 

@@ -351,47 +351,44 @@ class BadInput(unittest.TestCase):
 
 
 class SkippedRow(unittest.TestCase):
-    def test_interpreters_on_311_writes_a_reason(self):
+    def skipped_run(self, argv, *patches):
+        """Runs the command line (plus --workload pingpong --result) under `patches`: the row
+        must exit 0 with a result file that says why it skipped; returns that file."""
         ref = load_reference()
         with tempfile.TemporaryDirectory() as tmp:
             result = os.path.join(tmp, "r.json")
-            with mock.patch.object(ref.sys, "version_info", (3, 11, 7)):
-                code = ref.main(["--row", "py-interpreters-poll", "--workload", workload("pingpong"),
-                                 "--result", result])
+            with contextlib.ExitStack() as stack:
+                for patch in patches:
+                    stack.enter_context(patch(ref))
+                code = ref.main([*argv, "--workload", workload("pingpong"), "--result", result])
             with open(result) as f:
                 doc = json.load(f)
         self.assertEqual(code, 0)
+        return doc
+
+    def test_interpreters_on_311_writes_a_reason(self):
+        doc = self.skipped_run(["--row", "py-interpreters-poll"],
+                               lambda ref: mock.patch.object(ref.sys, "version_info", (3, 11, 7)))
         self.assertIn("3.11", doc["skipped"])
         self.assertEqual(doc["results"], [])
 
     def test_documented_interpreters_api_missing_on_312_writes_a_reason(self):
         """3.12 has test.support.interpreters but no queues: the row is skipped with its reason,
         not failed while naming the API it cannot import (it was, with a traceback)."""
-        ref = load_reference()
-        from reference import interpreters_row
-        with tempfile.TemporaryDirectory() as tmp:
-            result = os.path.join(tmp, "r.json")
-            with mock.patch.object(ref.sys, "version_info", (3, 12, 1)), \
-                    mock.patch.object(interpreters_row, "_api",
-                                      side_effect=ImportError("cannot import name 'queues'")):
-                code = ref.main(["--row", "py-interpreters", "--workload", workload("pingpong"),
-                                 "--result", result])
-            with open(result) as f:
-                doc = json.load(f)
-        self.assertEqual(code, 0)
+        def no_api(_ref):
+            from reference import interpreters_row
+            return mock.patch.object(interpreters_row, "_api",
+                                     side_effect=ImportError("cannot import name 'queues'"))
+        doc = self.skipped_run(["--row", "py-interpreters"],
+                               lambda ref: mock.patch.object(ref.sys, "version_info", (3, 12, 1)),
+                               no_api)
         self.assertIn("3.12", doc["skipped"])
         self.assertEqual(doc["notes"], [])
 
     def test_unavailable_start_method_writes_a_reason(self):
-        ref = load_reference()
-        with tempfile.TemporaryDirectory() as tmp:
-            result = os.path.join(tmp, "r.json")
-            with mock.patch("multiprocessing.get_all_start_methods", return_value=["spawn"]):
-                code = ref.main(["--row", "py-multiprocessing", "--method", "fork",
-                                 "--workload", workload("pingpong"), "--result", result])
-            with open(result) as f:
-                doc = json.load(f)
-        self.assertEqual(code, 0)
+        doc = self.skipped_run(["--row", "py-multiprocessing", "--method", "fork"],
+                               lambda _ref: mock.patch("multiprocessing.get_all_start_methods",
+                                                       return_value=["spawn"]))
         self.assertIn("fork", doc["skipped"])
 
 

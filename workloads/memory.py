@@ -9,6 +9,10 @@ driver's code writes fewer of them once it has run (py-multiprocessing-fork, thr
 1.39-1.43 MiB at the first start, 1.36-1.39 MiB at the second, 1.27-1.32 MiB from the seventh).
   ctx.memory_scope == "process": the mean over the N worker processes of RSS, PSS and USS.
   ctx.memory_scope == "host": (host process after start - host baseline before start) / N.
+Only the host scope collects garbage before a start (its baseline): a collection just before a
+fork leaves holes in the driver's heap that the start's allocations then fill, in pages the
+forked worker shares, and those count in its USS (py-multiprocessing-fork: 40-60 KiB, 1.13-1.18x
+its twin's USS with the collection, 1.09-1.10x without; docs/performance.md).
 Read from /proc/PID/smaps_rollup (Rss, Pss, Private_Clean + Private_Dirty); unit KiB. One
 sample per repetition; params["repetitions"] capped by params["memory_repetitions"] (default 3).
 Not a timing: "timed" says what is measured.
@@ -33,8 +37,10 @@ def worker(ch, params):
 
 def measure(ctx, n, timeout):
     """{field: KiB per worker} for n running workers."""
-    gc.collect()
-    baseline = ctx.memory()[0] if ctx.memory_scope == "host" else None
+    baseline = None
+    if ctx.memory_scope == "host":  # the host's growth: first collect what the last start left
+        gc.collect()
+        baseline = ctx.memory()[0]
     channels = ctx.start(n)
     try:
         for ch in channels:

@@ -11,7 +11,8 @@ def echo(rx, tx, *unused):
         end.close()
     try:
         while True:
-            tx.send_bytes(rx.recv_bytes())
+            msg = rx.recv_bytes()  # held until the next one arrives, as the workload's echo holds it
+            tx.send_bytes(msg)
     except EOFError:
         pass
 
@@ -35,7 +36,7 @@ def main(method, sizes, iterations, warmup):
         for _ in range(iterations[str(size)]):
             t0 = time.perf_counter_ns()
             to_w.send_bytes(msg)
-            from_r.recv_bytes()
+            reply = from_r.recv_bytes()  # held until the next one arrives, as the workload holds it
             samples.append(time.perf_counter_ns() - t0)
         medians[size] = statistics.median(samples)
     to_w.close()

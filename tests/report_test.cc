@@ -139,6 +139,10 @@ TEST_F(ReportTest, SyntheticRunProducesEveryPlotAndLinksOnlyExistingFiles) {
   EXPECT_LT(html.find("Verdict"), plots_at);
   EXPECT_LT(html.find("virtual machine detected"), plots_at);
   EXPECT_LT(html.find("killed by SIGSEGV"), plots_at);
+  // The crossover map's legend names the rows it compared that won no cell, and no winner so.
+  const auto crossover = read(dir_ / "crossover.svg");
+  EXPECT_NE(crossover.find("py-threading: won no cell"), std::string::npos);
+  EXPECT_EQ(crossover.find("subinterp: won no cell"), std::string::npos);
 }
 
 TEST_F(ReportTest, RealQuickSuiteRunAndTwoRunsOverlaid) {

@@ -50,11 +50,13 @@ def plot_crossover(runs, out_dir):
         return p
     p.has_data = True
     winners_all = {}
+    compared = {}  # every row of a cell: the ones that won none are listed too
     for gi, (run, cells) in enumerate(grids):
         ax = fig.add_subplot(1, ncols, gi + 1)
         cus = sorted({c for c, _ in cells})
         pbs = sorted({b for _, b in cells})
         for (cu, pb), entries in cells.items():
+            compared.update((e[1], e[2]) for e in entries)
             entries.sort(key=lambda e: e[:4], reverse=True)
             best = entries[0]
             second = entries[1] if len(entries) > 1 else None
@@ -97,6 +99,10 @@ def plot_crossover(runs, out_dir):
         ax.set_title(run.label if len(grids) > 1 else "")
     handles = [Patch(facecolor=row_colour(row), hatch=bar_hatch(kind), label=row)
                for row, kind in sorted(winners_all.items())]
+    # Rows measured in the cells that won none (the executors, often): the map compared them.
+    handles += [Patch(facecolor="white", edgecolor=row_colour(row), hatch=bar_hatch(kind),
+                      label=f"{row}: won no cell")
+                for row, kind in sorted(compared.items()) if row not in winners_all]
     if any(predicted_winners(run) for run, _ in grids):
         handles.append(Line2D([], [], color="black", ls="--", lw=2.2,
                               label="predicted boundary\n(cost model)"))

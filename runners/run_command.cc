@@ -20,6 +20,7 @@
 #include "reports/json_report.h"
 #include "runners/environment.h"
 #include "runners/calibration.h"
+#include "runners/speed_probe.h"
 #include "core/errors.h"
 #include "core/output_file.h"
 #include "core/paths.h"
@@ -234,11 +235,21 @@ int run_command(const RunOptions& o) {
 
   Run run = make_run(prepared.plan, prepared.python, self_executable());
   TempDir temp("interpbench-run");
+  SpeedMonitor speed(prepared.python, cpus_to_probe());
+  speed.probe_now();
   const auto started = std::chrono::steady_clock::now();
-  SupervisedRun supervised = supervise(prepared.plan, supervisor_options(o, temp.path(), signals.fd()));
+  SupervisorOptions so = supervisor_options(o, temp.path(), signals.fd());
+  so.after_child = [&speed, sweep = std::move(so.after_child)] {
+    sweep();
+    speed.probe_if_due();  // between children: untimed, nothing else runs
+  };
+  SupervisedRun supervised = supervise(prepared.plan, so);
   const bool stopped = supervised.stopped;
   finish_run(run, std::move(supervised),
              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (!stopped) speed.probe_now();
+  run.environment["python_speed"] = speed.to_json();
+  for (auto& w : speed_warnings(speed.cpus(), speed.probes())) run.warnings.push_back(std::move(w));
 
   const nlohmann::json report = make_json_report(run);
   std::ostream& report_out = o.report_stream ? *o.report_stream : std::cout;

@@ -9,7 +9,10 @@
 // interval of change lies beyond the threshold and its corrected p-value is below alpha. The
 // whole-run row (OVERALL, the median change with its interval) gates the same way in A/B mode;
 // for two separate runs it is reported (kRunShift) but does not gate, since a machine whose speed
-// drifts from minute to minute moves every result of a run alike.
+// drifts from minute to minute moves every result of a run alike. A change of a row that runs no
+// interpbench code (floor-line, memcpy) is the machine's, not gated; for two separate runs so is
+// a change of another row's result of the same measurement that the machine's interval can't
+// tell apart from it (docs/ci.md).
 #include <optional>
 #include <ostream>
 #include <string>

@@ -234,6 +234,58 @@ TEST(CompareTest, AChangeOfARowThatMeasuresOnlyTheMachineIsSaidNotGated) {
   EXPECT_NE(w.find("; stream/16/memcpy +20.0%"), std::string::npos) << w;
 }
 
+// Two separate runs: a row's result that moved as memcpy's figure of the same measurement did
+// (a 16 MiB stream) moved with the machine; beyond what memcpy's interval allows, or in A/B mode,
+// or of another measurement, it is the build's.
+TEST(CompareTest, AResultThatMovedAsTheMachinesOwnFigureDidIsTheMachines) {
+  auto two_rows = [](double memcpy_factor, double subprocess_factor) {
+    auto r = report({});
+    auto& rows = r["interpbench"]["rows"];
+    rows.clear();
+    auto stream = [](const std::string& row, unsigned seed, double factor) {
+      auto res = result("stream/16777216", 900e3 * factor, 12, 0.08, seed);  // a copy's spread
+      res["benchmark_name"] = "stream/16777216/one_way/" + row;
+      return res;
+    };
+    auto ping = result("pingpong/8", 500 * subprocess_factor, 12, 0.01, 9);
+    ping["benchmark_name"] = "pingpong/8/round_trip/subprocess";
+    rows.push_back({{"row", "memcpy"}, {"kind", "floor"}, {"workload", "stream"}, {"error", nullptr},
+                    {"results", {stream("memcpy", 5, memcpy_factor)}}});
+    rows.push_back({{"row", "subprocess"}, {"kind", "backend"}, {"workload", "stream"},
+                    {"error", nullptr},
+                    {"results", {stream("subprocess", 6, subprocess_factor), ping}}});
+    return r;
+  };
+  const auto base = two_rows(1.0, 1.0);
+  auto verdict_of = [](const CompareResult& r, const std::string& name) {
+    for (const auto& c : r.results)
+      if (c.name == name) return c.verdict;
+    ADD_FAILURE() << name << " not compared";
+    return Verdict::kUnchanged;
+  };
+  {
+    const auto r = compare_reports(base, two_rows(1.29, 1.25), 0.05, 0.05, false);
+    EXPECT_EQ(verdict_of(r, "stream/16777216/one_way/memcpy"), Verdict::kMachine);
+    EXPECT_EQ(verdict_of(r, "stream/16777216/one_way/subprocess"), Verdict::kMachine);
+    // The ping-pong moved as much, but memcpy measured no ping-pong: the build's.
+    EXPECT_EQ(verdict_of(r, "pingpong/8/round_trip/subprocess"), Verdict::kRegression);
+    const auto w = std::find_if(r.warnings.begin(), r.warnings.end(), [](const std::string& t) {
+      return t.find("moved as the machine's own figure") != std::string::npos;
+    });
+    ASSERT_NE(w, r.warnings.end());
+    EXPECT_NE(w->find("stream/16777216/one_way/subprocess +25.0%"), std::string::npos) << *w;
+    EXPECT_NE(w->find("(beside stream/16777216/one_way/memcpy +29.0%"), std::string::npos) << *w;
+  }
+  // Twice memcpy's change is beyond what its interval allows: the build's.
+  EXPECT_EQ(verdict_of(compare_reports(base, two_rows(1.29, 1.60), 0.05, 0.05, false),
+                       "stream/16777216/one_way/subprocess"),
+            Verdict::kRegression);
+  // A/B: both builds in each round share the machine's state.
+  EXPECT_EQ(verdict_of(compare_reports(base, two_rows(1.29, 1.25), 0.05, 0.05, true),
+                       "stream/16777216/one_way/subprocess"),
+            Verdict::kRegression);
+}
+
 TEST(CompareTest, ARunWideShiftGatesInABModeAndIsOnlySaidForTwoSeparateRuns) {
   // Too few rounds to test one result, but 12 results all 1.5x slower shift the whole run.
   std::vector<nlohmann::json> results;

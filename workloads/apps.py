@@ -491,9 +491,11 @@ def memory_per_worker(ctx, n, baseline):
 
 def measure(ctx, app, n, tasks, reference, params, timeout):
     """One repetition of `app` at N workers: (startup ns, elapsed ns, USS KiB per worker)."""
-    import gc
-    gc.collect()
-    baseline = ctx.memory()[0] if ctx.memory_scope == "host" else None
+    baseline = None
+    if ctx.memory_scope == "host":  # the host's growth; as memory.py: no collection before a fork
+        import gc
+        gc.collect()
+        baseline = ctx.memory()[0]
     clock = time.perf_counter_ns
     t0 = clock()
     channels = ctx.start(n)

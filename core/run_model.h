@@ -2,6 +2,7 @@
 // The in-memory model of one run: what the supervisor (runners/) fills while it runs children,
 // and what the JSON report, the console report, the verdict and compare read. Plain data; no
 // statistics here (reports compute them from the raw samples with core/statistics.h).
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@ struct ChildRun {
   std::string signal;            // "SIGSEGV" when the child was killed by a signal, else empty
   std::string stderr_tail;       // the last lines of the child's stderr
   double wall_s = 0;             // wall time of the child, spawn to reap
+  // [start, end] of each round's child, in seconds since the run's origin (the clock of
+  // environment.python_speed's probes): which probes bracket which block.
+  std::vector<std::array<double, 2>> spans_s;
   // Why this child has no (or incomplete) results: "killed by SIGSEGV", "timed out after 30 s",
   // or the child's own "error". Empty when all is well. The child's "skipped" is not an error.
   std::string error;

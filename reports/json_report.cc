@@ -352,6 +352,7 @@ json make_json_report(const Run& run) {
     row["exit"] = {{"exit_code", c.exit_code ? json(*c.exit_code) : json(nullptr)},
                    {"signal", c.signal.empty() ? json(nullptr) : json(c.signal)},
                    {"wall_s", c.wall_s},
+                   {"spans_s", c.spans_s},
                    {"stderr_tail", c.stderr_tail}};
     json results = json::array();
     const json child_results = child_field(c, "results", json::array());

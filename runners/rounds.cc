@@ -82,9 +82,11 @@ ChildRun merge_rounds(std::vector<ChildRun> rounds, int rounds_planned) {
   nlohmann::json notes = nlohmann::json::array(), worker_errors = nlohmann::json::array();
   std::string error;
   double wall_s = 0;
+  std::vector<std::array<double, 2>> spans_s;
   for (std::size_t round = 0; round < rounds.size(); ++round) {
     const ChildRun& c = rounds[round];
     wall_s += c.wall_s;
+    spans_s.insert(spans_s.end(), c.spans_s.begin(), c.spans_s.end());
     // A stop request is the run's, not the round's: it keeps its text.
     if (error.empty() && !c.error.empty())
       error = c.error.rfind("interrupted", 0) == 0
@@ -136,6 +138,7 @@ ChildRun merge_rounds(std::vector<ChildRun> rounds, int rounds_planned) {
     if (!result.child.is_object() && last.child.is_object()) result.child = last.child;
   }
   result.wall_s = wall_s;
+  result.spans_s = std::move(spans_s);
   result.error = error;
   if (result.child.is_object()) {
     nlohmann::json results = nlohmann::json::array();

@@ -235,10 +235,10 @@ int run_command(const RunOptions& o) {
 
   Run run = make_run(prepared.plan, prepared.python, self_executable());
   TempDir temp("interpbench-run");
-  SpeedMonitor speed(prepared.python, cpus_to_probe());
+  SupervisorOptions so = supervisor_options(o, temp.path(), signals.fd());
+  SpeedMonitor speed(prepared.python, cpus_to_probe(), so.origin);
   speed.probe_now();
   const auto started = std::chrono::steady_clock::now();
-  SupervisorOptions so = supervisor_options(o, temp.path(), signals.fd());
   so.after_child = [&speed, sweep = std::move(so.after_child)] {
     sweep();
     speed.probe_if_due();  // between children: untimed, nothing else runs

@@ -78,8 +78,9 @@ std::vector<int> cpus_to_probe() {
   return cpus;
 }
 
-SpeedMonitor::SpeedMonitor(std::filesystem::path python, std::vector<int> cpus, double interval_s)
-    : python_(std::move(python)), cpus_(std::move(cpus)), interval_s_(interval_s) {}
+SpeedMonitor::SpeedMonitor(std::filesystem::path python, std::vector<int> cpus,
+                           std::chrono::steady_clock::time_point origin, double interval_s)
+    : python_(std::move(python)), cpus_(std::move(cpus)), interval_s_(interval_s), origin_(origin) {}
 
 void SpeedMonitor::probe_if_due() {
   const auto now = std::chrono::steady_clock::now();
@@ -91,7 +92,7 @@ void SpeedMonitor::probe_now() {
   const auto at = std::chrono::steady_clock::now();
   last_ = at;
   if (auto ms = probe_python_speed(python_, cpus_, std::chrono::seconds(10))) {
-    probes_.push_back({std::chrono::duration<double>(at - started_).count(), std::move(*ms)});
+    probes_.push_back({std::chrono::duration<double>(at - origin_).count(), std::move(*ms)});
   }
 }
 

@@ -40,7 +40,10 @@ std::vector<int> cpus_to_probe();
 
 class SpeedMonitor {
  public:
+  // `origin`: the run's (SupervisorOptions::origin); a probe's at_s counts from it, as the
+  // children's spans_s do.
   SpeedMonitor(std::filesystem::path python, std::vector<int> cpus,
+               std::chrono::steady_clock::time_point origin = std::chrono::steady_clock::now(),
                double interval_s = kSpeedProbeIntervalS);
   void probe_if_due();  // between children: probes when interval_s has passed since the last
   void probe_now();
@@ -55,7 +58,7 @@ class SpeedMonitor {
   std::filesystem::path python_;
   std::vector<int> cpus_;
   double interval_s_;
-  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point origin_;
   std::optional<std::chrono::steady_clock::time_point> last_;
   std::vector<SpeedProbe> probes_;
 };

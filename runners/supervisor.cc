@@ -237,7 +237,10 @@ ChildRun run_child(const PlannedChild& child, const SupervisorOptions& options,
   const bool exited = !timed_out && !interrupted && status->signal == 0;
   const int left_behind =
       end_leftovers(process->pid(), own_before, exited ? kLeftoverGrace : 0ms, Deadline::after(5s));
-  run.wall_s = std::chrono::duration<double>(Clock::now() - started).count();
+  const auto ended = Clock::now();
+  run.wall_s = std::chrono::duration<double>(ended - started).count();
+  run.spans_s = {{std::chrono::duration<double>(started - options.origin).count(),
+                  std::chrono::duration<double>(ended - options.origin).count()}};
   run.stderr_tail = process->stderr_tail();
   if (status->signal != 0) {
     run.signal = signal_name(status->signal);
@@ -306,14 +309,16 @@ ChildRun run_resumable_child(const PlannedChild& child, const SupervisorOptions&
   journal += ".journal";
   resumable.params["journal"] = journal.string();
   std::vector<std::string> crashes;
-  double wall_s = 0;
+  double wall_s = 0, first_start_s = 0;
   for (int attempt = 0;; ++attempt) {
     ChildRun run = run_child(resumable, options, result_file, stopped);
     wall_s += run.wall_s;
+    if (attempt == 0) first_start_s = run.spans_s.empty() ? 0 : run.spans_s.front()[0];
     const bool hung = run.error.rfind("timed out", 0) == 0;
     const bool crashed = !run.signal.empty() && !(stopped && *stopped);
     if (!crashed || attempt == restarts) {
       run.wall_s = wall_s;
+      if (!run.spans_s.empty()) run.spans_s.front()[0] = first_start_s;  // all the attempts
       if (!crashes.empty() && run.child.is_object() && run.child["notes"].is_array()) {
         run.child["notes"].push_back(fmt::format(
             "the child was started {} more time(s) after a crash ({}); its journal carried the "

@@ -4,6 +4,7 @@
 // whatever happened (results, a crash, a hang) into a ChildRun. A crash is an error row; the run
 // goes on. A stop request (SIGINT/SIGTERM through StopSignals' pipe) kills the current child's
 // group and ends the run early.
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -29,6 +30,8 @@ struct SupervisorOptions {
   // Called after each child is reaped (the runner sweeps the shared memory its dead children
   // left behind).
   std::function<void()> after_child;
+  // The run's time origin: ChildRun::spans_s count from it.
+  std::chrono::steady_clock::time_point origin = std::chrono::steady_clock::now();
 };
 
 // How one child is started: argv (never through a shell), own process group, stderr captured.

@@ -200,6 +200,9 @@ TEST(MergeRoundsTest, RepetitionsAreConcatenatedWithTheirRounds) {
   rounds.push_back(round_run({with_cpus(time_result("pingpong/8", "round_trip", {{5, 6}}), {{1, 1}}),
                               time_result("pingpong/1024", "round_trip", {{40}})},
                              {"pinned to CPU 1"}, {{{"worker", 0}, {"error", "KeyError: y"}}}, "", 0.25));
+  rounds[0].spans_s = {{{1.0, 2.5}}};
+  rounds[1].spans_s = {{{7.0, 9.0}}};
+  rounds[2].spans_s = {{{12.0, 12.25}}};
   const ChildRun m = merge_rounds(std::move(rounds), 3);
   const json& results = m.child["results"];
   ASSERT_EQ(results.size(), 2u);
@@ -216,9 +219,15 @@ TEST(MergeRoundsTest, RepetitionsAreConcatenatedWithTheirRounds) {
   EXPECT_EQ(m.child["rounds_run"], 3);
   EXPECT_EQ(m.error, "");
   EXPECT_DOUBLE_EQ(m.wall_s, 3.75);
+  // Each round's child's span, in round order.
+  ASSERT_EQ(m.spans_s.size(), 3u);
+  EXPECT_DOUBLE_EQ(m.spans_s[1][0], 7.0);
+  EXPECT_DOUBLE_EQ(m.spans_s[2][1], 12.25);
   // What json_report makes of it: four repetitions in three rounds.
   interpbench::Run run;
   run.children.push_back(m);
+  EXPECT_EQ(make_json_report(run)["interpbench"]["rows"][0]["exit"]["spans_s"],
+            json({{1.0, 2.5}, {7.0, 9.0}, {12.0, 12.25}}));
   const json r = make_json_report(run)["interpbench"]["rows"][0]["results"][0];
   EXPECT_EQ(r["rounds"]["values"], json({2.0, 4.0, 5.5}));  // medians of {1, 2, 3}, {4}, {5, 6}
   EXPECT_EQ(r["shared_cpu"], json({{"repetitions", 2}, {"sampled", 4}}));

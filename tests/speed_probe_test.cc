@@ -2,6 +2,7 @@
 // real probe of each CPU, and a real run's JSON carrying its probes.
 #include "runners/speed_probe.h"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -75,6 +76,19 @@ TEST(SpeedProbeTest, ARunKeepsItsProbesInTheEnvironment) {
   }
   ASSERT_EQ(speed["per_cpu"].size(), cpus.size());
   EXPECT_LE(speed["per_cpu"][0]["min_ms"].get<double>(), speed["per_cpu"][0]["max_ms"].get<double>());
+  // Each round's child has its span on the probes' clock: the first probe before every child,
+  // the last after, and no two children at once.
+  std::vector<std::pair<double, double>> spans;
+  for (const auto& row : report["interpbench"]["rows"])
+    for (const auto& s : row["exit"]["spans_s"]) spans.emplace_back(s[0], s[1]);
+  ASSERT_EQ(spans.size(), 4u);  // quick: 4 rounds of one row
+  std::sort(spans.begin(), spans.end());
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    EXPECT_LT(spans[i].first, spans[i].second);
+    if (i > 0) EXPECT_LE(spans[i - 1].second, spans[i].first);
+  }
+  EXPECT_LT(speed["probes"].front()["at_s"].get<double>(), spans.front().first);
+  EXPECT_GT(speed["probes"].back()["at_s"].get<double>(), spans.back().second);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -86,6 +87,9 @@ std::string env_string(const nlohmann::json& section, std::initializer_list<cons
   return j->dump();
 }
 
+// The probes of two runs whose means differ by more than this are worth a warning.
+constexpr double kProbeShiftWarn = 0.05;
+
 void environment_warnings(const report::Run& base, const report::Run& cand,
                           std::vector<std::string>& warnings) {
   struct Field {
@@ -109,6 +113,33 @@ void environment_warnings(const report::Run& base, const report::Run& cand,
           "compare runs made alike",
           f.label, a.empty() ? "unknown" : a, b.empty() ? "unknown" : b));
   }
+  // Python's speed on the two machines (environment.python_speed, runners/speed_probe.h): the
+  // probes' mean, over every probe of every CPU. An A/A pair of default runs: 2.50 and 2.74 ms
+  // (+9.6%), and compare flagged 12 startup results of the slower one, +13% to +27%.
+  const auto probe_mean = [](const report::Run& run) -> std::optional<double> {
+    const auto& speed = run.environment.value("python_speed", nlohmann::json::object());
+    const auto& probes = speed.value("probes", nlohmann::json::array());
+    double sum = 0;
+    std::size_t n = 0;
+    for (const auto& p : probes)
+      for (const auto& ms : p.value("ms", nlohmann::json::array()))
+        if (ms.is_number() && ms.get<double>() > 0) {
+          sum += ms.get<double>();
+          ++n;
+        }
+    if (n < 3) return std::nullopt;
+    return sum / static_cast<double>(n);
+  };
+  const auto base_speed = probe_mean(base), cand_speed = probe_mean(cand);
+  if (base_speed && cand_speed && std::abs(*cand_speed / *base_speed - 1) > kProbeShiftWarn)
+    warnings.push_back(fmt::format(
+        "Python's speed differed between the runs: the speed probes averaged {:.3g} ms in the "
+        "base and {:.3g} ms in the candidate ({:+.1f}%; environment.python_speed): the {} ran on "
+        "a slower machine, and changes in that direction may be the machine's, by more than that "
+        "where a result is all Python; `compare --run` measures both builds on the same machine "
+        "state (docs/ci.md)",
+        *base_speed, *cand_speed, (*cand_speed / *base_speed - 1) * 100,
+        *cand_speed > *base_speed ? "candidate" : "base"));
   for (const auto* which : {&base, &cand}) {
     if (which->incomplete)
       warnings.push_back(fmt::format(

@@ -286,6 +286,34 @@ TEST(CompareTest, AResultThatMovedAsTheMachinesOwnFigureDidIsTheMachines) {
             Verdict::kRegression);
 }
 
+// Each run's speed probes (environment.python_speed): means more than 5% apart are a warning
+// that names the slower machine; alike, or absent in one run, nothing.
+TEST(CompareTest, RunsWhoseSpeedProbesDifferAreSaidToHaveRunOnDifferentMachines) {
+  auto probed = [](double ms) {
+    auto r = report({result("pingpong/8", 500, 12, 0.01, 3)});
+    r["interpbench"]["environment"]["python_speed"] = {
+        {"cpus", {0, 1}},
+        {"probes", {{{"at_s", 0.0}, {"ms", {ms, ms}}}, {{"at_s", 2.0}, {"ms", {ms, ms}}}}}};
+    return r;
+  };
+  const auto says_speed = [](const CompareResult& r) {
+    return std::count_if(r.warnings.begin(), r.warnings.end(), [](const std::string& w) {
+      return w.find("Python's speed differed between the runs") != std::string::npos;
+    });
+  };
+  const auto slower = compare_reports(probed(2.0), probed(2.4), 0.05, 0.05, false);
+  ASSERT_EQ(says_speed(slower), 1);
+  const auto w = *std::find_if(slower.warnings.begin(), slower.warnings.end(), [](const std::string& t) {
+    return t.find("Python's speed differed") != std::string::npos;
+  });
+  EXPECT_NE(w.find("averaged 2 ms in the base and 2.4 ms in the candidate (+20.0%"), std::string::npos) << w;
+  EXPECT_NE(w.find("the candidate ran on a slower machine"), std::string::npos) << w;
+  EXPECT_EQ(says_speed(compare_reports(probed(2.4), probed(2.0), 0.05, 0.05, false)), 1);
+  EXPECT_EQ(says_speed(compare_reports(probed(2.0), probed(2.06), 0.05, 0.05, false)), 0);
+  EXPECT_EQ(says_speed(compare_reports(report({result("pingpong/8", 500, 12, 0.01, 3)}),
+                                       probed(2.4), 0.05, 0.05, false)), 0);
+}
+
 TEST(CompareTest, ARunWideShiftGatesInABModeAndIsOnlySaidForTwoSeparateRuns) {
   // Too few rounds to test one result, but 12 results all 1.5x slower shift the whole run.
   std::vector<nlohmann::json> results;

@@ -33,13 +33,12 @@ for cpu in json.loads(sys.argv[1]):
 print(json.dumps(out))
 )PY";
 
-// The CPU's probe times, sorted; from five on without the slowest (see speed_warnings).
-std::vector<double> kept_times(const std::vector<SpeedProbe>& probes, std::size_t cpu_index) {
+// The CPU's probe times (the probes where it took the pin), sorted.
+std::vector<double> times_of(const std::vector<SpeedProbe>& probes, std::size_t cpu_index) {
   std::vector<double> v;
   for (const auto& p : probes)
     if (cpu_index < p.ms.size() && p.ms[cpu_index] > 0) v.push_back(p.ms[cpu_index]);
   std::sort(v.begin(), v.end());
-  if (v.size() >= 5) v.pop_back();
   return v;
 }
 
@@ -105,11 +104,8 @@ nlohmann::json SpeedMonitor::to_json() const {
   for (const auto& p : probes_) j["probes"].push_back({{"at_s", p.at_s}, {"ms", p.ms}});
   j["per_cpu"] = nlohmann::json::array();
   for (std::size_t i = 0; i < cpus_.size(); ++i) {
-    std::vector<double> v;
-    for (const auto& p : probes_)
-      if (i < p.ms.size() && p.ms[i] > 0) v.push_back(p.ms[i]);
+    const auto v = times_of(probes_, i);
     if (v.empty()) continue;
-    std::sort(v.begin(), v.end());
     const auto slow = std::count_if(v.begin(), v.end(),
                                     [&](double x) { return x > v.front() * kSpeedSpreadWarn; });
     j["per_cpu"].push_back({{"cpu", cpus_[i]},
@@ -126,7 +122,8 @@ std::vector<std::string> speed_warnings(const std::vector<int>& cpus,
   std::vector<std::string> ranges;
   double worst = 0;
   for (std::size_t i = 0; i < cpus.size(); ++i) {
-    const auto v = kept_times(probes, i);
+    auto v = times_of(probes, i);
+    if (v.size() >= 5) v.pop_back();  // one probe the kernel preempted is no change of the host
     if (v.size() < 3) continue;
     const double spread = v.back() / v.front();
     if (spread <= kSpeedSpreadWarn) continue;

@@ -327,12 +327,12 @@ CompareResult compare_reports(const report::Run& base, const report::Run& candid
     // machine did (an A/A pair of default runs: floor-line 120 -> 130 ns, +8.3%, every round).
     if ((c.verdict == Verdict::kRegression || c.verdict == Verdict::kImprovement) &&
         measures_the_machine(c.row)) {
-      machine_by_measure[measure_of(c.name, c.row)] = {
+      const MachineMove& move = machine_by_measure[measure_of(c.name, c.row)] = {
           c.verdict, worse_low, worse_high,
           fmt::format("{} {:+.1f}% [{:+.1f}, {:+.1f}]", c.name, c.change * 100,
                       c.change_low * 100, c.change_high * 100)};
       c.verdict = Verdict::kMachine;
-      machine.push_back(machine_by_measure[measure_of(c.name, c.row)].text);
+      machine.push_back(move.text);
     }
   }
   if (!machine.empty())

@@ -281,8 +281,10 @@ class SpscRing : public Channel {
       if (!wait_until(&h_->data_word, deadline, [&] { return is_closed() || entry_ready(); })) {
         throw ChannelTimeout("recv timed out");
       }
-      const auto n = take_message(sink, deadline);
-      if (n != kSkipped) return n;
+      std::uint64_t n = entry_ready() ? take_whole(sink) : kNotWhole;
+      if (n == kNotWhole) n = take_message(sink, &deadline);
+      if (n == kEndOfStream) return std::nullopt;
+      if (n != kSkippedEntry) return n;
     }
   }
 
@@ -296,8 +298,10 @@ class SpscRing : public Channel {
       // that stalls past the limit makes this throw ChannelTimeout and close the ring (what is
       // left of the message can't be told from the next one). No deadline here: take_message
       // sets the limit's at its first wait, so a message already in the ring reads no clock.
-      const auto n = take_message(sink, std::nullopt);
-      if (n != kSkipped) return n ? TryResult::kDone : TryResult::kClosed;
+      std::uint64_t n = take_whole(sink);
+      if (n == kNotWhole) n = take_message(sink, nullptr);
+      if (n == kEndOfStream) return TryResult::kClosed;
+      if (n != kSkippedEntry) return TryResult::kDone;
     }
   }
 
@@ -388,20 +392,21 @@ class SpscRing : public Channel {
     // data_word is waited on by the consumer only, space_word by the producer only.
     const bool consumer = word == &h_->data_word;
     Budget& budget = consumer ? consumer_spin_ : producer_spin_;
+    // The peer's position, and for a consumer the peer reading our request (the other ring's
+    // consumer position). Both are read first at the spin's first progress check (its 64th poll),
+    // not here: their lines are the peer's, and a round trip's wait usually ends sooner. Read
+    // here, the peer reading our request cost 8 B round trips 30 ns; the peer's position cost
+    // the peer's next publish (a seq_cst store) the time to take its line back from us.
     std::uint64_t& peer = consumer ? h_->write_pos : h_->read_pos;
-    std::uint64_t peer_seen = pos(peer).load(std::memory_order_relaxed);
-    // The peer reading our request (the other ring's consumer position), for a consumer. Read
-    // first at the spin's first progress check (its 64th poll), not here: that line is the
-    // peer's, and a round trip's wait usually ends sooner (8 B: +30 ns when read here).
     std::uint64_t* peer_reading = consumer && reverse_h_ ? &reverse_h_->read_pos : nullptr;
-    std::optional<std::uint64_t> reading_seen;
+    std::optional<std::uint64_t> peer_seen, reading_seen;
     // Our spin can't keep a peer on another CPU from running: spin in full, learn nothing from a
     // miss. Only a peer on our CPU (or of unknown CPU) gets the adaptive budget.
     const bool elsewhere = peer_on_other_cpu(consumer ? h_->producer_cpu : h_->consumer_cpu);
     const auto progressed = [&] {
       const std::uint64_t p = pos(peer).load(std::memory_order_relaxed);
       const std::uint64_t r = peer_reading ? pos(*peer_reading).load(std::memory_order_relaxed) : 0;
-      const bool moved = p != peer_seen || (reading_seen && r != *reading_seen);
+      const bool moved = (peer_seen && p != *peer_seen) || (reading_seen && r != *reading_seen);
       peer_seen = p;
       reading_seen = r;
       return moved;
@@ -537,47 +542,63 @@ class SpscRing : public Channel {
                .load(std::memory_order_acquire) == stamp_of(read_pos_, key_);
   }
 
-  // Called once an entry's stamp is visible, or the ring is closed. nullopt: end of stream.
-  // `deadline`: for the rest of a streamed message; nullopt: the stall limit, counted from the
-  // first wait.
-  std::optional<std::size_t> take_message(const MessageSink& sink, std::optional<Deadline> deadline) {
-    if (!entry_ready()) return std::nullopt;  // closed and drained
+  // What take_whole and take_message return instead of a length (lengths are below
+  // kMaxMessageBytes). Plain integers: a std::optional argument or result of these calls cost a
+  // store-forwarding stall each (a flag byte stored, then read back in a wider load).
+  static constexpr std::uint64_t kEndOfStream = std::numeric_limits<std::uint64_t>::max();
+  static constexpr std::uint64_t kSkippedEntry = kEndOfStream - 1;  // nothing delivered: next entry
+  static constexpr std::uint64_t kNotWhole = kEndOfStream - 2;      // take_whole: take_message's
+
+  // The common entry, taken inline once its stamp is visible: a message published whole (up to a
+  // chunk), neither a skip nor a reference. Returns its length, or kNotWhole for any other entry.
+  std::uint64_t take_whole(const MessageSink& sink) {
+    std::uint64_t len = 0;
+    copy_out(read_pos_ + kLenBytes, reinterpret_cast<std::byte*>(&len), kLenBytes);
+    if ((len & (kSkipBit | kReferenceBit)) != 0 || streamed(len)) return kNotWhole;
+    std::byte* dst = sink(len);
+    copy_out(read_pos_ + kEntryHeaderBytes, dst, len);
+    consume(entry_bytes(len));
+    return len;
+  }
+
+  // Called once an entry's stamp is visible, or the ring is closed. Returns the message's length,
+  // kSkippedEntry, or kEndOfStream. `deadline`: for the rest of a streamed message; nullptr: the
+  // stall limit, counted from the first wait.
+  std::uint64_t take_message(const MessageSink& sink, const Deadline* deadline) {
+    if (!entry_ready()) return kEndOfStream;  // closed and drained
     std::uint64_t len = 0;
     copy_out(read_pos_ + kLenBytes, reinterpret_cast<std::byte*>(&len), kLenBytes);
     if ((len & kSkipBit) != 0 && (len & kReferenceBit) == 0) {
       const std::uint64_t off = read_pos_ & (capacity_ - 1);
       if ((len & ~kSkipBit) != capacity_ - off || off == 0) corrupt("skip entry of a wrong length");
       consume(capacity_ - off);
-      return kSkipped;
+      return kSkippedEntry;
     }
     if ((len & kReferenceBit) != 0) {
       std::uint64_t token = 0;
       copy_out(read_pos_ + kEntryHeaderBytes, reinterpret_cast<std::byte*>(&token), sizeof token);
-      return take_reference(len & ~kReferenceBit, token, sink);
+      const auto n = take_reference(len & ~kReferenceBit, token, sink);
+      if (!n) return kEndOfStream;
+      return n == kSkipped ? kSkippedEntry : *n;
     }
     if (len > kMaxMessageBytes) corrupt("message length out of bounds");
-    if (!streamed(len)) {
-      // Published at once by the producer, stamp last: all of it is there.
-      std::byte* dst = sink(len);
-      copy_out(read_pos_ + kEntryHeaderBytes, dst, len);
-      consume(entry_bytes(len));
-      return len;
-    }
+    if (!streamed(len)) return take_whole(sink);  // published at once, stamp last: all there
     // Streamed (or try_send's whole message above a chunk): the bytes come as write_pos moves,
     // and the padding to the next line with the last of them.
     std::byte* dst = sink(len);  // before consuming anything: a throwing sink loses nothing
     consume(kEntryHeaderBytes);
     const std::uint64_t pad = entry_padding(len);
     std::uint64_t done = 0;
+    std::optional<Deadline> stall_limit;
     while (done < len) {
       if (!has_bytes(1)) {
-        if (!deadline) deadline = Deadline::after(stream_stall_limit_);
+        if (!deadline) deadline = &stall_limit.emplace(Deadline::after(stream_stall_limit_));
         if (!wait_until(&h_->data_word, *deadline, [&] { return is_closed() || has_bytes(1); })) {
           close();
           throw ChannelTimeout(
               "recv timed out in the middle of a streamed message; channel closed");
         }
-        if (!has_bytes(1)) return std::nullopt;  // closed mid-message: drop the partial message
+        if (!has_bytes(1)) return kEndOfStream;  // closed mid-message: drop the partial message
       }
       // At most a chunk per consume: the writer refills while we copy the next chunk out.
       const std::uint64_t n = std::min({available(), len - done, chunk_});

@@ -168,7 +168,7 @@ class BufferView {
 };
 
 // Sends `msg`: try first with the GIL, then block without it.
-bool send_bytes(PyObject* self, std::span<const std::byte> msg, std::optional<double> timeout) {
+bool send_bytes(PyObject* self, std::span<const std::byte> msg, const std::optional<double>& timeout) {
   DirectionGuard busy(ends(self).sending);
   if (!busy.ok()) return false;
   Channel& ch = *ends(self).send;
@@ -236,7 +236,8 @@ PyObject* delivered(PyObject* self, Channel& ch, PyObject* result) {
 
 // Receives one message as bytes (`views`: or as a Buffer over the pool block it arrived in, see
 // recv_view). `block` false: Py_None when nothing is waiting.
-PyObject* recv_bytes(PyObject* self, bool block, std::optional<double> timeout, bool views = false) {
+PyObject* recv_bytes(PyObject* self, bool block, const std::optional<double>& timeout,
+                     bool views = false) {
   DirectionGuard busy(ends(self).receiving);
   if (!busy.ok()) return nullptr;
   Channel& ch = *ends(self).recv;

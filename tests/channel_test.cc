@@ -67,6 +67,36 @@ TEST_P(ChannelTest, DeliversMessagesInFifoOrder) {
   }
 }
 
+// Sizes 0-40 cover each of the ring's inline copies (1-3 bytes one by one, 4-7 and 8-16 as two
+// words that may overlap) and the library's copy above them, for a message's bytes and its length.
+TEST_P(ChannelTest, EverySmallSizeArrivesByteForByteAndNothingIsWrittenPastIt) {
+  auto ch = make(4096);
+  for (std::size_t n = 0; n <= 40; ++n) {
+    const Message msg = bytes_of(n, static_cast<unsigned>(n) + 1);
+    if (n % 2 == 0) {
+      ch->send(msg, Deadline::after(kLong));
+    } else {
+      ASSERT_EQ(ch->try_send(msg), TryResult::kDone) << n;
+    }
+    Message out(n + 8, std::byte{0xEE});
+    std::size_t asked = 0;
+    const auto sink = [&](std::size_t size) {
+      asked = size;
+      return out.data();
+    };
+    if (n % 3 == 0) {
+      ASSERT_EQ(ch->try_recv_into(sink), TryResult::kDone) << n;
+    } else {
+      ASSERT_EQ(ch->recv_into(sink, Deadline::after(kLong)), n);
+    }
+    EXPECT_EQ(asked, n);
+    EXPECT_TRUE(std::equal(msg.begin(), msg.end(), out.begin())) << "a message of " << n << " bytes";
+    EXPECT_TRUE(std::all_of(out.begin() + static_cast<std::ptrdiff_t>(n), out.end(),
+                            [](std::byte b) { return b == std::byte{0xEE}; }))
+        << "bytes written past a message of " << n << " bytes";
+  }
+}
+
 TEST_P(ChannelTest, EmptyMessageIsAMessage) {
   auto ch = make(256);
   ch->send({}, Deadline::after(kLong));

@@ -179,11 +179,7 @@ std::optional<double> default_timeout() noexcept {
   return s > 0 ? std::optional<double>(s) : std::nullopt;
 }
 
-bool parse_timeout(PyObject* arg, std::optional<double>* out) {
-  if (arg == nullptr || arg == Py_None) {
-    *out = default_timeout();
-    return true;
-  }
+bool parse_timeout_number(PyObject* arg, std::optional<double>* out) {
   double seconds = PyFloat_AsDouble(arg);
   if (seconds == -1.0 && PyErr_Occurred()) {
     PyErr_SetString(PyExc_TypeError, "timeout must be None or a number of seconds");

@@ -37,8 +37,16 @@ PyType_Spec* driver_type_spec();
 PyObject* set_python_error(ModuleState* st, std::exception_ptr error);
 
 // Parses a `timeout` argument: None -> default_timeout() (module.h); a number -> seconds. Returns false with
-// TypeError set otherwise.
-bool parse_timeout(PyObject* arg, std::optional<double>* out);
+// TypeError set otherwise. Inline for None, as every send and recv of a workload passes it.
+std::optional<double> default_timeout() noexcept;
+bool parse_timeout_number(PyObject* arg, std::optional<double>* out);
+inline bool parse_timeout(PyObject* arg, std::optional<double>* out) {
+  if (arg == nullptr || arg == Py_None) {
+    *out = default_timeout();
+    return true;
+  }
+  return parse_timeout_number(arg, out);
+}
 
 // The Channel object's receive end, for Driver.select(). Null (with TypeError) if not a Channel.
 Channel* channel_recv_end(ModuleState* st, PyObject* obj);

@@ -455,7 +455,7 @@ class SpscRing : public Channel {
     std::memcpy(dst + n - sizeof(Word), &tail, sizeof(Word));
   }
   // memcpy, with copies of up to 16 bytes (an entry's length, a small message) made inline: the
-  // library's call and size dispatch cost more than such a copy (BM_RingPushPop/8 14-23 ns
+  // library's call and size dispatch cost more than such a copy (BM_RingPushPop/8 13-23 ns
   // inline, 19-28 ns through the call).
   static void copy_bytes(std::byte* dst, const std::byte* src, std::uint64_t n) noexcept {
     if (n > 16) {

@@ -329,23 +329,25 @@ class InterpGroup(InterpreterThreadsGroup):
             outcome["traceback"] = ""
 
     def _destroy_interpreters(self):
-        # Empty the queues first: destroying an interpreter removes the items it put and left in
-        # a queue, and in 3.13.0 removing a queue's last item leaves a dangling pointer to it
-        # (CPython gh-146427) that the queue's destroy then follows: a SIGSEGV in one round of
-        # apps on 2026-12-01. The workers have ended (their threads joined), so nothing refills.
+        # The queues go first, emptied and destroyed while every interpreter whose items they
+        # may hold is alive; the interpreters after, with no queue left for their destroy to
+        # clean. Destroying an interpreter removes the items it left in a queue, and in 3.13.0
+        # removing a queue's last item that way leaves a dangling pointer to it (CPython
+        # gh-146427). The order before (empty the queues, destroy the interpreters, then the
+        # queues) still crashed in a queue's destroy, in one round of apps of a default run of
+        # 2026-12-01. The workers have ended (their threads joined), so nothing refills.
         for q in self.queues:
             try:
                 while self.tr.try_get(q)[0]:
                     pass
             except Exception:  # noqa: BLE001 - a queue already gone
                 pass
+            self.tr.destroy(q)
         for iid in self.interps:
             try:
                 self._destroy(iid)
             except Exception:  # noqa: BLE001
                 pass
-        for q in self.queues:
-            self.tr.destroy(q)
         self.interps, self.queues = [], []
 
 

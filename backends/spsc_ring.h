@@ -169,6 +169,12 @@ class SpscRing : public Channel {
   static constexpr std::uint64_t kHotEntryMaxBytes = kHotWindowBytes / 4;
   // While the ring holds something, one rewind check in this many reads the consumer's position.
   static constexpr unsigned kRewindRecheck = 8;
+  // Each side notes its CPU for the other's spin policy (spin_policy.h) at its first whole
+  // message and then at one in this many: a sched_getcpu on every publish and consume cost a
+  // Python send + recv pair about 4 ns of its 85, and a thread changes CPU far less often.
+  // References and streamed chunks note it every time: a hand-over's sender spins or sleeps by
+  // it, and next to such a copy the call costs nothing.
+  static constexpr unsigned kCpuNoteEvery = 16;
 
   // `region` holds ring_region_bytes(capacity) bytes aligned to a cache line. kCreate writes a
   // fresh header; kAttach checks the existing one (throws ChannelCorrupt when it does not match).
@@ -511,14 +517,16 @@ class SpscRing : public Channel {
     rewind_if_due(entry_bytes(msg.size()));
     copy_in(write_pos_ + kEntryHeaderBytes, msg.data(), msg.size());
     put_header(msg.size());
-    publish(entry_bytes(msg.size()));
+    publish(entry_bytes(msg.size()), /*sampled=*/true);
   }
-  void publish(std::uint64_t n) {
+  // `sampled`: a whole message's publish (put_message), which notes our CPU at one in
+  // kCpuNoteEvery; every other publish notes it.
+  void publish(std::uint64_t n, bool sampled = false) {
     write_pos_ += n;
     // release: the bytes are written before the consumer can see the position move; seq_cst
     // because notify()'s check of the waiter flag must not be ordered before this store.
     pos(h_->write_pos).store(write_pos_, std::memory_order_seq_cst);
-    note_cpu(h_->producer_cpu);
+    if (!sampled || producer_notes_++ % kCpuNoteEvery == 0) note_cpu(h_->producer_cpu);
     futex::notify(&h_->data_word, futex_shared_);
   }
 
@@ -545,11 +553,12 @@ class SpscRing : public Channel {
     copy_bytes(dst, data_ + off, first);
     if (n > first) std::memcpy(dst + first, data_, n - first);
   }
-  void consume(std::uint64_t n) {
+  // `sampled`: as publish's, for a whole message taken (take_whole).
+  void consume(std::uint64_t n, bool sampled = false) {
     read_pos_ += n;
     // release: our reads of the bytes are done before the producer may overwrite them.
     pos(h_->read_pos).store(read_pos_, std::memory_order_seq_cst);
-    note_cpu(h_->consumer_cpu);
+    if (!sampled || consumer_notes_++ % kCpuNoteEvery == 0) note_cpu(h_->consumer_cpu);
     futex::notify(&h_->space_word, futex_shared_);
   }
 
@@ -581,7 +590,7 @@ class SpscRing : public Channel {
     if ((len & (kSkipBit | kReferenceBit)) != 0 || streamed(len)) return kNotWhole;
     std::byte* dst = sink(len);
     copy_out(read_pos_ + kEntryHeaderBytes, dst, len);
-    consume(entry_bytes(len));
+    consume(entry_bytes(len), /*sampled=*/true);
     return len;
   }
 
@@ -651,10 +660,12 @@ class SpscRing : public Channel {
   alignas(kCacheLineSize) std::uint64_t write_pos_ = 0;  // producer: authoritative position
   std::uint64_t cached_read_pos_ = 0;                    // producer: last seen consumer position
   unsigned rewind_checks_ = 0;                           // producer: rewind_if_due's, for kRewindRecheck
+  unsigned producer_notes_ = 0;                          // producer: publishes, for kCpuNoteEvery
   Budget producer_spin_;
   alignas(kCacheLineSize) std::uint64_t read_pos_ = 0;   // consumer: authoritative position
   std::uint64_t cached_write_pos_ = 0;                   // consumer: last seen producer position
   Budget consumer_spin_;
+  unsigned consumer_notes_ = 0;                          // consumer: consumes, for kCpuNoteEvery
 };
 
 }  // namespace interpbench

@@ -335,7 +335,9 @@ class InterpGroup(InterpreterThreadsGroup):
         # removing a queue's last item that way leaves a dangling pointer to it (CPython
         # gh-146427). The order before (empty the queues, destroy the interpreters, then the
         # queues) still crashed in a queue's destroy, in one round of apps of a default run of
-        # 2026-12-01. The workers have ended (their threads joined), so nothing refills.
+        # 2026-12-01, and this order has not ended the crashes either (one in ten quick runs,
+        # in taskfarm, with no Python stack). The workers have ended (their threads joined), so
+        # nothing refills.
         for q in self.queues:
             try:
                 while self.tr.try_get(q)[0]:

@@ -338,7 +338,9 @@ int ab_command(const RunOptions& options, const AbOptions& ab) {
   std::vector<SupervisorOptions> sides;
   std::vector<Run> runs;
   for (const BuildPaths* side : {&base, &candidate}) {
-    const std::filesystem::path dir = temp.path() / (side == &base ? "base" : "candidate");
+    // Names of one length: the two sides' children get argv (their result files' paths) of one
+    // length, so that no side's stack starts at another offset.
+    const std::filesystem::path dir = temp.path() / (side == &base ? "base" : "cand");
     std::filesystem::create_directories(dir);
     SupervisorOptions so = supervisor_options(o, dir, signals.fd());
     so.self_exe = side->executable;

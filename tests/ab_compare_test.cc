@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,31 @@ TEST_F(AbCompareTest, TheSameBuildAgainstItselfPasses) {
   ASSERT_EQ(j["results"].size(), 3u) << o.out;
   for (const auto& r : j["results"]) EXPECT_NE(r["verdict"], "REGRESSION") << r.dump();
   EXPECT_EQ(j["regression"], false);
+}
+
+// The two sides' children get argv and environment strings of one length, so that their stacks
+// start at one offset: with 5 bytes more in the candidate's (its result directory's name), one
+// build against itself read +35% on the floor's 4 MiB round trip (docs/performance.md).
+TEST_F(AbCompareTest, BothSidesChildrenGetArgvAndEnvironmentOfOneLength) {
+  const std::string layout = fs::path(AB_FIXTURES_DIR) / "process_layout.py";
+  const Outcome o = run_cli({"compare", "--run", INTERPBENCH_BIN, INTERPBENCH_BIN, "--suite", "quick",
+                             "--workload-file", layout, "--backend", "subinterp,subprocess",
+                             "--rounds", "2", "--save-runs", dir_.string(), "--quiet"});
+  ASSERT_EQ(o.status.signal, 0) << o.err;
+  ASSERT_LE(o.status.exit_code, 1) << o.err;  // the gate's verdict on a length is not the point
+  std::map<std::string, std::vector<double>> sizes;  // row -> base's, then candidate's
+  for (const char* side : {"base.json", "candidate.json"}) {
+    const auto run = nlohmann::json::parse(std::ifstream(dir_ / side));
+    for (const auto& row : run["interpbench"]["rows"])
+      for (const auto& r : row["results"])
+        for (const auto& rep : r["repetition_means"]) sizes[row["row"].get<std::string>()].push_back(rep);
+  }
+  ASSERT_EQ(sizes.size(), 2u) << o.out << o.err;
+  for (const auto& [row, values] : sizes) {
+    ASSERT_EQ(values.size(), 4u) << row;  // two rounds on each side
+    EXPECT_GT(values[0], 0) << row;
+    for (double v : values) EXPECT_EQ(v, values[0]) << row << ": argv + environ bytes differ";
+  }
 }
 
 TEST_F(AbCompareTest, ABinaryThatIsNotAnInterpbenchIsBadInput) {

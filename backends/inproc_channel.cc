@@ -45,12 +45,12 @@ void InProcessChannel::close() noexcept {
   handover_.wake_sender();
 }
 
-std::optional<std::size_t> InProcessChannel::take_reference(std::uint64_t len, std::uint64_t ticket,
-                                                            const MessageSink& sink) {
+std::uint64_t InProcessChannel::take_reference(std::uint64_t len, std::uint64_t ticket,
+                                               const MessageSink& sink) {
   const auto msg = handover_.take(ticket);
   if (!msg) {
     drop_reference();  // withdrawn by its sender (timeout or close): nothing to deliver
-    return kSkipped;
+    return kSkippedEntry;
   }
   if (len != msg->size()) {
     handover_.refuse(ticket);  // never copied: the sender may go (and says why) instead of waiting

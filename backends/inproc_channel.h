@@ -87,8 +87,8 @@ class InProcessChannel final : public SpscRing {
       : SpscRing(region.get(), ring_capacity(capacity_bytes), /*shared=*/false, RingInit::kCreate,
                  region) {}
 
-  std::optional<std::size_t> take_reference(std::uint64_t len, std::uint64_t ticket,
-                                            const MessageSink& sink) override;
+  std::uint64_t take_reference(std::uint64_t len, std::uint64_t ticket,
+                               const MessageSink& sink) override;
 
   alignas(kCacheLineSize) Handover handover_;  // both sides
 };

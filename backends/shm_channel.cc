@@ -42,8 +42,8 @@ std::optional<BufferPool::Handle> ShmChannel::take_view() noexcept {
   return std::exchange(view_, std::nullopt);
 }
 
-std::optional<std::size_t> ShmChannel::take_reference(std::uint64_t len, std::uint64_t offset,
-                                                      const MessageSink& sink) {
+std::uint64_t ShmChannel::take_reference(std::uint64_t len, std::uint64_t offset,
+                                         const MessageSink& sink) {
   if (!pool_) corrupt("a pool message on a channel without a pool");
   const BufferPool::Handle h{offset, len};
   const std::byte* src = nullptr;

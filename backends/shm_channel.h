@@ -45,8 +45,8 @@ class ShmChannel final : public SpscRing {
   bool via_pool(std::size_t size) const noexcept {
     return pool_ && size >= kPoolMinBytes && consumer_takes_views();
   }
-  std::optional<std::size_t> take_reference(std::uint64_t len, std::uint64_t offset,
-                                            const MessageSink& sink) override;
+  std::uint64_t take_reference(std::uint64_t len, std::uint64_t offset,
+                               const MessageSink& sink) override;
 
   std::shared_ptr<BufferPool> pool_;
   bool deliver_views_ = false;                // the consumer's, for the current recv

@@ -170,8 +170,9 @@ class SpscRing : public Channel {
   // While the ring holds something, one rewind check in this many reads the consumer's position.
   static constexpr unsigned kRewindRecheck = 8;
   // Each side notes its CPU for the other's spin policy (spin_policy.h) at its first whole
-  // message and then at one in this many: a sched_getcpu on every publish and consume cost a
-  // Python send + recv pair about 4 ns of its 85, and a thread changes CPU far less often.
+  // message and then at one in this many: without a sched_getcpu on every publish and consume,
+  // a Python send + recv pair took 0.85-0.91x as long (BM_PySendRecvSameThread/8, two batches of
+  // 12 interleaved pairs), and a thread changes CPU far less often.
   // References and streamed chunks note it every time: a hand-over's sender spins or sleeps by
   // it, and next to such a copy the call costs nothing.
   static constexpr unsigned kCpuNoteEvery = 16;
@@ -343,8 +344,12 @@ class SpscRing : public Channel {
   // next lap (rewind_if_due).
   static constexpr std::uint64_t kSkipBit = std::uint64_t{1} << 62;
   static constexpr std::uint64_t kReferenceEntryBytes = align_entry(kEntryHeaderBytes + sizeof(std::uint64_t));  // header + the token
-  // take_reference() of an entry that delivers nothing (withdrawn by its sender).
-  static constexpr std::optional<std::size_t> kSkipped = std::numeric_limits<std::size_t>::max();
+  // What take_whole, take_message and take_reference return instead of a length (lengths are
+  // below kMaxMessageBytes). Plain integers: a std::optional argument or result of these calls
+  // cost a store-forwarding stall each (a flag byte stored, then read back in a wider load).
+  static constexpr std::uint64_t kEndOfStream = std::numeric_limits<std::uint64_t>::max();
+  static constexpr std::uint64_t kSkippedEntry = kEndOfStream - 1;  // nothing delivered: next entry
+  static constexpr std::uint64_t kNotWhole = kEndOfStream - 2;      // take_whole: take_message's
 
   // Producer: after wait_for_room(kReferenceEntryBytes).
   void put_reference(std::uint64_t len, std::uint64_t token) {
@@ -354,10 +359,10 @@ class SpscRing : public Channel {
     publish(kReferenceEntryBytes);
   }
   // Consumer: a reference entry is next. Delivers its message to `sink` and returns its size, or
-  // returns kSkipped; calls drop_reference() either way, unless the sink throws (the entry stays).
-  // A ring that carries none (shared memory) treats one as corruption.
-  virtual std::optional<std::size_t> take_reference(std::uint64_t /*len*/, std::uint64_t /*token*/,
-                                                    const MessageSink& /*sink*/) {
+  // returns kSkippedEntry; calls drop_reference() either way, unless the sink throws (the entry
+  // stays). A ring that carries none (shared memory) treats one as corruption.
+  virtual std::uint64_t take_reference(std::uint64_t /*len*/, std::uint64_t /*token*/,
+                                       const MessageSink& /*sink*/) {
     corrupt("a by-reference message in a ring that carries none");
   }
   void drop_reference() { consume(kReferenceEntryBytes); }
@@ -575,13 +580,6 @@ class SpscRing : public Channel {
                .load(std::memory_order_acquire) == stamp_of(read_pos_, key_);
   }
 
-  // What take_whole and take_message return instead of a length (lengths are below
-  // kMaxMessageBytes). Plain integers: a std::optional argument or result of these calls cost a
-  // store-forwarding stall each (a flag byte stored, then read back in a wider load).
-  static constexpr std::uint64_t kEndOfStream = std::numeric_limits<std::uint64_t>::max();
-  static constexpr std::uint64_t kSkippedEntry = kEndOfStream - 1;  // nothing delivered: next entry
-  static constexpr std::uint64_t kNotWhole = kEndOfStream - 2;      // take_whole: take_message's
-
   // The common entry, taken inline once its stamp is visible: a message published whole (up to a
   // chunk), neither a skip nor a reference. Returns its length, or kNotWhole for any other entry.
   std::uint64_t take_whole(const MessageSink& sink) {
@@ -610,9 +608,7 @@ class SpscRing : public Channel {
     if ((len & kReferenceBit) != 0) {
       std::uint64_t token = 0;
       copy_out(read_pos_ + kEntryHeaderBytes, reinterpret_cast<std::byte*>(&token), sizeof token);
-      const auto n = take_reference(len & ~kReferenceBit, token, sink);
-      if (!n) return kEndOfStream;
-      return n == kSkipped ? kSkippedEntry : *n;
+      return take_reference(len & ~kReferenceBit, token, sink);
     }
     if (len > kMaxMessageBytes) corrupt("message length out of bounds");
     if (!streamed(len)) return take_whole(sink);  // published at once, stamp last: all there

@@ -2,6 +2,7 @@
 // Internals of `_interpbench` shared by its type files: the per-module state (one per
 // interpreter: types and exceptions are created per module, never static) and the type specs.
 #include "backends/python/embed.h"
+#include "backends/python/module.h"
 
 #include <exception>
 #include <memory>
@@ -38,7 +39,6 @@ PyObject* set_python_error(ModuleState* st, std::exception_ptr error);
 
 // Parses a `timeout` argument: None -> default_timeout() (module.h); a number -> seconds. Returns false with
 // TypeError set otherwise. Inline for None, as every send and recv of a workload passes it.
-std::optional<double> default_timeout() noexcept;
 bool parse_timeout_number(PyObject* arg, std::optional<double>* out);
 inline bool parse_timeout(PyObject* arg, std::optional<double>* out) {
   if (arg == nullptr || arg == Py_None) {

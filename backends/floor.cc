@@ -270,11 +270,53 @@ std::string result_name(const std::string& workload, std::size_t size, const std
 constexpr const char* kPingpongTimed =
     "round trip, C++ steady_clock from before send to after the echo's recv_into; the echo is a "
     "C++ thread (inproc) or a fork()ed process (shm); no Python";
+// The batched figure (metric round_trip_batched, sizes that fit floor-line's line): round trips
+// timed together, one clock read pair per kTimedTogether of them. A pair of steady_clock reads
+// costs about as much as a line bounce on the development VM (the floor-line row's 8 B round trip
+// timed one at a time: 119-136 ns; BM_LineBounce, batch-timed: 63-67 ns), so per-round-trip
+// samples narrow every ratio to the line; over 64 round trips the pair is about 1 ns each.
+// docs/performance.md, "What the clock adds to a sample".
+constexpr std::size_t kTimedTogether = 64;
+constexpr const char* kBatchedTimed =
+    "round trip, mean of 64 timed together: C++ steady_clock from before the first send to after "
+    "the 64th echo's recv_into, / 64 (one clock read pair per 64 round trips, not per round trip); "
+    "the echo is a C++ thread (inproc) or a fork()ed process (shm); no Python";
 constexpr const char* kStreamTimed =
     "one-way, ns per message: C++ steady_clock from before the first send of a batch to after "
     "the consumer's count of that batch arrived, / messages; no Python";
 
-json pingpong(ChannelPair& ch, const Settings& s, std::size_t size, const std::string& transport) {
+// Samples of kTimedTogether round trips each (ns per round trip), iterations / kTimedTogether of
+// them (at least 3) per call.
+template <class RoundTrip>
+std::vector<double> batched_samples(std::size_t iterations, RoundTrip& round_trip) {
+  std::vector<double> samples(std::max<std::size_t>(3, iterations / kTimedTogether));
+  for (auto& sample : samples) {
+    const auto t0 = now_ns();
+    for (std::size_t i = 0; i < kTimedTogether; ++i) round_trip();
+    sample = static_cast<double>(now_ns() - t0) / static_cast<double>(kTimedTogether);
+  }
+  return samples;
+}
+
+// The batched result beside a per-round-trip one (`per_op`, whose params and size it takes; its
+// name gets "/batched", since names are unique within a row: docs/design.md).
+json batched_result(const json& per_op, const json& repetitions, const char* timed) {
+  json params = per_op["params"];
+  params["timed_together"] = kTimedTogether;
+  return {{"name", per_op["name"].get<std::string>() + "/batched"},
+          {"metric", "round_trip_batched"},
+          {"unit", "ns"},
+          {"timed", timed},
+          {"higher_is_better", false},
+          {"params", params},
+          {"repetitions", repetitions},
+          {"bytes_per_op", per_op["bytes_per_op"]}};
+}
+
+// The round trips of one size: per round trip (metric round_trip), and for sizes that fit
+// floor-line's line also batched (round_trip_batched), a repetition of each in turn.
+void pingpong(ChannelPair& ch, const Settings& s, std::size_t size, const std::string& transport,
+              json& results) {
   const Message payload(size, std::byte{0x5a});
   Message echo;
   const MessageSink sink = [&](std::size_t n) {
@@ -289,7 +331,8 @@ json pingpong(ChannelPair& ch, const Settings& s, std::size_t size, const std::s
   };
   const std::size_t iterations = scaled(s.iterations, size, s.bytes_budget, 3);
   for (std::size_t i = 0, n = scaled(s.warmup, size, s.bytes_budget / 4, 3); i < n; ++i) round_trip();
-  json repetitions = json::array();
+  const bool batched = size <= kLinePayload;
+  json repetitions = json::array(), together = json::array();
   for (std::size_t r = 0; r < s.repetitions; ++r) {
     std::vector<std::int64_t> samples(iterations);
     for (auto& sample : samples) {
@@ -298,16 +341,18 @@ json pingpong(ChannelPair& ch, const Settings& s, std::size_t size, const std::s
       sample = now_ns() - t0;
     }
     repetitions.push_back(samples);
+    if (batched) together.push_back(batched_samples(iterations, round_trip));
   }
-  return {{"name", result_name("pingpong", size, transport)},
-          {"metric", "round_trip"},
-          {"unit", "ns"},
-          {"timed", kPingpongTimed},
-          {"higher_is_better", false},
-          {"params", {{"size_bytes", size}, {"workers", 1}, {"iterations", iterations},
-                      {"transport", transport}}},
-          {"repetitions", repetitions},
-          {"bytes_per_op", size}};
+  results.push_back({{"name", result_name("pingpong", size, transport)},
+                     {"metric", "round_trip"},
+                     {"unit", "ns"},
+                     {"timed", kPingpongTimed},
+                     {"higher_is_better", false},
+                     {"params", {{"size_bytes", size}, {"workers", 1}, {"iterations", iterations},
+                                 {"transport", transport}}},
+                     {"repetitions", repetitions},
+                     {"bytes_per_op", size}});
+  if (batched) results.push_back(batched_result(results.back(), together, kBatchedTimed));
 }
 
 // Messages per batch of the stream workload, as workloads/stream.py sizes them.
@@ -372,8 +417,10 @@ bool measure(const std::string& workload, const Settings& s, const std::string& 
   Peer peer(s, is_stream ? PeerBody(count_body) : PeerBody(echo_body));
   for (const std::size_t size : s.sizes) {
     try {
-      results.push_back(is_stream ? stream(peer.channels(), s, size, transport)
-                                  : pingpong(peer.channels(), s, size, transport));
+      if (is_stream)
+        results.push_back(stream(peer.channels(), s, size, transport));
+      else
+        pingpong(peer.channels(), s, size, transport, results);
     } catch (const std::exception& e) {
       const std::string peer_error = peer.error();
       throw std::runtime_error("floor " + workload + " " + std::to_string(size) + " B over " +
@@ -426,8 +473,16 @@ constexpr const char* kLineTimed =
     "number into one 64-byte line to after it sees the peer's answer in that line; the peer (a "
     "thread, or a fork()ed process for '/process') spins on the line; no ring, no Python";
 
-json line_pingpong(Line& line, std::uint64_t& seq, const Settings& s, std::size_t size,
-                   const std::string& transport) {
+constexpr const char* kLineBatchedTimed =
+    "round trip, mean of 64 timed together: C++ steady_clock from before the driver writes the "
+    "first message into the line to after it sees the 64th answer, / 64 (one clock read pair per "
+    "64 round trips); the peer (a thread, or a fork()ed process for '/process') spins on the line; "
+    "no ring, no Python";
+
+// The round trips of one size, per round trip (round_trip) and batched (round_trip_batched), a
+// repetition of each in turn.
+void line_pingpong(Line& line, std::uint64_t& seq, const Settings& s, std::size_t size,
+                   const std::string& transport, json& results) {
   std::array<std::byte, kLinePayload> message{};
   message.fill(std::byte{0x5a});
   std::array<std::byte, kLinePayload> echo{};
@@ -441,7 +496,7 @@ json line_pingpong(Line& line, std::uint64_t& seq, const Settings& s, std::size_
     std::memcpy(echo.data(), line.payload.data(), size);
   };
   for (std::size_t i = 0; i < s.warmup; ++i) round_trip();
-  json repetitions = json::array();
+  json repetitions = json::array(), together = json::array();
   for (std::size_t r = 0; r < s.repetitions; ++r) {
     std::vector<std::int64_t> samples(s.iterations);
     for (auto& sample : samples) {
@@ -450,16 +505,18 @@ json line_pingpong(Line& line, std::uint64_t& seq, const Settings& s, std::size_
       sample = now_ns() - t0;
     }
     repetitions.push_back(samples);
+    together.push_back(batched_samples(s.iterations, round_trip));
   }
-  return {{"name", "pingpong/" + std::to_string(size) + (transport == "thread" ? "" : "/process")},
-          {"metric", "round_trip"},
-          {"unit", "ns"},
-          {"timed", kLineTimed},
-          {"higher_is_better", false},
-          {"params", {{"size_bytes", size}, {"workers", 1}, {"iterations", s.iterations},
-                      {"transport", transport}}},
-          {"repetitions", repetitions},
-          {"bytes_per_op", size}};
+  results.push_back({{"name", "pingpong/" + std::to_string(size) + (transport == "thread" ? "" : "/process")},
+                     {"metric", "round_trip"},
+                     {"unit", "ns"},
+                     {"timed", kLineTimed},
+                     {"higher_is_better", false},
+                     {"params", {{"size_bytes", size}, {"workers", 1}, {"iterations", s.iterations},
+                                 {"transport", transport}}},
+                     {"repetitions", repetitions},
+                     {"bytes_per_op", size}});
+  results.push_back(batched_result(results.back(), together, kLineBatchedTimed));
 }
 
 // Every size that fits the line, measured against a peer thread; returns whether it was pinned.
@@ -477,7 +534,7 @@ bool line_with_thread(const Settings& s, const std::vector<std::size_t>& sizes, 
   std::uint64_t seq = 0;
   std::string error;
   try {
-    for (const std::size_t size : sizes) results.push_back(line_pingpong(line, seq, s, size, "thread"));
+    for (const std::size_t size : sizes) line_pingpong(line, seq, s, size, "thread", results);
   } catch (const std::exception& e) {
     error = e.what();
   }
@@ -509,7 +566,7 @@ bool line_with_process(const Settings& s, const std::vector<std::size_t>& sizes,
   std::uint64_t seq = 0;
   std::string error;
   try {
-    for (const std::size_t size : sizes) results.push_back(line_pingpong(*line, seq, s, size, "process"));
+    for (const std::size_t size : sizes) line_pingpong(*line, seq, s, size, "process", results);
   } catch (const std::exception& e) {
     error = e.what();
   }

@@ -140,6 +140,25 @@ void environment_warnings(const report::Run& base, const report::Run& cand,
         "state (docs/ci.md)",
         *base_speed, *cand_speed, (*cand_speed / *base_speed - 1) * 100,
         *cand_speed > *base_speed ? "candidate" : "base"));
+  // Python on two CPUs at once against alone (environment.python_speed.together): the host's
+  // placement of the CPUs, which a scaling or task-farm result at N = 2 measures with the row.
+  const auto together = [](const report::Run& run) -> std::optional<double> {
+    const auto& t = run.environment.value("python_speed", nlohmann::json::object())
+                        .value("together", nlohmann::json::object());
+    const auto& m = t.value("median_slowdown", nlohmann::json());
+    if (!m.is_number() || t.value("probes", 0) < 3) return std::nullopt;
+    return m.get<double>();
+  };
+  const auto base_together = together(base), cand_together = together(cand);
+  if (base_together && cand_together &&
+      std::abs(*cand_together / *base_together - 1) > kProbeShiftWarn)
+    warnings.push_back(fmt::format(
+        "the CPUs shared the host differently in the two runs: Python on two CPUs at once took "
+        "{:.2f}x its time alone in the base and {:.2f}x in the candidate (medians; "
+        "environment.python_speed.together): results with two workers busy at once (scaling, "
+        "taskfarm, apps at N = 2) moved with that; `compare --run` measures both builds on the "
+        "same machine state (docs/ci.md)",
+        *base_together, *cand_together));
   for (const auto* which : {&base, &cand}) {
     if (which->incomplete)
       warnings.push_back(fmt::format(

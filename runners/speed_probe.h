@@ -21,18 +21,25 @@ inline constexpr double kSpeedSpreadWarn = 1.25;   // slowest / fastest probe of
 inline constexpr double kSpeedProbeIntervalS = 2;  // at most one probe per this many seconds
 inline constexpr std::size_t kSpeedProbeMaxCpus = 8;
 
-// One probe: milliseconds of the loop on each probed CPU (in order), `at_s` seconds into the run.
+// One probe: milliseconds of the loop on each probed CPU alone (in order; 0 where the CPU refused
+// the pin), then on the first two at once (together_ms, empty with one CPU or where that failed),
+// `at_s` seconds into the run.
 struct SpeedProbe {
   double at_s = 0;
   std::vector<double> ms;
+  std::vector<double> together_ms;
 };
 
-// Times the loop once pinned to each of `cpus`, in a fresh `python` (-I -S). nullopt when it
-// could not (it failed, printed something else, or outlived `timeout`): a probe is evidence
-// about the host, not a step the run depends on.
-std::optional<std::vector<double>> probe_python_speed(const std::filesystem::path& python,
-                                                      const std::vector<int>& cpus,
-                                                      std::chrono::milliseconds timeout);
+// Times the loop once pinned to each of `cpus`, then on the first two at once (a fork()ed copy
+// on the second), in a fresh `python` (-I -S). nullopt when it could not (it failed, printed
+// something else, or outlived `timeout`): a probe is evidence about the host, not a step the run
+// depends on.
+std::optional<SpeedProbe> probe_python_speed(const std::filesystem::path& python,
+                                             const std::vector<int>& cpus,
+                                             std::chrono::milliseconds timeout);
+
+// Per probe with both figures, the slower CPU's time together / its time alone; sorted.
+std::vector<double> together_slowdowns(const std::vector<SpeedProbe>& probes);
 
 // The first kSpeedProbeMaxCpus CPUs this process may run on (where pinning puts the driver and
 // the first workers).
@@ -49,9 +56,10 @@ class SpeedMonitor {
   void probe_now();
   const std::vector<SpeedProbe>& probes() const { return probes_; }
   const std::vector<int>& cpus() const { return cpus_; }
-  // {"loop", "cpus", "probes": [{"at_s", "ms": [...]}], "per_cpu": [{"cpu", "min_ms",
-  // "median_ms", "max_ms", "slow_share"}]}; slow_share: the share of probes slower than
-  // kSpeedSpreadWarn x that CPU's fastest.
+  // {"loop", "cpus", "probes": [{"at_s", "ms": [...], "together_ms": [a, b]}], "per_cpu":
+  // [{"cpu", "min_ms", "median_ms", "max_ms", "slow_share"}], "together": {"loop", "probes",
+  // "min_slowdown", "median_slowdown", "max_slowdown", "slow_share"}}; slow_share: the share of
+  // probes slower than kSpeedSpreadWarn x that CPU's fastest (together: x its time alone).
   nlohmann::json to_json() const;
 
  private:
@@ -64,8 +72,9 @@ class SpeedMonitor {
 };
 
 // One warning when some CPU's probes (three or more) spread more than kSpeedSpreadWarn, naming
-// each such CPU's range; none otherwise. From five probes on, a CPU's slowest single probe is
-// left out (one probe preempted by the kernel is no change of the host).
+// each such CPU's range, and one when the first two CPUs at once ran the loop more than
+// kSpeedSpreadWarn x slower than alone; none otherwise. From five probes on, the slowest single
+// probe is left out of each (one probe preempted by the kernel is no change of the host).
 std::vector<std::string> speed_warnings(const std::vector<int>& cpus,
                                         const std::vector<SpeedProbe>& probes);
 

@@ -314,6 +314,33 @@ TEST(CompareTest, RunsWhoseSpeedProbesDifferAreSaidToHaveRunOnDifferentMachines)
                                        probed(2.4), 0.05, 0.05, false)), 0);
 }
 
+// Python on two CPUs at once against alone (environment.python_speed.together): medians more
+// than 5% apart are a warning naming both; alike, too few probes, or absent, nothing.
+TEST(CompareTest, RunsWhoseCpusSharedTheHostDifferentlyAreSaidSo) {
+  auto probed = [](double slowdown, int probes) {
+    auto r = report({result("scaling/2", 500, 12, 0.01, 3)});
+    r["interpbench"]["environment"]["python_speed"] = {
+        {"cpus", {0, 1}}, {"together", {{"probes", probes}, {"median_slowdown", slowdown}}}};
+    return r;
+  };
+  const auto says = [](const CompareResult& r) {
+    return std::count_if(r.warnings.begin(), r.warnings.end(), [](const std::string& w) {
+      return w.find("the CPUs shared the host differently") != std::string::npos;
+    });
+  };
+  const auto r = compare_reports(probed(1.05, 20), probed(1.5, 20), 0.05, 0.05, false);
+  ASSERT_EQ(says(r), 1);
+  const auto w = *std::find_if(r.warnings.begin(), r.warnings.end(), [](const std::string& t) {
+    return t.find("the CPUs shared the host differently") != std::string::npos;
+  });
+  EXPECT_NE(w.find("took 1.05x its time alone in the base and 1.50x in the candidate"), std::string::npos) << w;
+  EXPECT_EQ(says(compare_reports(probed(1.5, 20), probed(1.05, 20), 0.05, 0.05, false)), 1);
+  EXPECT_EQ(says(compare_reports(probed(1.30, 20), probed(1.32, 20), 0.05, 0.05, false)), 0);
+  EXPECT_EQ(says(compare_reports(probed(1.05, 2), probed(1.5, 20), 0.05, 0.05, false)), 0);
+  EXPECT_EQ(says(compare_reports(report({result("scaling/2", 500, 12, 0.01, 3)}), probed(1.5, 20),
+                                 0.05, 0.05, false)), 0);
+}
+
 TEST(CompareTest, ARunWideShiftGatesInABModeAndIsOnlySaidForTwoSeparateRuns) {
   // Too few rounds to test one result, but 12 results all 1.5x slower shift the whole run.
   std::vector<nlohmann::json> results;

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/floor.h"
+#include "runners/child_result_check.h"
 
 namespace interpbench {
 namespace {
@@ -43,18 +44,26 @@ TEST(FloorTest, PingpongMeasuresBothTransportsAsAChildResult) {
   EXPECT_TRUE(r["skipped"].is_null());
   std::set<std::string> names;
   for (const auto& res : r["results"]) {
-    names.insert(res["name"].get<std::string>());
-    EXPECT_EQ(res["metric"], "round_trip");
+    names.insert(res["name"].get<std::string>() + " " + res["metric"].get<std::string>());
     EXPECT_EQ(res["unit"], "ns");
     ASSERT_EQ(res["repetitions"].size(), 2u);
+    // Batched: 64 round trips a sample, iterations / 64 samples but at least 3.
+    const bool batched = res["metric"] == "round_trip_batched";
     for (const auto& rep : res["repetitions"]) {
-      ASSERT_EQ(rep.size(), 5u);
+      ASSERT_EQ(rep.size(), batched ? 3u : 5u);
       for (const auto& sample : rep) EXPECT_GT(sample.get<double>(), 0);
+    }
+    if (batched) {
+      EXPECT_EQ(res["params"]["timed_together"], 64);
     }
     EXPECT_EQ(res["bytes_per_op"], res["params"]["size_bytes"]);
   }
-  EXPECT_EQ(names, (std::set<std::string>{"pingpong/8", "pingpong/100000", "pingpong/8/shm",
-                                          "pingpong/100000/shm"}));
+  // Batched where floor-line measures too (up to 52 B).
+  EXPECT_EQ(names, (std::set<std::string>{"pingpong/8 round_trip", "pingpong/8/batched round_trip_batched",
+                                          "pingpong/100000 round_trip", "pingpong/8/shm round_trip",
+                                          "pingpong/8/shm/batched round_trip_batched",
+                                          "pingpong/100000/shm round_trip"}));
+  EXPECT_EQ(check_child_result(r), "");  // the supervisor's contract: among others, unique names
   EXPECT_TRUE(our_segments().empty());  // the shm peer's segment is gone
 }
 
@@ -172,15 +181,22 @@ TEST(FloorLineTest, PingpongBouncesOneLineWithAThreadAndAProcess) {
   std::set<std::string> names;
   for (const auto& res : r["results"]) {
     names.insert(res["name"].get<std::string>());
-    EXPECT_EQ(res["metric"], "round_trip");
     ASSERT_EQ(res["repetitions"].size(), 2u);
+    const bool batched = res["metric"] == "round_trip_batched";
+    if (!batched) {
+      EXPECT_EQ(res["metric"], "round_trip");
+    }
     for (const auto& rep : res["repetitions"]) {
-      ASSERT_EQ(rep.size(), 5u);
+      ASSERT_EQ(rep.size(), batched ? 3u : 5u);
       for (const auto& sample : rep) EXPECT_GT(sample.get<double>(), 0);
     }
   }
   EXPECT_EQ(names, (std::set<std::string>{"pingpong/8", "pingpong/52", "pingpong/8/process",
-                                          "pingpong/52/process"}));
+                                          "pingpong/52/process", "pingpong/8/batched",
+                                          "pingpong/52/batched", "pingpong/8/process/batched",
+                                          "pingpong/52/process/batched"}));
+  EXPECT_EQ(r["results"].size(), 8u);  // each size per round trip and batched
+  EXPECT_EQ(check_child_result(r), "");
   EXPECT_TRUE(our_segments().empty());
   EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);  // no child of ours is left, not even a zombie
 }

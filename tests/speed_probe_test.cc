@@ -47,14 +47,55 @@ TEST(SpeedProbeTest, FewerThanThreeProbesSayNothing) {
   EXPECT_TRUE(speed_warnings({0}, probes_of({{2.0}, {8.0}})).empty());
 }
 
+SpeedProbe with_together(std::vector<double> alone, std::vector<double> together) {
+  return {0, std::move(alone), std::move(together)};
+}
+
+// The slower CPU's time together over its time alone, per probe: 1.5 (CPU 1: 3.0 / 2.0), 1.1
+// (CPU 0), 1.0 and 1.6; a probe without the together figure counts for nothing.
+TEST(SpeedProbeTest, TogetherIsTheSlowerCpusSlowdownPerProbe) {
+  const std::vector<SpeedProbe> probes = {with_together({2.0, 2.0}, {2.2, 3.0}),
+                                          with_together({2.0, 2.0}, {2.2, 2.1}),
+                                          with_together({2.0, 2.0}, {}),
+                                          with_together({4.0, 2.0}, {4.0, 2.0}),
+                                          with_together({2.0, 2.5}, {3.2, 2.5})};
+  const auto s = together_slowdowns(probes);
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_DOUBLE_EQ(s[0], 1.0);
+  EXPECT_DOUBLE_EQ(s[1], 1.1);
+  EXPECT_DOUBLE_EQ(s[2], 1.5);
+  EXPECT_DOUBLE_EQ(s[3], 1.6);
+  // Alone, each CPU has one slow probe of five, which is left out: no warning for that. Together
+  // 1.5x and 1.6x > 1.25x in 2 of 4 probes (below five none is left out): a warning.
+  const auto w = speed_warnings({0, 1}, probes);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("python speed together: with the loop running on CPUs 0 and 1 at once, the "
+                      "slower took 1.00-1.60x its time alone (median 1.50x; over 1.25x in 2 of 4 probes)"),
+            std::string::npos)
+      << w[0];
+}
+
+TEST(SpeedProbeTest, TogetherWithinTheSpreadIsNoWarning) {
+  const std::vector<SpeedProbe> probes = {with_together({2.0, 2.0}, {2.1, 2.2}),
+                                          with_together({2.0, 2.0}, {2.0, 2.4}),
+                                          with_together({2.0, 2.0}, {2.3, 2.0})};
+  EXPECT_TRUE(speed_warnings({0, 1}, probes).empty());
+}
+
 TEST(SpeedProbeTest, ARealProbeTimesTheLoopOnEachCpu) {
   const auto cpus = cpus_to_probe();
   ASSERT_FALSE(cpus.empty());
-  const auto ms = probe_python_speed(INTERPBENCH_PYTHON_EXECUTABLE, cpus, std::chrono::seconds(30));
-  ASSERT_TRUE(ms.has_value());
-  ASSERT_EQ(ms->size(), cpus.size());
-  for (double m : *ms) {
+  const auto probe = probe_python_speed(INTERPBENCH_PYTHON_EXECUTABLE, cpus, std::chrono::seconds(30));
+  ASSERT_TRUE(probe.has_value());
+  ASSERT_EQ(probe->ms.size(), cpus.size());
+  for (double m : probe->ms) {
     EXPECT_GT(m, 0.05);  // 60,000 additions in the interpreter: milliseconds, not nothing
+    EXPECT_LT(m, 5000);
+  }
+  // The first two CPUs at once: a time for each, or none with one CPU.
+  ASSERT_EQ(probe->together_ms.size(), cpus.size() >= 2 ? 2u : 0u);
+  for (double m : probe->together_ms) {
+    EXPECT_GT(m, 0.05);
     EXPECT_LT(m, 5000);
   }
   EXPECT_FALSE(probe_python_speed("/nonexistent/python3", cpus, std::chrono::seconds(5)).has_value());
@@ -73,6 +114,13 @@ TEST(SpeedProbeTest, ARunKeepsItsProbesInTheEnvironment) {
   for (const auto& p : speed["probes"]) {
     ASSERT_EQ(p["ms"].size(), cpus.size());
     for (const auto& m : p["ms"]) EXPECT_GT(m.get<double>(), 0);
+    if (cpus.size() >= 2) {
+      EXPECT_EQ(p["together_ms"].size(), 2u);
+    }
+  }
+  if (cpus.size() >= 2) {
+    EXPECT_EQ(speed["together"]["probes"], speed["probes"].size());
+    EXPECT_LE(speed["together"]["min_slowdown"].get<double>(), speed["together"]["max_slowdown"].get<double>());
   }
   ASSERT_EQ(speed["per_cpu"].size(), cpus.size());
   EXPECT_LE(speed["per_cpu"][0]["min_ms"].get<double>(), speed["per_cpu"][0]["max_ms"].get<double>());
@@ -85,7 +133,9 @@ TEST(SpeedProbeTest, ARunKeepsItsProbesInTheEnvironment) {
   std::sort(spans.begin(), spans.end());
   for (std::size_t i = 0; i < spans.size(); ++i) {
     EXPECT_LT(spans[i].first, spans[i].second);
-    if (i > 0) EXPECT_LE(spans[i - 1].second, spans[i].first);
+    if (i > 0) {
+      EXPECT_LE(spans[i - 1].second, spans[i].first);
+    }
   }
   EXPECT_LT(speed["probes"].front()["at_s"].get<double>(), spans.front().first);
   EXPECT_GT(speed["probes"].back()["at_s"].get<double>(), spans.back().second);

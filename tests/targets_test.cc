@@ -246,6 +246,35 @@ TEST(TargetsTest, NeverSlowerThanTheStandardLibraryAtEveryRoundTripSize) {
   EXPECT_TRUE(target(t, "round trip at 1 MiB: subprocess / py-multiprocessing")["met"].is_null());
 }
 
+// The ring against the line: their batched figures (64 round trips timed together), not the
+// per-round-trip ones whose clock reads narrow the ratio; a row with Python against the line:
+// both timed one round trip at a time.
+TEST(TargetsTest, TheRingIsHeldToTheLineBatchedAndPythonRowsPerRoundTrip) {
+  interpbench::Run run = measured_run();
+  const auto& b = fixture::kSixRounds;
+  auto both = [&](const std::string& name, double per_op, double batched) {
+    return json::array({fixture::time_result(name, "round_trip", fixture::scaled(b, per_op), {{"size_bytes", 8}}, 8),
+                        fixture::time_result(name + "/batched", "round_trip_batched", fixture::scaled(b, batched),
+                                             {{"size_bytes", 8}}, 8)});
+  };
+  run.children.push_back(fixture::child("floor-line", "floor", "pingpong", both("pingpong/8", 0.25, 0.1)));
+  run.children.push_back(fixture::child("floor-line", "floor", "pingpong", both("pingpong/8/process", 0.3, 0.2)));
+  run.children.push_back(fixture::child("floor", "floor", "pingpong", both("pingpong/8/shm", 0.6, 0.45)));
+  // measured_run's floor has no batched figure: its P1' is not measured, not read per round trip.
+  const json t = make_json_report(run)["interpbench"]["targets"];
+  const json thread = target(t, "floor (ring, thread) / floor-line (thread), 8 B");
+  EXPECT_TRUE(thread["met"].is_null());
+  EXPECT_THAT(thread["missing"].get<std::string>(), HasSubstr("floor"));
+  const json process = target(t, "floor (ring, process) / floor-line (process), 8 B");
+  EXPECT_DOUBLE_EQ(process["ratio"].get<double>(), 0.45 / 0.2);  // batched; per round trip: 2
+  EXPECT_EQ(process["measure"], "8 B round trip, 64 timed together, p50");
+  EXPECT_FALSE(process["met"].get<bool>());
+  EXPECT_DOUBLE_EQ(target(t, "subinterp / floor-line (thread), 8 B round trip")["ratio"].get<double>(),
+                   1 / 0.25);  // per round trip; batched the line would give 10
+  EXPECT_DOUBLE_EQ(target(t, "subprocess / floor-line (process), 8 B round trip")["ratio"].get<double>(),
+                   1.2 / 0.3);
+}
+
 TEST(TargetsTest, ScalingEfficiencyIsAtTheCoreCount) {
   const json t = make_json_report(measured_run())["interpbench"]["targets"];
   const json p5 = target(t, "subinterp scaling efficiency at N = 2 (cores)");
